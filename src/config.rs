@@ -1,0 +1,275 @@
+//! `crmstat.toml`: how an export maps onto the canonical tables (SPEC §4), the funnel's
+//! stage order and won/lost names, and the defaults of every figure. All keys are optional;
+//! unknown keys are refused so that a typo is caught instead of silently ignored.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::schema;
+
+/// The whole config file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Currency of amounts that have no `currency` column.
+    pub currency: String,
+    /// Extra datetime formats (chrono `strftime` syntax), tried after the built-in
+    /// ISO 8601 and `dd.mm.yyyy[ HH:MM[:SS]]` forms.
+    pub datetime_formats: Vec<String>,
+    /// How input files are decoded.
+    pub input: InputConfig,
+    /// The sales funnel.
+    pub funnel: FunnelConfig,
+    /// Reactivation defaults (used by `crmstat reactivation`).
+    pub reactivation: ReactivationConfig,
+    /// Per-table file names and column mappings, keyed by canonical table name.
+    pub tables: BTreeMap<String, TableConfig>,
+}
+
+/// Decoding of CSV files.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputConfig {
+    /// `auto` (UTF-8 with or without BOM, else Windows-1251), `utf-8` or `windows-1251`.
+    pub encoding: String,
+    /// `auto` (detect `,` `;` or tab from the first lines), or the delimiter itself.
+    pub delimiter: String,
+}
+
+/// Stage order and outcome names.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FunnelConfig {
+    /// Stages in funnel order. Empty: inferred from stage_history and reported.
+    pub stages: Vec<String>,
+    /// Stage names that mean the deal is won (matched ignoring case).
+    pub won_stages: Vec<String>,
+    /// Stage names that mean the deal is lost (matched ignoring case).
+    pub lost_stages: Vec<String>,
+    /// Where a lost deal was lost when the export records only a "lost" stage name and no
+    /// stage history tells more. Default: the last funnel stage before the won stage.
+    pub lost_at: Option<String>,
+    /// The invoice stage for follow-up checks. Default: the first stage whose name
+    /// contains `invoice`, `счет` or `счёт`.
+    pub invoice_stage: Option<String>,
+    /// A deal that entered the invoice stage needs a contact with its client within this
+    /// many days.
+    pub followup_days: f64,
+}
+
+/// Reactivation thresholds (SPEC §3).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReactivationConfig {
+    /// A client is overdue when days since last purchase > mean gap × factor.
+    pub factor: f64,
+    /// The threshold never goes below this many days.
+    pub floor_days: f64,
+    /// The gap used for one-purchase clients when the company median cannot be computed.
+    pub default_gap_days: f64,
+}
+
+/// How one canonical table is found and read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TableConfig {
+    /// File name inside the data folder (default: `<table>.csv|parquet|arrow|xlsx`).
+    pub file: Option<String>,
+    /// Canonical column name → the export's header.
+    pub columns: BTreeMap<String, String>,
+    /// Treat an amount of exactly zero as "not recorded" (some exports write 0 for the
+    /// value of every lost deal).
+    pub zero_amount_is_missing: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            currency: "RUB".into(),
+            datetime_formats: Vec::new(),
+            input: InputConfig::default(),
+            funnel: FunnelConfig::default(),
+            reactivation: ReactivationConfig::default(),
+            tables: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for InputConfig {
+    fn default() -> Self {
+        InputConfig {
+            encoding: "auto".into(),
+            delimiter: "auto".into(),
+        }
+    }
+}
+
+impl Default for FunnelConfig {
+    fn default() -> Self {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        FunnelConfig {
+            stages: Vec::new(),
+            won_stages: names(&["won", "closed won", "успешно реализовано", "сделка успешна"]),
+            lost_stages: names(&["lost", "closed lost", "закрыто и не реализовано", "сделка провалена"]),
+            lost_at: None,
+            invoice_stage: None,
+            followup_days: 2.0,
+        }
+    }
+}
+
+impl Default for ReactivationConfig {
+    fn default() -> Self {
+        ReactivationConfig {
+            factor: 1.0,
+            floor_days: 30.0,
+            default_gap_days: 90.0,
+        }
+    }
+}
+
+/// The name of the config file looked for in the data folder.
+pub const FILE_NAME: &str = "crmstat.toml";
+
+impl Config {
+    /// Load the config: `explicit` if given, else `<data>/crmstat.toml` if it exists, else
+    /// the defaults. Returns the path used, if any.
+    pub fn load(explicit: Option<&Path>, data_dir: &Path) -> Result<(Config, Option<PathBuf>)> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let candidate = data_dir.join(FILE_NAME);
+                if !candidate.exists() {
+                    return Ok((Config::default(), None));
+                }
+                candidate
+            }
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, "cannot read config", e))?;
+        let config = Config::parse(&text).map_err(|message| Error::Config {
+            path: path.clone(),
+            message,
+        })?;
+        Ok((config, Some(path)))
+    }
+
+    /// Parse and check config text.
+    pub fn parse(text: &str) -> std::result::Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Refuse mappings that name unknown tables or columns, and impossible settings.
+    fn check(&self) -> std::result::Result<(), String> {
+        for (table, tc) in &self.tables {
+            let spec = schema::table(table).ok_or_else(|| {
+                let known: Vec<_> = schema::ALL.iter().map(|t| t.name).collect();
+                format!("[tables.{table}]: unknown table; known tables: {}", known.join(", "))
+            })?;
+            for canonical in tc.columns.keys() {
+                if spec.column(canonical).is_none() {
+                    let known: Vec<_> = spec.columns.iter().map(|c| c.name).collect();
+                    return Err(format!(
+                        "[tables.{table}.columns]: `{canonical}` is not a column of {table}; \
+                         map canonical names onto your headers, e.g. deal_id = \"ID\"; \
+                         known columns: {}",
+                        known.join(", ")
+                    ));
+                }
+            }
+        }
+        if !(self.funnel.followup_days >= 0.0) {
+            return Err("[funnel] followup_days must be zero or more".into());
+        }
+        if self.input.encoding != "auto" && crate::input::csv::encoding_by_name(&self.input.encoding).is_none() {
+            return Err(format!(
+                "[input] encoding `{}`: use auto, utf-8 or windows-1251",
+                self.input.encoding
+            ));
+        }
+        if self.input.delimiter != "auto" && self.delimiter_byte().is_none() {
+            return Err("[input] delimiter must be auto or a single character such as \";\" or \"\\t\"".into());
+        }
+        let stages = &self.funnel.stages;
+        for (i, s) in stages.iter().enumerate() {
+            if stages[..i].iter().any(|t| t.eq_ignore_ascii_case(s)) {
+                return Err(format!("[funnel] stages: `{s}` is listed twice"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The configured delimiter byte, if one is set.
+    pub fn delimiter_byte(&self) -> Option<u8> {
+        match self.input.delimiter.as_str() {
+            "\\t" | "tab" => Some(b'\t'),
+            d if d.len() == 1 => d.bytes().next(),
+            _ => None,
+        }
+    }
+
+    /// The config of one table (default when not configured).
+    pub fn table(&self, name: &str) -> TableConfig {
+        self.tables.get(name).cloned().unwrap_or_default()
+    }
+
+    /// The defaults as a commented TOML document, for `crmstat config --defaults`.
+    pub fn defaults_toml() -> String {
+        let body = toml::to_string_pretty(&Config::default()).unwrap_or_default();
+        format!(
+            "# crmstat.toml defaults. Every key is optional; put the file in the data folder\n\
+             # or pass --config. See README.md, section \"The config file\".\n{body}\n\
+             # [tables.deals]                 # one section per table you need to map\n\
+             # file = \"sales_pipeline.csv\"\n\
+             # zero_amount_is_missing = false\n\
+             # [tables.deals.columns]         # canonical name = \"your export's header\"\n\
+             # deal_id = \"opportunity_id\"\n"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.funnel.followup_days, 2.0);
+        assert_eq!(c.reactivation.default_gap_days, 90.0);
+    }
+
+    #[test]
+    fn mapping_is_read() {
+        let c = Config::parse(
+            "[funnel]\nstages = [\"A\", \"B\"]\n[tables.deals]\nfile = \"x.csv\"\n\
+             [tables.deals.columns]\ndeal_id = \"ID\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.funnel.stages, vec!["A", "B"]);
+        assert_eq!(c.table("deals").file.as_deref(), Some("x.csv"));
+        assert_eq!(c.table("deals").columns["deal_id"], "ID");
+    }
+
+    #[test]
+    fn typos_are_refused_with_the_known_names() {
+        let err = Config::parse("[tables.deal]\nfile = \"x.csv\"\n").unwrap_err();
+        assert!(err.contains("unknown table") && err.contains("deals"), "{err}");
+        let err = Config::parse("[tables.deals.columns]\ndeal = \"ID\"\n").unwrap_err();
+        assert!(err.contains("`deal` is not a column of deals"), "{err}");
+        let err = Config::parse("[funnel]\nstagez = []\n").unwrap_err();
+        assert!(err.contains("stagez"), "{err}");
+    }
+
+    #[test]
+    fn defaults_document_is_valid_config() {
+        let text = Config::defaults_toml();
+        assert_eq!(Config::parse(&text).unwrap(), Config::default());
+        assert!(text.contains("followup_days = 2.0"));
+    }
+}

@@ -1,0 +1,234 @@
+//! CSV as real exports write it: UTF-8 with or without BOM or Windows-1251; `,` `;` or tab;
+//! a trailing delimiter on every line; header lines repeated inside the file. The bytes are
+//! decoded here and parsed by polars; the `csv` crate is used only to locate records
+//! (line numbers for messages) and to read the header.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use encoding_rs::{Encoding, UTF_8, WINDOWS_1251};
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// A decoded CSV file, ready for polars.
+pub struct DecodedCsv {
+    pub text: String,
+    pub delimiter: u8,
+    pub encoding: &'static str,
+}
+
+/// The encoding named in the config.
+pub fn encoding_by_name(name: &str) -> Option<&'static Encoding> {
+    match name.to_ascii_lowercase().replace('_', "-").as_str() {
+        "utf-8" | "utf8" => Some(UTF_8),
+        "windows-1251" | "cp1251" | "1251" => Some(WINDOWS_1251),
+        _ => None,
+    }
+}
+
+/// Decode the bytes: a BOM says UTF-8; else valid UTF-8 is taken as such and anything
+/// else as Windows-1251 (the encoding of older Russian exports), unless `forced`.
+pub fn decode(bytes: &[u8], forced: Option<&'static Encoding>) -> (String, &'static str) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let encoding = forced.unwrap_or_else(|| {
+        if std::str::from_utf8(bytes).is_ok() {
+            UTF_8
+        } else {
+            WINDOWS_1251
+        }
+    });
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    (text.into_owned(), encoding.name())
+}
+
+/// Pick the delimiter that splits the first lines most consistently.
+pub fn detect_delimiter(text: &str) -> u8 {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    let mut best = (b',', 0usize);
+    for candidate in [b';', b'\t', b','] {
+        let counts: Vec<usize> = lines.iter().map(|l| count_unquoted(l, candidate)).collect();
+        let Some(&first) = counts.first() else { continue };
+        // Score: fields on the header line, if every line has at least that many.
+        let consistent = counts.iter().all(|&c| c >= first);
+        if first > best.1 && consistent {
+            best = (candidate, first);
+        }
+    }
+    best.0
+}
+
+fn count_unquoted(line: &str, delimiter: u8) -> usize {
+    let mut quoted = false;
+    let mut n = 0;
+    for b in line.bytes() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == delimiter && !quoted {
+            n += 1;
+        }
+    }
+    n
+}
+
+fn records_reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+}
+
+/// The header's fields and the field count of the first data record, if any.
+pub fn header_and_width(text: &str, delimiter: u8) -> (Vec<String>, Option<usize>) {
+    let mut reader = records_reader(text, delimiter);
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(Ok(r)) => r.iter().map(|f| f.trim().to_string()).collect(),
+        _ => Vec::new(),
+    };
+    let width = records.next().and_then(|r| r.ok()).map(|r| r.len());
+    (header, width)
+}
+
+/// The 1-based line on which each record starts (record 0 is the header).
+pub fn record_lines(text: &str, delimiter: u8) -> Vec<u64> {
+    let mut reader = records_reader(text, delimiter);
+    let mut record = csv::ByteRecord::new();
+    let mut lines = Vec::new();
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        lines.push(record.position().map_or(0, |p| p.line()));
+    }
+    lines
+}
+
+/// The first record whose field count differs from the header's, as (line, fields).
+fn first_ragged(text: &str, delimiter: u8, width: usize) -> Option<(u64, usize)> {
+    let mut reader = records_reader(text, delimiter);
+    let mut record = csv::ByteRecord::new();
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        if record.len() != width {
+            return Some((record.position().map_or(0, |p| p.line()), record.len()));
+        }
+    }
+    None
+}
+
+/// Name of the column that holds what follows a trailing delimiter.
+pub const TRAILING: &str = "__trailing_field";
+
+/// Read a decoded CSV into all-text columns named by its header. A trailing delimiter
+/// (on the header, the data lines or both) becomes an extra column [`TRAILING`], which the
+/// caller checks is empty.
+pub fn read_text_frame(file: &str, csv: &DecodedCsv) -> Result<(DataFrame, Vec<String>)> {
+    let (mut names, width) = header_and_width(&csv.text, csv.delimiter);
+    if names.is_empty() {
+        return Err(Error::BadFile {
+            file: file.into(),
+            problem: "the file is empty: no header line".into(),
+            fix: "export the table again with its header line".into(),
+        });
+    }
+    if names.last().is_some_and(|n| n.is_empty()) {
+        names.pop();
+        names.push(TRAILING.into());
+    } else if width == Some(names.len() + 1) {
+        names.push(TRAILING.into());
+    }
+    let header = names.clone();
+    let schema: Schema = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let name = if n.is_empty() { format!("__column_{}", i + 1) } else { n.clone() };
+            Field::new(name.into(), DataType::String)
+        })
+        .collect();
+    let parse = CsvParseOptions::default()
+        .with_separator(csv.delimiter)
+        .with_quote_char(Some(b'"'))
+        .with_missing_is_null(true);
+    let frame = CsvReadOptions::default()
+        .with_has_header(false)
+        .with_skip_rows(1)
+        .with_schema(Some(Arc::new(schema)))
+        .with_parse_options(parse)
+        .with_raise_if_empty(false)
+        .into_reader_with_file_handle(Cursor::new(csv.text.as_bytes()))
+        .finish();
+    match frame {
+        Ok(df) => Ok((df, header)),
+        Err(e) => Err(match first_ragged(&csv.text, csv.delimiter, names.len()) {
+            Some((line, fields)) => Error::BadFile {
+                file: format!("{file}:{line}"),
+                problem: format!("this line has {fields} fields but the header has {}", names.len()),
+                fix: "quote values that contain the delimiter, or remove the stray delimiter".into(),
+            },
+            None => Error::BadFile {
+                file: file.into(),
+                problem: format!("cannot be read as CSV: {e}"),
+                fix: "check the delimiter and quoting, or set [input] delimiter in crmstat.toml".into(),
+            },
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_1251_is_detected_and_bom_stripped() {
+        let (cp, _, _) = WINDOWS_1251.encode("Стадия;Сумма\n");
+        let (text, enc) = decode(&cp, None);
+        assert_eq!((text.as_str(), enc), ("Стадия;Сумма\n", "windows-1251"));
+        let (text, enc) = decode("\u{feff}a,b\n".as_bytes(), None);
+        assert_eq!((text.as_str(), enc), ("a,b\n", "UTF-8"));
+    }
+
+    #[test]
+    fn delimiters_are_detected() {
+        assert_eq!(detect_delimiter("a;b;c\n1;\"2,5\";3\n"), b';');
+        assert_eq!(detect_delimiter("a\tb\n1\t2\n"), b'\t');
+        assert_eq!(detect_delimiter("a,b\n\"x;y\",2\n"), b',');
+        assert_eq!(detect_delimiter("single\n1\n"), b',');
+    }
+
+    #[test]
+    fn record_lines_follow_multiline_values() {
+        let text = "id,note\n1,\"two\nlines\"\n2,plain\n";
+        assert_eq!(record_lines(text, b','), vec![1, 2, 4]);
+    }
+
+    fn frame(text: &str) -> (DataFrame, Vec<String>) {
+        let csv = DecodedCsv {
+            text: text.into(),
+            delimiter: detect_delimiter(text),
+            encoding: "UTF-8",
+        };
+        read_text_frame("t.csv", &csv).unwrap()
+    }
+
+    #[test]
+    fn trailing_delimiters_become_an_extra_column() {
+        let (df, header) = frame("\"ID\";\"Сумма\";\n\"1\";\"1 234,50\";\n\"2\";\"7\";\n");
+        assert_eq!(header, vec!["ID", "Сумма", TRAILING]);
+        assert_eq!(df.height(), 2);
+        assert_eq!(df.column("Сумма").unwrap().str().unwrap().get(0), Some("1 234,50"));
+        assert_eq!(df.column(TRAILING).unwrap().null_count(), 2);
+        let (df, header) = frame("a;b\n1;2;\n3;4;\n");
+        assert_eq!(header, vec!["a", "b", TRAILING]);
+        assert_eq!(df.height(), 2);
+    }
+
+    #[test]
+    fn ragged_lines_name_the_line() {
+        let csv = DecodedCsv {
+            text: "a,b\n1,2\n3,4,5,6\n".into(),
+            delimiter: b',',
+            encoding: "UTF-8",
+        };
+        let err = read_text_frame("t.csv", &csv).unwrap_err().to_string();
+        assert!(err.starts_with("t.csv:3: this line has 4 fields but the header has 2"), "{err}");
+    }
+}

@@ -1,0 +1,20 @@
+//! crmstat: an analytics and reporting engine over CRM exports.
+//!
+//! It reads a folder of exported tables (deals, stage history, clients, managers,
+//! contacts, payments, campaigns), validates them against the contract of `SPEC.md`, and
+//! computes the figures sales directors, marketers and payroll act on: the funnel, where
+//! deals are lost, how long they take. The binary in `src/main.rs` is a thin shell around
+//! [`cmd::run`].
+
+pub mod config;
+pub mod error;
+pub mod input;
+pub mod money;
+pub mod schema;
+pub mod stages;
+pub mod tables;
+pub mod validate;
+
+pub use error::{Error, Result};
+pub mod metrics;
+pub mod period;

@@ -1,0 +1,230 @@
+//! Where deals are lost (SPEC §3): lost count, amount and rate per stage, reasons × stage,
+//! the stage with the largest drop, deals stalled past their stage's usual time, and
+//! deals that reached the invoice stage without a follow-up contact in time.
+
+use polars::prelude::*;
+
+use super::durations::visits;
+use super::funnel::{Parts, cohort_parts, flow_parts, reach_grid};
+use super::snapshot::{Snapshot, days_between, in_period, moment};
+use super::{GROUP, Mode, amount_sum, days, rate};
+use crate::error::{PolarsContext, Result};
+use crate::stages::Stages;
+
+/// Everything `crmstat losses` reports.
+pub struct Losses {
+    pub losses: DataFrame,
+    pub loss_reasons: DataFrame,
+    pub biggest_drop: DataFrame,
+    pub stalled: DataFrame,
+    /// `None` when the contacts table or stage_history is missing (the note says which).
+    pub followup: Option<Followup>,
+    pub notes: Vec<String>,
+}
+
+/// Follow-up after the invoice stage.
+pub struct Followup {
+    pub summary: DataFrame,
+    pub breaches: DataFrame,
+}
+
+/// Compute the loss figures.
+pub fn losses(snap: &Snapshot, stages: &Stages, mode: Mode, contacts: Option<&DataFrame>, followup_days: f64) -> Result<Losses> {
+    let parts = match mode {
+        Mode::Cohort => cohort_parts(snap, None)?,
+        Mode::Flow => flow_parts(snap, None)?,
+    };
+    let grid = reach_grid(snap, &parts)?.collect().ctx("reach per stage")?;
+    let mut notes = Vec::new();
+    let followup = match (contacts, &snap.entries, stages.invoice_index()) {
+        (None, _, _) => {
+            notes.push("follow-up breaches need the contacts table; not computed".into());
+            None
+        }
+        (_, None, _) => {
+            notes.push("follow-up breaches need stage_history (when each deal entered the invoice stage); not computed".into());
+            None
+        }
+        (_, _, None) => {
+            notes.push("no invoice stage: name it with [funnel] invoice_stage in crmstat.toml; follow-up not computed".into());
+            None
+        }
+        (Some(c), Some(_), Some(i)) => Some(followup(snap, c, i as i32, followup_days)?),
+    };
+    Ok(Losses {
+        losses: per_stage(&grid, &parts)?,
+        loss_reasons: reasons(snap, &parts)?,
+        biggest_drop: biggest_drop(&grid)?,
+        stalled: stalled(snap)?,
+        followup,
+        notes,
+    })
+}
+
+fn per_stage(grid: &DataFrame, parts: &Parts) -> Result<DataFrame> {
+    let lost = parts.lost.clone().group_by([col("stage_index")]).agg([
+        len().cast(DataType::Int64).alias("lost"),
+        amount_sum(col("amount")).alias("lost_amount"),
+    ]);
+    grid.clone()
+        .lazy()
+        .join(lost, [col("stage_index")], [col("stage_index")], JoinArgs::new(JoinType::Left))
+        .with_column(col("lost").fill_null(lit(0i64)))
+        .sort(["stage_index"], SortMultipleOptions::default())
+        .select([
+            col("stage"),
+            col("lost"),
+            col("lost_amount"),
+            rate(col("lost"), col("reached")).alias("loss_rate"),
+            col("reached"),
+        ])
+        .collect()
+        .ctx("losses per stage")
+}
+
+fn reasons(snap: &Snapshot, parts: &Parts) -> Result<DataFrame> {
+    parts
+        .lost
+        .clone()
+        .with_column(col("loss_reason").fill_null(lit("(not given)")).alias("reason"))
+        .group_by([col("stage_index"), col("reason")])
+        .agg([len().cast(DataType::Int64).alias("lost"), amount_sum(col("amount")).alias("lost_amount")])
+        .join(snap.stage_frame()?.lazy(), [col("stage_index")], [col("stage_index")], JoinArgs::new(JoinType::Inner))
+        .sort_by_exprs(
+            [col("stage_index"), col("lost"), col("reason")],
+            SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
+        )
+        .select([col("stage"), col("reason"), col("lost"), col("lost_amount")])
+        .collect()
+        .ctx("loss reasons")
+}
+
+/// The stage after which the most deals drop out: reached(s) − reached(next).
+fn biggest_drop(grid: &DataFrame) -> Result<DataFrame> {
+    grid.clone()
+        .lazy()
+        .sort(["stage_index"], SortMultipleOptions::default())
+        .with_columns([
+            col("stage").shift(lit(-1)).alias("next_stage"),
+            col("reached").shift(lit(-1)).alias("reached_next"),
+        ])
+        .filter(col("reached_next").is_not_null())
+        .with_column((col("reached") - col("reached_next")).alias("drop"))
+        .sort_by_exprs(
+            [col("drop"), col("stage_index")],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .limit(1)
+        .with_column(rate(col("drop"), col("reached")).alias("drop_rate"))
+        .select([col("stage"), col("next_stage"), col("reached"), col("reached_next"), col("drop"), col("drop_rate")])
+        .collect()
+        .ctx("biggest drop")
+}
+
+/// Open deals whose current visit is longer than the stage's p90 over completed visits.
+fn stalled(snap: &Snapshot) -> Result<DataFrame> {
+    let visits = visits(snap)?.lazy();
+    let p90 = visits
+        .clone()
+        .filter(col("open").not())
+        .group_by([col("stage_index")])
+        .agg([col("days").quantile(lit(0.9), QuantileMethod::Linear).alias("stage_p90_days")]);
+    let open_deals = snap.deals.clone().lazy().filter(col("status").eq(lit("open"))).select([col("deal_id"), col("manager_id")]);
+    visits
+        .filter(col("open"))
+        .join(open_deals, [col("deal_id")], [col("deal_id")], JoinArgs::new(JoinType::Inner))
+        .join(p90, [col("stage_index")], [col("stage_index")], JoinArgs::new(JoinType::Inner))
+        .filter(col("days").gt(col("stage_p90_days")))
+        .join(snap.stage_frame()?.lazy(), [col("stage_index")], [col("stage_index")], JoinArgs::new(JoinType::Inner))
+        .sort_by_exprs(
+            [col("days"), col("deal_id")],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .select([
+            col("deal_id"),
+            col("manager_id"),
+            col("stage"),
+            col("entered_at"),
+            days(col("days")).alias("days_in_stage"),
+            days(col("stage_p90_days")).alias("stage_p90_days"),
+        ])
+        .collect()
+        .ctx("stalled deals")
+}
+
+/// Entries into the invoice stage in the period, each judged once its window has passed
+/// (or a contact came): was there a contact with the client within `window_days`?
+fn followup(snap: &Snapshot, contacts: &DataFrame, invoice: i32, window_days: f64) -> Result<Followup> {
+    let end = snap.period.end_ms();
+    let window_ms = (window_days * super::snapshot::DAY_MS) as i64;
+    let entries = snap
+        .entries
+        .clone()
+        .unwrap_or_default()
+        .lazy()
+        .filter(col("stage_index").eq(lit(invoice)).and(in_period(col("entered_at"), &snap.period)))
+        .join(
+            snap.deals.clone().lazy().select([col("deal_id"), col("client_id"), col("manager_id")]),
+            [col("deal_id")],
+            [col("deal_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .select([col("deal_id"), col("client_id"), col("manager_id"), col("entered_at").alias("invoice_at")])
+        .with_row_index("entry", None);
+    // A planned task that was not done is not a contact; a done one counts when done.
+    let touches = contacts
+        .clone()
+        .lazy()
+        .filter(col("due_at").is_null().or(col("done_at").is_not_null()))
+        .select([col("client_id"), coalesce(&[col("done_at"), col("at")]).alias("contact_at")])
+        .filter(col("contact_at").lt(moment(end)));
+    let next = entries
+        .clone()
+        .join(touches, [col("client_id")], [col("client_id")], JoinArgs::new(JoinType::Inner))
+        .filter(col("contact_at").gt_eq(col("invoice_at")))
+        .group_by([col("entry")])
+        .agg([col("contact_at").min().alias("next_contact_at")]);
+    let hours = days_between(col("invoice_at"), col("next_contact_at")) * lit(24.0);
+    let window_end = (col("invoice_at").cast(DataType::Int64) + lit(window_ms)).lt_eq(lit(end));
+    let in_time = hours.clone().lt_eq(lit(window_days * 24.0)).fill_null(lit(false));
+    let judged = entries
+        .join(next, [col("entry")], [col("entry")], JoinArgs::new(JoinType::Left))
+        .with_columns([
+            (hours.round(1, RoundMode::HalfToEven)).alias("hours_to_contact"),
+            in_time.clone().alias("in_time"),
+            window_end.or(in_time).alias("judged"),
+        ])
+        .collect()
+        .ctx("follow-up")?;
+    let breaches = judged
+        .clone()
+        .lazy()
+        .filter(col("judged").and(col("in_time").not()))
+        .sort(["invoice_at", "deal_id"], SortMultipleOptions::default())
+        .select([
+            col("deal_id"),
+            col("client_id"),
+            col("manager_id"),
+            col("invoice_at"),
+            col("next_contact_at"),
+            col("hours_to_contact"),
+        ])
+        .collect()
+        .ctx("follow-up breaches")?;
+    let summary = judged
+        .lazy()
+        .select([
+            len().cast(DataType::Int64).alias("invoice_entries"),
+            col("judged").sum().cast(DataType::Int64).alias("judged"),
+            col("judged").and(col("in_time").not()).sum().cast(DataType::Int64).alias("breaches"),
+            col("judged").not().sum().cast(DataType::Int64).alias("pending"),
+        ])
+        .with_columns([
+            rate(col("breaches"), col("judged")).alias("breach_rate"),
+            lit(window_days).alias("window_days"),
+        ])
+        .collect()
+        .ctx("follow-up summary")?;
+    let _ = GROUP;
+    Ok(Followup { summary, breaches })
+}

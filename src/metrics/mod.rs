@@ -1,0 +1,80 @@
+//! The figures of SPEC §3. Metrics take tables in and give tables out; they never see
+//! clap, paths or writers. One file per metric family.
+
+pub mod durations;
+pub mod funnel;
+pub mod losses;
+pub mod snapshot;
+pub mod survival;
+
+use polars::prelude::*;
+
+/// Name of the grouping column while a `--by` figure is computed; renamed on output.
+pub const GROUP: &str = "group";
+
+/// Cohort or flow counting of the funnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// Deals created in the period, followed to the end of the period.
+    Cohort,
+    /// Progress made in the period: stage entries, wins and losses dated in it.
+    Flow,
+}
+
+/// What `--by` groups a figure by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupBy {
+    Manager,
+    Segment,
+    Campaign,
+    Month,
+}
+
+impl GroupBy {
+    /// The name of the grouping column in output tables.
+    pub fn column(self) -> &'static str {
+        match self {
+            GroupBy::Manager => "manager_id",
+            GroupBy::Segment => "segment",
+            GroupBy::Campaign => "campaign_id",
+            GroupBy::Month => "month",
+        }
+    }
+}
+
+/// `num / den` as a fraction rounded to 4 places; empty when `den` is 0 or empty.
+pub fn rate(num: Expr, den: Expr) -> Expr {
+    let den = den.cast(DataType::Float64);
+    when(den.clone().gt(lit(0.0)))
+        .then((num.cast(DataType::Float64) / den).round(4, RoundMode::HalfToEven))
+        .otherwise(lit(NULL).cast(DataType::Float64))
+}
+
+/// Exact sum of a money expression; empty (not zero) when no value is known.
+pub fn amount_sum(amount: Expr) -> Expr {
+    when(amount.clone().count().gt(lit(0)))
+        .then(amount.sum())
+        .otherwise(lit(NULL).cast(crate::money::dtype()))
+}
+
+/// Days rounded to 2 places for output.
+pub fn days(expr: Expr) -> Expr {
+    expr.round(2, RoundMode::HalfToEven)
+}
+
+/// `expr` evaluated within each group of the column `by` (a window expression).
+pub fn over(expr: Expr, by: &str) -> crate::Result<Expr> {
+    use crate::error::PolarsContext;
+    expr.over([col(by)]).ctx(format!("window over {by}"))
+}
+
+/// The larger of two expressions, ignoring an empty one.
+pub fn greater(a: Expr, b: Expr) -> Expr {
+    when(a.clone().is_null())
+        .then(b.clone())
+        .when(b.clone().is_null())
+        .then(a.clone())
+        .when(a.clone().gt(b.clone()))
+        .then(a)
+        .otherwise(b)
+}

@@ -1,0 +1,209 @@
+//! Deals as they stood at the as-of moment: status, current stage, the furthest stage
+//! reached and, for lost deals, the stage they were lost at. Every funnel, loss and
+//! duration figure starts from these facts, so the rules live in one place:
+//! - a deal closed after as-of is open as of then;
+//! - a won deal passed every stage; a lost deal passed up to its loss stage;
+//! - a skipped stage counts as passed (reached), not as visited;
+//! - the loss stage is the deal's stage when that is a funnel stage, else its last stage in
+//!   stage_history, else `[funnel] lost_at` (default: the stage before the won stage).
+
+use polars::prelude::*;
+
+use crate::error::{Error, PolarsContext, Result};
+use crate::period::Period;
+use crate::stages::Stages;
+use crate::tables::Tables;
+
+/// Milliseconds in a day, for durations in days.
+pub const DAY_MS: f64 = 86_400_000.0;
+
+/// The deals and stage entries of a run, as of the end of its period.
+pub struct Snapshot {
+    /// One row per deal created before as-of: deal_id, client_id, manager_id,
+    /// campaign_id (the deal's, else its client's), segment, created_at, closed_at (null
+    /// when still open as of), status, amount, loss_reason, stage_index (current stage;
+    /// for a lost deal its loss stage), furthest_index.
+    pub deals: DataFrame,
+    /// Stage entries before as-of with their stage_index (null for won/lost-named
+    /// stages): deal_id, stage, stage_index, entered_at. `None` without stage_history.
+    pub entries: Option<DataFrame>,
+    /// The funnel stages in order.
+    pub stages: Vec<String>,
+    /// The last stage before the won stage (where won deals were while open).
+    pub last_open_index: Option<i32>,
+    pub period: Period,
+}
+
+impl Snapshot {
+    /// Build the snapshot. Fails when the stage order is unknown.
+    pub fn build(tables: &Tables, stages: &Stages, period: &Period) -> Result<Snapshot> {
+        if !stages.known() {
+            return Err(Error::Usage(
+                "the stage order is unknown: list the stages in crmstat.toml ([funnel] stages = [\"…\", …]) \
+                 or provide stage_history"
+                    .into(),
+            ));
+        }
+        let n = stages.order.len() as i32;
+        let stage_frame = stage_index_frame(&stages.order)?;
+        let end = lit(period.end_ms()).cast(DataType::Datetime(TimeUnit::Milliseconds, None));
+        let entries = match &tables.stage_history {
+            Some(h) => Some(
+                h.clone()
+                    .lazy()
+                    .filter(col("entered_at").lt(end.clone()))
+                    .select([col("deal_id"), col("stage"), col("entered_at")])
+                    .join(
+                        stage_frame.clone().lazy(),
+                        [col("stage")],
+                        [col("stage")],
+                        JoinArgs::new(JoinType::Left),
+                    )
+                    .collect()
+                    .ctx("reading stage entries")?,
+            ),
+            None => None,
+        };
+        let mut deals = base_deals(tables)?
+            .filter(col("created_at").lt(end.clone()))
+            .join(
+                stage_frame.lazy().select([col("stage"), col("stage_index").alias("deal_stage_index")]),
+                [col("stage")],
+                [col("stage")],
+                JoinArgs::new(JoinType::Left),
+            );
+        deals = match &entries {
+            Some(e) => deals.join(history_summary(e), [col("deal_id")], [col("deal_id")], JoinArgs::new(JoinType::Left)),
+            None => deals.with_columns([
+                lit(NULL).cast(DataType::Int32).alias("hist_max"),
+                lit(NULL).cast(DataType::Int32).alias("hist_last"),
+            ]),
+        };
+        let default_loss = stages.default_loss_index().map_or(lit(NULL).cast(DataType::Int32), |i| lit(i as i32));
+        let last_open = stages.last_open_index().map_or(lit(NULL).cast(DataType::Int32), |i| lit(i as i32));
+        let closed_by = col("closed_at").is_not_null().and(col("closed_at").lt(end));
+        let status = when(closed_by.clone()).then(col("status")).otherwise(lit("open"));
+        let loss_index = coalesce(&[col("deal_stage_index"), col("hist_last"), default_loss]);
+        let open_index = when(col("status").eq(lit("open")))
+            .then(coalesce(&[col("hist_last"), col("deal_stage_index")]))
+            .otherwise(coalesce(&[
+                col("hist_last"),
+                when(col("status").eq(lit("lost"))).then(loss_index.clone()).otherwise(last_open),
+            ]));
+        let deals = deals
+            .with_columns([
+                status.alias("status"),
+                when(closed_by).then(col("closed_at")).otherwise(lit(NULL)).alias("closed_at"),
+                loss_index.alias("loss_index"),
+                open_index.alias("open_index"),
+            ])
+            .with_columns([
+                when(col("status").eq(lit("won")))
+                    .then(lit(n - 1))
+                    .when(col("status").eq(lit("lost")))
+                    .then(col("loss_index"))
+                    .otherwise(col("open_index"))
+                    .alias("stage_index"),
+                when(col("status").eq(lit("won")))
+                    .then(lit(n - 1))
+                    .when(col("status").eq(lit("lost")))
+                    .then(col("loss_index"))
+                    .otherwise(super::greater(col("hist_max"), col("open_index")))
+                    .alias("furthest_index"),
+            ])
+            .select([
+                col("deal_id"),
+                col("client_id"),
+                col("manager_id"),
+                col("campaign_id"),
+                col("segment"),
+                col("created_at"),
+                col("closed_at"),
+                col("status"),
+                col("amount"),
+                col("loss_reason"),
+                col("stage_index").cast(DataType::Int32),
+                col("furthest_index").cast(DataType::Int32),
+            ])
+            .collect()
+            .ctx("building the deal snapshot")?;
+        Ok(Snapshot {
+            deals,
+            entries,
+            stages: stages.order.clone(),
+            last_open_index: stages.last_open_index().map(|i| i as i32),
+            period: period.clone(),
+        })
+    }
+
+    /// Deals created in the period (the cohort).
+    pub fn cohort(&self) -> LazyFrame {
+        self.deals.clone().lazy().filter(in_period(col("created_at"), &self.period))
+    }
+
+    /// Stage names with their 0-based index, as a frame to join on.
+    pub fn stage_frame(&self) -> Result<DataFrame> {
+        stage_index_frame(&self.stages)
+    }
+}
+
+/// `expr` falls inside the period.
+pub fn in_period(expr: Expr, period: &Period) -> Expr {
+    let start = lit(period.start_ms()).cast(DataType::Datetime(TimeUnit::Milliseconds, None));
+    let end = lit(period.end_ms()).cast(DataType::Datetime(TimeUnit::Milliseconds, None));
+    expr.clone().gt_eq(start).and(expr.lt(end))
+}
+
+/// Days between two datetime expressions, as a float.
+pub fn days_between(from: Expr, to: Expr) -> Expr {
+    (to.cast(DataType::Int64) - from.cast(DataType::Int64)).cast(DataType::Float64) / lit(DAY_MS)
+}
+
+/// A datetime literal for a moment given in milliseconds.
+pub fn moment(ms: i64) -> Expr {
+    lit(ms).cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+}
+
+fn stage_index_frame(order: &[String]) -> Result<DataFrame> {
+    df!(
+        "stage" => order.to_vec(),
+        "stage_index" => (0..order.len() as i32).collect::<Vec<_>>(),
+    )
+    .ctx("stage table")
+}
+
+/// Deals with the client's segment and the effective campaign.
+fn base_deals(tables: &Tables) -> Result<LazyFrame> {
+    let deals = tables.deals.clone().lazy();
+    Ok(match &tables.clients {
+        Some(c) => deals
+            .join(
+                c.clone().lazy().select([
+                    col("client_id"),
+                    col("segment"),
+                    col("campaign_id").alias("client_campaign_id"),
+                ]),
+                [col("client_id")],
+                [col("client_id")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_column(coalesce(&[col("campaign_id"), col("client_campaign_id")]).alias("campaign_id")),
+        None => deals.with_column(lit(NULL).cast(DataType::String).alias("segment")),
+    })
+}
+
+/// Per deal: the furthest stage entered and the stage of the latest entry.
+fn history_summary(entries: &DataFrame) -> LazyFrame {
+    entries
+        .clone()
+        .lazy()
+        .filter(col("stage_index").is_not_null())
+        .group_by([col("deal_id")])
+        .agg([
+            col("stage_index").max().alias("hist_max"),
+            col("stage_index")
+                .sort_by([col("entered_at"), col("stage_index")], SortMultipleOptions::default())
+                .last()
+                .alias("hist_last"),
+        ])
+}

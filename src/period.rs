@@ -1,0 +1,176 @@
+//! Reporting periods (SPEC §2): `2024-03`, `2024-Q1`, `2024`, `all`, or an inclusive
+//! `--from/--to` range. The as-of moment is the end of the period; nothing later is used.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+
+use crate::error::{Error, Result};
+
+/// A half-open span of time `[start, end)` with the label users see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    pub start: NaiveDateTime,
+    /// Exclusive end; also the as-of moment.
+    pub end: NaiveDateTime,
+    pub label: String,
+}
+
+impl Period {
+    /// The as-of moment: the end of the period.
+    pub fn as_of(&self) -> NaiveDateTime {
+        self.end
+    }
+
+    /// Start as milliseconds since the epoch (the unit of datetime columns).
+    pub fn start_ms(&self) -> i64 {
+        self.start.and_utc().timestamp_millis()
+    }
+
+    /// End (exclusive, as-of) as milliseconds since the epoch.
+    pub fn end_ms(&self) -> i64 {
+        self.end.and_utc().timestamp_millis()
+    }
+
+    /// The calendar month containing `moment`.
+    pub fn month_of(moment: NaiveDateTime) -> Period {
+        let d = moment.date();
+        month(d.year(), d.month()).unwrap_or_else(|| Period {
+            start: moment,
+            end: moment,
+            label: String::new(),
+        })
+    }
+
+    /// Resolve the user's choice. `last_data` is the latest moment in the data, used when
+    /// no period is given (the last calendar month with data); `first_data` for `all`.
+    pub fn resolve(
+        period: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+        first_data: Option<NaiveDateTime>,
+        last_data: Option<NaiveDateTime>,
+    ) -> Result<Period> {
+        match (period, from, to) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                Err(Error::Usage("give either --period or --from/--to, not both".into()))
+            }
+            (Some("all"), None, None) => {
+                let (Some(first), Some(last)) = (first_data, last_data) else {
+                    return Err(Error::Usage("--period all: the data has no dates".into()));
+                };
+                Ok(Period {
+                    start: Period::month_of(first).start,
+                    end: Period::month_of(last).end,
+                    label: format!("{} – {}", first.date(), last.date()),
+                })
+            }
+            (Some(p), None, None) => parse(p),
+            (None, Some(f), Some(t)) => range(f, t),
+            (None, Some(_), None) | (None, None, Some(_)) => {
+                Err(Error::Usage("--from and --to go together (both inclusive dates)".into()))
+            }
+            (None, None, None) => last_data.map(Period::month_of).ok_or_else(|| {
+                Error::Usage("the data has no dates to choose a default period from; pass --period".into())
+            }),
+        }
+    }
+}
+
+fn month(y: i32, m: u32) -> Option<Period> {
+    let start = NaiveDate::from_ymd_opt(y, m, 1)?;
+    let end = if m == 12 { NaiveDate::from_ymd_opt(y + 1, 1, 1)? } else { NaiveDate::from_ymd_opt(y, m + 1, 1)? };
+    Some(Period {
+        start: start.and_time(chrono::NaiveTime::MIN),
+        end: end.and_time(chrono::NaiveTime::MIN),
+        label: format!("{y:04}-{m:02}"),
+    })
+}
+
+fn span(first: Period, last: Period, label: String) -> Period {
+    Period {
+        start: first.start,
+        end: last.end,
+        label,
+    }
+}
+
+/// `2024-03`, `2024-Q1`, `2024`.
+fn parse(text: &str) -> Result<Period> {
+    let bad = || {
+        Error::Usage(format!(
+            "--period {text}: use a month (2024-03), a quarter (2024-Q1), a year (2024) or all"
+        ))
+    };
+    let t = text.trim();
+    if let Some((y, q)) = t.split_once(['-']).filter(|(_, q)| q.starts_with(['Q', 'q'])) {
+        let y: i32 = y.parse().map_err(|_| bad())?;
+        let q: u32 = q[1..].parse().map_err(|_| bad())?;
+        if !(1..=4).contains(&q) {
+            return Err(bad());
+        }
+        let first = month(y, q * 3 - 2).ok_or_else(bad)?;
+        let last = month(y, q * 3).ok_or_else(bad)?;
+        return Ok(span(first, last, format!("{y:04}-Q{q}")));
+    }
+    if let Some((y, m)) = t.split_once('-') {
+        let (y, m): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        return month(y, m).ok_or_else(bad);
+    }
+    let y: i32 = t.parse().map_err(|_| bad())?;
+    let (first, last) = (month(y, 1).ok_or_else(bad)?, month(y, 12).ok_or_else(bad)?);
+    Ok(span(first, last, format!("{y:04}")))
+}
+
+/// `--from 2024-03-01 --to 2024-03-31`, both inclusive.
+fn range(from: &str, to: &str) -> Result<Period> {
+    let date = |s: &str, flag: &str| {
+        crate::input::values::parse_date(s, &[])
+            .ok_or_else(|| Error::Usage(format!("{flag} {s}: not a date (use 2024-03-01 or 01.03.2024)")))
+    };
+    let (f, t) = (date(from, "--from")?, date(to, "--to")?);
+    if t < f {
+        return Err(Error::Usage(format!("--to {to} is before --from {from}")));
+    }
+    let end = t.succ_opt().ok_or_else(|| Error::Usage(format!("--to {to}: out of range")))?;
+    Ok(Period {
+        start: f.and_time(chrono::NaiveTime::MIN),
+        end: end.and_time(chrono::NaiveTime::MIN),
+        label: format!("{f} – {t}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Period {
+        Period::resolve(Some(s), None, None, None, None).unwrap()
+    }
+
+    #[test]
+    fn months_quarters_years() {
+        let m = p("2024-02");
+        assert_eq!((m.start.to_string(), m.end.to_string()), ("2024-02-01 00:00:00".into(), "2024-03-01 00:00:00".into()));
+        let q = p("2024-Q4");
+        assert_eq!((q.start.date().to_string(), q.end.date().to_string()), ("2024-10-01".into(), "2025-01-01".into()));
+        let y = p("2023");
+        assert_eq!((y.start.date().to_string(), y.end.date().to_string()), ("2023-01-01".into(), "2024-01-01".into()));
+    }
+
+    #[test]
+    fn inclusive_range_and_default() {
+        let r = Period::resolve(None, Some("2024-03-01"), Some("31.03.2024"), None, None).unwrap();
+        assert_eq!(r.end.date().to_string(), "2024-04-01");
+        let last = NaiveDate::from_ymd_opt(2024, 5, 17).unwrap().and_hms_opt(10, 0, 0).unwrap();
+        let d = Period::resolve(None, None, None, None, Some(last)).unwrap();
+        assert_eq!(d.label, "2024-05");
+    }
+
+    #[test]
+    fn bad_periods_say_what_to_type() {
+        for bad in ["2024-13", "2024-Q5", "March", "2024-03-01"] {
+            let e = Period::resolve(Some(bad), None, None, None, None).unwrap_err().to_string();
+            assert!(e.contains("use a month (2024-03)"), "{bad}: {e}");
+        }
+        assert!(Period::resolve(Some("2024"), Some("2024-01-01"), None, None, None).is_err());
+    }
+}

@@ -1,0 +1,229 @@
+//! The canonical tables and columns of SPEC §1: names, types and which values are required.
+//! Reading, validation, the config checker and the docs all take the contract from here.
+
+/// The type of a canonical column, as the contract names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text identifier; never a number (leading zeros matter).
+    Id,
+    /// Free text.
+    Text,
+    /// Date and time (a date alone means 00:00).
+    Datetime,
+    /// Calendar date.
+    Date,
+    /// Exact decimal money, stored as whole kopecks/cents.
+    Money,
+    /// A plain number (e.g. a discount percent).
+    Number,
+    /// Deal status: `open`, `won` or `lost`.
+    Status,
+    /// Contact direction: `in` or `out`.
+    Direction,
+}
+
+impl Kind {
+    /// How the docs and messages name the type.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Id => "id",
+            Kind::Text => "text",
+            Kind::Datetime => "datetime",
+            Kind::Date => "date",
+            Kind::Money => "money",
+            Kind::Number => "number",
+            Kind::Status => "open/won/lost",
+            Kind::Direction => "in/out",
+        }
+    }
+}
+
+/// One canonical column.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// A row without a value here is rejected.
+    pub required: bool,
+}
+
+/// One canonical table.
+#[derive(Debug, Clone, Copy)]
+pub struct TableSpec {
+    pub name: &'static str,
+    /// The column that identifies a row, unique within the table.
+    pub key: Option<&'static str>,
+    pub columns: &'static [Column],
+}
+
+impl TableSpec {
+    /// The column definition by canonical name.
+    pub fn column(&self, name: &str) -> Option<&'static Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+const fn col(name: &'static str, kind: Kind, required: bool) -> Column {
+    Column {
+        name,
+        kind,
+        required,
+    }
+}
+
+use Kind::*;
+
+pub const MANAGERS: TableSpec = TableSpec {
+    name: "managers",
+    key: Some("manager_id"),
+    columns: &[
+        col("manager_id", Id, true),
+        col("name", Text, false),
+        col("team", Text, false),
+        col("role", Text, false),
+        col("hired_on", Date, false),
+        col("left_on", Date, false),
+        col("monthly_plan", Money, false),
+    ],
+};
+
+pub const CLIENTS: TableSpec = TableSpec {
+    name: "clients",
+    key: Some("client_id"),
+    columns: &[
+        col("client_id", Id, true),
+        col("name", Text, false),
+        col("segment", Text, false),
+        col("industry", Text, false),
+        col("region", Text, false),
+        col("source", Text, false),
+        col("campaign_id", Id, false),
+        col("manager_id", Id, false),
+        col("created_at", Datetime, true),
+    ],
+};
+
+/// `status` and `stage` are each optional on their own; validation requires that the
+/// status can be known (a status column, or a stage named as won/lost in the config).
+pub const DEALS: TableSpec = TableSpec {
+    name: "deals",
+    key: Some("deal_id"),
+    columns: &[
+        col("deal_id", Id, true),
+        col("client_id", Id, true),
+        col("manager_id", Id, true),
+        col("campaign_id", Id, false),
+        col("created_at", Datetime, true),
+        col("closed_at", Datetime, false),
+        col("status", Status, false),
+        col("stage", Text, false),
+        col("amount", Money, false),
+        col("currency", Text, false),
+        col("loss_reason", Text, false),
+        col("discount_pct", Number, false),
+    ],
+};
+
+pub const STAGE_HISTORY: TableSpec = TableSpec {
+    name: "stage_history",
+    key: None,
+    columns: &[
+        col("deal_id", Id, true),
+        col("stage", Text, true),
+        col("entered_at", Datetime, true),
+        col("manager_id", Id, false),
+    ],
+};
+
+pub const CONTACTS: TableSpec = TableSpec {
+    name: "contacts",
+    key: Some("contact_id"),
+    columns: &[
+        col("contact_id", Id, false),
+        col("client_id", Id, true),
+        col("manager_id", Id, true),
+        col("deal_id", Id, false),
+        col("campaign_id", Id, false),
+        col("at", Datetime, true),
+        col("channel", Text, false),
+        col("kind", Text, false),
+        col("direction", Direction, false),
+        col("due_at", Datetime, false),
+        col("done_at", Datetime, false),
+        col("subject", Text, false),
+        col("outcome", Text, false),
+    ],
+};
+
+pub const PAYMENTS: TableSpec = TableSpec {
+    name: "payments",
+    key: Some("payment_id"),
+    columns: &[
+        col("payment_id", Id, false),
+        col("deal_id", Id, true),
+        col("paid_at", Datetime, true),
+        col("amount", Money, true),
+    ],
+};
+
+pub const CAMPAIGNS: TableSpec = TableSpec {
+    name: "campaigns",
+    key: Some("campaign_id"),
+    columns: &[
+        col("campaign_id", Id, true),
+        col("name", Text, false),
+        col("channel", Text, false),
+        col("started_on", Date, false),
+        col("ended_on", Date, false),
+        col("cost", Money, false),
+    ],
+};
+
+/// Every table, in the order they are read and validated: a table comes after the
+/// tables its references point to.
+pub const ALL: [&TableSpec; 7] = [
+    &MANAGERS,
+    &CAMPAIGNS,
+    &CLIENTS,
+    &DEALS,
+    &STAGE_HISTORY,
+    &CONTACTS,
+    &PAYMENTS,
+];
+
+/// A table by name.
+pub fn table(name: &str) -> Option<&'static TableSpec> {
+    ALL.iter().copied().find(|t| t.name == name)
+}
+
+/// A reference from a column of one table to the key of another.
+#[derive(Debug, Clone, Copy)]
+pub struct Reference {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub target: &'static str,
+}
+
+const fn reference(table: &'static str, column: &'static str, target: &'static str) -> Reference {
+    Reference {
+        table,
+        column,
+        target,
+    }
+}
+
+/// The references validation checks (when both tables are present).
+pub const REFERENCES: &[Reference] = &[
+    reference("clients", "manager_id", "managers"),
+    reference("clients", "campaign_id", "campaigns"),
+    reference("deals", "client_id", "clients"),
+    reference("deals", "manager_id", "managers"),
+    reference("deals", "campaign_id", "campaigns"),
+    reference("stage_history", "deal_id", "deals"),
+    reference("stage_history", "manager_id", "managers"),
+    reference("contacts", "client_id", "clients"),
+    reference("contacts", "manager_id", "managers"),
+    reference("contacts", "deal_id", "deals"),
+    reference("contacts", "campaign_id", "campaigns"),
+    reference("payments", "deal_id", "deals"),
+];

@@ -1,0 +1,61 @@
+//! The validated, typed tables of a run: what every metric reads. Columns have their
+//! canonical names and types (see [`crate::schema`]); every canonical column exists, empty
+//! where the export did not have it. Extra export columns follow as text.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// The tables of one data folder. Only `deals` is required.
+#[derive(Clone)]
+pub struct Tables {
+    pub deals: DataFrame,
+    pub managers: Option<DataFrame>,
+    pub clients: Option<DataFrame>,
+    pub stage_history: Option<DataFrame>,
+    pub contacts: Option<DataFrame>,
+    pub payments: Option<DataFrame>,
+    pub campaigns: Option<DataFrame>,
+}
+
+impl Tables {
+    /// Assemble from validated frames keyed by table name.
+    pub fn from_frames(mut frames: BTreeMap<&'static str, DataFrame>) -> Result<Tables> {
+        let deals = frames
+            .remove("deals")
+            .ok_or_else(|| Error::Usage("no deals table".into()))?;
+        Ok(Tables {
+            deals,
+            managers: frames.remove("managers"),
+            clients: frames.remove("clients"),
+            stage_history: frames.remove("stage_history"),
+            contacts: frames.remove("contacts"),
+            payments: frames.remove("payments"),
+            campaigns: frames.remove("campaigns"),
+        })
+    }
+
+    /// Every present table with its name, in a stable order.
+    pub fn named(&self) -> Vec<(&'static str, &DataFrame)> {
+        let mut out = vec![("deals", &self.deals)];
+        let optional = [
+            ("managers", &self.managers),
+            ("clients", &self.clients),
+            ("stage_history", &self.stage_history),
+            ("contacts", &self.contacts),
+            ("payments", &self.payments),
+            ("campaigns", &self.campaigns),
+        ];
+        out.extend(optional.into_iter().filter_map(|(n, t)| t.as_ref().map(|t| (n, t))));
+        out
+    }
+
+    /// A table required by a figure, or an error that says which figure needs it.
+    pub fn require<'a>(table: &'a Option<DataFrame>, name: &str, figure: &str) -> Result<&'a DataFrame> {
+        table.as_ref().ok_or_else(|| {
+            Error::Usage(format!("{figure} needs the {name} table; add {name}.csv to the data folder"))
+        })
+    }
+}
