@@ -18,3 +18,8 @@ pub mod validate;
 pub use error::{Error, Result};
 pub mod metrics;
 pub mod period;
+pub mod output;
+pub mod chart;
+pub mod cli;
+pub mod cmd;
+pub mod generate;

@@ -1,1 +1,18 @@
-fn main() {}
+//! The `crmstat` binary: parse the command line, run, print the error chain, exit with the
+//! code SPEC §5 defines (0 ok, 1 data errors under --strict or validate, 2 usage or I/O).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = crmstat::cli::Cli::parse();
+    match crmstat::cmd::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Every error's message already carries its cause.
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The cycle histogram: days from creation to close for won and lost deals, side by side
+//! in each bin.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{FONT, palette};
+
+pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, won: &[f64], lost: &[f64]) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let max_day = won.iter().chain(lost).copied().fold(0.0, f64::max);
+    let width = bin_width(max_day);
+    let bins = ((max_day / width).floor() as usize + 1).max(1);
+    let count = |values: &[f64]| {
+        let mut c = vec![0u32; bins];
+        for v in values {
+            let b = ((v.max(0.0) / width).floor() as usize).min(bins - 1);
+            c[b] += 1;
+        }
+        c
+    };
+    let (cw, cl) = (count(won), count(lost));
+    let top = cw.iter().chain(&cl).copied().max().unwrap_or(0).max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 22))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..bins as f64 * width, 0.0..top * 1.15)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("days from creation to close (bins of {width} days)"))
+        .y_desc("deals")
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 16))
+        .draw()
+        .map_err(e)?;
+    for (series, counts, color, offset) in [("won", &cw, palette::GREEN, 0.0), ("lost", &cl, palette::RED, 0.5)] {
+        let rects = counts.iter().enumerate().map(move |(b, c)| {
+            let x0 = b as f64 * width + offset * width;
+            Rectangle::new([(x0 + width * 0.05, 0.0), (x0 + width * 0.5, f64::from(*c))], color.filled())
+        });
+        let total: u32 = counts.iter().sum();
+        chart
+            .draw_series(rects)
+            .map_err(e)?
+            .label(format!("{series} ({total} deals)"))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font((FONT, 16))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+/// A round bin width giving about 20 bins.
+fn bin_width(max_day: f64) -> f64 {
+    let raw = (max_day / 20.0).max(1.0);
+    [1.0, 2.0, 5.0, 7.0, 10.0, 14.0, 15.0, 30.0, 60.0, 90.0, 180.0, 365.0]
+        .into_iter()
+        .find(|w| *w >= raw)
+        .unwrap_or(365.0)
+}

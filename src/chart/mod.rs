@@ -1,0 +1,226 @@
+//! Charts: metrics are turned into plain chart descriptions here, and each description is
+//! drawn by code generic over plotters' `DrawingBackend`, so SVG and PNG share one path.
+//! PNG text uses the bundled Liberation Sans (SIL OFL 1.1, `assets/fonts/`), so Cyrillic
+//! stage names render without any system font.
+
+mod cycle;
+mod funnel;
+mod losses;
+mod survival;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use crate::error::{Error, PolarsContext, Result};
+use crate::metrics::survival::KaplanMeier;
+
+/// Font family name used by every chart.
+pub const FONT: &str = "sans-serif";
+const REGULAR: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Regular.ttf");
+const BOLD: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Bold.ttf");
+
+fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // A font that fails to load leaves text out of PNGs; SVG text is unaffected.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, REGULAR);
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, BOLD);
+    });
+}
+
+/// A chart, described by its data only.
+#[derive(Debug, Clone)]
+pub enum Chart {
+    /// A bar per stage: deals reached, with step conversion to the next stage.
+    Funnel {
+        title: String,
+        stages: Vec<String>,
+        reached: Vec<i64>,
+        step: Vec<Option<f64>>,
+    },
+    /// Lost deals per stage (count and amount) and the most frequent reasons.
+    Losses {
+        title: String,
+        stages: Vec<String>,
+        lost: Vec<i64>,
+        amount: Vec<f64>,
+        reasons: Vec<(String, i64)>,
+    },
+    /// Cycle length of won against lost deals.
+    Cycle { title: String, won: Vec<f64>, lost: Vec<f64> },
+    /// Kaplan–Meier share still open, with its 95% band.
+    Survival {
+        title: String,
+        /// (days, survival, ci_low, ci_high)
+        steps: Vec<(f64, f64, f64, f64)>,
+        median: Option<i64>,
+    },
+}
+
+impl Chart {
+    /// The file stem of the chart.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Chart::Funnel { .. } => "funnel_chart",
+            Chart::Losses { .. } => "losses_chart",
+            Chart::Cycle { .. } => "cycle_histogram",
+            Chart::Survival { .. } => "time_to_close_chart",
+        }
+    }
+
+    fn size(&self) -> (u32, u32) {
+        match self {
+            Chart::Losses { .. } => (1100, 820),
+            _ => (1000, 600),
+        }
+    }
+
+    /// Describe the funnel table (stage, reached, step_conversion) as a chart.
+    pub fn funnel(frame: &DataFrame, period: &str) -> Result<Chart> {
+        Ok(Chart::Funnel {
+            title: format!("Funnel, {period}: deals that reached each stage"),
+            stages: strings(frame, "stage")?,
+            reached: ints(frame, "reached")?,
+            step: floats(frame, "step_conversion")?,
+        })
+    }
+
+    /// Describe the losses and loss_reasons tables as a chart.
+    pub fn losses(losses: &DataFrame, reasons: &DataFrame, period: &str) -> Result<Chart> {
+        let amount = losses
+            .column("lost_amount")
+            .ctx("lost_amount")?
+            .cast(&DataType::Float64)
+            .ctx("lost_amount")?;
+        let amount: Vec<f64> = amount.f64().ctx("lost_amount")?.iter().map(|v| v.unwrap_or(0.0)).collect();
+        let by_reason = reasons
+            .clone()
+            .lazy()
+            .group_by([col("reason")])
+            .agg([col("lost").sum()])
+            .sort_by_exprs([col("lost"), col("reason")], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+            .limit(8)
+            .collect()
+            .ctx("top reasons")?;
+        let reasons = strings(&by_reason, "reason")?.into_iter().zip(ints(&by_reason, "lost")?).collect();
+        Ok(Chart::Losses {
+            title: format!("Losses by stage, {period}"),
+            stages: strings(losses, "stage")?,
+            lost: ints(losses, "lost")?,
+            amount,
+            reasons,
+        })
+    }
+
+    /// The cycle histogram of deals closed in the period.
+    pub fn cycle_histogram(won: &[f64], lost: &[f64], period: &str) -> Chart {
+        Chart::Cycle {
+            title: format!("Cycle of deals closed in {period}: won vs lost"),
+            won: won.to_vec(),
+            lost: lost.to_vec(),
+        }
+    }
+
+    /// The Kaplan–Meier curve with its band.
+    pub fn survival(km: &KaplanMeier, period: &str) -> Chart {
+        Chart::Survival {
+            title: format!("Time to close, deals created in {period} (open deals censored)"),
+            steps: km.steps.iter().map(|s| (s.days as f64, s.survival, s.ci_low, s.ci_high)).collect(),
+            median: km.median_days,
+        }
+    }
+
+    /// Draw on any plotters backend.
+    pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        match self {
+            Chart::Funnel { title, stages, reached, step } => funnel::draw(root, title, stages, reached, step),
+            Chart::Losses { title, stages, lost, amount, reasons } => losses::draw(root, title, stages, lost, amount, reasons),
+            Chart::Cycle { title, won, lost } => cycle::draw(root, title, won, lost),
+            Chart::Survival { title, steps, median } => survival::draw(root, title, steps, *median),
+        }?;
+        root.present().map_err(|e| e.to_string())
+    }
+
+    /// Write `<name>.svg` and `<name>.png` into `dir`.
+    pub fn render(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        register_fonts();
+        let svg_path = dir.join(format!("{}.svg", self.name()));
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, self.size()).into_drawing_area();
+            self.draw(&root).map_err(|message| Error::Chart { path: svg_path.clone(), message })?;
+        }
+        crate::output::write_atomic(&svg_path, |out| {
+            out.write_all(svg.as_bytes()).map_err(|e| Error::io(&svg_path, "cannot write", e))
+        })?;
+        let png_path = dir.join(format!("{}.png", self.name()));
+        let tmp = dir.join(format!("{}.png.tmp.png", self.name()));
+        {
+            let root = BitMapBackend::new(&tmp, self.size()).into_drawing_area();
+            self.draw(&root).map_err(|message| Error::Chart { path: png_path.clone(), message })?;
+        }
+        std::fs::rename(&tmp, &png_path).map_err(|e| Error::io(&png_path, "cannot move into place", e))?;
+        Ok(vec![svg_path, png_path])
+    }
+}
+
+/// Render charts in parallel; returns every file written.
+pub fn render_all(charts: &[Chart], dir: &Path) -> Result<Vec<PathBuf>> {
+    register_fonts();
+    let files: Vec<Vec<PathBuf>> = charts.par_iter().map(|c| c.render(dir)).collect::<Result<_>>()?;
+    Ok(files.into_iter().flatten().collect())
+}
+
+fn strings(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
+    let c = frame.column(name).ctx(name.to_string())?.cast(&DataType::String).ctx(name.to_string())?;
+    Ok(c.str().ctx(name.to_string())?.iter().map(|v| v.unwrap_or("").to_string()).collect())
+}
+
+fn ints(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
+    let c = frame.column(name).ctx(name.to_string())?.cast(&DataType::Int64).ctx(name.to_string())?;
+    Ok(c.i64().ctx(name.to_string())?.iter().map(|v| v.unwrap_or(0)).collect())
+}
+
+fn floats(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    let c = frame.column(name).ctx(name.to_string())?.cast(&DataType::Float64).ctx(name.to_string())?;
+    Ok(c.f64().ctx(name.to_string())?.iter().collect())
+}
+
+/// Thousands with thin spaces: 12345 → "12 345".
+pub fn grouped(n: f64) -> String {
+    let s = format!("{:.0}", n.abs());
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    if n < 0.0 { format!("-{out}") } else { out }
+}
+
+/// Shorten a label to `max` characters with an ellipsis.
+pub fn short(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        label.to_string()
+    } else {
+        let s: String = label.chars().take(max - 1).collect();
+        format!("{s}…")
+    }
+}
+
+/// Colours shared by the charts.
+pub mod palette {
+    use plotters::style::RGBColor;
+    pub const BLUE: RGBColor = RGBColor(52, 101, 164);
+    pub const GREEN: RGBColor = RGBColor(78, 154, 6);
+    pub const RED: RGBColor = RGBColor(204, 0, 0);
+    pub const ORANGE: RGBColor = RGBColor(245, 121, 0);
+    pub const GREY: RGBColor = RGBColor(120, 120, 120);
+}

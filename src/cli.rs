@@ -1,0 +1,163 @@
+//! What the user typed: clap structures only. The command layer turns these into a
+//! [`crate::config::Config`], loaded tables and a period; nothing else sees clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::metrics::{GroupBy, Mode};
+use crate::output::Format;
+
+/// crmstat: funnel, losses and deal durations from CRM exports.
+#[derive(Debug, Parser)]
+#[command(name = "crmstat", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a data folder: list every problem, write the rejects table, count rows.
+    Validate(ValidateArgs),
+    /// The sales funnel: reached, visited, conversion per stage, and the win rate.
+    Funnel(FunnelArgs),
+    /// Where deals are lost: per stage, reasons, biggest drop, stalled deals, follow-up.
+    Losses(LossesArgs),
+    /// How long deals take: cycle, time to close (Kaplan–Meier), time in stage.
+    Durations(FigureArgs),
+    /// Run a SQL file over the validated tables.
+    Query(QueryArgs),
+    /// Write realistic synthetic data for every table (deterministic for a seed).
+    Generate(GenerateArgs),
+    /// Show the config: the defaults, or what a data folder's crmstat.toml resolves to.
+    Config(ConfigArgs),
+}
+
+/// Where the data is and how strictly to take it.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Folder with the exported tables (deals.csv, stage_history.csv, …).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Config file (default: crmstat.toml in the data folder, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Stop with exit code 1 if any row is rejected, instead of going on with good rows.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// The reporting period.
+#[derive(Debug, Args)]
+pub struct PeriodArgs {
+    /// Month (2024-03), quarter (2024-Q1), year (2024) or `all`. Default: the last
+    /// calendar month that has data.
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// First day of the period (inclusive), with --to.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Last day of the period (inclusive), with --from.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+}
+
+/// Where results go.
+#[derive(Debug, Args)]
+pub struct OutArgs {
+    /// Write one file per table (and the charts) into this folder. Without it, tables
+    /// are printed as Markdown.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Format of the table files.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct FigureArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FunnelArgs {
+    #[command(flatten)]
+    pub figure: FigureArgs,
+    /// cohort: deals created in the period; flow: progress made in the period.
+    #[arg(long, value_enum, default_value = "cohort")]
+    pub mode: Mode,
+    /// Split the funnel and win rate by this.
+    #[arg(long, value_enum)]
+    pub by: Option<GroupBy>,
+}
+
+#[derive(Debug, Args)]
+pub struct LossesArgs {
+    #[command(flatten)]
+    pub figure: FigureArgs,
+    /// cohort: deals created in the period; flow: deals lost in the period.
+    #[arg(long, value_enum, default_value = "cohort")]
+    pub mode: Mode,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Folder for the rejects table (and the per-table counts).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// Format of the rejects table.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The SQL file to run (see queries/ for examples).
+    #[arg(value_name = "FILE.sql")]
+    pub sql: PathBuf,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Write the result to this file (its format from --format) instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Format of the result file.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of deals.
+    #[arg(long, default_value_t = 3000)]
+    pub deals: usize,
+    /// Random seed: the same seed gives the same files.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Folder to write the tables and crmstat.toml into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// File format of the tables.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Print every default as a crmstat.toml.
+    #[arg(long)]
+    pub defaults: bool,
+    /// Print the config a data folder resolves to (its crmstat.toml over the defaults).
+    #[arg(long, value_name = "DIR", conflicts_with = "defaults")]
+    pub data: Option<PathBuf>,
+    /// Config file to show instead of the data folder's.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}

@@ -1,0 +1,42 @@
+//! `crmstat funnel`: the funnel and win rate, cohort or flow, optionally split.
+
+use crate::chart::Chart;
+use crate::cli::FunnelArgs;
+use crate::error::{PolarsContext, Result};
+use crate::metrics::{GROUP, Mode, funnel, snapshot::Snapshot};
+use crate::output::NamedTable;
+
+pub fn run(args: &FunnelArgs) -> Result<()> {
+    let fig = &args.figure;
+    super::prepare(&fig.out)?;
+    let (_, loaded) = super::load(&fig.data)?;
+    let period = super::period(&fig.period, &loaded.tables)?;
+    let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
+    let mut t = funnel::funnel(&snap, args.mode, args.by)?;
+    let mut notes = Vec::new();
+    if snap.entries.is_none() {
+        notes.push("visited needs stage_history (real entries into each stage); left empty".to_string());
+    }
+    let mut charts = Vec::new();
+    match args.by {
+        Some(by) => {
+            t.funnel.rename(GROUP, by.column().into()).ctx("naming the group column")?;
+            t.win_rate.rename(GROUP, by.column().into()).ctx("naming the group column")?;
+        }
+        None => charts.push(Chart::funnel(&t.funnel, &period.label)?),
+    }
+    let mode = match args.mode {
+        Mode::Cohort => "cohort: deals created in the period; ",
+        Mode::Flow => "flow: progress made in the period; ",
+    };
+    let results = super::Results {
+        heading: super::heading("Funnel", &period, mode),
+        tables: vec![
+            NamedTable::new("funnel", "Funnel", t.funnel),
+            NamedTable::new("win_rate", "Win rate (closed deals)", t.win_rate),
+        ],
+        charts,
+        notes,
+    };
+    super::emit(&fig.out, results, &loaded.report)
+}

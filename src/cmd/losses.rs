@@ -1,0 +1,45 @@
+//! `crmstat losses`: losses per stage, reasons, the biggest drop, stalled deals and
+//! invoice follow-up breaches.
+
+use crate::chart::Chart;
+use crate::cli::LossesArgs;
+use crate::error::Result;
+use crate::metrics::{Mode, losses, snapshot::Snapshot};
+use crate::output::NamedTable;
+
+pub fn run(args: &LossesArgs) -> Result<()> {
+    let fig = &args.figure;
+    super::prepare(&fig.out)?;
+    let (config, loaded) = super::load(&fig.data)?;
+    let period = super::period(&fig.period, &loaded.tables)?;
+    let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
+    let l = losses::losses(
+        &snap,
+        &loaded.stages,
+        args.mode,
+        loaded.tables.contacts.as_ref(),
+        config.funnel.followup_days,
+    )?;
+    let charts = vec![Chart::losses(&l.losses, &l.loss_reasons, &period.label)?];
+    let mut tables = vec![
+        NamedTable::new("losses", "Losses by stage", l.losses),
+        NamedTable::new("loss_reasons", "Loss reasons by stage", l.loss_reasons),
+        NamedTable::new("biggest_drop", "Biggest drop", l.biggest_drop),
+        NamedTable::detail("stalled", "Stalled open deals (time in stage above the stage's p90)", l.stalled),
+    ];
+    if let Some(f) = l.followup {
+        tables.push(NamedTable::new("followup", "Invoice follow-up", f.summary));
+        tables.push(NamedTable::detail("followup_breaches", "Follow-up breaches", f.breaches));
+    }
+    let mode = match args.mode {
+        Mode::Cohort => "cohort: deals created in the period; ",
+        Mode::Flow => "flow: deals lost in the period; ",
+    };
+    let results = super::Results {
+        heading: super::heading("Losses", &period, mode),
+        tables,
+        charts,
+        notes: l.notes,
+    };
+    super::emit(&fig.out, results, &loaded.report)
+}

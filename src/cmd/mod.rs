@@ -1,0 +1,156 @@
+//! The command layer: the only place that joins reading, computing and writing. Each
+//! subcommand has its own file; they share loading, period resolution and output here.
+
+mod config;
+mod durations;
+mod funnel;
+mod generate;
+mod losses;
+mod query;
+mod validate;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::NaiveDateTime;
+use polars::prelude::*;
+
+use crate::chart::Chart;
+use crate::cli::{Cli, Command, DataArgs, OutArgs, PeriodArgs};
+use crate::config::Config;
+use crate::error::{Error, PolarsContext, Result};
+use crate::output::{self, NamedTable};
+use crate::period::Period;
+use crate::tables::Tables;
+use crate::validate::{Loaded, Report};
+
+/// Run one command.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Validate(a) => validate::run(&a),
+        Command::Funnel(a) => funnel::run(&a),
+        Command::Losses(a) => losses::run(&a),
+        Command::Durations(a) => durations::run(&a),
+        Command::Query(a) => query::run(&a),
+        Command::Generate(a) => generate::run(&a),
+        Command::Config(a) => config::run(&a),
+    }
+}
+
+/// How many problems a figure command shows before pointing at `crmstat validate`.
+const PROBLEMS_SHOWN: usize = 5;
+
+/// Load config and tables, print the one-line row count and notes to stderr, and stop
+/// under `--strict` when rows were rejected.
+pub(crate) fn load(args: &DataArgs) -> Result<(Config, Loaded)> {
+    let (config, _) = Config::load(args.config.as_deref(), &args.data)?;
+    let loaded = crate::validate::load(&args.data, &config)?;
+    let report = &loaded.report;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", report.summary_line());
+    let shown = if args.strict { usize::MAX } else { PROBLEMS_SHOWN };
+    for p in report.problems.iter().take(shown) {
+        let _ = writeln!(err, "{p}");
+    }
+    if report.problems.len() > shown {
+        let _ = writeln!(
+            err,
+            "… {} more problems; run `crmstat validate --data {}` to list them all",
+            report.problems.len() - shown,
+            args.data.display()
+        );
+    }
+    for note in &report.notes {
+        let _ = writeln!(err, "note: {note}");
+    }
+    if args.strict && report.rejected() > 0 {
+        return Err(Error::DataErrors { rejected: report.rejected() });
+    }
+    Ok((config, loaded))
+}
+
+/// The period asked for, or the last calendar month with data.
+pub(crate) fn period(args: &PeriodArgs, tables: &Tables) -> Result<Period> {
+    let (first, last) = data_span(tables)?;
+    Period::resolve(args.period.as_deref(), args.from.as_deref(), args.to.as_deref(), first, last)
+}
+
+/// Earliest and latest moment in deals (created, closed) and stage history.
+fn data_span(tables: &Tables) -> Result<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
+    let mut moments: Vec<Column> = vec![
+        tables.deals.column("created_at").ctx("created_at")?.clone(),
+        tables.deals.column("closed_at").ctx("closed_at")?.clone(),
+    ];
+    if let Some(h) = &tables.stage_history {
+        moments.push(h.column("entered_at").ctx("entered_at")?.clone());
+    }
+    let (mut lo, mut hi) = (None::<i64>, None::<i64>);
+    for c in moments {
+        let phys = c.to_physical_repr();
+        let values = phys.i64().ctx("dates")?;
+        if let Some(m) = values.min() {
+            lo = Some(lo.map_or(m, |l| l.min(m)));
+        }
+        if let Some(m) = values.max() {
+            hi = Some(hi.map_or(m, |h| h.max(m)));
+        }
+    }
+    let dt = |ms: Option<i64>| ms.and_then(chrono::DateTime::from_timestamp_millis).map(|d| d.naive_utc());
+    Ok((dt(lo), dt(hi)))
+}
+
+/// Results of a figure command: tables, charts and notes for the reader.
+pub(crate) struct Results {
+    pub heading: String,
+    pub tables: Vec<NamedTable>,
+    pub charts: Vec<Chart>,
+    pub notes: Vec<String>,
+}
+
+/// Make sure `--out` can be written before any heavy work.
+pub(crate) fn prepare(out: &OutArgs) -> Result<()> {
+    match &out.out {
+        Some(dir) => output::prepare_dir(dir),
+        None => Ok(()),
+    }
+}
+
+/// Write results to `--out` (tables, rejects, charts) or print them as Markdown.
+pub(crate) fn emit(out: &OutArgs, mut results: Results, report: &Report) -> Result<()> {
+    let mut stderr = std::io::stderr().lock();
+    for note in &results.notes {
+        let _ = writeln!(stderr, "note: {note}");
+    }
+    match &out.out {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "# {}\n", results.heading);
+            for note in &results.notes {
+                let _ = writeln!(stdout, "> {note}\n");
+            }
+            output::print_markdown(&results.tables, &mut stdout)
+        }
+        Some(dir) => {
+            results.tables.push(NamedTable::detail("rejects", "Rejected rows", report.rejects_frame()?));
+            let mut written = output::write_tables(dir, out.format, &mut results.tables)?;
+            written.extend(crate::chart::render_all(&results.charts, dir)?);
+            let _ = writeln!(stderr, "{}: wrote {} files to {}", results.heading, written.len(), dir.display());
+            for path in written {
+                let _ = writeln!(stderr, "  {}", path.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The heading of a figure's report: what, for which period, as of when.
+pub(crate) fn heading(what: &str, period: &Period, extra: &str) -> String {
+    let as_of = period.as_of() - chrono::Duration::milliseconds(1);
+    format!("{what} — {} ({extra}as of end of {})", period.label, as_of.date())
+}
+
+/// Paths of all files a command wrote, for messages.
+#[allow(dead_code)]
+pub(crate) fn shown(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+}

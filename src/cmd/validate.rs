@@ -1,0 +1,40 @@
+//! `crmstat validate`: every problem as `file:line: column: problem (value)`, the rejects
+//! table, and rows read / used / rejected per table. Exit code 1 when any row is rejected.
+
+use std::io::Write;
+
+use crate::cli::ValidateArgs;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::output::{self, NamedTable};
+use crate::validate;
+
+pub fn run(args: &ValidateArgs) -> Result<()> {
+    output::prepare_dir(&args.out)?;
+    let (config, config_path) = Config::load(args.data.config.as_deref(), &args.data.data)?;
+    let loaded = validate::load(&args.data.data, &config)?;
+    let report = &loaded.report;
+    let mut out = std::io::stdout().lock();
+    let io = |e| Error::io("<stdout>", "cannot write", e);
+    match config_path {
+        Some(p) => writeln!(out, "config: {}", p.display()).map_err(io)?,
+        None => writeln!(out, "config: defaults (no crmstat.toml in the data folder)").map_err(io)?,
+    }
+    for p in &report.problems {
+        writeln!(out, "{p}").map_err(io)?;
+    }
+    for note in &report.notes {
+        writeln!(out, "note: {note}").map_err(io)?;
+    }
+    writeln!(out).map_err(io)?;
+    out.write_all(output::markdown_table(&report.counts_frame()?).as_bytes()).map_err(io)?;
+    let mut tables = [NamedTable::new("rejects", "Rejected rows", report.rejects_frame()?)];
+    let written = output::write_tables(&args.out, args.format, &mut tables)?;
+    for path in written {
+        writeln!(out, "\nrejects written to {}", path.display()).map_err(io)?;
+    }
+    match report.rejected() {
+        0 => Ok(()),
+        n => Err(Error::DataErrors { rejected: n }),
+    }
+}
