@@ -30,8 +30,11 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, won:
         .map_err(e)?;
     chart
         .configure_mesh()
+        .light_line_style(WHITE)
         .x_desc(format!("days from creation to close (bins of {width} days)"))
         .y_desc("deals")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 16))
         .draw()

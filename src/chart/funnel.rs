@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, grouped, palette, short};
+use super::{FONT, compact, grouped, palette, short};
 
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -26,6 +26,7 @@ pub fn draw<DB: DrawingBackend>(
     let names: Vec<String> = stages.iter().map(|s| short(s, 30)).collect();
     chart
         .configure_mesh()
+        .light_line_style(WHITE)
         .disable_y_mesh()
         .y_labels(n * 2 + 1)
         .y_label_formatter(&|y| {
@@ -38,7 +39,7 @@ pub fn draw<DB: DrawingBackend>(
                 String::new()
             }
         })
-        .x_label_formatter(&|x| grouped(*x))
+        .x_label_formatter(&|x| compact(*x))
         .x_desc("deals that reached the stage")
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 16))
@@ -52,7 +53,7 @@ pub fn draw<DB: DrawingBackend>(
             Some(s) => format!("{}  → next {:.1}%", grouped(r as f64), s * 100.0),
             None => grouped(r as f64),
         };
-        let label = Text::new(conv, (r as f64 + max * 0.01, top - 0.6), (FONT, 16).into_font().color(&BLACK));
+        let label = Text::new(conv, (r as f64 + max * 0.01, top - 0.42), (FONT, 16).into_font().color(&BLACK));
         chart.draw_series(std::iter::once(label)).map_err(e)?;
     }
     Ok(())

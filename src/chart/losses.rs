@@ -4,8 +4,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, grouped, palette, short};
+use super::{FONT, compact, grouped, palette, short};
 
+#[allow(clippy::too_many_arguments)]
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -13,6 +14,7 @@ pub fn draw<DB: DrawingBackend>(
     lost: &[i64],
     amount: &[f64],
     reasons: &[(String, i64)],
+    currency: &str,
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let root = root.titled(title, (FONT, 24)).map_err(e)?;
@@ -20,7 +22,7 @@ pub fn draw<DB: DrawingBackend>(
     let (left, right) = top.split_horizontally(root.dim_in_pixel().0 / 2);
     let counts: Vec<f64> = lost.iter().map(|v| *v as f64).collect();
     bars(&left, "Lost deals", "deals", stages, &counts, palette::RED, 22).map_err(e)?;
-    bars(&right, "Lost amount", "amount", stages, amount, palette::ORANGE, 22).map_err(e)?;
+    bars(&right, "Lost amount", &format!("amount, {currency}"), stages, amount, palette::ORANGE, 22).map_err(e)?;
     let (names, values): (Vec<String>, Vec<f64>) = reasons.iter().map(|(r, n)| (r.clone(), *n as f64)).unzip();
     bars(&bottom, "Most frequent loss reasons (all stages)", "lost deals", &names, &values, palette::GREY, 40).map_err(e)?;
     Ok(())
@@ -47,6 +49,7 @@ fn bars<DB: DrawingBackend>(
         .build_cartesian_2d(0.0..max * 1.3, 0.0..n as f64)?;
     chart
         .configure_mesh()
+        .light_line_style(WHITE)
         .disable_y_mesh()
         .y_labels(n * 2 + 1)
         .y_label_formatter(&|y| {
@@ -59,7 +62,7 @@ fn bars<DB: DrawingBackend>(
             }
         })
         .x_labels(5)
-        .x_label_formatter(&|x| grouped(*x))
+        .x_label_formatter(&|x| compact(*x))
         .x_desc(unit)
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 14))
@@ -69,7 +72,7 @@ fn bars<DB: DrawingBackend>(
         chart.draw_series(std::iter::once(Rectangle::new([(0.0, top - 0.15), (*v, top - 0.85)], color.filled())))?;
         chart.draw_series(std::iter::once(Text::new(
             grouped(*v),
-            (*v + max * 0.01, top - 0.6),
+            (*v + max * 0.01, top - 0.42),
             (FONT, 14).into_font().color(&BLACK),
         )))?;
     }

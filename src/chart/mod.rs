@@ -50,6 +50,7 @@ pub enum Chart {
         lost: Vec<i64>,
         amount: Vec<f64>,
         reasons: Vec<(String, i64)>,
+        currency: String,
     },
     /// Cycle length of won against lost deals.
     Cycle { title: String, won: Vec<f64>, lost: Vec<f64> },
@@ -91,7 +92,7 @@ impl Chart {
     }
 
     /// Describe the losses and loss_reasons tables as a chart.
-    pub fn losses(losses: &DataFrame, reasons: &DataFrame, period: &str) -> Result<Chart> {
+    pub fn losses(losses: &DataFrame, reasons: &DataFrame, period: &str, currency: &str) -> Result<Chart> {
         let amount = losses
             .column("lost_amount")
             .ctx("lost_amount")?
@@ -114,6 +115,7 @@ impl Chart {
             lost: ints(losses, "lost")?,
             amount,
             reasons,
+            currency: currency.to_string(),
         })
     }
 
@@ -140,7 +142,9 @@ impl Chart {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         match self {
             Chart::Funnel { title, stages, reached, step } => funnel::draw(root, title, stages, reached, step),
-            Chart::Losses { title, stages, lost, amount, reasons } => losses::draw(root, title, stages, lost, amount, reasons),
+            Chart::Losses { title, stages, lost, amount, reasons, currency } => {
+                losses::draw(root, title, stages, lost, amount, reasons, currency)
+            }
             Chart::Cycle { title, won, lost } => cycle::draw(root, title, won, lost),
             Chart::Survival { title, steps, median } => survival::draw(root, title, steps, *median),
         }?;
@@ -203,6 +207,14 @@ pub fn grouped(n: f64) -> String {
         out.push(c);
     }
     if n < 0.0 { format!("-{out}") } else { out }
+}
+
+/// Axis ticks in short form: 1 500 000 → "1.5M", 20 000 → "20k".
+pub fn compact(n: f64) -> String {
+    let a = n.abs();
+    let (v, unit) = if a >= 1e9 { (n / 1e9, "G") } else if a >= 1e6 { (n / 1e6, "M") } else if a >= 1e4 { (n / 1e3, "k") } else { (n, "") };
+    let text = format!("{v:.1}");
+    format!("{}{unit}", text.trim_end_matches(".0"))
 }
 
 /// Shorten a label to `max` characters with an ellipsis.

@@ -23,9 +23,11 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(e)?;
     chart
         .configure_mesh()
+        .light_line_style(WHITE)
         .x_desc("days since the deal was created")
         .y_desc("share of deals still open")
         .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+        .x_label_formatter(&|v| format!("{v:.0}"))
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 16))
         .draw()

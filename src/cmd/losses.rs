@@ -20,7 +20,7 @@ pub fn run(args: &LossesArgs) -> Result<()> {
         loaded.tables.contacts.as_ref(),
         config.funnel.followup_days,
     )?;
-    let charts = vec![Chart::losses(&l.losses, &l.loss_reasons, &period.label)?];
+    let charts = vec![Chart::losses(&l.losses, &l.loss_reasons, &period.label, &config.currency)?];
     let mut tables = vec![
         NamedTable::new("losses", "Losses by stage", l.losses),
         NamedTable::new("loss_reasons", "Loss reasons by stage", l.loss_reasons),

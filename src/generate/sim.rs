@@ -1,0 +1,344 @@
+//! The life of each generated deal: it moves through the stages with chances shaped by its
+//! manager, campaign and segment; it may skip a stage, go back for renegotiation, get stuck,
+//! be lost with a reason, or be won and then paid (late, in parts, sometimes refunded).
+//! Clients who won come back after their usual interval, and some stop buying.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand::Rng;
+use rand_pcg::Pcg64Mcg;
+
+use super::world::{self, ADVANCE, Campaign, DAY, INVOICE, Manager, REASONS, SEGMENTS, STAGE_DAYS, exp, weighted};
+
+/// Column buffers of every table.
+#[derive(Default)]
+pub struct Buffers {
+    pub clients: Clients,
+    pub deals: Deals,
+    pub history: History,
+    pub contacts: Contacts,
+    pub payments: Payments,
+}
+
+#[derive(Default)]
+pub struct Clients {
+    pub id: Vec<String>,
+    pub name: Vec<String>,
+    pub segment: Vec<&'static str>,
+    pub industry: Vec<&'static str>,
+    pub region: Vec<&'static str>,
+    pub source: Vec<&'static str>,
+    pub campaign: Vec<Option<String>>,
+    pub manager: Vec<String>,
+    pub created: Vec<i64>,
+    /// Usual days between purchases (not written).
+    pub interval: Vec<f64>,
+    /// Manager index of the owner (not written).
+    pub owner: Vec<usize>,
+}
+
+#[derive(Default)]
+pub struct Deals {
+    pub id: Vec<String>,
+    pub client: Vec<String>,
+    pub manager: Vec<String>,
+    pub campaign: Vec<Option<String>>,
+    pub created: Vec<i64>,
+    pub closed: Vec<Option<i64>>,
+    pub status: Vec<&'static str>,
+    pub stage: Vec<&'static str>,
+    pub amount: Vec<Option<i64>>,
+    pub reason: Vec<Option<&'static str>>,
+    pub discount: Vec<f64>,
+}
+
+#[derive(Default)]
+pub struct History {
+    pub deal: Vec<String>,
+    pub stage: Vec<&'static str>,
+    pub at: Vec<i64>,
+    pub manager: Vec<String>,
+}
+
+#[derive(Default)]
+pub struct Contacts {
+    pub client: Vec<String>,
+    pub manager: Vec<String>,
+    pub deal: Vec<String>,
+    pub campaign: Vec<Option<String>>,
+    pub at: Vec<i64>,
+    pub channel: Vec<&'static str>,
+    pub kind: Vec<&'static str>,
+    pub direction: Vec<&'static str>,
+    pub due: Vec<Option<i64>>,
+    pub done: Vec<Option<i64>>,
+    pub outcome: Vec<&'static str>,
+}
+
+#[derive(Default)]
+pub struct Payments {
+    pub deal: Vec<String>,
+    pub at: Vec<i64>,
+    pub amount: Vec<i64>,
+}
+
+/// The company being simulated.
+pub struct Sim<'a> {
+    pub rng: Pcg64Mcg,
+    pub managers: &'a [Manager],
+    pub campaigns: &'a [Campaign],
+    /// The export moment: nothing after it is written.
+    pub end: i64,
+    pub out: Buffers,
+    /// Clients due to buy again: (due time, client index).
+    due: BinaryHeap<Reverse<(i64, usize)>>,
+}
+
+impl<'a> Sim<'a> {
+    pub fn new(rng: Pcg64Mcg, managers: &'a [Manager], campaigns: &'a [Campaign], end: i64) -> Self {
+        Sim { rng, managers, campaigns, end, out: Buffers::default(), due: BinaryHeap::new() }
+    }
+
+    fn active(&self, m: usize, t: i64) -> bool {
+        let m = &self.managers[m];
+        m.hired_on <= t && m.left_on.is_none_or(|l| t < l)
+    }
+
+    /// An active manager at `t`, preferring `wanted`; others of the same team first.
+    fn holder(&self, wanted: usize, t: i64) -> usize {
+        let n = self.managers.len();
+        (0..n).map(|k| (wanted + k * 8) % n).chain(0..n).find(|&m| self.active(m, t)).unwrap_or(wanted)
+    }
+
+    /// Create deal number `i` at time `t`: a returning client when one is due, else a new one.
+    pub fn deal(&mut self, i: usize, t: i64) {
+        let returning = match self.due.peek() {
+            Some(Reverse((due, _))) if *due <= t && self.rng.random::<f64>() < 0.85 => self.due.pop().map(|Reverse((_, c))| c),
+            _ => None,
+        };
+        let (client, campaign) = match returning {
+            Some(c) => (c, None),
+            None => self.new_client(t),
+        };
+        self.simulate(i, client, campaign, t, returning.is_some());
+    }
+
+    fn new_client(&mut self, t: i64) -> (usize, Option<usize>) {
+        let rng = &mut self.rng;
+        let live: Vec<usize> = (0..self.campaigns.len()).filter(|&k| self.campaigns[k].start <= t && t <= self.campaigns[k].end).collect();
+        let campaign = (!live.is_empty() && rng.random::<f64>() < 0.6).then(|| live[rng.random_range(0..live.len())]);
+        let idx = self.out.clients.id.len();
+        let seg = weighted(rng, &[0.45, 0.3, 0.17, 0.08]);
+        let owner = rng.random_range(0..self.managers.len());
+        let created = t - rng.random_range(0..10 * DAY);
+        let owner = self.holder(owner, created);
+        let rng = &mut self.rng;
+        let c = &mut self.out.clients;
+        c.id.push(format!("C{:07}", idx + 1));
+        c.name.push(format!("ООО «{}-{}»", world::INDUSTRIES[idx % world::INDUSTRIES.len()], idx + 1));
+        c.segment.push(SEGMENTS[seg].0);
+        c.industry.push(world::INDUSTRIES[rng.random_range(0..world::INDUSTRIES.len())]);
+        c.region.push(world::REGIONS[weighted(rng, &[0.35, 0.2, 0.1, 0.1, 0.1, 0.08, 0.07])]);
+        c.source.push(if campaign.is_some() { "Реклама" } else { world::SOURCES[rng.random_range(1..world::SOURCES.len())] });
+        c.campaign.push(campaign.map(|k| self.campaigns[k].id.clone()));
+        c.manager.push(self.managers[owner].id.clone());
+        c.created.push(created);
+        c.interval.push(45.0 + rng.random::<f64>() * 110.0);
+        c.owner.push(owner);
+        (idx, campaign)
+    }
+
+    fn simulate(&mut self, i: usize, client: usize, campaign: Option<usize>, created: i64, returning: bool) {
+        let deal_id = format!("D{:07}", i + 1);
+        let mut m = self.holder(self.out.clients.owner[client], created);
+        let seg = SEGMENTS.iter().position(|s| s.0 == self.out.clients.segment[client]).unwrap_or(0);
+        let pull = campaign.map_or(1.0, |k| self.campaigns[k].pull);
+        let stuck = self.rng.random::<f64>() < 0.04;
+        let (mut stage, mut t) = (0usize, created);
+        let mut renegotiated = false;
+        self.entry(&deal_id, stage, t, m);
+        self.contact(client, m, &deal_id, campaign, t, if campaign.is_some() { "inquiry" } else { "call" });
+        let outcome = loop {
+            let mgr = &self.managers[m];
+            let mut dwell = exp(&mut self.rng, STAGE_DAYS[stage] * mgr.pace) + 0.1;
+            if stuck && stage == 2 + i % 3 {
+                dwell *= 8.0;
+            }
+            let next_t = t + (dwell * DAY as f64) as i64;
+            let mut p = ADVANCE[stage] * mgr.skill * pull * (1.0 - 0.04 * seg as f64);
+            if stage == INVOICE && !self.follow_up(client, m, &deal_id, t) {
+                p *= 0.62; // no call back within two days: many invoices go unpaid
+            }
+            if stage == 5 {
+                let closed = t + self.rng.random_range(0..3 * DAY);
+                break if closed <= self.end { Some(("won", stage, closed)) } else { None };
+            }
+            if next_t > self.end {
+                break None;
+            }
+            if self.rng.random::<f64>() >= p.clamp(0.05, 0.98) {
+                break Some(("lost", stage, next_t));
+            }
+            stage = self.next_stage(stage, returning, &mut renegotiated);
+            t = next_t;
+            if !self.active(m, t) {
+                m = self.holder(m + 1, t);
+            }
+            self.entry(&deal_id, stage, t, m);
+            if stage == 2 {
+                self.contact(client, m, &deal_id, None, t, "meeting");
+            } else if self.rng.random::<f64>() < 0.5 {
+                self.contact(client, m, &deal_id, None, t, "email");
+            }
+        };
+        self.finish(deal_id, client, campaign, m, created, stage, outcome);
+    }
+
+    /// Usually the next stage; returning clients often go straight to the invoice, some
+    /// deals skip the meeting, and a few go back from the contract to renegotiate.
+    fn next_stage(&mut self, stage: usize, returning: bool, renegotiated: &mut bool) -> usize {
+        let r = self.rng.random::<f64>();
+        match stage {
+            0 if returning && r < 0.4 => INVOICE,
+            1 if r < 0.08 => INVOICE,
+            4 if !*renegotiated && r < 0.06 => {
+                *renegotiated = true;
+                2
+            }
+            s => s + 1,
+        }
+    }
+
+    /// The call after an invoice: within two days when the manager is diligent.
+    fn follow_up(&mut self, client: usize, m: usize, deal: &str, invoiced: i64) -> bool {
+        let diligent = self.rng.random::<f64>() < self.managers[m].diligence;
+        let delay = if diligent { 0.1 + self.rng.random::<f64>() * 1.7 } else { 2.5 + self.rng.random::<f64>() * 6.0 };
+        if diligent || self.rng.random::<f64>() < 0.6 {
+            self.contact(client, m, deal, None, invoiced + (delay * DAY as f64) as i64, "call");
+        }
+        diligent
+    }
+
+    fn entry(&mut self, deal: &str, stage: usize, t: i64, m: usize) {
+        let h = &mut self.out.history;
+        h.deal.push(deal.to_string());
+        h.stage.push(world::STAGES[stage]);
+        h.at.push(t);
+        h.manager.push(self.managers[m].id.clone());
+    }
+
+    fn contact(&mut self, client: usize, m: usize, deal: &str, campaign: Option<usize>, at: i64, kind: &'static str) {
+        if at > self.end {
+            return;
+        }
+        let rng = &mut self.rng;
+        let (channel, direction) = match kind {
+            "meeting" => ("meeting", "out"),
+            "email" => ("email", "out"),
+            "inquiry" => (["phone", "chat", "email"][rng.random_range(0..3)], "in"),
+            _ => ("phone", "out"),
+        };
+        // A third of touches are planned tasks; some are done late, a few never.
+        let (due, done) = if rng.random::<f64>() < 0.33 {
+            let r = rng.random::<f64>();
+            let done = if r < 0.06 { None } else if r < 0.26 { Some(at + rng.random_range(DAY..5 * DAY)) } else { Some(at) };
+            (Some(at), done.filter(|d| *d <= self.end))
+        } else {
+            (None, None)
+        };
+        let c = &mut self.out.contacts;
+        c.client.push(self.out.clients.id[client].clone());
+        c.manager.push(self.managers[m].id.clone());
+        c.deal.push(deal.to_string());
+        c.campaign.push(campaign.map(|k| self.campaigns[k].id.clone()));
+        c.at.push(at);
+        c.channel.push(channel);
+        c.kind.push(kind);
+        c.direction.push(direction);
+        c.due.push(due);
+        c.done.push(done);
+        c.outcome.push(if done.is_none() && due.is_some() { "не выполнено" } else { "выполнено" });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &mut self,
+        deal_id: String,
+        client: usize,
+        campaign: Option<usize>,
+        m: usize,
+        created: i64,
+        stage: usize,
+        outcome: Option<(&'static str, usize, i64)>,
+    ) {
+        let rng = &mut self.rng;
+        let seg = SEGMENTS.iter().position(|s| s.0 == self.out.clients.segment[client]).unwrap_or(0);
+        let list = SEGMENTS[seg].1 * (0.6 + rng.random::<f64>() * 0.8) * (1.0 + rng.random::<f64>().powi(4) * 3.0);
+        let discount = (self.managers[m].discount + (rng.random::<f64>() - 0.5) * 4.0).clamp(0.0, 30.0);
+        let discount = (discount * 10.0).round() / 10.0;
+        let amount = (list * (1.0 - discount / 100.0) * 100.0).round() as i64;
+        let (status, closed, reason) = match outcome {
+            Some(("won", _, at)) => ("won", Some(at), None),
+            Some((_, s, at)) => {
+                let reasons = REASONS[s];
+                let r = reasons[weighted(rng, &[0.5, 0.3, 0.2][..reasons.len()])];
+                ("lost", Some(at), Some(r))
+            }
+            None => ("open", None, None),
+        };
+        // Most winners buy again after their usual interval (the rest stop buying); a
+        // few lost clients come back for another try.
+        let again = match (status, closed) {
+            ("won", Some(at)) => {
+                self.pay(&deal_id, amount, at);
+                (self.rng.random::<f64>() < 0.75).then_some((at, self.out.clients.interval[client]))
+            }
+            ("lost", Some(at)) => (self.rng.random::<f64>() < 0.2).then_some((at, 120.0)),
+            _ => None,
+        };
+        if let Some((at, interval)) = again {
+            let next = at + (interval * (0.6 + self.rng.random::<f64>() * 0.8) * DAY as f64) as i64;
+            self.due.push(Reverse((next, client)));
+        }
+        let d = &mut self.out.deals;
+        d.id.push(deal_id);
+        d.client.push(self.out.clients.id[client].clone());
+        d.manager.push(self.managers[m].id.clone());
+        d.campaign.push(campaign.map(|k| self.campaigns[k].id.clone()));
+        d.created.push(created);
+        d.closed.push(closed);
+        d.status.push(status);
+        d.stage.push(world::STAGES[stage]);
+        d.amount.push(Some(amount));
+        d.reason.push(reason);
+        d.discount.push(discount);
+    }
+
+    /// Payments lag the win; a quarter come in two parts, a few are never paid, and a few
+    /// are partly refunded.
+    fn pay(&mut self, deal: &str, amount: i64, won_at: i64) {
+        let rng = &mut self.rng;
+        let lag = (2.0 + exp(rng, 12.0)) * DAY as f64;
+        let first = won_at + lag as i64;
+        let r = rng.random::<f64>();
+        let mut parts: Vec<(i64, i64)> = if r < 0.04 {
+            Vec::new()
+        } else if r < 0.29 {
+            let share = amount * [30, 50][rng.random_range(0..2)] / 100;
+            vec![(first, share), (first + rng.random_range(10..45) * DAY, amount - share)]
+        } else {
+            vec![(first, amount)]
+        };
+        if !parts.is_empty() && rng.random::<f64>() < 0.03 {
+            let last = parts[parts.len() - 1].0;
+            parts.push((last + rng.random_range(5..60) * DAY, -(amount / 10)));
+        }
+        for (at, value) in parts.into_iter().filter(|(at, _)| *at <= self.end) {
+            let p = &mut self.out.payments;
+            p.deal.push(deal.to_string());
+            p.at.push(at);
+            p.amount.push(value);
+        }
+    }
+}
