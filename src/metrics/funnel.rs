@@ -64,7 +64,7 @@ pub(crate) fn cohort_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts
         .clone()
         .filter(col("status").neq(lit("open")))
         .select([col(GROUP), col("status"), col("amount")]);
-    let groups = deals.select([col(GROUP)]).unique(None, UniqueKeepStrategy::Any);
+    let groups = groups_of(by, deals.select([col(GROUP)]));
     Ok(Parts { reach_ends, visited, lost, closed, groups })
 }
 
@@ -165,9 +165,18 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
         ],
         UnionArgs::default(),
     )
-    .ctx("flow groups")?
-    .unique(None, UniqueKeepStrategy::Any);
+    .ctx("flow groups")?;
+    let groups = groups_of(by, groups);
     Ok(Parts { reach_ends, visited, lost, closed, groups })
+}
+
+/// The groups of the grid: the one "all" group without `--by` (so an empty period still
+/// lists every stage), else the groups that have something to show.
+fn groups_of(by: Option<GroupBy>, present: LazyFrame) -> LazyFrame {
+    match by {
+        None => df!(GROUP => ["all"]).map(|d| d.lazy()).unwrap_or(present),
+        Some(_) => present.unique(None, UniqueKeepStrategy::Any),
+    }
 }
 
 /// The grouping value of a deal. `when` is the moment a month grouping uses.
