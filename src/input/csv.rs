@@ -91,13 +91,28 @@ pub fn header_and_width(text: &str, delimiter: u8) -> (Vec<String>, Option<usize
     (header, width)
 }
 
-/// The 1-based line on which each record starts (record 0 is the header).
+/// The 1-based line on which each record starts (record 0 is the header). The csv
+/// crate reports a record's start at the line break that ends the previous record (with
+/// CRLF), so the start is moved past line breaks and lines are counted from the bytes.
 pub fn record_lines(text: &str, delimiter: u8) -> Vec<u64> {
+    let bytes = text.as_bytes();
     let mut reader = records_reader(text, delimiter);
     let mut record = csv::ByteRecord::new();
     let mut lines = Vec::new();
+    let (mut counted_to, mut line) = (0usize, 1u64);
     while let Ok(true) = reader.read_byte_record(&mut record) {
-        lines.push(record.position().map_or(0, |p| p.line()));
+        if record.iter().all(<[u8]>::is_empty) {
+            continue; // an empty record is not a row (see `read_text_frame`)
+        }
+        let mut start = record.position().map_or(0, |p| p.byte() as usize).min(bytes.len());
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > counted_to {
+            line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count() as u64;
+            counted_to = start;
+        }
+        lines.push(line);
     }
     lines
 }
@@ -106,10 +121,16 @@ pub fn record_lines(text: &str, delimiter: u8) -> Vec<u64> {
 fn first_ragged(text: &str, delimiter: u8, width: usize) -> Option<(u64, usize)> {
     let mut reader = records_reader(text, delimiter);
     let mut record = csv::ByteRecord::new();
+    let mut index = 0;
     while let Ok(true) = reader.read_byte_record(&mut record) {
-        if record.len() != width {
-            return Some((record.position().map_or(0, |p| p.line()), record.len()));
+        if record.iter().all(<[u8]>::is_empty) {
+            continue;
         }
+        if record.len() != width {
+            let line = record_lines(text, delimiter).get(index).copied().unwrap_or(0);
+            return Some((line, record.len()));
+        }
+        index += 1;
     }
     None
 }
@@ -157,7 +178,7 @@ pub fn read_text_frame(file: &str, csv: &DecodedCsv) -> Result<(DataFrame, Vec<S
         .into_reader_with_file_handle(Cursor::new(csv.text.as_bytes()))
         .finish();
     match frame {
-        Ok(df) => Ok((df, header)),
+        Ok(df) => Ok((without_empty_rows(df, file)?, header)),
         Err(e) => Err(match first_ragged(&csv.text, csv.delimiter, names.len()) {
             Some((line, fields)) => Error::BadFile {
                 file: format!("{file}:{line}"),
@@ -171,6 +192,23 @@ pub fn read_text_frame(file: &str, csv: &DecodedCsv) -> Result<(DataFrame, Vec<S
             },
         }),
     }
+}
+
+/// Blank lines (and lines of delimiters only) carry no data and are not rows; polars
+/// reads them as rows of nulls, so they are removed to keep rows aligned with records.
+fn without_empty_rows(df: DataFrame, file: &str) -> Result<DataFrame> {
+    let mut keep = BooleanChunked::full("keep".into(), false, df.height());
+    for c in df.columns() {
+        keep = &keep | &c.is_not_null();
+    }
+    if keep.all() {
+        return Ok(df);
+    }
+    df.filter(&keep).map_err(|e| Error::BadFile {
+        file: file.into(),
+        problem: format!("cannot drop blank lines: {e}"),
+        fix: "remove blank lines from the file".into(),
+    })
 }
 
 #[cfg(test)]
@@ -230,5 +268,20 @@ mod tests {
         };
         let err = read_text_frame("t.csv", &csv).unwrap_err().to_string();
         assert!(err.starts_with("t.csv:3: this line has 4 fields but the header has 2"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn crlf_lines_with_trailing_delimiters() {
+        let text = "\"a\";\"b\";\r\n\"1\";\"x; y\";\r\n\"2\";\"z\";\r\n\"a\";\"b\";\r\n\"3\";\"w\";\r\n";
+        assert_eq!(record_lines(text, b';'), vec![1, 2, 3, 4, 5]);
+        let blanks = "a,b\n1,2\n\n3,4\n,\n\n5,6\n";
+        assert_eq!(record_lines(blanks, b','), vec![1, 2, 4, 7]);
+        let multi = "id,note\r\n1,\"two\r\nlines\"\r\n2,x\r\n";
+        assert_eq!(record_lines(multi, b','), vec![1, 2, 4]);
     }
 }

@@ -174,11 +174,15 @@ pub fn load(dir: &Path, config: &Config) -> Result<Loaded> {
     }
     let mut keys: BTreeMap<&'static str, (HashSet<String>, HashSet<String>)> = BTreeMap::new();
     let mut frames: BTreeMap<&'static str, DataFrame> = BTreeMap::new();
+    let absent: Vec<&str> = schema::ALL.iter().map(|t| t.name).filter(|t| !checking.contains_key(t)).collect();
+    if !absent.is_empty() {
+        report.notes.push(format!(
+            "not in the data folder: {} (figures that need them say so)",
+            absent.join(", ")
+        ));
+    }
     for spec in schema::ALL {
-        let Some(mut c) = checking.remove(spec.name) else {
-            report.notes.push(format!("table {}: no file; the figures that need it say so", spec.name));
-            continue;
-        };
+        let Some(mut c) = checking.remove(spec.name) else { continue };
         checks::duplicate_keys(&mut c)?;
         checks::references(&mut c, &keys)?;
         if let Some(key) = spec.key {
