@@ -18,6 +18,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The main job: funnel, losses and durations with charts and report.md in one folder.
+    Report(ReportArgs),
     /// Check a data folder: list every problem, write the rejects table, count rows.
     Validate(ValidateArgs),
     /// The sales funnel: reached, visited, conversion per stage, and the win rate.
@@ -83,6 +85,20 @@ pub struct FigureArgs {
     pub period: PeriodArgs,
     #[command(flatten)]
     pub out: OutArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// Folder for the report: tables, charts and report.md.
+    #[arg(long, value_name = "DIR", default_value = "report")]
+    pub out: PathBuf,
+    /// Format of the table files.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

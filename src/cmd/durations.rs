@@ -11,7 +11,14 @@ pub fn run(args: &FigureArgs) -> Result<()> {
     let (_, loaded) = super::load(&args.data)?;
     let period = super::period(&args.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let d = durations::durations(&snap)?;
+    let results = results(&snap)?;
+    super::emit(&args.out, results, &loaded.report)
+}
+
+/// The duration tables and charts for a snapshot.
+pub(crate) fn results(snap: &Snapshot) -> Result<super::Results> {
+    let period = &snap.period;
+    let d = durations::durations(snap)?;
     let mut notes = Vec::new();
     if snap.entries.is_none() {
         notes.push("no stage_history: time in stage counts each deal's whole life as one visit to its last open stage".into());
@@ -23,8 +30,8 @@ pub fn run(args: &FigureArgs) -> Result<()> {
         Chart::cycle_histogram(&d.cycle_days.0, &d.cycle_days.1, &period.label),
         Chart::survival(&d.time_to_close, &period.label),
     ];
-    let results = super::Results {
-        heading: super::heading("Durations", &period, ""),
+    Ok(super::Results {
+        heading: super::heading("Durations", period, ""),
         tables: vec![
             NamedTable::new("cycle", "Cycle of deals closed in the period (days)", d.cycle),
             NamedTable::new("time_to_close_summary", "Time to close, deals created in the period", d.time_to_close.summary()?),
@@ -34,6 +41,5 @@ pub fn run(args: &FigureArgs) -> Result<()> {
         ],
         charts,
         notes,
-    };
-    super::emit(&args.out, results, &loaded.report)
+    })
 }

@@ -3,7 +3,7 @@
 use crate::chart::Chart;
 use crate::cli::FunnelArgs;
 use crate::error::{PolarsContext, Result};
-use crate::metrics::{GROUP, Mode, funnel, snapshot::Snapshot};
+use crate::metrics::{GROUP, GroupBy, Mode, funnel, snapshot::Snapshot};
 use crate::output::NamedTable;
 
 pub fn run(args: &FunnelArgs) -> Result<()> {
@@ -12,31 +12,37 @@ pub fn run(args: &FunnelArgs) -> Result<()> {
     let (_, loaded) = super::load(&fig.data)?;
     let period = super::period(&fig.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let mut t = funnel::funnel(&snap, args.mode, args.by)?;
+    let results = results(&snap, args.mode, args.by)?;
+    super::emit(&fig.out, results, &loaded.report)
+}
+
+/// The funnel's tables and chart for a snapshot.
+pub(crate) fn results(snap: &Snapshot, mode: Mode, by: Option<GroupBy>) -> Result<super::Results> {
+    let period = &snap.period;
+    let mut t = funnel::funnel(snap, mode, by)?;
     let mut notes = Vec::new();
     if snap.entries.is_none() {
         notes.push("visited needs stage_history (real entries into each stage); left empty".to_string());
     }
     let mut charts = Vec::new();
-    match args.by {
+    match by {
         Some(by) => {
             t.funnel.rename(GROUP, by.column().into()).ctx("naming the group column")?;
             t.win_rate.rename(GROUP, by.column().into()).ctx("naming the group column")?;
         }
         None => charts.push(Chart::funnel(&t.funnel, &period.label)?),
     }
-    let mode = match args.mode {
+    let mode = match mode {
         Mode::Cohort => "cohort: deals created in the period; ",
         Mode::Flow => "flow: progress made in the period; ",
     };
-    let results = super::Results {
-        heading: super::heading("Funnel", &period, mode),
+    Ok(super::Results {
+        heading: super::heading("Funnel", period, mode),
         tables: vec![
             NamedTable::new("funnel", "Funnel", t.funnel),
             NamedTable::new("win_rate", "Win rate (closed deals)", t.win_rate),
         ],
         charts,
         notes,
-    };
-    super::emit(&fig.out, results, &loaded.report)
+    })
 }

@@ -3,7 +3,9 @@
 
 use crate::chart::Chart;
 use crate::cli::LossesArgs;
+use crate::config::Config;
 use crate::error::Result;
+use crate::validate::Loaded;
 use crate::metrics::{Mode, losses, snapshot::Snapshot};
 use crate::output::NamedTable;
 
@@ -13,13 +15,15 @@ pub fn run(args: &LossesArgs) -> Result<()> {
     let (config, loaded) = super::load(&fig.data)?;
     let period = super::period(&fig.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let l = losses::losses(
-        &snap,
-        &loaded.stages,
-        args.mode,
-        loaded.tables.contacts.as_ref(),
-        config.funnel.followup_days,
-    )?;
+    let results = results(&snap, &loaded, &config, args.mode)?;
+    super::emit(&fig.out, results, &loaded.report)
+}
+
+/// The loss tables and chart for a snapshot.
+pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config, mode: Mode) -> Result<super::Results> {
+    let period = &snap.period;
+    let contacts = loaded.tables.contacts.as_ref();
+    let l = losses::losses(snap, &loaded.stages, mode, contacts, config.funnel.followup_days)?;
     let charts = vec![Chart::losses(&l.losses, &l.loss_reasons, &period.label, &config.currency)?];
     let mut tables = vec![
         NamedTable::new("losses", "Losses by stage", l.losses),
@@ -31,15 +35,14 @@ pub fn run(args: &LossesArgs) -> Result<()> {
         tables.push(NamedTable::new("followup", "Invoice follow-up", f.summary));
         tables.push(NamedTable::detail("followup_breaches", "Follow-up breaches", f.breaches));
     }
-    let mode = match args.mode {
+    let mode = match mode {
         Mode::Cohort => "cohort: deals created in the period; ",
         Mode::Flow => "flow: deals lost in the period; ",
     };
-    let results = super::Results {
-        heading: super::heading("Losses", &period, mode),
+    Ok(super::Results {
+        heading: super::heading("Losses", period, mode),
         tables,
         charts,
         notes: l.notes,
-    };
-    super::emit(&fig.out, results, &loaded.report)
+    })
 }

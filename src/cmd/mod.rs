@@ -7,6 +7,7 @@ mod funnel;
 mod generate;
 mod losses;
 mod query;
+mod report;
 mod validate;
 
 use std::io::Write;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Losses(a) => losses::run(&a),
         Command::Durations(a) => durations::run(&a),
         Command::Query(a) => query::run(&a),
+        Command::Report(a) => report::run(&a),
         Command::Generate(a) => generate::run(&a),
         Command::Config(a) => config::run(&a),
     }

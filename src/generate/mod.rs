@@ -36,8 +36,8 @@ pub fn generate(deals: usize, seed: u64) -> Result<Generated> {
     let managers = world::managers(&mut rng, (deals / 300).clamp(8, 2000), START_MS, END_MS);
     let campaigns = world::campaigns(&mut rng, (deals / 4000).clamp(8, 60), START_MS, END_MS);
     let mut sim = sim::Sim::new(rng, &managers, &campaigns, END_MS);
-    // Deals are created evenly over the span, ending three weeks before the export.
-    let span = (END_MS - 21 * DAY - START_MS) as f64;
+    // Deals are created evenly over the span, up to the export moment.
+    let span = (END_MS - START_MS) as f64;
     for i in 0..deals {
         let t = START_MS + (span * (i as f64 + 0.5) / deals.max(1) as f64) as i64;
         sim.deal(i, t);

@@ -1,0 +1,49 @@
+//! `crmstat report`: the main job. Validates the data once, then writes the funnel, loss
+//! and duration tables with their charts into one folder, plus `report.md`, which puts
+//! every table and chart of the period on one page.
+
+use std::fmt::Write as _;
+
+use crate::cli::ReportArgs;
+use crate::error::{Error, Result};
+use crate::metrics::{Mode, snapshot::Snapshot};
+use crate::output::{self, NamedTable};
+
+pub fn run(args: &ReportArgs) -> Result<()> {
+    output::prepare_dir(&args.out)?;
+    let (config, loaded) = super::load(&args.data)?;
+    let period = super::period(&args.period, &loaded.tables)?;
+    let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
+    let parts = vec![
+        super::funnel::results(&snap, Mode::Cohort, None)?,
+        super::losses::results(&snap, &loaded, &config, Mode::Cohort)?,
+        super::durations::results(&snap)?,
+    ];
+    let mut page = format!("# crmstat report — {}\n\n{}\n\n", period.label, loaded.report.summary_line());
+    for note in &loaded.report.notes {
+        let _ = writeln!(page, "> {note}\n");
+    }
+    let mut written = Vec::new();
+    for mut part in parts {
+        let _ = writeln!(page, "## {}\n", part.heading);
+        for note in &part.notes {
+            let _ = writeln!(page, "> {note}\n");
+        }
+        for chart in &part.charts {
+            let _ = writeln!(page, "![{}]({}.png)\n", chart.name(), chart.name());
+        }
+        let mut sections = Vec::new();
+        output::print_markdown(&part.tables, &mut sections)?;
+        page.push_str(&String::from_utf8_lossy(&sections).replace("\n## ", "\n### ").replacen("## ", "### ", 1));
+        written.extend(output::write_tables(&args.out, args.format, &mut part.tables)?);
+        written.extend(crate::chart::render_all(&part.charts, &args.out)?);
+    }
+    let mut rejects = [NamedTable::detail("rejects", "Rejected rows", loaded.report.rejects_frame()?)];
+    written.extend(output::write_tables(&args.out, args.format, &mut rejects)?);
+    let page_path = args.out.join("report.md");
+    output::write_atomic(&page_path, |w| {
+        w.write_all(page.as_bytes()).map_err(|e| Error::io(&page_path, "cannot write", e))
+    })?;
+    eprintln!("report for {}: {} files in {}; open {}", period.label, written.len() + 1, args.out.display(), page_path.display());
+    Ok(())
+}
