@@ -1,1 +1,52 @@
-fn main() {}
+//! Reading + validation and the funnel on generated data at 10k, 100k and 1M deals.
+//! Rows per second are criterion's throughput (elements = deals). Sizes can be narrowed
+//! with CRMSTAT_BENCH_SIZES=10000,100000. Peak memory: see benches/measure.sh.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use crmstat::config::Config;
+use crmstat::metrics::{Mode, funnel, snapshot::Snapshot};
+use crmstat::output::Format;
+use crmstat::period::Period;
+
+fn sizes() -> Vec<usize> {
+    std::env::var("CRMSTAT_BENCH_SIZES")
+        .unwrap_or_else(|_| "10000,100000,1000000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
+fn pipeline(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pipeline");
+    group.sample_size(10);
+    for n in sizes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut data = crmstat::generate::generate(n, 42).expect("generate");
+        crmstat::generate::write(&mut data, dir.path(), Format::Csv).expect("write");
+        let (config, _) = Config::load(None, dir.path()).expect("config");
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(
+            BenchmarkId::new("read_and_validate", n),
+            dir.path(),
+            |b, path| b.iter(|| black_box(crmstat::validate::load(path, &config).expect("load"))),
+        );
+        let loaded = crmstat::validate::load(dir.path(), &config).expect("load");
+        let period = Period::resolve(Some("2025"), None, None, None, None).expect("period");
+        group.bench_function(BenchmarkId::new("funnel_cohort_2025", n), |b| {
+            b.iter(|| {
+                let snap =
+                    Snapshot::build(&loaded.tables, &loaded.stages, &period).expect("snapshot");
+                black_box(funnel::funnel(&snap, Mode::Cohort, None).expect("funnel"))
+            })
+        });
+        group.bench_function(BenchmarkId::new("generate", n), |b| {
+            b.iter(|| black_box(crmstat::generate::generate(n, 42).expect("generate")))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, pipeline);
+criterion_main!(benches);

@@ -113,7 +113,12 @@ impl Default for FunnelConfig {
         FunnelConfig {
             stages: Vec::new(),
             won_stages: names(&["won", "closed won", "успешно реализовано", "сделка успешна"]),
-            lost_stages: names(&["lost", "closed lost", "закрыто и не реализовано", "сделка провалена"]),
+            lost_stages: names(&[
+                "lost",
+                "closed lost",
+                "закрыто и не реализовано",
+                "сделка провалена",
+            ]),
             lost_at: None,
             invoice_stage: None,
             followup_days: 2.0,
@@ -148,7 +153,8 @@ impl Config {
                 candidate
             }
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, "cannot read config", e))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Error::io(&path, "cannot read config", e))?;
         let config = Config::parse(&text).map_err(|message| Error::Config {
             path: path.clone(),
             message,
@@ -168,7 +174,10 @@ impl Config {
         for (table, tc) in &self.tables {
             let spec = schema::table(table).ok_or_else(|| {
                 let known: Vec<_> = schema::ALL.iter().map(|t| t.name).collect();
-                format!("[tables.{table}]: unknown table; known tables: {}", known.join(", "))
+                format!(
+                    "[tables.{table}]: unknown table; known tables: {}",
+                    known.join(", ")
+                )
             })?;
             for canonical in tc.columns.keys() {
                 if spec.column(canonical).is_none() {
@@ -185,14 +194,19 @@ impl Config {
         if !(self.funnel.followup_days >= 0.0) {
             return Err("[funnel] followup_days must be zero or more".into());
         }
-        if self.input.encoding != "auto" && crate::input::csv::encoding_by_name(&self.input.encoding).is_none() {
+        if self.input.encoding != "auto"
+            && crate::input::csv::encoding_by_name(&self.input.encoding).is_none()
+        {
             return Err(format!(
                 "[input] encoding `{}`: use auto, utf-8 or windows-1251",
                 self.input.encoding
             ));
         }
         if self.input.delimiter != "auto" && self.delimiter_byte().is_none() {
-            return Err("[input] delimiter must be auto or a single character such as \";\" or \"\\t\"".into());
+            return Err(
+                "[input] delimiter must be auto or a single character such as \";\" or \"\\t\""
+                    .into(),
+            );
         }
         let stages = &self.funnel.stages;
         for (i, s) in stages.iter().enumerate() {
@@ -259,7 +273,10 @@ mod tests {
     #[test]
     fn typos_are_refused_with_the_known_names() {
         let err = Config::parse("[tables.deal]\nfile = \"x.csv\"\n").unwrap_err();
-        assert!(err.contains("unknown table") && err.contains("deals"), "{err}");
+        assert!(
+            err.contains("unknown table") && err.contains("deals"),
+            "{err}"
+        );
         let err = Config::parse("[tables.deals.columns]\ndeal = \"ID\"\n").unwrap_err();
         assert!(err.contains("`deal` is not a column of deals"), "{err}");
         let err = Config::parse("[funnel]\nstagez = []\n").unwrap_err();

@@ -16,10 +16,10 @@ pub mod tables;
 pub mod validate;
 
 pub use error::{Error, Result};
-pub mod metrics;
-pub mod period;
-pub mod output;
 pub mod chart;
 pub mod cli;
 pub mod cmd;
 pub mod generate;
+pub mod metrics;
+pub mod output;
+pub mod period;

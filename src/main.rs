@@ -10,7 +10,11 @@ fn main() -> ExitCode {
     match crmstat::cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`crmstat funnel … | head`) is not a failure.
-        Err(crmstat::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(crmstat::Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             // Every error's message already carries its cause.
             eprintln!("error: {e}");

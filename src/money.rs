@@ -42,11 +42,7 @@ mod tests {
         // 0.10 + 0.20 = 0.30 exactly; as floats this would be 0.30000000000000004.
         let c = column("amount", [Some(10), Some(20), None]);
         let df = DataFrame::new(3, vec![c]).unwrap();
-        let total = df
-            .lazy()
-            .select([col("amount").sum()])
-            .collect()
-            .unwrap();
+        let total = df.lazy().select([col("amount").sum()]).collect().unwrap();
         let v = total.column("amount").unwrap().get(0).unwrap();
         assert_eq!(v.to_string().trim(), "0.30");
         assert_eq!(total.column("amount").unwrap().dtype(), &dtype());

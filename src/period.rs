@@ -50,9 +50,9 @@ impl Period {
         last_data: Option<NaiveDateTime>,
     ) -> Result<Period> {
         match (period, from, to) {
-            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-                Err(Error::Usage("give either --period or --from/--to, not both".into()))
-            }
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(Error::Usage(
+                "give either --period or --from/--to, not both".into(),
+            )),
             (Some("all"), None, None) => {
                 let (Some(first), Some(last)) = (first_data, last_data) else {
                     return Err(Error::Usage("--period all: the data has no dates".into()));
@@ -65,11 +65,13 @@ impl Period {
             }
             (Some(p), None, None) => parse(p),
             (None, Some(f), Some(t)) => range(f, t),
-            (None, Some(_), None) | (None, None, Some(_)) => {
-                Err(Error::Usage("--from and --to go together (both inclusive dates)".into()))
-            }
+            (None, Some(_), None) | (None, None, Some(_)) => Err(Error::Usage(
+                "--from and --to go together (both inclusive dates)".into(),
+            )),
             (None, None, None) => last_data.map(Period::month_of).ok_or_else(|| {
-                Error::Usage("the data has no dates to choose a default period from; pass --period".into())
+                Error::Usage(
+                    "the data has no dates to choose a default period from; pass --period".into(),
+                )
             }),
         }
     }
@@ -77,7 +79,11 @@ impl Period {
 
 fn month(y: i32, m: u32) -> Option<Period> {
     let start = NaiveDate::from_ymd_opt(y, m, 1)?;
-    let end = if m == 12 { NaiveDate::from_ymd_opt(y + 1, 1, 1)? } else { NaiveDate::from_ymd_opt(y, m + 1, 1)? };
+    let end = if m == 12 {
+        NaiveDate::from_ymd_opt(y + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(y, m + 1, 1)?
+    };
     Some(Period {
         start: start.and_time(chrono::NaiveTime::MIN),
         end: end.and_time(chrono::NaiveTime::MIN),
@@ -101,7 +107,10 @@ fn parse(text: &str) -> Result<Period> {
         ))
     };
     let t = text.trim();
-    if let Some((y, q)) = t.split_once(['-']).filter(|(_, q)| q.starts_with(['Q', 'q'])) {
+    if let Some((y, q)) = t
+        .split_once(['-'])
+        .filter(|(_, q)| q.starts_with(['Q', 'q']))
+    {
         let y: i32 = y.parse().map_err(|_| bad())?;
         let q: u32 = q[1..].parse().map_err(|_| bad())?;
         if !(1..=4).contains(&q) {
@@ -123,14 +132,19 @@ fn parse(text: &str) -> Result<Period> {
 /// `--from 2024-03-01 --to 2024-03-31`, both inclusive.
 fn range(from: &str, to: &str) -> Result<Period> {
     let date = |s: &str, flag: &str| {
-        crate::input::values::parse_date(s, &[])
-            .ok_or_else(|| Error::Usage(format!("{flag} {s}: not a date (use 2024-03-01 or 01.03.2024)")))
+        crate::input::values::parse_date(s, &[]).ok_or_else(|| {
+            Error::Usage(format!(
+                "{flag} {s}: not a date (use 2024-03-01 or 01.03.2024)"
+            ))
+        })
     };
     let (f, t) = (date(from, "--from")?, date(to, "--to")?);
     if t < f {
         return Err(Error::Usage(format!("--to {to} is before --from {from}")));
     }
-    let end = t.succ_opt().ok_or_else(|| Error::Usage(format!("--to {to}: out of range")))?;
+    let end = t
+        .succ_opt()
+        .ok_or_else(|| Error::Usage(format!("--to {to}: out of range")))?;
     Ok(Period {
         start: f.and_time(chrono::NaiveTime::MIN),
         end: end.and_time(chrono::NaiveTime::MIN),
@@ -149,18 +163,30 @@ mod tests {
     #[test]
     fn months_quarters_years() {
         let m = p("2024-02");
-        assert_eq!((m.start.to_string(), m.end.to_string()), ("2024-02-01 00:00:00".into(), "2024-03-01 00:00:00".into()));
+        assert_eq!(
+            (m.start.to_string(), m.end.to_string()),
+            ("2024-02-01 00:00:00".into(), "2024-03-01 00:00:00".into())
+        );
         let q = p("2024-Q4");
-        assert_eq!((q.start.date().to_string(), q.end.date().to_string()), ("2024-10-01".into(), "2025-01-01".into()));
+        assert_eq!(
+            (q.start.date().to_string(), q.end.date().to_string()),
+            ("2024-10-01".into(), "2025-01-01".into())
+        );
         let y = p("2023");
-        assert_eq!((y.start.date().to_string(), y.end.date().to_string()), ("2023-01-01".into(), "2024-01-01".into()));
+        assert_eq!(
+            (y.start.date().to_string(), y.end.date().to_string()),
+            ("2023-01-01".into(), "2024-01-01".into())
+        );
     }
 
     #[test]
     fn inclusive_range_and_default() {
         let r = Period::resolve(None, Some("2024-03-01"), Some("31.03.2024"), None, None).unwrap();
         assert_eq!(r.end.date().to_string(), "2024-04-01");
-        let last = NaiveDate::from_ymd_opt(2024, 5, 17).unwrap().and_hms_opt(10, 0, 0).unwrap();
+        let last = NaiveDate::from_ymd_opt(2024, 5, 17)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
         let d = Period::resolve(None, None, None, None, Some(last)).unwrap();
         assert_eq!(d.label, "2024-05");
     }
@@ -168,7 +194,9 @@ mod tests {
     #[test]
     fn bad_periods_say_what_to_type() {
         for bad in ["2024-13", "2024-Q5", "March", "2024-03-01"] {
-            let e = Period::resolve(Some(bad), None, None, None, None).unwrap_err().to_string();
+            let e = Period::resolve(Some(bad), None, None, None, None)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("use a month (2024-03)"), "{bad}: {e}");
         }
         assert!(Period::resolve(Some("2024"), Some("2024-01-01"), None, None, None).is_err());

@@ -43,7 +43,11 @@ impl Stages {
                 _ => (Vec::new(), false),
             }
         };
-        let index = order.iter().enumerate().map(|(i, s)| (normalize(s), i)).collect();
+        let index = order
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (normalize(s), i))
+            .collect();
         Stages {
             order,
             inferred,
@@ -84,7 +88,9 @@ impl Stages {
 
     /// Index of the first funnel stage that is a won stage, if the funnel lists one.
     pub fn won_index(&self) -> Option<usize> {
-        self.order.iter().position(|s| self.outcome(s) == Some(Outcome::Won))
+        self.order
+            .iter()
+            .position(|s| self.outcome(s) == Some(Outcome::Won))
     }
 
     /// The last stage a deal can be in before it is won: the stage before the first won
@@ -161,7 +167,10 @@ fn infer_order(history: &[(String, String, u32)], config: &FunnelConfig) -> Vec<
         })
         .collect();
     stages.sort_by(|a, b| a.2.cmp(&b.2).then(a.1.total_cmp(&b.1)).then(a.0.cmp(&b.0)));
-    stages.into_iter().map(|(s, _, _)| spelling[&s].trim().to_string()).collect()
+    stages
+        .into_iter()
+        .map(|(s, _, _)| spelling[&s].trim().to_string())
+        .collect()
 }
 
 #[cfg(test)]
@@ -198,9 +207,16 @@ mod tests {
     fn order_is_inferred_from_history() {
         // Deal 1: A, B, C; deal 2: A, C (skip); deal 3: B, A (went back), Closed Lost.
         let h: Vec<(String, String, u32)> = [
-            ("1", "A", 0), ("1", "B", 1), ("1", "C", 2), ("1", "Won", 3),
-            ("2", "A", 0), ("2", "C", 1),
-            ("3", "A", 0), ("3", "B", 1), ("3", "A", 2), ("3", "Closed Lost", 3),
+            ("1", "A", 0),
+            ("1", "B", 1),
+            ("1", "C", 2),
+            ("1", "Won", 3),
+            ("2", "A", 0),
+            ("2", "C", 1),
+            ("3", "A", 0),
+            ("3", "B", 1),
+            ("3", "A", 2),
+            ("3", "Closed Lost", 3),
         ]
         .iter()
         .map(|(d, s, p)| (d.to_string(), s.to_string(), *p))

@@ -48,14 +48,24 @@ impl Tables {
             ("payments", &self.payments),
             ("campaigns", &self.campaigns),
         ];
-        out.extend(optional.into_iter().filter_map(|(n, t)| t.as_ref().map(|t| (n, t))));
+        out.extend(
+            optional
+                .into_iter()
+                .filter_map(|(n, t)| t.as_ref().map(|t| (n, t))),
+        );
         out
     }
 
     /// A table required by a figure, or an error that says which figure needs it.
-    pub fn require<'a>(table: &'a Option<DataFrame>, name: &str, figure: &str) -> Result<&'a DataFrame> {
+    pub fn require<'a>(
+        table: &'a Option<DataFrame>,
+        name: &str,
+        figure: &str,
+    ) -> Result<&'a DataFrame> {
         table.as_ref().ok_or_else(|| {
-            Error::Usage(format!("{figure} needs the {name} table; add {name}.csv to the data folder"))
+            Error::Usage(format!(
+                "{figure} needs the {name} table; add {name}.csv to the data folder"
+            ))
         })
     }
 }

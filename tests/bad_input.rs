@@ -8,7 +8,9 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn crmstat() -> Command {
@@ -26,64 +28,119 @@ fn validate(name: &str, code: i32, message: &str) {
         .assert()
         .code(code);
     let o = assert.get_output();
-    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    assert!(text.contains(message), "{name}: expected {message:?} in:\n{text}");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        text.contains(message),
+        "{name}: expected {message:?} in:\n{text}"
+    );
 }
 
 #[test]
 fn unparseable_date() {
-    validate("bad_date", 1, "deals.csv:3: created_at: cannot parse as a date/time (\"31.02.2024\")");
+    validate(
+        "bad_date",
+        1,
+        "deals.csv:3: created_at: cannot parse as a date/time (\"31.02.2024\")",
+    );
 }
 
 #[test]
 fn money_with_three_decimals() {
-    validate("bad_money", 1, "deals.csv:3: amount: money has more than 2 decimal places (\"12.345\")");
+    validate(
+        "bad_money",
+        1,
+        "deals.csv:3: amount: money has more than 2 decimal places (\"12.345\")",
+    );
 }
 
 #[test]
 fn missing_required_value() {
-    validate("missing_value", 1, "deals.csv:3: manager_id: required value is missing (\"\")");
+    validate(
+        "missing_value",
+        1,
+        "deals.csv:3: manager_id: required value is missing (\"\")",
+    );
 }
 
 #[test]
 fn closed_before_created() {
-    validate("closed_before_created", 1, "deals.csv:3: closed_at: closed before it was created");
+    validate(
+        "closed_before_created",
+        1,
+        "deals.csv:3: closed_at: closed before it was created",
+    );
 }
 
 #[test]
 fn duplicate_id_names_the_first_line() {
-    validate("duplicate_id", 1, "deals.csv:4: deal_id: duplicate deal_id; first seen on line 2 (\"D1\")");
+    validate(
+        "duplicate_id",
+        1,
+        "deals.csv:4: deal_id: duplicate deal_id; first seen on line 2 (\"D1\")",
+    );
 }
 
 #[test]
 fn unknown_stage_lists_the_stages() {
-    validate("unknown_stage", 1, "deals.csv:3: stage: unknown stage; the funnel stages are: Звонок, Встреча, Счет (\"Переговоры\")");
+    validate(
+        "unknown_stage",
+        1,
+        "deals.csv:3: stage: unknown stage; the funnel stages are: Звонок, Встреча, Счет (\"Переговоры\")",
+    );
 }
 
 #[test]
 fn bad_status() {
-    validate("bad_status", 1, "deals.csv:3: status: must be one of open, won, lost (\"maybe\")");
+    validate(
+        "bad_status",
+        1,
+        "deals.csv:3: status: must be one of open, won, lost (\"maybe\")",
+    );
 }
 
 #[test]
 fn deal_with_unknown_client() {
-    validate("unknown_client", 1, "deals.csv:3: client_id: unknown client_id: no such client_id in clients (\"K2\")");
+    validate(
+        "unknown_client",
+        1,
+        "deals.csv:3: client_id: unknown client_id: no such client_id in clients (\"K2\")",
+    );
 }
 
 #[test]
 fn history_of_an_unknown_deal() {
-    validate("history_unknown_deal", 1, "stage_history.csv:3: deal_id: unknown deal_id: no such deal_id in deals (\"D9\")");
+    validate(
+        "history_unknown_deal",
+        1,
+        "stage_history.csv:3: deal_id: unknown deal_id: no such deal_id in deals (\"D9\")",
+    );
 }
 
 #[test]
 fn missing_required_column_stops_with_the_fix() {
-    validate("missing_column", 2, "deals.csv: required column `created_at` is missing");
-    validate("missing_column", 2, "[tables.deals.columns] created_at = \"<header>\"");
+    validate(
+        "missing_column",
+        2,
+        "deals.csv: required column `created_at` is missing",
+    );
+    validate(
+        "missing_column",
+        2,
+        "[tables.deals.columns] created_at = \"<header>\"",
+    );
 }
 
 #[test]
 fn ragged_line_names_the_line() {
-    validate("ragged_line", 2, "deals.csv:3: this line has 10 fields but the header has 8");
+    validate(
+        "ragged_line",
+        2,
+        "deals.csv:3: this line has 10 fields but the header has 8",
+    );
 }
 
 #[test]
@@ -93,7 +150,11 @@ fn no_deals_table() {
 
 #[test]
 fn config_typo_is_refused() {
-    validate("config_typo", 2, "unknown field `stage`, expected one of `stages`");
+    validate(
+        "config_typo",
+        2,
+        "unknown field `stage`, expected one of `stages`",
+    );
 }
 
 /// Rejects are written with their reasons; counts add up.
@@ -107,7 +168,9 @@ fn rejects_table_and_counts() {
         .arg(out.path())
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("| deals | deals.csv |    2 |    1 |        1 |"));
+        .stdout(predicate::str::contains(
+            "| deals | deals.csv |    2 |    1 |        1 |",
+        ));
     let rejects = std::fs::read_to_string(out.path().join("rejects.csv")).unwrap();
     assert_eq!(
         rejects,
@@ -124,8 +187,12 @@ fn figure_commands_go_on_unless_strict() {
         .arg(fixture("bad/bad_date"))
         .assert()
         .success()
-        .stderr(predicate::str::contains("rows: deals 2 read = 1 used + 1 rejected"))
-        .stdout(predicate::str::contains("| Звонок  |           1 |       1 |"));
+        .stderr(predicate::str::contains(
+            "rows: deals 2 read = 1 used + 1 rejected",
+        ))
+        .stdout(predicate::str::contains(
+            "| Звонок  |           1 |       1 |",
+        ));
     crmstat()
         .args(["funnel", "--strict", "--data"])
         .arg(fixture("bad/bad_date"))
@@ -178,8 +245,12 @@ fn messy_russian_export_is_read() {
         .arg(tempfile::tempdir().unwrap().path())
         .assert()
         .success()
-        .stdout(predicate::str::contains("deals.csv:5: repeated header line skipped"))
-        .stdout(predicate::str::contains("| deals | deals.csv |    4 |    4 |        0 |"));
+        .stdout(predicate::str::contains(
+            "deals.csv:5: repeated header line skipped",
+        ))
+        .stdout(predicate::str::contains(
+            "| deals | deals.csv |    4 |    4 |        0 |",
+        ));
     crmstat()
         .args(["funnel", "--period", "2024-03", "--data"])
         .arg(fixture("messy-export"))
@@ -193,6 +264,14 @@ fn messy_russian_export_is_read() {
 /// Blank lines are not rows, and line numbers still point at the right line (CRLF).
 #[test]
 fn line_numbers_survive_blank_lines() {
-    validate("bad_date_after_blank_lines", 1, "deals.csv:7: created_at: cannot parse as a date/time (\"2024-03-32\")");
-    validate("bad_date_after_blank_lines", 1, "| deals | deals.csv |    3 |    2 |        1 |");
+    validate(
+        "bad_date_after_blank_lines",
+        1,
+        "deals.csv:7: created_at: cannot parse as a date/time (\"2024-03-32\")",
+    );
+    validate(
+        "bad_date_after_blank_lines",
+        1,
+        "| deals | deals.csv |    3 |    2 |        1 |",
+    );
 }

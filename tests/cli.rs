@@ -26,7 +26,13 @@ fn rows(table: &str) -> Vec<HashMap<String, String>> {
     let mut r = csv::Reader::from_path(sample().join(format!("{table}.csv"))).unwrap();
     let headers = r.headers().unwrap().clone();
     r.records()
-        .map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
+        .map(|rec| {
+            headers
+                .iter()
+                .zip(rec.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
         .collect()
 }
 
@@ -35,12 +41,17 @@ fn cents(text: &str) -> i64 {
     let (whole, frac) = text.split_once('.').unwrap_or((text, "0"));
     let sign = if whole.starts_with('-') { -1 } else { 1 };
     let frac = format!("{frac:0<2}");
-    sign * (whole.trim_start_matches('-').parse::<i64>().unwrap() * 100 + frac[..2].parse::<i64>().unwrap())
+    sign * (whole.trim_start_matches('-').parse::<i64>().unwrap() * 100
+        + frac[..2].parse::<i64>().unwrap())
 }
 
 fn json(dir: &Path, table: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(dir.join(format!("{table}.json"))).unwrap();
-    serde_json::from_str::<Value>(&text).unwrap().as_array().unwrap().clone()
+    serde_json::from_str::<Value>(&text)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 /// The README's main command writes the whole report.
@@ -55,21 +66,47 @@ fn main_job_writes_the_report() {
         .arg(&dir)
         .assert()
         .success()
-        .stderr(predicate::str::contains("deals 3000 read = 3000 used + 0 rejected"));
+        .stderr(predicate::str::contains(
+            "deals 3000 read = 3000 used + 0 rejected",
+        ));
     for file in [
-        "report.md", "funnel.csv", "win_rate.csv", "losses.csv", "loss_reasons.csv", "biggest_drop.csv",
-        "stalled.csv", "followup.csv", "followup_breaches.csv", "cycle.csv", "time_to_close.csv",
-        "stage_durations.csv", "rejects.csv", "funnel_chart.png", "funnel_chart.svg", "losses_chart.png",
-        "cycle_histogram.png", "time_to_close_chart.png",
+        "report.md",
+        "funnel.csv",
+        "win_rate.csv",
+        "losses.csv",
+        "loss_reasons.csv",
+        "biggest_drop.csv",
+        "stalled.csv",
+        "followup.csv",
+        "followup_breaches.csv",
+        "cycle.csv",
+        "time_to_close.csv",
+        "stage_durations.csv",
+        "rejects.csv",
+        "funnel_chart.png",
+        "funnel_chart.svg",
+        "losses_chart.png",
+        "cycle_histogram.png",
+        "time_to_close_chart.png",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
     let page = std::fs::read_to_string(dir.join("report.md")).unwrap();
-    assert!(page.contains("# crmstat report — 2025-12"), "default period is the last month with data");
+    assert!(
+        page.contains("# crmstat report — 2025-12"),
+        "default period is the last month with data"
+    );
     assert!(page.contains("![funnel_chart](funnel_chart.png)"));
     let svg = std::fs::read_to_string(dir.join("funnel_chart.svg")).unwrap();
-    assert!(svg.contains("Первичный звонок"), "Cyrillic stage names in the chart");
-    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.path().to_string_lossy().ends_with(".tmp")).collect();
+    assert!(
+        svg.contains("Первичный звонок"),
+        "Cyrillic stage names in the chart"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
 }
 
@@ -79,7 +116,10 @@ fn main_job_writes_the_report() {
 #[test]
 fn funnel_matches_the_csv() {
     let deals = rows("deals");
-    let in_2025: Vec<_> = deals.iter().filter(|d| d["created_at"].starts_with("2025")).collect();
+    let in_2025: Vec<_> = deals
+        .iter()
+        .filter(|d| d["created_at"].starts_with("2025"))
+        .collect();
     let won: Vec<_> = in_2025.iter().filter(|d| d["status"] == "won").collect();
     let lost = in_2025.iter().filter(|d| d["status"] == "lost").count();
     let won_cents: i64 = won.iter().map(|d| cents(&d["amount"])).sum();
@@ -92,10 +132,23 @@ fn funnel_matches_the_csv() {
         .assert()
         .success();
     let funnel = json(out.path(), "funnel");
-    assert_eq!(funnel[0]["reached"].as_u64().unwrap() as usize, in_2025.len());
-    assert_eq!(funnel[5]["reached"].as_u64().unwrap() as usize, won.len(), "won deals pass every stage");
-    let reached: Vec<u64> = funnel.iter().map(|r| r["reached"].as_u64().unwrap()).collect();
-    assert!(reached.windows(2).all(|w| w[0] >= w[1]), "reach never rises: {reached:?}");
+    assert_eq!(
+        funnel[0]["reached"].as_u64().unwrap() as usize,
+        in_2025.len()
+    );
+    assert_eq!(
+        funnel[5]["reached"].as_u64().unwrap() as usize,
+        won.len(),
+        "won deals pass every stage"
+    );
+    let reached: Vec<u64> = funnel
+        .iter()
+        .map(|r| r["reached"].as_u64().unwrap())
+        .collect();
+    assert!(
+        reached.windows(2).all(|w| w[0] >= w[1]),
+        "reach never rises: {reached:?}"
+    );
     let w = &json(out.path(), "win_rate")[0];
     assert_eq!(w["won"].as_u64().unwrap() as usize, won.len());
     assert_eq!(w["lost"].as_u64().unwrap() as usize, lost);
@@ -117,8 +170,13 @@ fn revenue_query_adds_up_to_the_kopeck() {
         .arg(&file)
         .assert()
         .success();
-    let months: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    let paid: i64 = months.iter().filter(|m| !m["paid_amount"].is_null()).map(|m| cents(&m["paid_amount"].to_string())).sum();
+    let months: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let paid: i64 = months
+        .iter()
+        .filter(|m| !m["paid_amount"].is_null())
+        .map(|m| cents(&m["paid_amount"].to_string()))
+        .sum();
     assert_eq!(paid, total);
     assert_eq!(months.first().unwrap()["month"], "2024-01");
 }
@@ -128,8 +186,19 @@ fn every_shipped_query_runs_and_says_what_it_answers() {
     for entry in std::fs::read_dir(root().join("queries")).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.starts_with("-- ") && text.contains("Answers:"), "{} needs a header comment", path.display());
-        crmstat().arg("query").arg(&path).arg("--data").arg(sample()).assert().success().stdout(predicate::str::contains("|"));
+        assert!(
+            text.starts_with("-- ") && text.contains("Answers:"),
+            "{} needs a header comment",
+            path.display()
+        );
+        crmstat()
+            .arg("query")
+            .arg(&path)
+            .arg("--data")
+            .arg(sample())
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("|"));
     }
 }
 
@@ -138,31 +207,64 @@ fn sql_errors_name_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.sql");
     std::fs::write(&file, "SELECT nope FROM deals").unwrap();
-    crmstat().arg("query").arg(&file).arg("--data").arg(sample()).assert().code(2).stderr(predicate::str::contains("bad.sql"));
+    crmstat()
+        .arg("query")
+        .arg(&file)
+        .arg("--data")
+        .arg(sample())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.sql"));
 }
 
 /// Every format writes a file per table; Parquet keeps money as an exact decimal.
 #[test]
 fn every_output_format() {
-    for (format, ext) in [("csv", "csv"), ("json", "json"), ("markdown", "md"), ("parquet", "parquet")] {
+    for (format, ext) in [
+        ("csv", "csv"),
+        ("json", "json"),
+        ("markdown", "md"),
+        ("parquet", "parquet"),
+    ] {
         let out = tempfile::tempdir().unwrap();
         crmstat()
-            .args(["losses", "--period", "2025-Q3", "--format", format, "--data"])
+            .args([
+                "losses", "--period", "2025-Q3", "--format", format, "--data",
+            ])
             .arg(sample())
             .arg("--out")
             .arg(out.path())
             .assert()
             .success();
-        for table in ["losses", "loss_reasons", "biggest_drop", "stalled", "followup", "followup_breaches"] {
-            assert!(out.path().join(format!("{table}.{ext}")).is_file(), "{table}.{ext}");
+        for table in [
+            "losses",
+            "loss_reasons",
+            "biggest_drop",
+            "stalled",
+            "followup",
+            "followup_breaches",
+        ] {
+            assert!(
+                out.path().join(format!("{table}.{ext}")).is_file(),
+                "{table}.{ext}"
+            );
         }
     }
     let out = tempfile::tempdir().unwrap();
-    crmstat().args(["funnel", "--format", "parquet", "--data"]).arg(sample()).arg("--out").arg(out.path()).assert().success();
+    crmstat()
+        .args(["funnel", "--format", "parquet", "--data"])
+        .arg(sample())
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
     let file = std::fs::File::open(out.path().join("win_rate.parquet")).unwrap();
     use polars::prelude::*;
     let df = ParquetReader::new(file).finish().unwrap();
-    assert_eq!(df.column("won_amount").unwrap().dtype(), &DataType::Decimal(38, 2));
+    assert_eq!(
+        df.column("won_amount").unwrap().dtype(),
+        &DataType::Decimal(38, 2)
+    );
 }
 
 /// --by segment and campaign need the clients table, which sample-data has.
@@ -174,9 +276,27 @@ fn funnel_by_every_grouping() {
             .arg(sample())
             .assert()
             .success()
-            .stdout(predicate::str::contains(format!("| {}", if by == "month" { "month" } else if by == "manager" { "manager_id" } else if by == "campaign" { "campaign_id" } else { "segment" })));
+            .stdout(predicate::str::contains(format!(
+                "| {}",
+                if by == "month" {
+                    "month"
+                } else if by == "manager" {
+                    "manager_id"
+                } else if by == "campaign" {
+                    "campaign_id"
+                } else {
+                    "segment"
+                }
+            )));
     }
-    crmstat().args(["funnel", "--mode", "flow", "--by", "month", "--period", "2025-Q4", "--data"]).arg(sample()).assert().success().stdout(predicate::str::contains("| 2025-12 "));
+    crmstat()
+        .args([
+            "funnel", "--mode", "flow", "--by", "month", "--period", "2025-Q4", "--data",
+        ])
+        .arg(sample())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("| 2025-12 "));
 }
 
 /// The same seed gives the same bytes; generated data always validates cleanly.
@@ -185,28 +305,64 @@ fn generator_is_deterministic_and_valid() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     for dir in [&a, &b] {
-        crmstat().args(["generate", "--deals", "800", "--seed", "7", "--out"]).arg(dir.path()).assert().success();
+        crmstat()
+            .args(["generate", "--deals", "800", "--seed", "7", "--out"])
+            .arg(dir.path())
+            .assert()
+            .success();
     }
-    for table in ["deals", "stage_history", "contacts", "payments", "clients", "managers", "campaigns"] {
+    for table in [
+        "deals",
+        "stage_history",
+        "contacts",
+        "payments",
+        "clients",
+        "managers",
+        "campaigns",
+    ] {
         let x = std::fs::read(a.path().join(format!("{table}.csv"))).unwrap();
         let y = std::fs::read(b.path().join(format!("{table}.csv"))).unwrap();
         assert!(x == y, "{table} differs between runs");
     }
-    crmstat().args(["validate", "--data"]).arg(a.path()).arg("--out").arg(a.path()).assert().success().stdout(predicate::str::contains("| deals         | deals.csv         |  800 |  800 |        0 |"));
+    crmstat()
+        .args(["validate", "--data"])
+        .arg(a.path())
+        .arg("--out")
+        .arg(a.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "| deals         | deals.csv         |  800 |  800 |        0 |",
+        ));
     let c = tempfile::tempdir().unwrap();
-    crmstat().args(["generate", "--deals", "800", "--seed", "8", "--out"]).arg(c.path()).assert().success();
-    assert_ne!(std::fs::read(a.path().join("deals.csv")).unwrap(), std::fs::read(c.path().join("deals.csv")).unwrap());
+    crmstat()
+        .args(["generate", "--deals", "800", "--seed", "8", "--out"])
+        .arg(c.path())
+        .assert()
+        .success();
+    assert_ne!(
+        std::fs::read(a.path().join("deals.csv")).unwrap(),
+        std::fs::read(c.path().join("deals.csv")).unwrap()
+    );
 }
 
 /// sample-data/ is exactly what the generator writes for 3000 deals and seed 42.
 #[test]
 fn sample_data_is_the_generators_output() {
     let out = tempfile::tempdir().unwrap();
-    crmstat().args(["generate", "--deals", "3000", "--seed", "42", "--out"]).arg(out.path()).assert().success();
+    crmstat()
+        .args(["generate", "--deals", "3000", "--seed", "42", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
     for entry in std::fs::read_dir(sample()).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap();
-        assert!(std::fs::read(&path).unwrap() == std::fs::read(out.path().join(name)).unwrap(), "{} differs", path.display());
+        assert!(
+            std::fs::read(&path).unwrap() == std::fs::read(out.path().join(name)).unwrap(),
+            "{} differs",
+            path.display()
+        );
     }
 }
 

@@ -28,8 +28,14 @@ fn cohort_funnel_counts_skips_reentries_and_first_stage_losses() {
     assert_eq!(ints(f, "reached"), [6, 5, 3, 1]);
     assert_eq!(ints(f, "visited"), [6, 4, 3, 1]);
     assert_eq!(ints(f, "lost_here"), [1, 1, 0, 0]);
-    assert_eq!(numbers(f, "step_conversion"), [Some(0.8333), Some(0.6), Some(0.3333), None]);
-    assert_eq!(numbers(f, "cumulative_conversion"), [Some(1.0), Some(0.8333), Some(0.5), Some(0.1667)]);
+    assert_eq!(
+        numbers(f, "step_conversion"),
+        [Some(0.8333), Some(0.6), Some(0.3333), None]
+    );
+    assert_eq!(
+        numbers(f, "cumulative_conversion"),
+        [Some(1.0), Some(0.8333), Some(0.5), Some(0.1667)]
+    );
 }
 
 /// Closed by 31 March among the cohort: D1 won (1000.00), D2 lost (500.00), D5 lost
@@ -54,10 +60,18 @@ fn win_rate_by_count_and_amount() {
 fn funnel_by_manager_puts_the_group_first() {
     let dir = company();
     let loaded = load(dir.path());
-    let t = funnel::funnel(&snapshot(&loaded, "2024-03"), Mode::Cohort, Some(GroupBy::Manager)).unwrap();
+    let t = funnel::funnel(
+        &snapshot(&loaded, "2024-03"),
+        Mode::Cohort,
+        Some(GroupBy::Manager),
+    )
+    .unwrap();
     let f = &t.funnel;
     assert_eq!(f.get_column_names()[0].as_str(), "group");
-    assert_eq!(texts(f, "group"), ["M1", "M1", "M1", "M1", "M2", "M2", "M2", "M2"]);
+    assert_eq!(
+        texts(f, "group"),
+        ["M1", "M1", "M1", "M1", "M2", "M2", "M2", "M2"]
+    );
     assert_eq!(ints(f, "reached"), [3, 3, 1, 1, 3, 2, 2, 0]);
     assert_eq!(ints(&t.win_rate, "won"), [1, 0]);
     assert_eq!(ints(&t.win_rate, "lost"), [1, 1]);
@@ -70,7 +84,10 @@ fn empty_period_gives_zeros_and_empty_rates() {
     let loaded = load(dir.path());
     let t = funnel::funnel(&snapshot(&loaded, "2024-04"), Mode::Cohort, None).unwrap();
     assert_eq!(ints(&t.funnel, "reached"), [0, 0, 0, 0]);
-    assert_eq!(numbers(&t.funnel, "step_conversion"), [None, None, None, None]);
+    assert_eq!(
+        numbers(&t.funnel, "step_conversion"),
+        [None, None, None, None]
+    );
     assert_eq!(ints(&t.win_rate, "deals_closed"), [0]);
     assert_eq!(numbers(&t.win_rate, "win_rate_count"), [None]);
 }
@@ -85,7 +102,10 @@ fn flow_counts_progress_made_in_the_period() {
     let t = funnel::funnel(&snapshot(&loaded, "2024-04"), Mode::Flow, None).unwrap();
     assert_eq!(ints(&t.funnel, "reached"), [0, 0, 1, 1]);
     assert_eq!(ints(&t.funnel, "visited"), [0, 0, 1, 1]);
-    assert_eq!(numbers(&t.funnel, "step_conversion"), [None, None, Some(1.0), None]);
+    assert_eq!(
+        numbers(&t.funnel, "step_conversion"),
+        [None, None, Some(1.0), None]
+    );
     assert_eq!(numbers(&t.win_rate, "win_rate_count"), [Some(1.0)]);
     // March in flow mode: every March deal first got that far in March (D6 moved in
     // February and adds nothing), so the counts equal the March cohort's.
@@ -101,10 +121,23 @@ fn losses_per_stage_reasons_and_biggest_drop() {
     let dir = company();
     let loaded = load(dir.path());
     let snap = snapshot(&loaded, "2024-03");
-    let l = losses::losses(&snap, &loaded.stages, Mode::Cohort, loaded.tables.contacts.as_ref(), 2.0).unwrap();
+    let l = losses::losses(
+        &snap,
+        &loaded.stages,
+        Mode::Cohort,
+        loaded.tables.contacts.as_ref(),
+        2.0,
+    )
+    .unwrap();
     assert_eq!(ints(&l.losses, "lost"), [1, 1, 0, 0]);
-    assert_eq!(texts(&l.losses, "lost_amount"), ["200.00", "500.00", "", ""]);
-    assert_eq!(numbers(&l.losses, "loss_rate"), [Some(0.1667), Some(0.2), Some(0.0), Some(0.0)]);
+    assert_eq!(
+        texts(&l.losses, "lost_amount"),
+        ["200.00", "500.00", "", ""]
+    );
+    assert_eq!(
+        numbers(&l.losses, "loss_rate"),
+        [Some(0.1667), Some(0.2), Some(0.0), Some(0.0)]
+    );
     assert_eq!(texts(&l.loss_reasons, "stage"), ["Звонок", "Встреча"]);
     assert_eq!(texts(&l.loss_reasons, "reason"), ["Не отвечает", "Дорого"]);
     assert_eq!(texts(&l.biggest_drop, "stage"), ["Встреча"]);
@@ -124,9 +157,18 @@ fn stalled_deals_exceed_their_stage_p90() {
     let snap = snapshot(&loaded, "2024-03");
     let l = losses::losses(&snap, &loaded.stages, Mode::Cohort, None, 2.0).unwrap();
     assert_eq!(texts(&l.stalled, "deal_id"), ["D3", "D4", "D7"]);
-    assert_eq!(numbers(&l.stalled, "days_in_stage"), [Some(26.0), Some(20.0), Some(7.0)]);
-    assert_eq!(numbers(&l.stalled, "stage_p90_days"), [Some(2.9), Some(2.9), Some(2.7)]);
-    assert!(l.followup.is_none(), "no contacts given: follow-up is not computed");
+    assert_eq!(
+        numbers(&l.stalled, "days_in_stage"),
+        [Some(26.0), Some(20.0), Some(7.0)]
+    );
+    assert_eq!(
+        numbers(&l.stalled, "stage_p90_days"),
+        [Some(2.9), Some(2.9), Some(2.7)]
+    );
+    assert!(
+        l.followup.is_none(),
+        "no contacts given: follow-up is not computed"
+    );
     assert!(l.notes.iter().any(|n| n.contains("contacts table")));
 }
 
@@ -138,7 +180,14 @@ fn followup_breaches_after_the_invoice() {
     let dir = company();
     let loaded = load(dir.path());
     let snap = snapshot(&loaded, "2024-03");
-    let l = losses::losses(&snap, &loaded.stages, Mode::Cohort, loaded.tables.contacts.as_ref(), 2.0).unwrap();
+    let l = losses::losses(
+        &snap,
+        &loaded.stages,
+        Mode::Cohort,
+        loaded.tables.contacts.as_ref(),
+        2.0,
+    )
+    .unwrap();
     let f = l.followup.expect("follow-up computed");
     assert_eq!(ints(&f.summary, "invoice_entries"), [4]);
     assert_eq!(ints(&f.summary, "breaches"), [2]);
@@ -174,8 +223,22 @@ fn kaplan_meier_censors_open_deals() {
     let loaded = load(dir.path());
     let d = durations::durations(&snapshot(&loaded, "2024-03")).unwrap();
     let km = &d.time_to_close;
-    let steps: Vec<(i64, usize, usize, usize)> = km.steps.iter().map(|s| (s.days, s.at_risk, s.closed, s.censored)).collect();
-    assert_eq!(steps, [(1, 6, 1, 0), (4, 5, 1, 0), (9, 4, 1, 0), (12, 3, 0, 1), (29, 2, 0, 1), (30, 1, 0, 1)]);
+    let steps: Vec<(i64, usize, usize, usize)> = km
+        .steps
+        .iter()
+        .map(|s| (s.days, s.at_risk, s.closed, s.censored))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (1, 6, 1, 0),
+            (4, 5, 1, 0),
+            (9, 4, 1, 0),
+            (12, 3, 0, 1),
+            (29, 2, 0, 1),
+            (30, 1, 0, 1)
+        ]
+    );
     assert!((km.steps[2].survival - 0.5).abs() < 1e-12);
     assert_eq!(km.median_days, Some(9));
 }
@@ -193,9 +256,18 @@ fn time_in_stage_per_visit_and_per_deal() {
     let s = &d.stage_durations;
     assert_eq!(ints(s, "visits"), [6, 5, 4, 1]);
     assert_eq!(ints(s, "open_visits"), [0, 1, 2, 0]);
-    assert_eq!(numbers(s, "mean_days"), [Some(2.67), Some(2.25), Some(2.5), Some(2.0)]);
-    assert_eq!(numbers(s, "median_days"), [Some(2.0), Some(2.0), Some(2.5), Some(2.0)]);
-    assert_eq!(numbers(s, "p90_days"), [Some(4.5), Some(2.7), Some(2.9), Some(2.0)]);
+    assert_eq!(
+        numbers(s, "mean_days"),
+        [Some(2.67), Some(2.25), Some(2.5), Some(2.0)]
+    );
+    assert_eq!(
+        numbers(s, "median_days"),
+        [Some(2.0), Some(2.0), Some(2.5), Some(2.0)]
+    );
+    assert_eq!(
+        numbers(s, "p90_days"),
+        [Some(4.5), Some(2.7), Some(2.9), Some(2.0)]
+    );
     let p = d.stage_time_per_deal.clone();
     let row = (0..p.height())
         .find(|&i| texts(&p, "deal_id")[i] == "D4" && texts(&p, "stage")[i] == "Счет")
@@ -211,16 +283,25 @@ fn time_in_stage_per_visit_and_per_deal() {
 fn a_single_deal() {
     let dir = common::folder(&[
         ("crmstat.toml", common::CONFIG),
-        ("deals.csv", "deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount\nX,K,M,2024-05-01,2024-05-06,won,Договор,10\n"),
+        (
+            "deals.csv",
+            "deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount\nX,K,M,2024-05-01,2024-05-06,won,Договор,10\n",
+        ),
     ]);
     let loaded = load(dir.path());
     let snap = snapshot(&loaded, "2024-05");
     let t = funnel::funnel(&snap, Mode::Cohort, None).unwrap();
     assert_eq!(ints(&t.funnel, "reached"), [1, 1, 1, 1]);
-    assert_eq!(ints(&t.funnel, "visited"), [-1, -1, -1, -1], "no stage_history: visited is empty");
+    assert_eq!(
+        ints(&t.funnel, "visited"),
+        [-1, -1, -1, -1],
+        "no stage_history: visited is empty"
+    );
     assert_eq!(numbers(&t.win_rate, "win_rate_count"), [Some(1.0)]);
     let d = durations::durations(&snap).unwrap();
     assert_eq!(numbers(&d.cycle, "median_days"), [Some(5.0), None]);
     assert_eq!(d.time_to_close.median_days, Some(5));
-    assert!(matches!(funnel::funnel(&snap, Mode::Flow, None), Err(e) if e.to_string().contains("stage_history")));
+    assert!(
+        matches!(funnel::funnel(&snap, Mode::Flow, None), Err(e) if e.to_string().contains("stage_history"))
+    );
 }

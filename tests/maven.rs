@@ -19,7 +19,11 @@ use serde_json::Value;
 fn maven() -> (PathBuf, PathBuf) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let data = root.join("../shared/datasets/maven-crm");
-    assert!(data.join("sales_pipeline.csv").is_file(), "{} is missing: the shared datasets must sit beside the repository", data.display());
+    assert!(
+        data.join("sales_pipeline.csv").is_file(),
+        "{} is missing: the shared datasets must sit beside the repository",
+        data.display()
+    );
     (data, root.join("examples/maven-crm/crmstat.toml"))
 }
 
@@ -39,27 +43,52 @@ fn run(args: &[&str]) -> (String, tempfile::TempDir) {
         .args(["--format", "json"])
         .assert()
         .success();
-    (String::from_utf8_lossy(&assert.get_output().stderr).into_owned(), out)
+    (
+        String::from_utf8_lossy(&assert.get_output().stderr).into_owned(),
+        out,
+    )
 }
 
 fn table(dir: &tempfile::TempDir, name: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(dir.path().join(format!("{name}.json"))).unwrap();
-    serde_json::from_str::<Value>(&text).unwrap().as_array().unwrap().clone()
+    serde_json::from_str::<Value>(&text)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn num(row: &Value, key: &str) -> f64 {
-    row[key].as_f64().unwrap_or_else(|| panic!("{key} in {row}"))
+    row[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} in {row}"))
 }
 
 #[test]
 fn rows_read_used_rejected_are_stated() {
     let (stderr, dir) = run(&["funnel", "--period", "all"]);
-    assert!(stderr.contains("deals 8800 read = 7212 used + 1588 rejected"), "{stderr}");
-    assert!(stderr.contains("managers 35 read = 35 used + 0 rejected"), "{stderr}");
+    assert!(
+        stderr.contains("deals 8800 read = 7212 used + 1588 rejected"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("managers 35 read = 35 used + 0 rejected"),
+        "{stderr}"
+    );
     let rejects = table(&dir, "rejects");
-    let missing_dates = rejects.iter().filter(|r| r["column"] == "created_at").count();
-    assert_eq!(missing_dates, 500, "every Prospecting row lacks engage_date");
-    assert!(rejects.iter().all(|r| r["file"] == "sales_pipeline.csv" && r["line"].as_u64().unwrap() >= 2));
+    let missing_dates = rejects
+        .iter()
+        .filter(|r| r["column"] == "created_at")
+        .count();
+    assert_eq!(
+        missing_dates, 500,
+        "every Prospecting row lacks engage_date"
+    );
+    assert!(
+        rejects
+            .iter()
+            .all(|r| r["file"] == "sales_pipeline.csv" && r["line"].as_u64().unwrap() >= 2)
+    );
 }
 
 #[test]
@@ -73,7 +102,10 @@ fn funnel_and_win_rate_over_all_time() {
     let w = &table(&dir, "win_rate")[0];
     assert_eq!((num(w, "won"), num(w, "lost")), (4238.0, 2473.0));
     assert_eq!(w["won_amount"].to_string(), "10005534.00");
-    assert!(w["lost_amount"].is_null(), "lost values are not recorded (0 means unknown)");
+    assert!(
+        w["lost_amount"].is_null(),
+        "lost values are not recorded (0 means unknown)"
+    );
     assert!(w["win_rate_amount"].is_null());
 }
 
@@ -89,7 +121,10 @@ fn quarter_cohort_is_judged_as_of_its_end() {
 fn agents_by_name() {
     let (_, dir) = run(&["funnel", "--period", "all", "--by", "manager"]);
     let w = table(&dir, "win_rate");
-    let darcel = w.iter().find(|r| r["manager_id"] == "Darcel Schlecht").expect("agent named");
+    let darcel = w
+        .iter()
+        .find(|r| r["manager_id"] == "Darcel Schlecht")
+        .expect("agent named");
     assert_eq!(num(darcel, "won"), 349.0);
     let most = w.iter().map(|r| num(r, "won")).fold(0.0, f64::max);
     assert_eq!(most, 349.0);
@@ -99,13 +134,29 @@ fn agents_by_name() {
 fn cycle_and_time_to_close() {
     let (_, dir) = run(&["durations", "--period", "all"]);
     let c = table(&dir, "cycle");
-    let stats = |r: &Value| ["deals", "mean_days", "median_days", "p25_days", "p75_days", "p90_days"].map(|k| num(r, k));
+    let stats = |r: &Value| {
+        [
+            "deals",
+            "mean_days",
+            "median_days",
+            "p25_days",
+            "p75_days",
+            "p90_days",
+        ]
+        .map(|k| num(r, k))
+    };
     assert_eq!(stats(&c[0]), [4238.0, 51.78, 57.0, 9.0, 88.0, 106.0]);
     assert_eq!(stats(&c[1]), [2473.0, 41.48, 14.0, 7.0, 79.0, 100.0]);
     let s = &table(&dir, "time_to_close_summary")[0];
-    assert_eq!((num(s, "deals"), num(s, "closed"), num(s, "censored")), (7212.0, 6711.0, 501.0));
+    assert_eq!(
+        (num(s, "deals"), num(s, "closed"), num(s, "censored")),
+        (7212.0, 6711.0, 501.0)
+    );
     assert_eq!(num(s, "median_days"), 57.0);
     for chart in ["cycle_histogram.png", "time_to_close_chart.svg"] {
-        assert!(dir.path().join(chart).metadata().unwrap().len() > 1000, "{chart}");
+        assert!(
+            dir.path().join(chart).metadata().unwrap().len() > 1000,
+            "{chart}"
+        );
     }
 }

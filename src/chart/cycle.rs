@@ -6,7 +6,12 @@ use plotters::prelude::*;
 
 use super::{FONT, palette};
 
-pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, won: &[f64], lost: &[f64]) -> Result<(), String> {
+pub fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    won: &[f64],
+    lost: &[f64],
+) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let max_day = won.iter().chain(lost).copied().fold(0.0, f64::max);
     let width = bin_width(max_day);
@@ -31,7 +36,9 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, won:
     chart
         .configure_mesh()
         .light_line_style(WHITE)
-        .x_desc(format!("days from creation to close (bins of {width} days)"))
+        .x_desc(format!(
+            "days from creation to close (bins of {width} days)"
+        ))
         .y_desc("deals")
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| format!("{v:.0}"))
@@ -39,10 +46,16 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, won:
         .axis_desc_style((FONT, 16))
         .draw()
         .map_err(e)?;
-    for (series, counts, color, offset) in [("won", &cw, palette::GREEN, 0.0), ("lost", &cl, palette::RED, 0.5)] {
+    for (series, counts, color, offset) in [
+        ("won", &cw, palette::GREEN, 0.0),
+        ("lost", &cl, palette::RED, 0.5),
+    ] {
         let rects = counts.iter().enumerate().map(move |(b, c)| {
             let x0 = b as f64 * width + offset * width;
-            Rectangle::new([(x0 + width * 0.05, 0.0), (x0 + width * 0.5, f64::from(*c))], color.filled())
+            Rectangle::new(
+                [(x0 + width * 0.05, 0.0), (x0 + width * 0.5, f64::from(*c))],
+                color.filled(),
+            )
         });
         let total: u32 = counts.iter().sum();
         chart
@@ -65,8 +78,10 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, won:
 /// A round bin width giving about 20 bins.
 fn bin_width(max_day: f64) -> f64 {
     let raw = (max_day / 20.0).max(1.0);
-    [1.0, 2.0, 5.0, 7.0, 10.0, 14.0, 15.0, 30.0, 60.0, 90.0, 180.0, 365.0]
-        .into_iter()
-        .find(|w| *w >= raw)
-        .unwrap_or(365.0)
+    [
+        1.0, 2.0, 5.0, 7.0, 10.0, 14.0, 15.0, 30.0, 60.0, 90.0, 180.0, 365.0,
+    ]
+    .into_iter()
+    .find(|w| *w >= raw)
+    .unwrap_or(365.0)
 }

@@ -47,13 +47,20 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(e)?;
     for (i, &r) in reached.iter().enumerate() {
         let top = n as f64 - i as f64;
-        let bar = Rectangle::new([(0.0, top - 0.15), (r as f64, top - 0.85)], palette::BLUE.filled());
+        let bar = Rectangle::new(
+            [(0.0, top - 0.15), (r as f64, top - 0.85)],
+            palette::BLUE.filled(),
+        );
         chart.draw_series(std::iter::once(bar)).map_err(e)?;
         let conv = match step.get(i).copied().flatten() {
             Some(s) => format!("{}  → next {:.1}%", grouped(r as f64), s * 100.0),
             None => grouped(r as f64),
         };
-        let label = Text::new(conv, (r as f64 + max * 0.01, top - 0.42), (FONT, 16).into_font().color(&BLACK));
+        let label = Text::new(
+            conv,
+            (r as f64 + max * 0.01, top - 0.42),
+            (FONT, 16).into_font().color(&BLACK),
+        );
         chart.draw_series(std::iter::once(label)).map_err(e)?;
     }
     Ok(())

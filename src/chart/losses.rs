@@ -21,10 +21,38 @@ pub fn draw<DB: DrawingBackend>(
     let (top, bottom) = root.split_vertically(root.dim_in_pixel().1 * 55 / 100);
     let (left, right) = top.split_horizontally(root.dim_in_pixel().0 / 2);
     let counts: Vec<f64> = lost.iter().map(|v| *v as f64).collect();
-    bars(&left, "Lost deals", "deals", stages, &counts, palette::RED, 22).map_err(e)?;
-    bars(&right, "Lost amount", &format!("amount, {currency}"), stages, amount, palette::ORANGE, 22).map_err(e)?;
-    let (names, values): (Vec<String>, Vec<f64>) = reasons.iter().map(|(r, n)| (r.clone(), *n as f64)).unzip();
-    bars(&bottom, "Most frequent loss reasons (all stages)", "lost deals", &names, &values, palette::GREY, 40).map_err(e)?;
+    bars(
+        &left,
+        "Lost deals",
+        "deals",
+        stages,
+        &counts,
+        palette::RED,
+        22,
+    )
+    .map_err(e)?;
+    bars(
+        &right,
+        "Lost amount",
+        &format!("amount, {currency}"),
+        stages,
+        amount,
+        palette::ORANGE,
+        22,
+    )
+    .map_err(e)?;
+    let (names, values): (Vec<String>, Vec<f64>) =
+        reasons.iter().map(|(r, n)| (r.clone(), *n as f64)).unzip();
+    bars(
+        &bottom,
+        "Most frequent loss reasons (all stages)",
+        "lost deals",
+        &names,
+        &values,
+        palette::GREY,
+        40,
+    )
+    .map_err(e)?;
     Ok(())
 }
 
@@ -69,7 +97,10 @@ fn bars<DB: DrawingBackend>(
         .draw()?;
     for (i, v) in values.iter().enumerate() {
         let top = n as f64 - i as f64;
-        chart.draw_series(std::iter::once(Rectangle::new([(0.0, top - 0.15), (*v, top - 0.85)], color.filled())))?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(0.0, top - 0.15), (*v, top - 0.85)],
+            color.filled(),
+        )))?;
         chart.draw_series(std::iter::once(Text::new(
             grouped(*v),
             (*v + max * 0.01, top - 0.42),

@@ -53,7 +53,11 @@ pub enum Chart {
         currency: String,
     },
     /// Cycle length of won against lost deals.
-    Cycle { title: String, won: Vec<f64>, lost: Vec<f64> },
+    Cycle {
+        title: String,
+        won: Vec<f64>,
+        lost: Vec<f64>,
+    },
     /// Kaplan–Meier share still open, with its 95% band.
     Survival {
         title: String,
@@ -92,23 +96,39 @@ impl Chart {
     }
 
     /// Describe the losses and loss_reasons tables as a chart.
-    pub fn losses(losses: &DataFrame, reasons: &DataFrame, period: &str, currency: &str) -> Result<Chart> {
+    pub fn losses(
+        losses: &DataFrame,
+        reasons: &DataFrame,
+        period: &str,
+        currency: &str,
+    ) -> Result<Chart> {
         let amount = losses
             .column("lost_amount")
             .ctx("lost_amount")?
             .cast(&DataType::Float64)
             .ctx("lost_amount")?;
-        let amount: Vec<f64> = amount.f64().ctx("lost_amount")?.iter().map(|v| v.unwrap_or(0.0)).collect();
+        let amount: Vec<f64> = amount
+            .f64()
+            .ctx("lost_amount")?
+            .iter()
+            .map(|v| v.unwrap_or(0.0))
+            .collect();
         let by_reason = reasons
             .clone()
             .lazy()
             .group_by([col("reason")])
             .agg([col("lost").sum()])
-            .sort_by_exprs([col("lost"), col("reason")], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+            .sort_by_exprs(
+                [col("lost"), col("reason")],
+                SortMultipleOptions::default().with_order_descending_multi([true, false]),
+            )
             .limit(8)
             .collect()
             .ctx("top reasons")?;
-        let reasons = strings(&by_reason, "reason")?.into_iter().zip(ints(&by_reason, "lost")?).collect();
+        let reasons = strings(&by_reason, "reason")?
+            .into_iter()
+            .zip(ints(&by_reason, "lost")?)
+            .collect();
         Ok(Chart::Losses {
             title: format!("Losses by stage, {period}"),
             stages: strings(losses, "stage")?,
@@ -132,21 +152,42 @@ impl Chart {
     pub fn survival(km: &KaplanMeier, period: &str) -> Chart {
         Chart::Survival {
             title: format!("Time to close, deals created in {period} (open deals censored)"),
-            steps: km.steps.iter().map(|s| (s.days as f64, s.survival, s.ci_low, s.ci_high)).collect(),
+            steps: km
+                .steps
+                .iter()
+                .map(|s| (s.days as f64, s.survival, s.ci_low, s.ci_high))
+                .collect(),
             median: km.median_days,
         }
     }
 
     /// Draw on any plotters backend.
-    pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         match self {
-            Chart::Funnel { title, stages, reached, step } => funnel::draw(root, title, stages, reached, step),
-            Chart::Losses { title, stages, lost, amount, reasons, currency } => {
-                losses::draw(root, title, stages, lost, amount, reasons, currency)
-            }
+            Chart::Funnel {
+                title,
+                stages,
+                reached,
+                step,
+            } => funnel::draw(root, title, stages, reached, step),
+            Chart::Losses {
+                title,
+                stages,
+                lost,
+                amount,
+                reasons,
+                currency,
+            } => losses::draw(root, title, stages, lost, amount, reasons, currency),
             Chart::Cycle { title, won, lost } => cycle::draw(root, title, won, lost),
-            Chart::Survival { title, steps, median } => survival::draw(root, title, steps, *median),
+            Chart::Survival {
+                title,
+                steps,
+                median,
+            } => survival::draw(root, title, steps, *median),
         }?;
         root.present().map_err(|e| e.to_string())
     }
@@ -158,18 +199,26 @@ impl Chart {
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, self.size()).into_drawing_area();
-            self.draw(&root).map_err(|message| Error::Chart { path: svg_path.clone(), message })?;
+            self.draw(&root).map_err(|message| Error::Chart {
+                path: svg_path.clone(),
+                message,
+            })?;
         }
         crate::output::write_atomic(&svg_path, |out| {
-            out.write_all(svg.as_bytes()).map_err(|e| Error::io(&svg_path, "cannot write", e))
+            out.write_all(svg.as_bytes())
+                .map_err(|e| Error::io(&svg_path, "cannot write", e))
         })?;
         let png_path = dir.join(format!("{}.png", self.name()));
         let tmp = dir.join(format!("{}.png.tmp.png", self.name()));
         {
             let root = BitMapBackend::new(&tmp, self.size()).into_drawing_area();
-            self.draw(&root).map_err(|message| Error::Chart { path: png_path.clone(), message })?;
+            self.draw(&root).map_err(|message| Error::Chart {
+                path: png_path.clone(),
+                message,
+            })?;
         }
-        std::fs::rename(&tmp, &png_path).map_err(|e| Error::io(&png_path, "cannot move into place", e))?;
+        std::fs::rename(&tmp, &png_path)
+            .map_err(|e| Error::io(&png_path, "cannot move into place", e))?;
         Ok(vec![svg_path, png_path])
     }
 }
@@ -177,22 +226,45 @@ impl Chart {
 /// Render charts in parallel; returns every file written.
 pub fn render_all(charts: &[Chart], dir: &Path) -> Result<Vec<PathBuf>> {
     register_fonts();
-    let files: Vec<Vec<PathBuf>> = charts.par_iter().map(|c| c.render(dir)).collect::<Result<_>>()?;
+    let files: Vec<Vec<PathBuf>> = charts
+        .par_iter()
+        .map(|c| c.render(dir))
+        .collect::<Result<_>>()?;
     Ok(files.into_iter().flatten().collect())
 }
 
 fn strings(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
-    let c = frame.column(name).ctx(name.to_string())?.cast(&DataType::String).ctx(name.to_string())?;
-    Ok(c.str().ctx(name.to_string())?.iter().map(|v| v.unwrap_or("").to_string()).collect())
+    let c = frame
+        .column(name)
+        .ctx(name.to_string())?
+        .cast(&DataType::String)
+        .ctx(name.to_string())?;
+    Ok(c.str()
+        .ctx(name.to_string())?
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect())
 }
 
 fn ints(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
-    let c = frame.column(name).ctx(name.to_string())?.cast(&DataType::Int64).ctx(name.to_string())?;
-    Ok(c.i64().ctx(name.to_string())?.iter().map(|v| v.unwrap_or(0)).collect())
+    let c = frame
+        .column(name)
+        .ctx(name.to_string())?
+        .cast(&DataType::Int64)
+        .ctx(name.to_string())?;
+    Ok(c.i64()
+        .ctx(name.to_string())?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect())
 }
 
 fn floats(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    let c = frame.column(name).ctx(name.to_string())?.cast(&DataType::Float64).ctx(name.to_string())?;
+    let c = frame
+        .column(name)
+        .ctx(name.to_string())?
+        .cast(&DataType::Float64)
+        .ctx(name.to_string())?;
     Ok(c.f64().ctx(name.to_string())?.iter().collect())
 }
 
@@ -212,7 +284,15 @@ pub fn grouped(n: f64) -> String {
 /// Axis ticks in short form: 1 500 000 → "1.5M", 20 000 → "20k".
 pub fn compact(n: f64) -> String {
     let a = n.abs();
-    let (v, unit) = if a >= 1e9 { (n / 1e9, "G") } else if a >= 1e6 { (n / 1e6, "M") } else if a >= 1e4 { (n / 1e3, "k") } else { (n, "") };
+    let (v, unit) = if a >= 1e9 {
+        (n / 1e9, "G")
+    } else if a >= 1e6 {
+        (n / 1e6, "M")
+    } else if a >= 1e4 {
+        (n / 1e3, "k")
+    } else {
+        (n, "")
+    };
     let text = format!("{v:.1}");
     format!("{}{unit}", text.trim_end_matches(".0"))
 }

@@ -46,26 +46,48 @@ pub fn draw<DB: DrawingBackend>(
     };
     let upper = stepped(|s| s.3);
     let lower = stepped(|s| s.2);
-    let band: Vec<(f64, f64)> = upper.iter().copied().chain(lower.iter().rev().copied()).collect();
+    let band: Vec<(f64, f64)> = upper
+        .iter()
+        .copied()
+        .chain(lower.iter().rev().copied())
+        .collect();
     chart
-        .draw_series(std::iter::once(Polygon::new(band, palette::BLUE.mix(0.2).filled())))
+        .draw_series(std::iter::once(Polygon::new(
+            band,
+            palette::BLUE.mix(0.2).filled(),
+        )))
         .map_err(e)?
         .label("95% interval (Greenwood, log-log)")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], palette::BLUE.mix(0.2).filled()));
+        .legend(|(x, y)| {
+            Rectangle::new(
+                [(x, y - 6), (x + 14, y + 6)],
+                palette::BLUE.mix(0.2).filled(),
+            )
+        });
     chart
-        .draw_series(LineSeries::new(stepped(|s| s.1), palette::BLUE.stroke_width(2)))
+        .draw_series(LineSeries::new(
+            stepped(|s| s.1),
+            palette::BLUE.stroke_width(2),
+        ))
         .map_err(e)?
         .label("Kaplan–Meier estimate")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], palette::BLUE.stroke_width(2)));
+        .legend(|(x, y)| {
+            PathElement::new(vec![(x, y), (x + 14, y)], palette::BLUE.stroke_width(2))
+        });
     let median_label = match median {
         Some(d) => format!("median: {d} days"),
         None => "median: not reached".to_string(),
     };
     chart
-        .draw_series(LineSeries::new(vec![(0.0, 0.5), (max_day, 0.5)], palette::GREY.stroke_width(1)))
+        .draw_series(LineSeries::new(
+            vec![(0.0, 0.5), (max_day, 0.5)],
+            palette::GREY.stroke_width(1),
+        ))
         .map_err(e)?
         .label(median_label)
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], palette::GREY.stroke_width(1)));
+        .legend(|(x, y)| {
+            PathElement::new(vec![(x, y), (x + 14, y)], palette::GREY.stroke_width(1))
+        });
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.9))

@@ -11,7 +11,9 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
             let dir = data.clone().unwrap_or_else(|| ".".into());
             let (config, path) = Config::load(explicit.as_deref(), &dir)?;
             let body = toml::to_string_pretty(&config).map_err(|e| Error::Usage(e.to_string()))?;
-            let source = path.map_or("defaults (no crmstat.toml found)".to_string(), |p| p.display().to_string());
+            let source = path.map_or("defaults (no crmstat.toml found)".to_string(), |p| {
+                p.display().to_string()
+            });
             format!("# resolved from {source}\n{body}")
         }
     };

@@ -33,11 +33,31 @@ pub(crate) fn results(snap: &Snapshot) -> Result<super::Results> {
     Ok(super::Results {
         heading: super::heading("Durations", period, ""),
         tables: vec![
-            NamedTable::new("cycle", "Cycle of deals closed in the period (days)", d.cycle),
-            NamedTable::new("time_to_close_summary", "Time to close, deals created in the period", d.time_to_close.summary()?),
-            NamedTable::detail("time_to_close", "Time to close (Kaplan–Meier, open deals censored)", d.time_to_close.frame()?),
-            NamedTable::new("stage_durations", "Time in stage (visits begun in the period)", d.stage_durations),
-            NamedTable::detail("stage_time_per_deal", "Time in stage per deal", d.stage_time_per_deal),
+            NamedTable::new(
+                "cycle",
+                "Cycle of deals closed in the period (days)",
+                d.cycle,
+            ),
+            NamedTable::new(
+                "time_to_close_summary",
+                "Time to close, deals created in the period",
+                d.time_to_close.summary()?,
+            ),
+            NamedTable::detail(
+                "time_to_close",
+                "Time to close (Kaplan–Meier, open deals censored)",
+                d.time_to_close.frame()?,
+            ),
+            NamedTable::new(
+                "stage_durations",
+                "Time in stage (visits begun in the period)",
+                d.stage_durations,
+            ),
+            NamedTable::detail(
+                "stage_time_per_deal",
+                "Time in stage per deal",
+                d.stage_time_per_deal,
+            ),
         ],
         charts,
         notes,

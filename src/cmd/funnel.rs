@@ -22,13 +22,19 @@ pub(crate) fn results(snap: &Snapshot, mode: Mode, by: Option<GroupBy>) -> Resul
     let mut t = funnel::funnel(snap, mode, by)?;
     let mut notes = Vec::new();
     if snap.entries.is_none() {
-        notes.push("visited needs stage_history (real entries into each stage); left empty".to_string());
+        notes.push(
+            "visited needs stage_history (real entries into each stage); left empty".to_string(),
+        );
     }
     let mut charts = Vec::new();
     match by {
         Some(by) => {
-            t.funnel.rename(GROUP, by.column().into()).ctx("naming the group column")?;
-            t.win_rate.rename(GROUP, by.column().into()).ctx("naming the group column")?;
+            t.funnel
+                .rename(GROUP, by.column().into())
+                .ctx("naming the group column")?;
+            t.win_rate
+                .rename(GROUP, by.column().into())
+                .ctx("naming the group column")?;
         }
         None => charts.push(Chart::funnel(&t.funnel, &period.label)?),
     }

@@ -5,9 +5,9 @@ use crate::chart::Chart;
 use crate::cli::LossesArgs;
 use crate::config::Config;
 use crate::error::Result;
-use crate::validate::Loaded;
 use crate::metrics::{Mode, losses, snapshot::Snapshot};
 use crate::output::NamedTable;
+use crate::validate::Loaded;
 
 pub fn run(args: &LossesArgs) -> Result<()> {
     let fig = &args.figure;
@@ -20,20 +20,44 @@ pub fn run(args: &LossesArgs) -> Result<()> {
 }
 
 /// The loss tables and chart for a snapshot.
-pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config, mode: Mode) -> Result<super::Results> {
+pub(crate) fn results(
+    snap: &Snapshot,
+    loaded: &Loaded,
+    config: &Config,
+    mode: Mode,
+) -> Result<super::Results> {
     let period = &snap.period;
     let contacts = loaded.tables.contacts.as_ref();
-    let l = losses::losses(snap, &loaded.stages, mode, contacts, config.funnel.followup_days)?;
-    let charts = vec![Chart::losses(&l.losses, &l.loss_reasons, &period.label, &config.currency)?];
+    let l = losses::losses(
+        snap,
+        &loaded.stages,
+        mode,
+        contacts,
+        config.funnel.followup_days,
+    )?;
+    let charts = vec![Chart::losses(
+        &l.losses,
+        &l.loss_reasons,
+        &period.label,
+        &config.currency,
+    )?];
     let mut tables = vec![
         NamedTable::new("losses", "Losses by stage", l.losses),
         NamedTable::new("loss_reasons", "Loss reasons by stage", l.loss_reasons),
         NamedTable::new("biggest_drop", "Biggest drop", l.biggest_drop),
-        NamedTable::detail("stalled", "Stalled open deals (time in stage above the stage's p90)", l.stalled),
+        NamedTable::detail(
+            "stalled",
+            "Stalled open deals (time in stage above the stage's p90)",
+            l.stalled,
+        ),
     ];
     if let Some(f) = l.followup {
         tables.push(NamedTable::new("followup", "Invoice follow-up", f.summary));
-        tables.push(NamedTable::detail("followup_breaches", "Follow-up breaches", f.breaches));
+        tables.push(NamedTable::detail(
+            "followup_breaches",
+            "Follow-up breaches",
+            f.breaches,
+        ));
     }
     let mode = match mode {
         Mode::Cohort => "cohort: deals created in the period; ",

@@ -50,7 +50,11 @@ pub(crate) fn load(args: &DataArgs) -> Result<(Config, Loaded)> {
     let report = &loaded.report;
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", report.summary_line());
-    let shown = if args.strict { usize::MAX } else { PROBLEMS_SHOWN };
+    let shown = if args.strict {
+        usize::MAX
+    } else {
+        PROBLEMS_SHOWN
+    };
     for p in report.problems.iter().take(shown) {
         let _ = writeln!(err, "{p}");
     }
@@ -66,7 +70,9 @@ pub(crate) fn load(args: &DataArgs) -> Result<(Config, Loaded)> {
         let _ = writeln!(err, "note: {note}");
     }
     if args.strict && report.rejected() > 0 {
-        return Err(Error::DataErrors { rejected: report.rejected() });
+        return Err(Error::DataErrors {
+            rejected: report.rejected(),
+        });
     }
     Ok((config, loaded))
 }
@@ -74,7 +80,13 @@ pub(crate) fn load(args: &DataArgs) -> Result<(Config, Loaded)> {
 /// The period asked for, or the last calendar month with data.
 pub(crate) fn period(args: &PeriodArgs, tables: &Tables) -> Result<Period> {
     let (first, last) = data_span(tables)?;
-    Period::resolve(args.period.as_deref(), args.from.as_deref(), args.to.as_deref(), first, last)
+    Period::resolve(
+        args.period.as_deref(),
+        args.from.as_deref(),
+        args.to.as_deref(),
+        first,
+        last,
+    )
 }
 
 /// Earliest and latest moment in deals (created, closed) and stage history.
@@ -97,7 +109,10 @@ fn data_span(tables: &Tables) -> Result<(Option<NaiveDateTime>, Option<NaiveDate
             hi = Some(hi.map_or(m, |h| h.max(m)));
         }
     }
-    let dt = |ms: Option<i64>| ms.and_then(chrono::DateTime::from_timestamp_millis).map(|d| d.naive_utc());
+    let dt = |ms: Option<i64>| {
+        ms.and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|d| d.naive_utc())
+    };
     Ok((dt(lo), dt(hi)))
 }
 
@@ -133,10 +148,20 @@ pub(crate) fn emit(out: &OutArgs, mut results: Results, report: &Report) -> Resu
             output::print_markdown(&results.tables, &mut stdout)
         }
         Some(dir) => {
-            results.tables.push(NamedTable::detail("rejects", "Rejected rows", report.rejects_frame()?));
+            results.tables.push(NamedTable::detail(
+                "rejects",
+                "Rejected rows",
+                report.rejects_frame()?,
+            ));
             let mut written = output::write_tables(dir, out.format, &mut results.tables)?;
             written.extend(crate::chart::render_all(&results.charts, dir)?);
-            let _ = writeln!(stderr, "{}: wrote {} files to {}", results.heading, written.len(), dir.display());
+            let _ = writeln!(
+                stderr,
+                "{}: wrote {} files to {}",
+                results.heading,
+                written.len(),
+                dir.display()
+            );
             for path in written {
                 let _ = writeln!(stderr, "  {}", path.display());
             }
@@ -148,11 +173,19 @@ pub(crate) fn emit(out: &OutArgs, mut results: Results, report: &Report) -> Resu
 /// The heading of a figure's report: what, for which period, as of when.
 pub(crate) fn heading(what: &str, period: &Period, extra: &str) -> String {
     let as_of = period.as_of() - chrono::Duration::milliseconds(1);
-    format!("{what} — {} ({extra}as of end of {})", period.label, as_of.date())
+    format!(
+        "{what} — {} ({extra}as of end of {})",
+        period.label,
+        as_of.date()
+    )
 }
 
 /// Paths of all files a command wrote, for messages.
 #[allow(dead_code)]
 pub(crate) fn shown(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

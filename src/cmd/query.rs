@@ -12,8 +12,14 @@ use crate::output::{self, NamedTable};
 use crate::tables::Tables;
 
 pub fn run(args: &QueryArgs) -> Result<()> {
-    let sql = std::fs::read_to_string(&args.sql).map_err(|e| Error::io(&args.sql, "cannot read the SQL file", e))?;
-    if let Some(parent) = args.out.as_ref().and_then(|p| p.parent()).filter(|p| !p.as_os_str().is_empty()) {
+    let sql = std::fs::read_to_string(&args.sql)
+        .map_err(|e| Error::io(&args.sql, "cannot read the SQL file", e))?;
+    if let Some(parent) = args
+        .out
+        .as_ref()
+        .and_then(|p| p.parent())
+        .filter(|p| !p.as_os_str().is_empty())
+    {
         output::prepare_dir(parent)?;
     }
     let (_, loaded) = super::load(&args.data)?;
@@ -29,10 +35,15 @@ pub fn run(args: &QueryArgs) -> Result<()> {
             Ok(())
         }
         None => {
-            let name = args.sql.file_stem().map_or("query".into(), |s| s.to_string_lossy().into_owned());
+            let name = args
+                .sql
+                .file_stem()
+                .map_or("query".into(), |s| s.to_string_lossy().into_owned());
             let table = NamedTable::new(&name, &name, frame);
             output::print_markdown(&[table], &mut std::io::stdout().lock())?;
-            std::io::stdout().flush().map_err(|e| Error::io("<stdout>", "cannot write", e))
+            std::io::stdout()
+                .flush()
+                .map_err(|e| Error::io("<stdout>", "cannot write", e))
         }
     }
 }
@@ -43,5 +54,8 @@ pub fn run_sql(tables: &Tables, sql: &str) -> Result<DataFrame> {
     for (name, frame) in tables.named() {
         ctx.register(name, frame.clone().lazy());
     }
-    ctx.execute(sql).ctx("running the query")?.collect().ctx("running the query")
+    ctx.execute(sql)
+        .ctx("running the query")?
+        .collect()
+        .ctx("running the query")
 }

@@ -19,7 +19,11 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         super::losses::results(&snap, &loaded, &config, Mode::Cohort)?,
         super::durations::results(&snap)?,
     ];
-    let mut page = format!("# crmstat report — {}\n\n{}\n\n", period.label, loaded.report.summary_line());
+    let mut page = format!(
+        "# crmstat report — {}\n\n{}\n\n",
+        period.label,
+        loaded.report.summary_line()
+    );
     for note in &loaded.report.notes {
         let _ = writeln!(page, "> {note}\n");
     }
@@ -34,16 +38,35 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         }
         let mut sections = Vec::new();
         output::print_markdown(&part.tables, &mut sections)?;
-        page.push_str(&String::from_utf8_lossy(&sections).replace("\n## ", "\n### ").replacen("## ", "### ", 1));
-        written.extend(output::write_tables(&args.out, args.format, &mut part.tables)?);
+        page.push_str(
+            &String::from_utf8_lossy(&sections)
+                .replace("\n## ", "\n### ")
+                .replacen("## ", "### ", 1),
+        );
+        written.extend(output::write_tables(
+            &args.out,
+            args.format,
+            &mut part.tables,
+        )?);
         written.extend(crate::chart::render_all(&part.charts, &args.out)?);
     }
-    let mut rejects = [NamedTable::detail("rejects", "Rejected rows", loaded.report.rejects_frame()?)];
+    let mut rejects = [NamedTable::detail(
+        "rejects",
+        "Rejected rows",
+        loaded.report.rejects_frame()?,
+    )];
     written.extend(output::write_tables(&args.out, args.format, &mut rejects)?);
     let page_path = args.out.join("report.md");
     output::write_atomic(&page_path, |w| {
-        w.write_all(page.as_bytes()).map_err(|e| Error::io(&page_path, "cannot write", e))
+        w.write_all(page.as_bytes())
+            .map_err(|e| Error::io(&page_path, "cannot write", e))
     })?;
-    eprintln!("report for {}: {} files in {}; open {}", period.label, written.len() + 1, args.out.display(), page_path.display());
+    eprintln!(
+        "report for {}: {} files in {}; open {}",
+        period.label,
+        written.len() + 1,
+        args.out.display(),
+        page_path.display()
+    );
     Ok(())
 }

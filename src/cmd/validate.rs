@@ -18,7 +18,9 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     let io = |e| Error::io("<stdout>", "cannot write", e);
     match config_path {
         Some(p) => writeln!(out, "config: {}", p.display()).map_err(io)?,
-        None => writeln!(out, "config: defaults (no crmstat.toml in the data folder)").map_err(io)?,
+        None => {
+            writeln!(out, "config: defaults (no crmstat.toml in the data folder)").map_err(io)?
+        }
     }
     for p in &report.problems {
         writeln!(out, "{p}").map_err(io)?;
@@ -27,8 +29,13 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         writeln!(out, "note: {note}").map_err(io)?;
     }
     writeln!(out).map_err(io)?;
-    out.write_all(output::markdown_table(&report.counts_frame()?).as_bytes()).map_err(io)?;
-    let mut tables = [NamedTable::new("rejects", "Rejected rows", report.rejects_frame()?)];
+    out.write_all(output::markdown_table(&report.counts_frame()?).as_bytes())
+        .map_err(io)?;
+    let mut tables = [NamedTable::new(
+        "rejects",
+        "Rejected rows",
+        report.rejects_frame()?,
+    )];
     let written = output::write_tables(&args.out, args.format, &mut tables)?;
     for path in written {
         writeln!(out, "\nrejects written to {}", path.display()).map_err(io)?;

@@ -62,17 +62,27 @@ fn datetime(name: &str, ms: impl IntoIterator<Item = Option<i64>>) -> Column {
 }
 
 fn date(name: &str, ms: impl IntoIterator<Item = Option<i64>>) -> Column {
-    Int32Chunked::from_iter_options(name.into(), ms.into_iter().map(|v| v.map(|ms| (ms.div_euclid(DAY)) as i32)))
-        .into_date()
-        .into_column()
+    Int32Chunked::from_iter_options(
+        name.into(),
+        ms.into_iter()
+            .map(|v| v.map(|ms| (ms.div_euclid(DAY)) as i32)),
+    )
+    .into_date()
+    .into_column()
 }
 
 fn text<S: AsRef<str>>(name: &str, values: &[S]) -> Column {
-    Column::new(name.into(), values.iter().map(|s| s.as_ref()).collect::<Vec<_>>())
+    Column::new(
+        name.into(),
+        values.iter().map(|s| s.as_ref()).collect::<Vec<_>>(),
+    )
 }
 
 fn opt_text(name: &str, values: &[Option<String>]) -> Column {
-    Column::new(name.into(), values.iter().map(|s| s.as_deref()).collect::<Vec<_>>())
+    Column::new(
+        name.into(),
+        values.iter().map(|s| s.as_deref()).collect::<Vec<_>>(),
+    )
 }
 
 fn frame(columns: Vec<Column>) -> Result<DataFrame> {
@@ -82,9 +92,18 @@ fn frame(columns: Vec<Column>) -> Result<DataFrame> {
 
 fn managers_frame(m: &[world::Manager]) -> Result<DataFrame> {
     frame(vec![
-        text("manager_id", &m.iter().map(|x| x.id.clone()).collect::<Vec<_>>()),
-        text("name", &m.iter().map(|x| x.name.clone()).collect::<Vec<_>>()),
-        text("team", &m.iter().map(|x| x.team.clone()).collect::<Vec<_>>()),
+        text(
+            "manager_id",
+            &m.iter().map(|x| x.id.clone()).collect::<Vec<_>>(),
+        ),
+        text(
+            "name",
+            &m.iter().map(|x| x.name.clone()).collect::<Vec<_>>(),
+        ),
+        text(
+            "team",
+            &m.iter().map(|x| x.team.clone()).collect::<Vec<_>>(),
+        ),
         text("role", &m.iter().map(|x| x.role).collect::<Vec<_>>()),
         date("hired_on", m.iter().map(|x| Some(x.hired_on))),
         date("left_on", m.iter().map(|x| x.left_on)),
@@ -94,8 +113,14 @@ fn managers_frame(m: &[world::Manager]) -> Result<DataFrame> {
 
 fn campaigns_frame(c: &[world::Campaign]) -> Result<DataFrame> {
     frame(vec![
-        text("campaign_id", &c.iter().map(|x| x.id.clone()).collect::<Vec<_>>()),
-        text("name", &c.iter().map(|x| x.name.clone()).collect::<Vec<_>>()),
+        text(
+            "campaign_id",
+            &c.iter().map(|x| x.id.clone()).collect::<Vec<_>>(),
+        ),
+        text(
+            "name",
+            &c.iter().map(|x| x.name.clone()).collect::<Vec<_>>(),
+        ),
         text("channel", &c.iter().map(|x| x.channel).collect::<Vec<_>>()),
         date("started_on", c.iter().map(|x| Some(x.start))),
         date("ended_on", c.iter().map(|x| Some(x.end))),
@@ -172,7 +197,11 @@ fn payments_frame(p: &sim::Payments) -> Result<DataFrame> {
 
 /// The crmstat.toml written beside generated data.
 pub fn config_text() -> String {
-    let stages = STAGES.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
+    let stages = STAGES
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
         "# Written by `crmstat generate`: the funnel of the generated company.\n\
          [funnel]\n\
@@ -184,7 +213,11 @@ pub fn config_text() -> String {
 }
 
 /// Write every table (and crmstat.toml) into `dir` in the given format.
-pub fn write(generated: &mut Generated, dir: &Path, format: crate::output::Format) -> Result<Vec<std::path::PathBuf>> {
+pub fn write(
+    generated: &mut Generated,
+    dir: &Path,
+    format: crate::output::Format,
+) -> Result<Vec<std::path::PathBuf>> {
     crate::output::prepare_dir(dir)?;
     let mut tables: Vec<crate::output::NamedTable> = generated
         .tables

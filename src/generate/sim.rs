@@ -9,7 +9,9 @@ use std::collections::BinaryHeap;
 use rand::Rng;
 use rand_pcg::Pcg64Mcg;
 
-use super::world::{self, ADVANCE, Campaign, DAY, INVOICE, Manager, REASONS, SEGMENTS, STAGE_DAYS, exp, weighted};
+use super::world::{
+    self, ADVANCE, Campaign, DAY, INVOICE, Manager, REASONS, SEGMENTS, STAGE_DAYS, exp, weighted,
+};
 
 /// Column buffers of every table.
 #[derive(Default)]
@@ -96,8 +98,20 @@ pub struct Sim<'a> {
 }
 
 impl<'a> Sim<'a> {
-    pub fn new(rng: Pcg64Mcg, managers: &'a [Manager], campaigns: &'a [Campaign], end: i64) -> Self {
-        Sim { rng, managers, campaigns, end, out: Buffers::default(), due: BinaryHeap::new() }
+    pub fn new(
+        rng: Pcg64Mcg,
+        managers: &'a [Manager],
+        campaigns: &'a [Campaign],
+        end: i64,
+    ) -> Self {
+        Sim {
+            rng,
+            managers,
+            campaigns,
+            end,
+            out: Buffers::default(),
+            due: BinaryHeap::new(),
+        }
     }
 
     fn active(&self, m: usize, t: i64) -> bool {
@@ -108,13 +122,19 @@ impl<'a> Sim<'a> {
     /// An active manager at `t`, preferring `wanted`; others of the same team first.
     fn holder(&self, wanted: usize, t: i64) -> usize {
         let n = self.managers.len();
-        (0..n).map(|k| (wanted + k * 8) % n).chain(0..n).find(|&m| self.active(m, t)).unwrap_or(wanted)
+        (0..n)
+            .map(|k| (wanted + k * 8) % n)
+            .chain(0..n)
+            .find(|&m| self.active(m, t))
+            .unwrap_or(wanted)
     }
 
     /// Create deal number `i` at time `t`: a returning client when one is due, else a new one.
     pub fn deal(&mut self, i: usize, t: i64) {
         let returning = match self.due.peek() {
-            Some(Reverse((due, _))) if *due <= t && self.rng.random::<f64>() < 0.85 => self.due.pop().map(|Reverse((_, c))| c),
+            Some(Reverse((due, _))) if *due <= t && self.rng.random::<f64>() < 0.85 => {
+                self.due.pop().map(|Reverse((_, c))| c)
+            }
             _ => None,
         };
         let (client, campaign) = match returning {
@@ -126,8 +146,11 @@ impl<'a> Sim<'a> {
 
     fn new_client(&mut self, t: i64) -> (usize, Option<usize>) {
         let rng = &mut self.rng;
-        let live: Vec<usize> = (0..self.campaigns.len()).filter(|&k| self.campaigns[k].start <= t && t <= self.campaigns[k].end).collect();
-        let campaign = (!live.is_empty() && rng.random::<f64>() < 0.6).then(|| live[rng.random_range(0..live.len())]);
+        let live: Vec<usize> = (0..self.campaigns.len())
+            .filter(|&k| self.campaigns[k].start <= t && t <= self.campaigns[k].end)
+            .collect();
+        let campaign = (!live.is_empty() && rng.random::<f64>() < 0.6)
+            .then(|| live[rng.random_range(0..live.len())]);
         let idx = self.out.clients.id.len();
         let seg = weighted(rng, &[0.45, 0.3, 0.17, 0.08]);
         let owner = rng.random_range(0..self.managers.len());
@@ -136,12 +159,23 @@ impl<'a> Sim<'a> {
         let rng = &mut self.rng;
         let c = &mut self.out.clients;
         c.id.push(format!("C{:07}", idx + 1));
-        c.name.push(format!("ООО «{}-{}»", world::INDUSTRIES[idx % world::INDUSTRIES.len()], idx + 1));
+        c.name.push(format!(
+            "ООО «{}-{}»",
+            world::INDUSTRIES[idx % world::INDUSTRIES.len()],
+            idx + 1
+        ));
         c.segment.push(SEGMENTS[seg].0);
-        c.industry.push(world::INDUSTRIES[rng.random_range(0..world::INDUSTRIES.len())]);
-        c.region.push(world::REGIONS[weighted(rng, &[0.35, 0.2, 0.1, 0.1, 0.1, 0.08, 0.07])]);
-        c.source.push(if campaign.is_some() { "Реклама" } else { world::SOURCES[rng.random_range(1..world::SOURCES.len())] });
-        c.campaign.push(campaign.map(|k| self.campaigns[k].id.clone()));
+        c.industry
+            .push(world::INDUSTRIES[rng.random_range(0..world::INDUSTRIES.len())]);
+        c.region
+            .push(world::REGIONS[weighted(rng, &[0.35, 0.2, 0.1, 0.1, 0.1, 0.08, 0.07])]);
+        c.source.push(if campaign.is_some() {
+            "Реклама"
+        } else {
+            world::SOURCES[rng.random_range(1..world::SOURCES.len())]
+        });
+        c.campaign
+            .push(campaign.map(|k| self.campaigns[k].id.clone()));
         c.manager.push(self.managers[owner].id.clone());
         c.created.push(created);
         c.interval.push(45.0 + rng.random::<f64>() * 110.0);
@@ -149,16 +183,37 @@ impl<'a> Sim<'a> {
         (idx, campaign)
     }
 
-    fn simulate(&mut self, i: usize, client: usize, campaign: Option<usize>, created: i64, returning: bool) {
+    fn simulate(
+        &mut self,
+        i: usize,
+        client: usize,
+        campaign: Option<usize>,
+        created: i64,
+        returning: bool,
+    ) {
         let deal_id = format!("D{:07}", i + 1);
         let mut m = self.holder(self.out.clients.owner[client], created);
-        let seg = SEGMENTS.iter().position(|s| s.0 == self.out.clients.segment[client]).unwrap_or(0);
+        let seg = SEGMENTS
+            .iter()
+            .position(|s| s.0 == self.out.clients.segment[client])
+            .unwrap_or(0);
         let pull = campaign.map_or(1.0, |k| self.campaigns[k].pull);
         let stuck = self.rng.random::<f64>() < 0.04;
         let (mut stage, mut t) = (0usize, created);
         let mut renegotiated = false;
         self.entry(&deal_id, stage, t, m);
-        self.contact(client, m, &deal_id, campaign, t, if campaign.is_some() { "inquiry" } else { "call" });
+        self.contact(
+            client,
+            m,
+            &deal_id,
+            campaign,
+            t,
+            if campaign.is_some() {
+                "inquiry"
+            } else {
+                "call"
+            },
+        );
         let outcome = loop {
             let mgr = &self.managers[m];
             let mut dwell = exp(&mut self.rng, STAGE_DAYS[stage] * mgr.pace) + 0.1;
@@ -172,7 +227,11 @@ impl<'a> Sim<'a> {
             }
             if stage == 5 {
                 let closed = t + self.rng.random_range(0..3 * DAY);
-                break if closed <= self.end { Some(("won", stage, closed)) } else { None };
+                break if closed <= self.end {
+                    Some(("won", stage, closed))
+                } else {
+                    None
+                };
             }
             if next_t > self.end {
                 break None;
@@ -213,9 +272,20 @@ impl<'a> Sim<'a> {
     /// The call after an invoice: within two days when the manager is diligent.
     fn follow_up(&mut self, client: usize, m: usize, deal: &str, invoiced: i64) -> bool {
         let diligent = self.rng.random::<f64>() < self.managers[m].diligence;
-        let delay = if diligent { 0.1 + self.rng.random::<f64>() * 1.7 } else { 2.5 + self.rng.random::<f64>() * 6.0 };
+        let delay = if diligent {
+            0.1 + self.rng.random::<f64>() * 1.7
+        } else {
+            2.5 + self.rng.random::<f64>() * 6.0
+        };
         if diligent || self.rng.random::<f64>() < 0.6 {
-            self.contact(client, m, deal, None, invoiced + (delay * DAY as f64) as i64, "call");
+            self.contact(
+                client,
+                m,
+                deal,
+                None,
+                invoiced + (delay * DAY as f64) as i64,
+                "call",
+            );
         }
         diligent
     }
@@ -228,7 +298,15 @@ impl<'a> Sim<'a> {
         h.manager.push(self.managers[m].id.clone());
     }
 
-    fn contact(&mut self, client: usize, m: usize, deal: &str, campaign: Option<usize>, at: i64, kind: &'static str) {
+    fn contact(
+        &mut self,
+        client: usize,
+        m: usize,
+        deal: &str,
+        campaign: Option<usize>,
+        at: i64,
+        kind: &'static str,
+    ) {
         if at > self.end {
             return;
         }
@@ -242,7 +320,13 @@ impl<'a> Sim<'a> {
         // A third of touches are planned tasks; some are done late, a few never.
         let (due, done) = if rng.random::<f64>() < 0.33 {
             let r = rng.random::<f64>();
-            let done = if r < 0.06 { None } else if r < 0.26 { Some(at + rng.random_range(DAY..5 * DAY)) } else { Some(at) };
+            let done = if r < 0.06 {
+                None
+            } else if r < 0.26 {
+                Some(at + rng.random_range(DAY..5 * DAY))
+            } else {
+                Some(at)
+            };
             (Some(at), done.filter(|d| *d <= self.end))
         } else {
             (None, None)
@@ -251,14 +335,19 @@ impl<'a> Sim<'a> {
         c.client.push(self.out.clients.id[client].clone());
         c.manager.push(self.managers[m].id.clone());
         c.deal.push(deal.to_string());
-        c.campaign.push(campaign.map(|k| self.campaigns[k].id.clone()));
+        c.campaign
+            .push(campaign.map(|k| self.campaigns[k].id.clone()));
         c.at.push(at);
         c.channel.push(channel);
         c.kind.push(kind);
         c.direction.push(direction);
         c.due.push(due);
         c.done.push(done);
-        c.outcome.push(if done.is_none() && due.is_some() { "не выполнено" } else { "выполнено" });
+        c.outcome.push(if done.is_none() && due.is_some() {
+            "не выполнено"
+        } else {
+            "выполнено"
+        });
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -273,9 +362,15 @@ impl<'a> Sim<'a> {
         outcome: Option<(&'static str, usize, i64)>,
     ) {
         let rng = &mut self.rng;
-        let seg = SEGMENTS.iter().position(|s| s.0 == self.out.clients.segment[client]).unwrap_or(0);
-        let list = SEGMENTS[seg].1 * (0.6 + rng.random::<f64>() * 0.8) * (1.0 + rng.random::<f64>().powi(4) * 3.0);
-        let discount = (self.managers[m].discount + (rng.random::<f64>() - 0.5) * 4.0).clamp(0.0, 30.0);
+        let seg = SEGMENTS
+            .iter()
+            .position(|s| s.0 == self.out.clients.segment[client])
+            .unwrap_or(0);
+        let list = SEGMENTS[seg].1
+            * (0.6 + rng.random::<f64>() * 0.8)
+            * (1.0 + rng.random::<f64>().powi(4) * 3.0);
+        let discount =
+            (self.managers[m].discount + (rng.random::<f64>() - 0.5) * 4.0).clamp(0.0, 30.0);
         let discount = (discount * 10.0).round() / 10.0;
         let amount = (list * (1.0 - discount / 100.0) * 100.0).round() as i64;
         let (status, closed, reason) = match outcome {
@@ -305,7 +400,8 @@ impl<'a> Sim<'a> {
         d.id.push(deal_id);
         d.client.push(self.out.clients.id[client].clone());
         d.manager.push(self.managers[m].id.clone());
-        d.campaign.push(campaign.map(|k| self.campaigns[k].id.clone()));
+        d.campaign
+            .push(campaign.map(|k| self.campaigns[k].id.clone()));
         d.created.push(created);
         d.closed.push(closed);
         d.status.push(status);
@@ -326,7 +422,10 @@ impl<'a> Sim<'a> {
             Vec::new()
         } else if r < 0.29 {
             let share = amount * [30, 50][rng.random_range(0..2)] / 100;
-            vec![(first, share), (first + rng.random_range(10..45) * DAY, amount - share)]
+            vec![
+                (first, share),
+                (first + rng.random_range(10..45) * DAY, amount - share),
+            ]
         } else {
             vec![(first, amount)]
         };

@@ -44,11 +44,17 @@ pub fn decode(bytes: &[u8], forced: Option<&'static Encoding>) -> (String, &'sta
 
 /// Pick the delimiter that splits the first lines most consistently.
 pub fn detect_delimiter(text: &str) -> u8 {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
     let mut best = (b',', 0usize);
     for candidate in [b';', b'\t', b','] {
         let counts: Vec<usize> = lines.iter().map(|l| count_unquoted(l, candidate)).collect();
-        let Some(&first) = counts.first() else { continue };
+        let Some(&first) = counts.first() else {
+            continue;
+        };
         // Score: fields on the header line, if every line has at least that many.
         let consistent = counts.iter().all(|&c| c >= first);
         if first > best.1 && consistent {
@@ -104,12 +110,18 @@ pub fn record_lines(text: &str, delimiter: u8) -> Vec<u64> {
         if record.iter().all(<[u8]>::is_empty) {
             continue; // an empty record is not a row (see `read_text_frame`)
         }
-        let mut start = record.position().map_or(0, |p| p.byte() as usize).min(bytes.len());
+        let mut start = record
+            .position()
+            .map_or(0, |p| p.byte() as usize)
+            .min(bytes.len());
         while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
             start += 1;
         }
         if start > counted_to {
-            line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count() as u64;
+            line += bytes[counted_to..start]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
             counted_to = start;
         }
         lines.push(line);
@@ -127,7 +139,10 @@ fn first_ragged(text: &str, delimiter: u8, width: usize) -> Option<(u64, usize)>
             continue;
         }
         if record.len() != width {
-            let line = record_lines(text, delimiter).get(index).copied().unwrap_or(0);
+            let line = record_lines(text, delimiter)
+                .get(index)
+                .copied()
+                .unwrap_or(0);
             return Some((line, record.len()));
         }
         index += 1;
@@ -161,7 +176,11 @@ pub fn read_text_frame(file: &str, csv: &DecodedCsv) -> Result<(DataFrame, Vec<S
         .iter()
         .enumerate()
         .map(|(i, n)| {
-            let name = if n.is_empty() { format!("__column_{}", i + 1) } else { n.clone() };
+            let name = if n.is_empty() {
+                format!("__column_{}", i + 1)
+            } else {
+                n.clone()
+            };
             Field::new(name.into(), DataType::String)
         })
         .collect();
@@ -182,13 +201,18 @@ pub fn read_text_frame(file: &str, csv: &DecodedCsv) -> Result<(DataFrame, Vec<S
         Err(e) => Err(match first_ragged(&csv.text, csv.delimiter, names.len()) {
             Some((line, fields)) => Error::BadFile {
                 file: format!("{file}:{line}"),
-                problem: format!("this line has {fields} fields but the header has {}", names.len()),
-                fix: "quote values that contain the delimiter, or remove the stray delimiter".into(),
+                problem: format!(
+                    "this line has {fields} fields but the header has {}",
+                    names.len()
+                ),
+                fix: "quote values that contain the delimiter, or remove the stray delimiter"
+                    .into(),
             },
             None => Error::BadFile {
                 file: file.into(),
                 problem: format!("cannot be read as CSV: {e}"),
-                fix: "check the delimiter and quoting, or set [input] delimiter in crmstat.toml".into(),
+                fix: "check the delimiter and quoting, or set [input] delimiter in crmstat.toml"
+                    .into(),
             },
         }),
     }
@@ -252,7 +276,10 @@ mod tests {
         let (df, header) = frame("\"ID\";\"Сумма\";\n\"1\";\"1 234,50\";\n\"2\";\"7\";\n");
         assert_eq!(header, vec!["ID", "Сумма", TRAILING]);
         assert_eq!(df.height(), 2);
-        assert_eq!(df.column("Сумма").unwrap().str().unwrap().get(0), Some("1 234,50"));
+        assert_eq!(
+            df.column("Сумма").unwrap().str().unwrap().get(0),
+            Some("1 234,50")
+        );
         assert_eq!(df.column(TRAILING).unwrap().null_count(), 2);
         let (df, header) = frame("a;b\n1;2;\n3;4;\n");
         assert_eq!(header, vec!["a", "b", TRAILING]);
@@ -267,7 +294,10 @@ mod tests {
             encoding: "UTF-8",
         };
         let err = read_text_frame("t.csv", &csv).unwrap_err().to_string();
-        assert!(err.starts_with("t.csv:3: this line has 4 fields but the header has 2"), "{err}");
+        assert!(
+            err.starts_with("t.csv:3: this line has 4 fields but the header has 2"),
+            "{err}"
+        );
     }
 }
 
@@ -277,7 +307,8 @@ mod line_tests {
 
     #[test]
     fn crlf_lines_with_trailing_delimiters() {
-        let text = "\"a\";\"b\";\r\n\"1\";\"x; y\";\r\n\"2\";\"z\";\r\n\"a\";\"b\";\r\n\"3\";\"w\";\r\n";
+        let text =
+            "\"a\";\"b\";\r\n\"1\";\"x; y\";\r\n\"2\";\"z\";\r\n\"a\";\"b\";\r\n\"3\";\"w\";\r\n";
         assert_eq!(record_lines(text, b';'), vec![1, 2, 3, 4, 5]);
         let blanks = "a,b\n1,2\n\n3,4\n,\n\n5,6\n";
         assert_eq!(record_lines(blanks, b','), vec![1, 2, 4, 7]);

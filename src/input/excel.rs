@@ -16,7 +16,8 @@ pub fn excel_frame(path: &Path, file: &str) -> Result<(DataFrame, Vec<String>, L
         problem,
         fix: "save the table as .xlsx with the header in the first row, or export it as CSV".into(),
     };
-    let mut book = open_workbook_auto(path).map_err(|e| bad(format!("cannot open workbook: {e}")))?;
+    let mut book =
+        open_workbook_auto(path).map_err(|e| bad(format!("cannot open workbook: {e}")))?;
     let range = book
         .worksheet_range_at(0)
         .ok_or_else(|| bad("the workbook has no sheet".into()))?

@@ -66,11 +66,15 @@ pub fn locate(dir: &Path, spec: &TableSpec, config: &Config) -> Result<Option<Pa
         }
         return Err(Error::BadFile {
             file: path.display().to_string(),
-            problem: format!("[tables.{}] file names this file, but it does not exist", spec.name),
+            problem: format!(
+                "[tables.{}] file names this file, but it does not exist",
+                spec.name
+            ),
             fix: "correct the file name in crmstat.toml or add the file".into(),
         });
     }
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "cannot list the data folder", e))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| Error::io(dir, "cannot list the data folder", e))?;
     let mut found: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && matches_table(p, spec.name))
@@ -80,9 +84,16 @@ pub fn locate(dir: &Path, spec: &TableSpec, config: &Config) -> Result<Option<Pa
         0 => Ok(None),
         1 => Ok(found.pop()),
         _ => Err(Error::BadFile {
-            file: found.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" and "),
+            file: found
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" and "),
             problem: format!("more than one file for table {}", spec.name),
-            fix: format!("keep one, or name it with [tables.{}] file = \"…\" in crmstat.toml", spec.name),
+            fix: format!(
+                "keep one, or name it with [tables.{}] file = \"…\" in crmstat.toml",
+                spec.name
+            ),
         }),
     }
 }
@@ -91,14 +102,25 @@ const EXTENSIONS: [&str; 6] = ["csv", "parquet", "arrow", "ipc", "feather", "xls
 
 fn matches_table(path: &Path, table: &str) -> bool {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-    let ext = path.extension().and_then(|s| s.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     stem.eq_ignore_ascii_case(table) && EXTENSIONS.contains(&ext.as_str())
 }
 
 /// Read a table's file into text columns with canonical names.
 pub fn read_table(path: &Path, spec: &'static TableSpec, config: &Config) -> Result<RawTable> {
-    let file = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let ext = path.extension().and_then(|s| s.to_str()).unwrap_or("").to_ascii_lowercase();
+    let file = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let ext = path
+        .extension()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let (frame, header, lines) = match ext.as_str() {
         "csv" => read_csv(path, &file, config)?,
         "parquet" => binary_frame(read_parquet(path), &file)?,
@@ -119,8 +141,14 @@ fn read_csv(path: &Path, file: &str, config: &Config) -> Result<Framed> {
     let forced = csv::encoding_by_name(&config.input.encoding);
     let (text, encoding) = csv::decode(&bytes, forced);
     drop(bytes);
-    let delimiter = config.delimiter_byte().unwrap_or_else(|| csv::detect_delimiter(&text));
-    let decoded = csv::DecodedCsv { text, delimiter, encoding };
+    let delimiter = config
+        .delimiter_byte()
+        .unwrap_or_else(|| csv::detect_delimiter(&text));
+    let decoded = csv::DecodedCsv {
+        text,
+        delimiter,
+        encoding,
+    };
     let (frame, header) = csv::read_text_frame(file, &decoded)?;
     let lines = LineSource::Csv {
         text: decoded.text,
@@ -146,7 +174,11 @@ fn binary_frame(read: std::result::Result<DataFrame, String>, file: &str) -> Res
         problem: format!("cannot be read: {e}"),
         fix: "check that the file is a complete Parquet or Arrow IPC file".into(),
     })?;
-    let header: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    let header: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let columns = df
         .columns()
         .iter()
@@ -188,7 +220,10 @@ fn map_columns(
                         column.name,
                         shown_headers(header)
                     ),
-                    fix: format!("correct [tables.{}.columns] {} = \"…\"", spec.name, column.name),
+                    fix: format!(
+                        "correct [tables.{}.columns] {} = \"…\"",
+                        spec.name, column.name
+                    ),
                 });
             }
             (None, None) if column.required => {
@@ -204,7 +239,9 @@ fn map_columns(
         }
     }
     let mut frame = DataFrame::new(frame.height(), selected).ctx(file.to_string())?;
-    frame = frame.with_row_index(ROW.into(), None).ctx(file.to_string())?;
+    frame = frame
+        .with_row_index(ROW.into(), None)
+        .ctx(file.to_string())?;
     Ok(RawTable {
         spec,
         file: file.into(),
@@ -219,7 +256,11 @@ fn find_header<'a>(header: &'a [String], name: &str) -> Option<&'a str> {
     header
         .iter()
         .find(|h| h.as_str() == name)
-        .or_else(|| header.iter().find(|h| h.trim().eq_ignore_ascii_case(name.trim())))
+        .or_else(|| {
+            header
+                .iter()
+                .find(|h| h.trim().eq_ignore_ascii_case(name.trim()))
+        })
         .map(String::as_str)
 }
 
@@ -259,7 +300,12 @@ fn drop_repeated_headers(raw: &mut RawTable, header: &[String]) -> Result<()> {
     }
     let mut is_header = lit(true);
     for (canonical, h) in &names {
-        is_header = is_header.and(col(canonical.as_str()).str().strip_chars(lit(NULL)).eq(lit(h.as_str())));
+        is_header = is_header.and(
+            col(canonical.as_str())
+                .str()
+                .strip_chars(lit(NULL))
+                .eq(lit(h.as_str())),
+        );
     }
     let _ = header;
     let flagged = raw

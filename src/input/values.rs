@@ -102,9 +102,11 @@ fn num(b: &[u8]) -> Option<u32> {
 
 fn parse_with_formats(s: &str, formats: &[String]) -> Option<NaiveDateTime> {
     formats.iter().find_map(|f| {
-        NaiveDateTime::parse_from_str(s, f)
-            .ok()
-            .or_else(|| NaiveDate::parse_from_str(s, f).ok().map(|d| d.and_time(NaiveTime::MIN)))
+        NaiveDateTime::parse_from_str(s, f).ok().or_else(|| {
+            NaiveDate::parse_from_str(s, f)
+                .ok()
+                .map(|d| d.and_time(NaiveTime::MIN))
+        })
     })
 }
 
@@ -215,7 +217,9 @@ mod tests {
     use super::*;
 
     fn dt(s: &str) -> String {
-        parse_datetime(s, &[]).map(|d| d.to_string()).unwrap_or_default()
+        parse_datetime(s, &[])
+            .map(|d| d.to_string())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -233,7 +237,14 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_refused() {
-        for bad in ["31.02.2024", "2024-13-01", "2024-03-05 25:00", "05/03/2024", "", "soon"] {
+        for bad in [
+            "31.02.2024",
+            "2024-13-01",
+            "2024-03-05 25:00",
+            "05/03/2024",
+            "",
+            "soon",
+        ] {
             assert_eq!(parse_datetime(bad, &[]), None, "{bad}");
         }
     }
@@ -268,7 +279,10 @@ mod tests {
         assert_eq!(parse_money("abc"), Err(MoneyError::NotANumber));
         assert_eq!(parse_money("1.2.3,4,5"), Err(MoneyError::NotANumber));
         assert_eq!(parse_money("-"), Err(MoneyError::NotANumber));
-        assert_eq!(parse_money("99999999999999999999"), Err(MoneyError::TooLarge));
+        assert_eq!(
+            parse_money("99999999999999999999"),
+            Err(MoneyError::TooLarge)
+        );
     }
 
     #[test]

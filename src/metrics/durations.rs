@@ -5,9 +5,9 @@
 
 use polars::prelude::*;
 
+use super::days;
 use super::snapshot::{Snapshot, days_between, in_period, moment};
 use super::survival::{KaplanMeier, kaplan_meier};
-use super::days;
 use crate::error::{PolarsContext, Result};
 
 /// Everything `crmstat durations` reports.
@@ -24,10 +24,16 @@ pub struct Durations {
 pub fn durations(snap: &Snapshot) -> Result<Durations> {
     let closed = closed_in_period(snap)?;
     let cycle = cycle_table(&closed)?;
-    let cycle_days = (outcome_days(&closed, "won")?, outcome_days(&closed, "lost")?);
+    let cycle_days = (
+        outcome_days(&closed, "won")?,
+        outcome_days(&closed, "lost")?,
+    );
     let time_to_close = time_to_close(snap)?;
     let visits = visits(snap)?;
-    let in_p = visits.clone().lazy().filter(in_period(col("entered_at"), &snap.period));
+    let in_p = visits
+        .clone()
+        .lazy()
+        .filter(in_period(col("entered_at"), &snap.period));
     Ok(Durations {
         cycle,
         time_to_close,
@@ -41,20 +47,40 @@ fn closed_in_period(snap: &Snapshot) -> Result<DataFrame> {
     snap.deals
         .clone()
         .lazy()
-        .filter(col("closed_at").is_not_null().and(in_period(col("closed_at"), &snap.period)))
-        .select([col("status").alias("outcome"), days_between(col("created_at"), col("closed_at")).alias("days")])
+        .filter(
+            col("closed_at")
+                .is_not_null()
+                .and(in_period(col("closed_at"), &snap.period)),
+        )
+        .select([
+            col("status").alias("outcome"),
+            days_between(col("created_at"), col("closed_at")).alias("days"),
+        ])
         .collect()
         .ctx("cycle of closed deals")
 }
 
 fn outcome_days(closed: &DataFrame, outcome: &str) -> Result<Vec<f64>> {
-    let df = closed.clone().lazy().filter(col("outcome").eq(lit(outcome))).collect().ctx("cycle days")?;
-    Ok(df.column("days").ctx("days")?.f64().ctx("days")?.into_no_null_iter().collect())
+    let df = closed
+        .clone()
+        .lazy()
+        .filter(col("outcome").eq(lit(outcome)))
+        .collect()
+        .ctx("cycle days")?;
+    Ok(df
+        .column("days")
+        .ctx("days")?
+        .f64()
+        .ctx("days")?
+        .into_no_null_iter()
+        .collect())
 }
 
 /// count, mean, median, p25, p75, p90 of `days` (linear interpolation between ranks).
 pub fn day_stats(days_col: &str) -> Vec<Expr> {
-    let q = |p: f64, name: &str| days(col(days_col).quantile(lit(p), QuantileMethod::Linear)).alias(name);
+    let q = |p: f64, name: &str| {
+        days(col(days_col).quantile(lit(p), QuantileMethod::Linear)).alias(name)
+    };
     vec![
         days(col(days_col).mean()).alias("mean_days"),
         q(0.5, "median_days"),
@@ -72,7 +98,12 @@ fn cycle_table(closed: &DataFrame) -> Result<DataFrame> {
     let stats = closed.clone().lazy().group_by([col("outcome")]).agg(aggs);
     outcomes
         .lazy()
-        .join(stats, [col("outcome")], [col("outcome")], JoinArgs::new(JoinType::Left))
+        .join(
+            stats,
+            [col("outcome")],
+            [col("outcome")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_column(col("deals").fill_null(lit(0i64)))
         .select([
             col("outcome"),
@@ -93,13 +124,29 @@ fn time_to_close(snap: &Snapshot) -> Result<KaplanMeier> {
     let df = snap
         .cohort()
         .select([
-            (days_between(col("created_at"), coalesce(&[col("closed_at"), end])).floor().cast(DataType::Int64)).alias("days"),
+            (days_between(col("created_at"), coalesce(&[col("closed_at"), end]))
+                .floor()
+                .cast(DataType::Int64))
+            .alias("days"),
             col("closed_at").is_not_null().alias("closed"),
         ])
         .collect()
         .ctx("time to close")?;
-    let d: Vec<i64> = df.column("days").ctx("days")?.i64().ctx("days")?.into_no_null_iter().collect();
-    let c: Vec<bool> = df.column("closed").ctx("closed")?.bool().ctx("closed")?.iter().map(|v| v.unwrap_or(false)).collect();
+    let d: Vec<i64> = df
+        .column("days")
+        .ctx("days")?
+        .i64()
+        .ctx("days")?
+        .into_no_null_iter()
+        .collect();
+    let c: Vec<bool> = df
+        .column("closed")
+        .ctx("closed")?
+        .bool()
+        .ctx("closed")?
+        .iter()
+        .map(|v| v.unwrap_or(false))
+        .collect();
     Ok(kaplan_meier(&d, &c))
 }
 
@@ -116,18 +163,26 @@ pub fn visits(snap: &Snapshot) -> Result<DataFrame> {
             .sort(["deal_id", "entered_at"], SortMultipleOptions::default())
             .with_column(super::over(col("entered_at").shift(lit(-1)), "deal_id")?.alias("next_at"))
             .filter(col("stage_index").is_not_null())
-            .join(deals.select([col("deal_id"), col("closed_at")]), [col("deal_id")], [col("deal_id")], JoinArgs::new(JoinType::Inner))
+            .join(
+                deals.select([col("deal_id"), col("closed_at")]),
+                [col("deal_id")],
+                [col("deal_id")],
+                JoinArgs::new(JoinType::Inner),
+            )
             .with_column(coalesce(&[col("next_at"), col("closed_at")]).alias("exited_at")),
         None => {
-            let last_open = snap.last_open_index.map_or(lit(NULL).cast(DataType::Int32), lit);
-            deals
-                .filter(col("stage_index").is_not_null())
-                .select([
-                    col("deal_id"),
-                    when(col("status").eq(lit("won"))).then(last_open).otherwise(col("stage_index")).alias("stage_index"),
-                    col("created_at").alias("entered_at"),
-                    col("closed_at").alias("exited_at"),
-                ])
+            let last_open = snap
+                .last_open_index
+                .map_or(lit(NULL).cast(DataType::Int32), lit);
+            deals.filter(col("stage_index").is_not_null()).select([
+                col("deal_id"),
+                when(col("status").eq(lit("won")))
+                    .then(last_open)
+                    .otherwise(col("stage_index"))
+                    .alias("stage_index"),
+                col("created_at").alias("entered_at"),
+                col("closed_at").alias("exited_at"),
+            ])
         }
     };
     raw.select([
@@ -151,12 +206,21 @@ fn stage_durations(snap: &Snapshot, visits: LazyFrame) -> Result<DataFrame> {
         days(completed.clone().mean()).alias("mean_days"),
         q(0.5).alias("median_days"),
         q(0.9).alias("p90_days"),
-        col("open").not().sum().cast(DataType::Int64).alias("completed_visits"),
+        col("open")
+            .not()
+            .sum()
+            .cast(DataType::Int64)
+            .alias("completed_visits"),
         col("open").sum().cast(DataType::Int64).alias("open_visits"),
     ]);
     snap.stage_frame()?
         .lazy()
-        .join(stats, [col("stage_index")], [col("stage_index")], JoinArgs::new(JoinType::Left))
+        .join(
+            stats,
+            [col("stage_index")],
+            [col("stage_index")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_columns([
             col("visits").fill_null(lit(0i64)),
             col("completed_visits").fill_null(lit(0i64)),
@@ -188,9 +252,21 @@ fn per_deal(snap: &Snapshot, visits: LazyFrame) -> Result<DataFrame> {
             days(col("days").sum()).alias("cumulative_days"),
             col("open").last().alias("open"),
         ])
-        .join(snap.stage_frame()?.lazy(), [col("stage_index")], [col("stage_index")], JoinArgs::new(JoinType::Inner))
+        .join(
+            snap.stage_frame()?.lazy(),
+            [col("stage_index")],
+            [col("stage_index")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .sort(["deal_id", "stage_index"], SortMultipleOptions::default())
-        .select([col("deal_id"), col("stage"), col("visits"), col("latest_days"), col("cumulative_days"), col("open")])
+        .select([
+            col("deal_id"),
+            col("stage"),
+            col("visits"),
+            col("latest_days"),
+            col("cumulative_days"),
+            col("open"),
+        ])
         .collect()
         .ctx("time in stage per deal")
 }

@@ -52,20 +52,34 @@ pub(crate) fn cohort_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts
         e.clone()
             .lazy()
             .filter(col("stage_index").is_not_null())
-            .join(deals.clone().select([col("deal_id"), col(GROUP)]), [col("deal_id")], [col("deal_id")], JoinArgs::new(JoinType::Inner))
+            .join(
+                deals.clone().select([col("deal_id"), col(GROUP)]),
+                [col("deal_id")],
+                [col("deal_id")],
+                JoinArgs::new(JoinType::Inner),
+            )
             .group_by([col(GROUP), col("stage_index")])
             .agg([col("deal_id").n_unique().alias("visited")])
     });
-    let lost = deals
-        .clone()
-        .filter(col("status").eq(lit("lost")))
-        .select([col(GROUP), col("stage_index"), col("amount"), col("loss_reason"), col("deal_id")]);
+    let lost = deals.clone().filter(col("status").eq(lit("lost"))).select([
+        col(GROUP),
+        col("stage_index"),
+        col("amount"),
+        col("loss_reason"),
+        col("deal_id"),
+    ]);
     let closed = deals
         .clone()
         .filter(col("status").neq(lit("open")))
         .select([col(GROUP), col("status"), col("amount")]);
     let groups = groups_of(by, deals.select([col(GROUP)]));
-    Ok(Parts { reach_ends, visited, lost, closed, groups })
+    Ok(Parts {
+        reach_ends,
+        visited,
+        lost,
+        closed,
+        groups,
+    })
 }
 
 /// Flow mode: each deal counts at a stage in the period in which it first got that far
@@ -74,7 +88,8 @@ pub(crate) fn cohort_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts
 pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> {
     let Some(entries) = &snap.entries else {
         return Err(Error::Usage(
-            "flow mode counts stage entries and needs the stage_history table; use --mode cohort".into(),
+            "flow mode counts stage entries and needs the stage_history table; use --mode cohort"
+                .into(),
         ));
     };
     let n = snap.stages.len() as i32;
@@ -86,15 +101,18 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
         .select([
             col("deal_id"),
             col("closed_at").alias("entered_at"),
-            when(col("status").eq(lit("won"))).then(lit(n - 1)).otherwise(col("stage_index")).alias("stage_index"),
+            when(col("status").eq(lit("won")))
+                .then(lit(n - 1))
+                .otherwise(col("stage_index"))
+                .alias("stage_index"),
         ]);
     let events = concat(
         [
-            entries.clone().lazy().filter(col("stage_index").is_not_null()).select([
-                col("deal_id"),
-                col("entered_at"),
-                col("stage_index"),
-            ]),
+            entries
+                .clone()
+                .lazy()
+                .filter(col("stage_index").is_not_null())
+                .select([col("deal_id"), col("entered_at"), col("stage_index")]),
             closes,
         ],
         UnionArgs::default(),
@@ -114,7 +132,11 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
         .agg([col("stage_index").max().alias("bucket_max")])
         .sort(["deal_id", "bucket"], SortMultipleOptions::default())
         .with_column(over(col("bucket_max").cum_max(false), "deal_id")?.alias("cur"))
-        .with_column(over(col("cur").shift(lit(1)), "deal_id")?.fill_null(lit(-1)).alias("prev"))
+        .with_column(
+            over(col("cur").shift(lit(1)), "deal_id")?
+                .fill_null(lit(-1))
+                .alias("prev"),
+        )
         .filter(col("bucket").neq(lit("")).and(col("cur").gt(col("prev"))));
     let group_of_deal = |frame: LazyFrame, when_col: &str| -> Result<LazyFrame> {
         let key = match by {
@@ -124,7 +146,12 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
         Ok(frame.with_column(key.alias(GROUP)))
     };
     let with_deal = progress.join(
-        deals.clone().select([col("deal_id"), col("manager_id"), col("segment"), col("campaign_id")]),
+        deals.clone().select([
+            col("deal_id"),
+            col("manager_id"),
+            col("segment"),
+            col("campaign_id"),
+        ]),
         [col("deal_id")],
         [col("deal_id")],
         JoinArgs::new(JoinType::Inner),
@@ -136,7 +163,10 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
     // A deal that moved from prev to cur passed stages prev+1..=cur; as reach "ends", it
     // adds +1 at cur and -1 at prev (the cumulative sum from the top then counts it once
     // for each stage in between).
-    let plus = with_group.clone().group_by([col(GROUP), col("cur").alias("stage_index")]).agg([len().cast(DataType::Int64).alias("reached_n")]);
+    let plus = with_group
+        .clone()
+        .group_by([col(GROUP), col("cur").alias("stage_index")])
+        .agg([len().cast(DataType::Int64).alias("reached_n")]);
     let minus = with_group
         .filter(col("prev").gt_eq(lit(0)))
         .group_by([col(GROUP), col("prev").alias("stage_index")])
@@ -147,16 +177,41 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
         .agg([col("reached_n").sum()]);
     let in_p = |c: &str| in_period(col(c), period);
     let visited = {
-        let e = entries.clone().lazy().filter(col("stage_index").is_not_null().and(in_p("entered_at")));
-        let e = e.join(deals.clone().select([col("deal_id"), col("manager_id"), col("segment"), col("campaign_id")]), [col("deal_id")], [col("deal_id")], JoinArgs::new(JoinType::Inner));
+        let e = entries
+            .clone()
+            .lazy()
+            .filter(col("stage_index").is_not_null().and(in_p("entered_at")));
+        let e = e.join(
+            deals.clone().select([
+                col("deal_id"),
+                col("manager_id"),
+                col("segment"),
+                col("campaign_id"),
+            ]),
+            [col("deal_id")],
+            [col("deal_id")],
+            JoinArgs::new(JoinType::Inner),
+        );
         let e = group_of_deal(e, "entered_at")?;
-        Some(e.group_by([col(GROUP), col("stage_index")]).agg([col("deal_id").n_unique().alias("visited")]))
+        Some(
+            e.group_by([col(GROUP), col("stage_index")])
+                .agg([col("deal_id").n_unique().alias("visited")]),
+        )
     };
-    let closed_in = group_of_deal(deals.filter(col("closed_at").is_not_null().and(in_p("closed_at"))), "closed_at")?;
+    let closed_in = group_of_deal(
+        deals.filter(col("closed_at").is_not_null().and(in_p("closed_at"))),
+        "closed_at",
+    )?;
     let lost = closed_in
         .clone()
         .filter(col("status").eq(lit("lost")))
-        .select([col(GROUP), col("stage_index"), col("amount"), col("loss_reason"), col("deal_id")]);
+        .select([
+            col(GROUP),
+            col("stage_index"),
+            col("amount"),
+            col("loss_reason"),
+            col("deal_id"),
+        ]);
     let closed = closed_in.select([col(GROUP), col("status"), col("amount")]);
     let groups = concat(
         [
@@ -167,7 +222,13 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
     )
     .ctx("flow groups")?;
     let groups = groups_of(by, groups);
-    Ok(Parts { reach_ends, visited, lost, closed, groups })
+    Ok(Parts {
+        reach_ends,
+        visited,
+        lost,
+        closed,
+        groups,
+    })
 }
 
 /// The groups of the grid: the one "all" group without `--by` (so an empty period still
@@ -188,7 +249,12 @@ fn group_expr(snap: &Snapshot, by: Option<GroupBy>, when: Expr) -> Result<Expr> 
         Some(GroupBy::Campaign) => none(col("campaign_id")),
         Some(GroupBy::Month) => when.dt().strftime("%Y-%m"),
         Some(GroupBy::Segment) => {
-            if snap.deals.column("segment").map(|c| c.null_count() == c.len()).unwrap_or(true) {
+            if snap
+                .deals
+                .column("segment")
+                .map(|c| c.null_count() == c.len())
+                .unwrap_or(true)
+            {
                 return Err(Error::Usage(
                     "--by segment needs the clients table with a segment column".into(),
                 ));
@@ -211,26 +277,49 @@ pub(crate) fn reach_grid(snap: &Snapshot, parts: &Parts) -> Result<LazyFrame> {
         )
         .sort([GROUP, "stage_index"], SortMultipleOptions::default())
         .with_column(
-            over(col("reached_n").fill_null(lit(0)).cast(DataType::Int64).cum_sum(true), GROUP)?
-                .alias("reached"),
+            over(
+                col("reached_n")
+                    .fill_null(lit(0))
+                    .cast(DataType::Int64)
+                    .cum_sum(true),
+                GROUP,
+            )?
+            .alias("reached"),
         ))
 }
 
 fn assemble(snap: &Snapshot, parts: &Parts, grouped: bool) -> Result<DataFrame> {
     let mut lf = reach_grid(snap, parts)?;
     lf = match &parts.visited {
-        Some(v) => lf.join(v.clone(), [col(GROUP), col("stage_index")], [col(GROUP), col("stage_index")], JoinArgs::new(JoinType::Left))
+        Some(v) => lf
+            .join(
+                v.clone(),
+                [col(GROUP), col("stage_index")],
+                [col(GROUP), col("stage_index")],
+                JoinArgs::new(JoinType::Left),
+            )
             .with_column(col("visited").fill_null(lit(0)).cast(DataType::Int64)),
         None => lf.with_column(lit(NULL).cast(DataType::Int64).alias("visited")),
     };
-    let lost = parts.lost.clone().group_by([col(GROUP), col("stage_index")]).agg([len().alias("lost_here")]);
+    let lost = parts
+        .lost
+        .clone()
+        .group_by([col(GROUP), col("stage_index")])
+        .agg([len().alias("lost_here")]);
     lf = lf
-        .join(lost, [col(GROUP), col("stage_index")], [col(GROUP), col("stage_index")], JoinArgs::new(JoinType::Left))
+        .join(
+            lost,
+            [col(GROUP), col("stage_index")],
+            [col(GROUP), col("stage_index")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_column(col("lost_here").fill_null(lit(0)).cast(DataType::Int64))
         .sort([GROUP, "stage_index"], SortMultipleOptions::default())
         .with_columns([
-            rate(over(col("reached").shift(lit(-1)), GROUP)?, col("reached")).alias("step_conversion"),
-            rate(col("reached"), over(col("reached").first(), GROUP)?).alias("cumulative_conversion"),
+            rate(over(col("reached").shift(lit(-1)), GROUP)?, col("reached"))
+                .alias("step_conversion"),
+            rate(col("reached"), over(col("reached").first(), GROUP)?)
+                .alias("cumulative_conversion"),
         ]);
     let mut columns = vec![
         col("stage"),
@@ -265,7 +354,8 @@ pub(crate) fn win_rate(closed: LazyFrame, grouped: bool) -> Result<DataFrame> {
             rate(col("won"), col("deals_closed")).alias("win_rate_count"),
             rate(
                 col("won_amount").cast(DataType::Float64),
-                col("won_amount").cast(DataType::Float64) + col("lost_amount").cast(DataType::Float64),
+                col("won_amount").cast(DataType::Float64)
+                    + col("lost_amount").cast(DataType::Float64),
             )
             .alias("win_rate_amount"),
         ]);

@@ -29,7 +29,13 @@ pub struct Followup {
 }
 
 /// Compute the loss figures.
-pub fn losses(snap: &Snapshot, stages: &Stages, mode: Mode, contacts: Option<&DataFrame>, followup_days: f64) -> Result<Losses> {
+pub fn losses(
+    snap: &Snapshot,
+    stages: &Stages,
+    mode: Mode,
+    contacts: Option<&DataFrame>,
+    followup_days: f64,
+) -> Result<Losses> {
     let parts = match mode {
         Mode::Cohort => cohort_parts(snap, None)?,
         Mode::Flow => flow_parts(snap, None)?,
@@ -68,7 +74,12 @@ fn per_stage(grid: &DataFrame, parts: &Parts) -> Result<DataFrame> {
     ]);
     grid.clone()
         .lazy()
-        .join(lost, [col("stage_index")], [col("stage_index")], JoinArgs::new(JoinType::Left))
+        .join(
+            lost,
+            [col("stage_index")],
+            [col("stage_index")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_column(col("lost").fill_null(lit(0i64)))
         .sort(["stage_index"], SortMultipleOptions::default())
         .select([
@@ -86,10 +97,22 @@ fn reasons(snap: &Snapshot, parts: &Parts) -> Result<DataFrame> {
     parts
         .lost
         .clone()
-        .with_column(col("loss_reason").fill_null(lit("(not given)")).alias("reason"))
+        .with_column(
+            col("loss_reason")
+                .fill_null(lit("(not given)"))
+                .alias("reason"),
+        )
         .group_by([col("stage_index"), col("reason")])
-        .agg([len().cast(DataType::Int64).alias("lost"), amount_sum(col("amount")).alias("lost_amount")])
-        .join(snap.stage_frame()?.lazy(), [col("stage_index")], [col("stage_index")], JoinArgs::new(JoinType::Inner))
+        .agg([
+            len().cast(DataType::Int64).alias("lost"),
+            amount_sum(col("amount")).alias("lost_amount"),
+        ])
+        .join(
+            snap.stage_frame()?.lazy(),
+            [col("stage_index")],
+            [col("stage_index")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .sort_by_exprs(
             [col("stage_index"), col("lost"), col("reason")],
             SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
@@ -116,7 +139,14 @@ fn biggest_drop(grid: &DataFrame) -> Result<DataFrame> {
         )
         .limit(1)
         .with_column(rate(col("drop"), col("reached")).alias("drop_rate"))
-        .select([col("stage"), col("next_stage"), col("reached"), col("reached_next"), col("drop"), col("drop_rate")])
+        .select([
+            col("stage"),
+            col("next_stage"),
+            col("reached"),
+            col("reached_next"),
+            col("drop"),
+            col("drop_rate"),
+        ])
         .collect()
         .ctx("biggest drop")
 }
@@ -128,14 +158,36 @@ fn stalled(snap: &Snapshot) -> Result<DataFrame> {
         .clone()
         .filter(col("open").not())
         .group_by([col("stage_index")])
-        .agg([col("days").quantile(lit(0.9), QuantileMethod::Linear).alias("stage_p90_days")]);
-    let open_deals = snap.deals.clone().lazy().filter(col("status").eq(lit("open"))).select([col("deal_id"), col("manager_id")]);
+        .agg([col("days")
+            .quantile(lit(0.9), QuantileMethod::Linear)
+            .alias("stage_p90_days")]);
+    let open_deals = snap
+        .deals
+        .clone()
+        .lazy()
+        .filter(col("status").eq(lit("open")))
+        .select([col("deal_id"), col("manager_id")]);
     visits
         .filter(col("open"))
-        .join(open_deals, [col("deal_id")], [col("deal_id")], JoinArgs::new(JoinType::Inner))
-        .join(p90, [col("stage_index")], [col("stage_index")], JoinArgs::new(JoinType::Inner))
+        .join(
+            open_deals,
+            [col("deal_id")],
+            [col("deal_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .join(
+            p90,
+            [col("stage_index")],
+            [col("stage_index")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .filter(col("days").gt(col("stage_p90_days")))
-        .join(snap.stage_frame()?.lazy(), [col("stage_index")], [col("stage_index")], JoinArgs::new(JoinType::Inner))
+        .join(
+            snap.stage_frame()?.lazy(),
+            [col("stage_index")],
+            [col("stage_index")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .sort_by_exprs(
             [col("days"), col("deal_id")],
             SortMultipleOptions::default().with_order_descending_multi([true, false]),
@@ -154,7 +206,12 @@ fn stalled(snap: &Snapshot) -> Result<DataFrame> {
 
 /// Entries into the invoice stage in the period, each judged once its window has passed
 /// (or a contact came): was there a contact with the client within `window_days`?
-fn followup(snap: &Snapshot, contacts: &DataFrame, invoice: i32, window_days: f64) -> Result<Followup> {
+fn followup(
+    snap: &Snapshot,
+    contacts: &DataFrame,
+    invoice: i32,
+    window_days: f64,
+) -> Result<Followup> {
     let end = snap.period.end_ms();
     let window_ms = (window_days * super::snapshot::DAY_MS) as i64;
     let entries = snap
@@ -162,33 +219,61 @@ fn followup(snap: &Snapshot, contacts: &DataFrame, invoice: i32, window_days: f6
         .clone()
         .unwrap_or_default()
         .lazy()
-        .filter(col("stage_index").eq(lit(invoice)).and(in_period(col("entered_at"), &snap.period)))
+        .filter(
+            col("stage_index")
+                .eq(lit(invoice))
+                .and(in_period(col("entered_at"), &snap.period)),
+        )
         .join(
-            snap.deals.clone().lazy().select([col("deal_id"), col("client_id"), col("manager_id")]),
+            snap.deals
+                .clone()
+                .lazy()
+                .select([col("deal_id"), col("client_id"), col("manager_id")]),
             [col("deal_id")],
             [col("deal_id")],
             JoinArgs::new(JoinType::Inner),
         )
-        .select([col("deal_id"), col("client_id"), col("manager_id"), col("entered_at").alias("invoice_at")])
+        .select([
+            col("deal_id"),
+            col("client_id"),
+            col("manager_id"),
+            col("entered_at").alias("invoice_at"),
+        ])
         .with_row_index("entry", None);
     // A planned task that was not done is not a contact; a done one counts when done.
     let touches = contacts
         .clone()
         .lazy()
         .filter(col("due_at").is_null().or(col("done_at").is_not_null()))
-        .select([col("client_id"), coalesce(&[col("done_at"), col("at")]).alias("contact_at")])
+        .select([
+            col("client_id"),
+            coalesce(&[col("done_at"), col("at")]).alias("contact_at"),
+        ])
         .filter(col("contact_at").lt(moment(end)));
     let next = entries
         .clone()
-        .join(touches, [col("client_id")], [col("client_id")], JoinArgs::new(JoinType::Inner))
+        .join(
+            touches,
+            [col("client_id")],
+            [col("client_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .filter(col("contact_at").gt_eq(col("invoice_at")))
         .group_by([col("entry")])
         .agg([col("contact_at").min().alias("next_contact_at")]);
     let hours = days_between(col("invoice_at"), col("next_contact_at")) * lit(24.0);
     let window_end = (col("invoice_at").cast(DataType::Int64) + lit(window_ms)).lt_eq(lit(end));
-    let in_time = hours.clone().lt_eq(lit(window_days * 24.0)).fill_null(lit(false));
+    let in_time = hours
+        .clone()
+        .lt_eq(lit(window_days * 24.0))
+        .fill_null(lit(false));
     let judged = entries
-        .join(next, [col("entry")], [col("entry")], JoinArgs::new(JoinType::Left))
+        .join(
+            next,
+            [col("entry")],
+            [col("entry")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_columns([
             (hours.round(1, RoundMode::HalfToEven)).alias("hours_to_contact"),
             in_time.clone().alias("in_time"),
@@ -216,8 +301,16 @@ fn followup(snap: &Snapshot, contacts: &DataFrame, invoice: i32, window_days: f6
         .select([
             len().cast(DataType::Int64).alias("invoice_entries"),
             col("judged").sum().cast(DataType::Int64).alias("judged"),
-            col("judged").and(col("in_time").not()).sum().cast(DataType::Int64).alias("breaches"),
-            col("judged").not().sum().cast(DataType::Int64).alias("pending"),
+            col("judged")
+                .and(col("in_time").not())
+                .sum()
+                .cast(DataType::Int64)
+                .alias("breaches"),
+            col("judged")
+                .not()
+                .sum()
+                .cast(DataType::Int64)
+                .alias("pending"),
         ])
         .with_columns([
             rate(col("breaches"), col("judged")).alias("breach_rate"),

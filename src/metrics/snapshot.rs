@@ -67,33 +67,51 @@ impl Snapshot {
         let mut deals = base_deals(tables)?
             .filter(col("created_at").lt(end.clone()))
             .join(
-                stage_frame.lazy().select([col("stage"), col("stage_index").alias("deal_stage_index")]),
+                stage_frame
+                    .lazy()
+                    .select([col("stage"), col("stage_index").alias("deal_stage_index")]),
                 [col("stage")],
                 [col("stage")],
                 JoinArgs::new(JoinType::Left),
             );
         deals = match &entries {
-            Some(e) => deals.join(history_summary(e), [col("deal_id")], [col("deal_id")], JoinArgs::new(JoinType::Left)),
+            Some(e) => deals.join(
+                history_summary(e),
+                [col("deal_id")],
+                [col("deal_id")],
+                JoinArgs::new(JoinType::Left),
+            ),
             None => deals.with_columns([
                 lit(NULL).cast(DataType::Int32).alias("hist_max"),
                 lit(NULL).cast(DataType::Int32).alias("hist_last"),
             ]),
         };
-        let default_loss = stages.default_loss_index().map_or(lit(NULL).cast(DataType::Int32), |i| lit(i as i32));
-        let last_open = stages.last_open_index().map_or(lit(NULL).cast(DataType::Int32), |i| lit(i as i32));
+        let default_loss = stages
+            .default_loss_index()
+            .map_or(lit(NULL).cast(DataType::Int32), |i| lit(i as i32));
+        let last_open = stages
+            .last_open_index()
+            .map_or(lit(NULL).cast(DataType::Int32), |i| lit(i as i32));
         let closed_by = col("closed_at").is_not_null().and(col("closed_at").lt(end));
-        let status = when(closed_by.clone()).then(col("status")).otherwise(lit("open"));
+        let status = when(closed_by.clone())
+            .then(col("status"))
+            .otherwise(lit("open"));
         let loss_index = coalesce(&[col("deal_stage_index"), col("hist_last"), default_loss]);
         let open_index = when(col("status").eq(lit("open")))
             .then(coalesce(&[col("hist_last"), col("deal_stage_index")]))
             .otherwise(coalesce(&[
                 col("hist_last"),
-                when(col("status").eq(lit("lost"))).then(loss_index.clone()).otherwise(last_open),
+                when(col("status").eq(lit("lost")))
+                    .then(loss_index.clone())
+                    .otherwise(last_open),
             ]));
         let deals = deals
             .with_columns([
                 status.alias("status"),
-                when(closed_by).then(col("closed_at")).otherwise(lit(NULL)).alias("closed_at"),
+                when(closed_by)
+                    .then(col("closed_at"))
+                    .otherwise(lit(NULL))
+                    .alias("closed_at"),
                 loss_index.alias("loss_index"),
                 open_index.alias("open_index"),
             ])
@@ -138,7 +156,10 @@ impl Snapshot {
 
     /// Deals created in the period (the cohort).
     pub fn cohort(&self) -> LazyFrame {
-        self.deals.clone().lazy().filter(in_period(col("created_at"), &self.period))
+        self.deals
+            .clone()
+            .lazy()
+            .filter(in_period(col("created_at"), &self.period))
     }
 
     /// Stage names with their 0-based index, as a frame to join on.
@@ -187,7 +208,9 @@ fn base_deals(tables: &Tables) -> Result<LazyFrame> {
                 [col("client_id")],
                 JoinArgs::new(JoinType::Left),
             )
-            .with_column(coalesce(&[col("campaign_id"), col("client_campaign_id")]).alias("campaign_id")),
+            .with_column(
+                coalesce(&[col("campaign_id"), col("client_campaign_id")]).alias("campaign_id"),
+            ),
         None => deals.with_column(lit(NULL).cast(DataType::String).alias("segment")),
     })
 }
@@ -202,7 +225,10 @@ fn history_summary(entries: &DataFrame) -> LazyFrame {
         .agg([
             col("stage_index").max().alias("hist_max"),
             col("stage_index")
-                .sort_by([col("entered_at"), col("stage_index")], SortMultipleOptions::default())
+                .sort_by(
+                    [col("entered_at"), col("stage_index")],
+                    SortMultipleOptions::default(),
+                )
                 .last()
                 .alias("hist_last"),
         ])

@@ -33,7 +33,11 @@ const Z95: f64 = 1.959_963_984_540_054;
 
 /// Estimate from whole-day durations and whether each deal closed (false = censored).
 pub fn kaplan_meier(durations: &[i64], closed: &[bool]) -> KaplanMeier {
-    let mut obs: Vec<(i64, bool)> = durations.iter().copied().zip(closed.iter().copied()).collect();
+    let mut obs: Vec<(i64, bool)> = durations
+        .iter()
+        .copied()
+        .zip(closed.iter().copied())
+        .collect();
     obs.sort_unstable();
     let mut at_risk = obs.len();
     let (mut s, mut greenwood) = (1.0f64, 0.0f64);
@@ -44,7 +48,11 @@ pub fn kaplan_meier(durations: &[i64], closed: &[bool]) -> KaplanMeier {
         let t = obs[i].0;
         let (mut d, mut c) = (0, 0);
         while i < obs.len() && obs[i].0 == t {
-            if obs[i].1 { d += 1 } else { c += 1 }
+            if obs[i].1 {
+                d += 1
+            } else {
+                c += 1
+            }
             i += 1;
         }
         if d > 0 {
@@ -57,7 +65,15 @@ pub fn kaplan_meier(durations: &[i64], closed: &[bool]) -> KaplanMeier {
             median = Some(t);
         }
         let (ci_low, ci_high) = interval(s, greenwood);
-        steps.push(Step { days: t, at_risk, closed: d, censored: c, survival: s, ci_low, ci_high });
+        steps.push(Step {
+            days: t,
+            at_risk,
+            closed: d,
+            censored: c,
+            survival: s,
+            ci_low,
+            ci_high,
+        });
         at_risk -= d + c;
     }
     KaplanMeier {
@@ -99,7 +115,9 @@ impl KaplanMeier {
     /// The summary row: deals, closed, censored, median_days (empty when not reached) and
     /// median ("not reached" or the number of days).
     pub fn summary(&self) -> Result<DataFrame> {
-        let median_text = self.median_days.map_or("not reached".to_string(), |d| d.to_string());
+        let median_text = self
+            .median_days
+            .map_or("not reached".to_string(), |d| d.to_string());
         df!(
             "deals" => [self.deals as i64],
             "closed" => [self.closed as i64],
@@ -125,8 +143,21 @@ mod tests {
     #[test]
     fn hand_worked_curve_with_censoring() {
         let km = kaplan_meier(&[2, 4, 2, 5, 7, 9], &[true, false, true, true, false, true]);
-        let s: Vec<(i64, usize, usize, usize)> = km.steps.iter().map(|x| (x.days, x.at_risk, x.closed, x.censored)).collect();
-        assert_eq!(s, vec![(2, 6, 2, 0), (4, 4, 0, 1), (5, 3, 1, 0), (7, 2, 0, 1), (9, 1, 1, 0)]);
+        let s: Vec<(i64, usize, usize, usize)> = km
+            .steps
+            .iter()
+            .map(|x| (x.days, x.at_risk, x.closed, x.censored))
+            .collect();
+        assert_eq!(
+            s,
+            vec![
+                (2, 6, 2, 0),
+                (4, 4, 0, 1),
+                (5, 3, 1, 0),
+                (7, 2, 0, 1),
+                (9, 1, 1, 0)
+            ]
+        );
         assert!((km.steps[0].survival - 4.0 / 6.0).abs() < 1e-12);
         assert!((km.steps[2].survival - 4.0 / 9.0).abs() < 1e-12);
         assert_eq!(km.steps[4].survival, 0.0);
@@ -134,8 +165,16 @@ mod tests {
         assert_eq!((km.deals, km.closed), (6, 4));
         // log-log interval at t=2: se = sqrt(1/12)/|ln(2/3)| = 0.711960;
         // low = (2/3)^exp(1.96·0.711960) = 0.1946, high = (2/3)^exp(-1.96·0.711960) = 0.9044.
-        assert!((km.steps[0].ci_low - 0.1946).abs() < 5e-4, "{}", km.steps[0].ci_low);
-        assert!((km.steps[0].ci_high - 0.9044).abs() < 5e-4, "{}", km.steps[0].ci_high);
+        assert!(
+            (km.steps[0].ci_low - 0.1946).abs() < 5e-4,
+            "{}",
+            km.steps[0].ci_low
+        );
+        assert!(
+            (km.steps[0].ci_high - 0.9044).abs() < 5e-4,
+            "{}",
+            km.steps[0].ci_high
+        );
     }
 
     #[test]
@@ -144,7 +183,10 @@ mod tests {
         assert_eq!(km.median_days, None);
         assert!((km.steps[0].survival - 0.75).abs() < 1e-12);
         let summary = km.summary().unwrap();
-        assert_eq!(summary.column("median").unwrap().str().unwrap().get(0), Some("not reached"));
+        assert_eq!(
+            summary.column("median").unwrap().str().unwrap().get(0),
+            Some("not reached")
+        );
     }
 
     #[test]

@@ -18,7 +18,8 @@ impl TableWriter for JsonTable {
 
     fn write(&self, frame: &mut DataFrame, out: &mut dyn Write) -> Result<()> {
         let rows = rows(frame);
-        let text = serde_json::to_string_pretty(&rows).map_err(|e| Error::Usage(format!("JSON: {e}")))?;
+        let text =
+            serde_json::to_string_pretty(&rows).map_err(|e| Error::Usage(format!("JSON: {e}")))?;
         out.write_all(text.as_bytes())
             .and_then(|_| out.write_all(b"\n"))
             .map_err(|e| Error::io("<output>", "cannot write JSON", e))

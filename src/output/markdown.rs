@@ -27,7 +27,10 @@ pub fn markdown_table(frame: &DataFrame) -> String {
     if columns.is_empty() {
         return "(no columns)\n".into();
     }
-    let numeric: Vec<bool> = columns.iter().map(|c| c.dtype().is_primitive_numeric() || c.dtype().is_decimal()).collect();
+    let numeric: Vec<bool> = columns
+        .iter()
+        .map(|c| c.dtype().is_primitive_numeric() || c.dtype().is_decimal())
+        .collect();
     let mut cells: Vec<Vec<String>> = vec![columns.iter().map(|c| c.name().to_string()).collect()];
     for i in 0..frame.height() {
         cells.push(
@@ -35,13 +38,23 @@ pub fn markdown_table(frame: &DataFrame) -> String {
                 .iter()
                 .map(|c| {
                     let v = c.get(i).unwrap_or(AnyValue::Null);
-                    cell_text(&v).unwrap_or_default().replace('|', "\\|").replace('\n', " ")
+                    cell_text(&v)
+                        .unwrap_or_default()
+                        .replace('|', "\\|")
+                        .replace('\n', " ")
                 })
                 .collect(),
         );
     }
     let widths: Vec<usize> = (0..columns.len())
-        .map(|j| cells.iter().map(|r| r[j].chars().count()).max().unwrap_or(0).max(3))
+        .map(|j| {
+            cells
+                .iter()
+                .map(|r| r[j].chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(3)
+        })
         .collect();
     let mut out = String::new();
     for (i, row) in cells.iter().enumerate() {
@@ -59,7 +72,11 @@ pub fn markdown_table(frame: &DataFrame) -> String {
             out.push('|');
             for (j, w) in widths.iter().enumerate() {
                 let dashes = "-".repeat(*w);
-                out.push_str(&if numeric[j] { format!(" {}: |", &dashes[1..]) } else { format!(" {dashes} |") });
+                out.push_str(&if numeric[j] {
+                    format!(" {}: |", &dashes[1..])
+                } else {
+                    format!(" {dashes} |")
+                });
             }
             out.push('\n');
         }

@@ -76,9 +76,11 @@ impl NamedTable {
 
 /// Create the output folder (before any heavy work) and check that it takes files.
 pub fn prepare_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
     let probe = dir.join(".crmstat-write-test");
-    std::fs::write(&probe, b"").map_err(|e| Error::io(dir, "cannot write into the output folder", e))?;
+    std::fs::write(&probe, b"")
+        .map_err(|e| Error::io(dir, "cannot write into the output folder", e))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
 }
@@ -92,7 +94,9 @@ pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>
     let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, "cannot create", e))?;
     let mut buffered = std::io::BufWriter::new(file);
     fill(&mut buffered)?;
-    buffered.flush().map_err(|e| Error::io(&tmp, "cannot write", e))?;
+    buffered
+        .flush()
+        .map_err(|e| Error::io(&tmp, "cannot write", e))?;
     drop(buffered);
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, "cannot move into place", e))
 }
@@ -122,7 +126,8 @@ pub fn print_markdown(tables: &[NamedTable], out: &mut dyn Write) -> Result<()> 
         } else {
             t.frame.clone()
         };
-        out.write_all(markdown_table(&shown).as_bytes()).map_err(io)?;
+        out.write_all(markdown_table(&shown).as_bytes())
+            .map_err(io)?;
         if shown.height() < t.frame.height() {
             writeln!(
                 out,
@@ -150,13 +155,19 @@ pub fn cell_text(value: &AnyValue) -> Option<String> {
         AnyValue::Float64(f) => float_text(*f),
         AnyValue::Float32(f) => float_text(f64::from(*f)),
         AnyValue::Datetime(ms, TimeUnit::Milliseconds, _) => datetime_text(*ms),
-        AnyValue::Date(d) => (chrono::NaiveDate::default() + chrono::Days::new(*d as u64)).to_string(),
+        AnyValue::Date(d) => {
+            (chrono::NaiveDate::default() + chrono::Days::new(*d as u64)).to_string()
+        }
         other => other.to_string().trim_matches('"').to_string(),
     })
 }
 
 fn float_text(f: f64) -> String {
-    if f.is_finite() { format!("{f}") } else { String::new() }
+    if f.is_finite() {
+        format!("{f}")
+    } else {
+        String::new()
+    }
 }
 
 fn datetime_text(ms: i64) -> String {

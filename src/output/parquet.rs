@@ -17,7 +17,9 @@ impl TableWriter for ParquetTable {
     fn write(&self, frame: &mut DataFrame, out: &mut dyn Write) -> Result<()> {
         // The writer needs an owned sink; write into memory, then copy.
         let mut buffer: Vec<u8> = Vec::new();
-        ParquetWriter::new(&mut buffer).finish(frame).ctx("writing Parquet")?;
+        ParquetWriter::new(&mut buffer)
+            .finish(frame)
+            .ctx("writing Parquet")?;
         out.write_all(&buffer)
             .map_err(|e| crate::error::Error::io("<output>", "cannot write Parquet", e))
     }

@@ -31,7 +31,11 @@ pub fn history_sequence(history: &Checking) -> Result<Vec<(String, String, u32)>
     let mut out = Vec::with_capacity(rows.len());
     let mut position = 0;
     for (i, (deal, _, stage)) in rows.iter().enumerate() {
-        position = if i > 0 && rows[i - 1].0 == *deal { position + 1 } else { 0 };
+        position = if i > 0 && rows[i - 1].0 == *deal {
+            position + 1
+        } else {
+            0
+        };
         out.push((deal.to_string(), stage.to_string(), position));
     }
     Ok(out)
@@ -52,7 +56,10 @@ pub fn stage_notes(stages: &Stages) -> Vec<String> {
             stages.order.join(" → ")
         ));
     } else if !stages.known() {
-        notes.push("stage order unknown: set [funnel] stages in crmstat.toml (or provide stage_history)".into());
+        notes.push(
+            "stage order unknown: set [funnel] stages in crmstat.toml (or provide stage_history)"
+                .into(),
+        );
     }
     notes
 }
@@ -84,13 +91,20 @@ fn stage_name_checks(c: &mut Checking, stages: &Stages, column: &str) -> Result<
                 (Some(name), _) => Some(name.to_string()),
                 (None, Some(_)) => Some(v.to_string()),
                 (None, None) => {
-                    c.reject(pos, column, v, &format!("unknown stage; the funnel stages are: {known}"));
+                    c.reject(
+                        pos,
+                        column,
+                        v,
+                        &format!("unknown stage; the funnel stages are: {known}"),
+                    );
                     None
                 }
             },
         });
     }
-    let col = StringChunked::from_iter(out).with_name(column.into()).into_column();
+    let col = StringChunked::from_iter(out)
+        .with_name(column.into())
+        .into_column();
     c.frame.replace(column, col).ctx(column.to_string())?;
     Ok(())
 }
@@ -103,14 +117,29 @@ fn deal_checks(c: &mut Checking, stages: &Stages) -> Result<()> {
     let status = c.text("status")?;
     let raw_closed = c.frame.column("closed_at").ctx("closed_at")?.clone();
     for pos in 0..created.len() {
-        let shown = || raw_closed.get(pos).map(|v| v.to_string()).unwrap_or_default();
+        let shown = || {
+            raw_closed
+                .get(pos)
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        };
         match (status.get(pos), closed[pos]) {
             (Some("open"), Some(_)) => {
-                c.warn(pos, "closed_at", &shown(), "an open deal has a close date; it is ignored");
+                c.warn(
+                    pos,
+                    "closed_at",
+                    &shown(),
+                    "an open deal has a close date; it is ignored",
+                );
                 closed[pos] = None;
             }
             (Some(s @ ("won" | "lost")), None) => {
-                c.reject(pos, "closed_at", "", &format!("a {s} deal needs the date it was closed"));
+                c.reject(
+                    pos,
+                    "closed_at",
+                    "",
+                    &format!("a {s} deal needs the date it was closed"),
+                );
             }
             _ => {}
         }
@@ -125,8 +154,18 @@ fn deal_checks(c: &mut Checking, stages: &Stages) -> Result<()> {
         .into_datetime(TimeUnit::Milliseconds, None)
         .into_column();
     c.frame.replace("closed_at", closed_col).ctx("closed_at")?;
-    range_check(c, "amount", |v| v >= 0.0, "a deal amount cannot be negative")?;
-    range_check(c, "discount_pct", |v| (0.0..=100.0).contains(&v), "a discount must be between 0 and 100")?;
+    range_check(
+        c,
+        "amount",
+        |v| v >= 0.0,
+        "a deal amount cannot be negative",
+    )?;
+    range_check(
+        c,
+        "discount_pct",
+        |v| (0.0..=100.0).contains(&v),
+        "a discount must be between 0 and 100",
+    )?;
     Ok(())
 }
 
@@ -145,20 +184,37 @@ fn resolve_status(c: &mut Checking, stages: &Stages) -> Result<()> {
             }),
             (None, None) => {
                 if !c.is_rejected(pos) {
-                    c.reject(pos, "status", "", "no status and no stage: cannot tell whether the deal is open, won or lost");
+                    c.reject(
+                        pos,
+                        "status",
+                        "",
+                        "no status and no stage: cannot tell whether the deal is open, won or lost",
+                    );
                 }
                 None
             }
         };
         out.push(resolved);
     }
-    let col = StringChunked::from_iter(out).with_name("status".into()).into_column();
+    let col = StringChunked::from_iter(out)
+        .with_name("status".into())
+        .into_column();
     c.frame.replace("status", col).ctx("status")?;
     Ok(())
 }
 
-fn range_check(c: &mut Checking, column: &str, ok: impl Fn(f64) -> bool, reason: &str) -> Result<()> {
-    let values = c.frame.column(column).ctx(column.to_string())?.cast(&DataType::Float64).ctx(column.to_string())?;
+fn range_check(
+    c: &mut Checking,
+    column: &str,
+    ok: impl Fn(f64) -> bool,
+    reason: &str,
+) -> Result<()> {
+    let values = c
+        .frame
+        .column(column)
+        .ctx(column.to_string())?
+        .cast(&DataType::Float64)
+        .ctx(column.to_string())?;
     let shown = c.frame.column(column).ctx(column.to_string())?.clone();
     let bad: Vec<usize> = values
         .f64()
@@ -175,10 +231,17 @@ fn range_check(c: &mut Checking, column: &str, ok: impl Fn(f64) -> bool, reason:
 }
 
 fn order_check(c: &mut Checking, first: &str, second: &str, reason: &str) -> Result<()> {
-    let a = c.frame.column(first).ctx(first.to_string())?.to_physical_repr();
+    let a = c
+        .frame
+        .column(first)
+        .ctx(first.to_string())?
+        .to_physical_repr();
     let b = c.frame.column(second).ctx(second.to_string())?.clone();
     let bp = b.to_physical_repr();
-    let (a, bp) = (a.i32().ctx(first.to_string())?, bp.i32().ctx(second.to_string())?);
+    let (a, bp) = (
+        a.i32().ctx(first.to_string())?,
+        bp.i32().ctx(second.to_string())?,
+    );
     let bad: Vec<usize> = a
         .iter()
         .zip(bp.iter())
@@ -196,7 +259,14 @@ fn order_check(c: &mut Checking, first: &str, second: &str, reason: &str) -> Res
 pub fn duplicate_keys(c: &mut Checking) -> Result<()> {
     let Some(key) = c.spec.key else { return Ok(()) };
     let ids = c.text(key)?;
-    let rows: Vec<u32> = c.frame.column(crate::input::ROW).ctx("row")?.idx().ctx("row")?.into_no_null_iter().collect();
+    let rows: Vec<u32> = c
+        .frame
+        .column(crate::input::ROW)
+        .ctx("row")?
+        .idx()
+        .ctx("row")?
+        .into_no_null_iter()
+        .collect();
     let mut first: HashMap<&str, usize> = HashMap::new();
     let mut dups: Vec<(usize, usize, String)> = Vec::new();
     for (pos, v) in ids.iter().enumerate() {
@@ -215,7 +285,12 @@ pub fn duplicate_keys(c: &mut Checking) -> Result<()> {
     let first_rows: Vec<u32> = dups.iter().map(|(_, f, _)| rows[*f]).collect();
     let first_lines = c.lines.lines_of(&first_rows);
     for ((pos, _, v), line) in dups.into_iter().zip(first_lines) {
-        c.reject(pos, key, &v, &format!("duplicate {key}; first seen on line {line}"));
+        c.reject(
+            pos,
+            key,
+            &v,
+            &format!("duplicate {key}; first seen on line {line}"),
+        );
     }
     Ok(())
 }
@@ -225,7 +300,9 @@ type KeySets = BTreeMap<&'static str, (HashSet<String>, HashSet<String>)>;
 /// Each reference must point at a used row of its target table (when that table exists).
 pub fn references(c: &mut Checking, keys: &KeySets) -> Result<()> {
     for r in schema::REFERENCES.iter().filter(|r| r.table == c.spec.name) {
-        let Some((used, rejected)) = keys.get(r.target) else { continue };
+        let Some((used, rejected)) = keys.get(r.target) else {
+            continue;
+        };
         let values = c.text(r.column)?;
         let bad: Vec<(usize, String, bool)> = values
             .iter()

@@ -34,14 +34,24 @@ pub fn convert(raw: RawTable, config: &Config) -> Result<Checking> {
             Some(def) => {
                 let text = c.str().ctx(format!("{}: column {name}", checking.file))?;
                 let zero = zero_missing && name == "amount";
-                columns.push(typed(text, def, &config.datetime_formats, zero, &mut checking));
+                columns.push(typed(
+                    text,
+                    def,
+                    &config.datetime_formats,
+                    zero,
+                    &mut checking,
+                ));
             }
             None => columns.push(c.clone()),
         }
     }
     for def in spec.columns {
         if frame.column(def.name).is_err() {
-            columns.push(Column::full_null(def.name.into(), frame.height(), &dtype_of(def.kind)));
+            columns.push(Column::full_null(
+                def.name.into(),
+                frame.height(),
+                &dtype_of(def.kind),
+            ));
         }
     }
     checking.frame = DataFrame::new(frame.height(), columns).ctx(checking.file.clone())?;
@@ -63,15 +73,28 @@ fn check_trailing(c: &Column, checking: &mut Checking) -> Result<()> {
     let text = c.str().ctx("trailing column")?;
     for (pos, v) in text.iter().enumerate() {
         if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
-            checking.reject(pos, "(after the last column)", v, "value after the last header column");
+            checking.reject(
+                pos,
+                "(after the last column)",
+                v,
+                "value after the last header column",
+            );
         }
     }
     Ok(())
 }
 
-fn typed(text: &StringChunked, def: &Spec, formats: &[String], zero_missing: bool, ch: &mut Checking) -> Column {
+fn typed(
+    text: &StringChunked,
+    def: &Spec,
+    formats: &[String],
+    zero_missing: bool,
+    ch: &mut Checking,
+) -> Column {
     let name = def.name;
-    let values = text.iter().map(|v| v.map(str::trim).filter(|v| !v.is_empty()));
+    let values = text
+        .iter()
+        .map(|v| v.map(str::trim).filter(|v| !v.is_empty()));
     let missing = |pos: usize, ch: &mut Checking| {
         if def.required {
             ch.reject(pos, name, "", "required value is missing");
@@ -91,7 +114,11 @@ fn typed(text: &StringChunked, def: &Spec, formats: &[String], zero_missing: boo
             out.with_name(name.into()).into_column()
         }
         Kind::Status | Kind::Direction => {
-            let allowed: &[&str] = if def.kind == Kind::Status { &["open", "won", "lost"] } else { &["in", "out"] };
+            let allowed: &[&str] = if def.kind == Kind::Status {
+                &["open", "won", "lost"]
+            } else {
+                &["in", "out"]
+            };
             let out: StringChunked = values
                 .enumerate()
                 .map(|(pos, v)| {
@@ -100,7 +127,12 @@ fn typed(text: &StringChunked, def: &Spec, formats: &[String], zero_missing: boo
                     if allowed.contains(&lower.as_str()) {
                         Some(lower)
                     } else {
-                        ch.reject(pos, name, v, &format!("must be one of {}", allowed.join(", ")));
+                        ch.reject(
+                            pos,
+                            name,
+                            v,
+                            &format!("must be one of {}", allowed.join(", ")),
+                        );
                         None
                     }
                 })

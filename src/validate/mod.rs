@@ -49,7 +49,13 @@ struct RowProblem {
 }
 
 impl Checking {
-    fn new(spec: &'static TableSpec, file: String, rows: usize, lines: LineSource, skipped: Vec<u64>) -> Self {
+    fn new(
+        spec: &'static TableSpec,
+        file: String,
+        rows: usize,
+        lines: LineSource,
+        skipped: Vec<u64>,
+    ) -> Self {
         Checking {
             spec,
             file,
@@ -92,7 +98,13 @@ impl Checking {
 
     /// A text column of the frame.
     pub fn text(&self, name: &str) -> Result<StringChunked> {
-        Ok(self.frame.column(name).ctx(name.to_string())?.str().ctx(name.to_string())?.clone())
+        Ok(self
+            .frame
+            .column(name)
+            .ctx(name.to_string())?
+            .str()
+            .ctx(name.to_string())?
+            .clone())
     }
 
     /// Key values of rows that survive, and of rows that were rejected.
@@ -101,7 +113,12 @@ impl Checking {
         let mut rejected = HashSet::new();
         for (pos, v) in self.text(column)?.iter().enumerate() {
             if let Some(v) = v {
-                if self.rejected[pos] { &mut rejected } else { &mut used }.insert(v.to_string());
+                if self.rejected[pos] {
+                    &mut rejected
+                } else {
+                    &mut used
+                }
+                .insert(v.to_string());
             }
         }
         rejected.retain(|k| !used.contains(k));
@@ -110,9 +127,20 @@ impl Checking {
 
     /// Move the problems into the report and return the good rows.
     fn finish(self, report: &mut Report) -> Result<DataFrame> {
-        let rows: Vec<u32> = self.frame.column(ROW).ctx(ROW)?.idx().ctx(ROW)?.into_no_null_iter().collect();
+        let rows: Vec<u32> = self
+            .frame
+            .column(ROW)
+            .ctx(ROW)?
+            .idx()
+            .ctx(ROW)?
+            .into_no_null_iter()
+            .collect();
         let positions: Vec<u32> = self.problems.iter().map(|p| rows[p.pos]).collect();
-        let lines = if positions.is_empty() { Vec::new() } else { self.lines.lines_of(&positions) };
+        let lines = if positions.is_empty() {
+            Vec::new()
+        } else {
+            self.lines.lines_of(&positions)
+        };
         for (p, line) in self.problems.into_iter().zip(lines) {
             report.problems.push(Problem {
                 table: self.spec.name,
@@ -125,10 +153,18 @@ impl Checking {
             });
         }
         for line in &self.skipped_lines {
-            report.notes.push(format!("{}:{line}: repeated header line skipped", self.file));
+            report.notes.push(format!(
+                "{}:{line}: repeated header line skipped",
+                self.file
+            ));
         }
         let keep: BooleanChunked = self.rejected.iter().map(|r| !r).collect();
-        let good = self.frame.filter(&keep).ctx("keeping good rows")?.drop(ROW).ctx(ROW)?;
+        let good = self
+            .frame
+            .filter(&keep)
+            .ctx("keeping good rows")?
+            .drop(ROW)
+            .ctx(ROW)?;
         let rejected = self.rejected.iter().filter(|r| **r).count();
         report.counts.push(TableCount {
             table: self.spec.name,
@@ -167,14 +203,25 @@ pub fn load(dir: &Path, config: &Config) -> Result<Loaded> {
     if let Some(h) = checking.get_mut("stage_history") {
         checks::history_order_checks(h)?;
     }
-    let stages = Stages::resolve(&config.funnel, checking.get("stage_history").map(checks::history_sequence).transpose()?.as_deref());
+    let stages = Stages::resolve(
+        &config.funnel,
+        checking
+            .get("stage_history")
+            .map(checks::history_sequence)
+            .transpose()?
+            .as_deref(),
+    );
     report.notes.extend(checks::stage_notes(&stages));
     for c in checking.values_mut() {
         checks::row_checks(c, &stages)?;
     }
     let mut keys: BTreeMap<&'static str, (HashSet<String>, HashSet<String>)> = BTreeMap::new();
     let mut frames: BTreeMap<&'static str, DataFrame> = BTreeMap::new();
-    let absent: Vec<&str> = schema::ALL.iter().map(|t| t.name).filter(|t| !checking.contains_key(t)).collect();
+    let absent: Vec<&str> = schema::ALL
+        .iter()
+        .map(|t| t.name)
+        .filter(|t| !checking.contains_key(t))
+        .collect();
     if !absent.is_empty() {
         report.notes.push(format!(
             "not in the data folder: {} (figures that need them say so)",
@@ -182,7 +229,9 @@ pub fn load(dir: &Path, config: &Config) -> Result<Loaded> {
         ));
     }
     for spec in schema::ALL {
-        let Some(mut c) = checking.remove(spec.name) else { continue };
+        let Some(mut c) = checking.remove(spec.name) else {
+            continue;
+        };
         checks::duplicate_keys(&mut c)?;
         checks::references(&mut c, &keys)?;
         if let Some(key) = spec.key {
@@ -191,5 +240,9 @@ pub fn load(dir: &Path, config: &Config) -> Result<Loaded> {
         frames.insert(spec.name, c.finish(&mut report)?);
     }
     let tables = Tables::from_frames(frames)?;
-    Ok(Loaded { tables, stages, report })
+    Ok(Loaded {
+        tables,
+        stages,
+        report,
+    })
 }

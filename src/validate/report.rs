@@ -80,7 +80,12 @@ impl Report {
         let parts: Vec<String> = self
             .counts
             .iter()
-            .map(|c| format!("{} {} read = {} used + {} rejected", c.table, c.read, c.used, c.rejected))
+            .map(|c| {
+                format!(
+                    "{} {} read = {} used + {} rejected",
+                    c.table, c.read, c.used, c.rejected
+                )
+            })
             .collect();
         format!("rows: {}", parts.join("; "))
     }
@@ -88,7 +93,8 @@ impl Report {
     /// The rejects table (SPEC §6): table, file, line, column, value, reason.
     pub fn rejects_frame(&self) -> Result<DataFrame> {
         let rows: Vec<&Problem> = self.rejections().collect();
-        let text = |f: fn(&Problem) -> String| -> Vec<String> { rows.iter().map(|p| f(p)).collect() };
+        let text =
+            |f: fn(&Problem) -> String| -> Vec<String> { rows.iter().map(|p| f(p)).collect() };
         let lines: Vec<u64> = rows.iter().map(|p| p.line).collect();
         df!(
             "table" => text(|p| p.table.to_string()),

@@ -109,7 +109,9 @@ pub fn snapshot(loaded: &Loaded, period: &str) -> Snapshot {
 
 /// A column as text, one entry per row ("" for empty).
 pub fn texts(frame: &DataFrame, name: &str) -> Vec<String> {
-    let c = frame.column(name).unwrap_or_else(|_| panic!("no column {name}"));
+    let c = frame
+        .column(name)
+        .unwrap_or_else(|_| panic!("no column {name}"));
     (0..c.len())
         .map(|i| match c.get(i).expect("cell") {
             AnyValue::Null => String::new(),
@@ -120,12 +122,17 @@ pub fn texts(frame: &DataFrame, name: &str) -> Vec<String> {
 
 /// A numeric column, empty cells as None.
 pub fn numbers(frame: &DataFrame, name: &str) -> Vec<Option<f64>> {
-    let c = frame.column(name).unwrap_or_else(|_| panic!("no column {name}"));
+    let c = frame
+        .column(name)
+        .unwrap_or_else(|_| panic!("no column {name}"));
     let c = c.cast(&DataType::Float64).expect("numeric");
     c.f64().expect("f64").iter().collect()
 }
 
 /// An integer column (empty cells as -1, to make them visible in assertions).
 pub fn ints(frame: &DataFrame, name: &str) -> Vec<i64> {
-    numbers(frame, name).into_iter().map(|v| v.map_or(-1, |v| v as i64)).collect()
+    numbers(frame, name)
+        .into_iter()
+        .map(|v| v.map_or(-1, |v| v as i64))
+        .collect()
 }

@@ -1,0 +1,130 @@
+//! Invariants that must hold for any data: reach never rises along the funnel; every row
+//! read is either used or rejected; money sums match the input to the kopeck; money text
+//! round-trips exactly.
+
+mod common;
+
+use common::{folder, ints, load, snapshot};
+use crmstat::input::values::{format_money, parse_money};
+use crmstat::metrics::{Mode, funnel};
+use proptest::prelude::*;
+
+const STAGES: [&str; 4] = ["Звонок", "Встреча", "Счет", "Договор"];
+
+/// A random deal: created on a day of 2024, its outcome, the stages it entered (in order,
+/// possibly skipping or going back), its amount in kopecks.
+#[derive(Debug, Clone)]
+struct Deal {
+    day: u32,
+    outcome: u8,
+    path: Vec<usize>,
+    cents: i64,
+}
+
+fn deal() -> impl Strategy<Value = Deal> {
+    (
+        0u32..300,
+        0u8..3,
+        prop::collection::vec(0usize..4, 1..6),
+        0i64..10_000_000,
+    )
+        .prop_map(|(day, outcome, path, cents)| Deal {
+            day,
+            outcome,
+            path,
+            cents,
+        })
+}
+
+fn date(day: u32, offset: usize) -> String {
+    let d = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
+        + chrono::Days::new(u64::from(day) + offset as u64);
+    d.to_string()
+}
+
+/// Deals and their stage history as CSV text.
+fn export(deals: &[Deal]) -> (String, String) {
+    let mut d =
+        String::from("deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount\n");
+    let mut h = String::from("deal_id,stage,entered_at\n");
+    for (i, x) in deals.iter().enumerate() {
+        let status = ["open", "won", "lost"][x.outcome as usize];
+        let last = *x.path.last().unwrap();
+        let closed = if status == "open" {
+            String::new()
+        } else {
+            date(x.day, x.path.len())
+        };
+        d.push_str(&format!(
+            "D{i},K{},M{},{},{closed},{status},{},{}\n",
+            i % 7,
+            i % 3,
+            date(x.day, 0),
+            STAGES[last],
+            format_money(x.cents)
+        ));
+        for (k, s) in x.path.iter().enumerate() {
+            h.push_str(&format!("D{i},{},{}\n", STAGES[*s], date(x.day, k)));
+        }
+    }
+    (d, h)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reach_never_rises_and_starts_with_the_cohort(deals in prop::collection::vec(deal(), 1..40)) {
+        let (d, h) = export(&deals);
+        let dir = folder(&[("crmstat.toml", common::CONFIG), ("deals.csv", &d), ("stage_history.csv", &h)]);
+        let loaded = load(dir.path());
+        prop_assert_eq!(loaded.report.rejected(), 0);
+        for mode in [Mode::Cohort, Mode::Flow] {
+            let t = funnel::funnel(&snapshot(&loaded, "2024"), mode, None).unwrap();
+            let reached = ints(&t.funnel, "reached");
+            prop_assert!(reached.windows(2).all(|w| w[0] >= w[1]), "{:?} {:?}", mode, reached);
+            if mode == Mode::Cohort {
+                prop_assert_eq!(reached[0] as usize, deals.len());
+                let visited = ints(&t.funnel, "visited");
+                prop_assert!(visited.iter().all(|v| *v as usize <= deals.len()));
+            }
+        }
+    }
+
+    #[test]
+    fn rows_read_are_used_or_rejected_and_money_adds_up(
+        deals in prop::collection::vec(deal(), 1..40),
+        broken in prop::collection::vec(any::<bool>(), 40),
+    ) {
+        // Break some rows' dates; the rest must be used, and their amounts must sum exactly.
+        let (d, _) = export(&deals);
+        let mut lines: Vec<String> = d.lines().map(String::from).collect();
+        let mut expected_cents = 0i64;
+        let mut expected_rejects = 0;
+        for (i, x) in deals.iter().enumerate() {
+            if broken[i] {
+                lines[i + 1] = lines[i + 1].replacen("2024-", "2024/", 1);
+                expected_rejects += 1;
+            } else {
+                expected_cents += x.cents;
+            }
+        }
+        let dir = folder(&[("crmstat.toml", common::CONFIG), ("deals.csv", &(lines.join("\n") + "\n"))]);
+        let loaded = load(dir.path());
+        let c = &loaded.report.counts[0];
+        prop_assert_eq!(c.read, c.used + c.rejected);
+        prop_assert_eq!(c.read, deals.len());
+        prop_assert_eq!(c.rejected, expected_rejects);
+        let total = loaded.tables.deals.column("amount").unwrap().as_materialized_series().sum_reduce().unwrap();
+        let total = crmstat::output::cell_text(total.value()).unwrap_or_else(|| "0.00".into());
+        prop_assert_eq!(parse_money(&total).unwrap(), expected_cents);
+    }
+
+    #[test]
+    fn money_text_round_trips(cents in -10_000_000_000i64..10_000_000_000) {
+        let text = format_money(cents);
+        prop_assert_eq!(parse_money(&text), Ok(cents));
+        let russian = text.replace('.', ",");
+        prop_assert_eq!(parse_money(&russian), Ok(cents));
+    }
+}
