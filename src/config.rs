@@ -191,7 +191,7 @@ impl Config {
                 }
             }
         }
-        if !(self.funnel.followup_days >= 0.0) {
+        if self.funnel.followup_days.is_nan() || self.funnel.followup_days < 0.0 {
             return Err("[funnel] followup_days must be zero or more".into());
         }
         if self.input.encoding != "auto"

@@ -1,0 +1,110 @@
+//! The same data read from CSV, Parquet, Arrow IPC and Excel gives the same figures.
+
+mod common;
+
+use common::{folder, ints, load, snapshot, texts};
+use crmstat::metrics::{Mode, funnel};
+use polars::prelude::*;
+
+/// The hand-worked company, its deals and history re-written in another format.
+fn company_as(ext: &str) -> tempfile::TempDir {
+    let csv_dir = common::company();
+    let dir = folder(&[
+        ("crmstat.toml", common::CONFIG),
+        ("clients.csv", common::CLIENTS),
+        ("managers.csv", common::MANAGERS),
+    ]);
+    for table in ["deals", "stage_history"] {
+        let mut df = CsvReadOptions::default()
+            .with_infer_schema_length(Some(0))
+            .try_into_reader_with_file_path(Some(csv_dir.path().join(format!("{table}.csv"))))
+            .unwrap()
+            .finish()
+            .unwrap();
+        let path = dir.path().join(format!("{table}.{ext}"));
+        match ext {
+            "parquet" => {
+                ParquetWriter::new(std::fs::File::create(&path).unwrap())
+                    .finish(&mut df)
+                    .unwrap();
+            }
+            "arrow" => {
+                IpcWriter::new(std::fs::File::create(&path).unwrap())
+                    .finish(&mut df)
+                    .unwrap();
+            }
+            "xlsx" => write_xlsx(&df, &path),
+            _ => unreachable!(),
+        }
+    }
+    dir
+}
+
+fn write_xlsx(df: &DataFrame, path: &std::path::Path) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (j, c) in df.columns().iter().enumerate() {
+        sheet.write_string(0, j as u16, c.name().as_str()).unwrap();
+        for i in 0..df.height() {
+            if let AnyValue::String(s) = c.get(i).unwrap() {
+                // Amounts as Excel numbers, everything else as text.
+                match (c.name().as_str(), s.parse::<f64>()) {
+                    ("amount", Ok(v)) => sheet.write_number(i as u32 + 1, j as u16, v).unwrap(),
+                    _ => sheet.write_string(i as u32 + 1, j as u16, s).unwrap(),
+                };
+            }
+        }
+    }
+    book.save(path).unwrap();
+}
+
+#[test]
+fn every_input_format_gives_the_same_funnel() {
+    for ext in ["parquet", "arrow", "xlsx"] {
+        let dir = company_as(ext);
+        let loaded = load(dir.path());
+        assert_eq!(
+            loaded.report.rejected(),
+            0,
+            "{ext}: {:?}",
+            loaded.report.problems
+        );
+        let t = funnel::funnel(&snapshot(&loaded, "2024-03"), Mode::Cohort, None).unwrap();
+        assert_eq!(ints(&t.funnel, "reached"), [6, 5, 3, 1], "{ext}");
+        assert_eq!(ints(&t.funnel, "visited"), [6, 4, 3, 1], "{ext}");
+        assert_eq!(texts(&t.win_rate, "won_amount"), ["1000.00"], "{ext}");
+        assert_eq!(texts(&t.win_rate, "lost_amount"), ["700.00"], "{ext}");
+    }
+}
+
+/// Problems in binary formats are reported with the data row number (1 = first row) and,
+/// in Excel, the sheet row.
+#[test]
+fn binary_formats_report_row_numbers() {
+    let dir = company_as("parquet");
+    let mut df = DataFrame::new(
+        1,
+        vec![
+            Column::new("deal_id".into(), ["D1"]),
+            Column::new("stage".into(), ["Звонок"]),
+            Column::new("entered_at".into(), ["someday"]),
+        ],
+    )
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(dir.path().join("stage_history.parquet")).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let loaded = load(dir.path());
+    let p = &loaded.report.problems[0];
+    assert_eq!(
+        p.to_string(),
+        "stage_history.parquet:1: entered_at: cannot parse as a date/time (\"someday\")"
+    );
+    let dir = company_as("xlsx");
+    write_xlsx(&df, &dir.path().join("stage_history.xlsx"));
+    let loaded = load(dir.path());
+    assert_eq!(
+        loaded.report.problems[0].to_string(),
+        "stage_history.xlsx:2: entered_at: cannot parse as a date/time (\"someday\")"
+    );
+}
