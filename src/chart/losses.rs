@@ -12,7 +12,7 @@ pub fn draw<DB: DrawingBackend>(
     title: &str,
     stages: &[String],
     lost: &[i64],
-    amount: &[f64],
+    amount: &[Option<f64>],
     reasons: &[(String, i64)],
     currency: &str,
 ) -> Result<(), String> {
@@ -31,16 +31,27 @@ pub fn draw<DB: DrawingBackend>(
         22,
     )
     .map_err(e)?;
-    bars(
-        &right,
-        "Lost amount",
-        &format!("amount, {currency}"),
-        stages,
-        amount,
-        palette::ORANGE,
-        22,
-    )
-    .map_err(e)?;
+    if amount.iter().all(Option::is_none) {
+        // Say so rather than draw zeros: the export did not record what lost deals were worth.
+        let area = right.titled("Lost amount", (FONT, 18)).map_err(e)?;
+        let (w, h) = area.dim_in_pixel();
+        let note = "not recorded for lost deals in this export";
+        let text = Text::new(note, (w as i32 / 8, h as i32 / 2), (FONT, 16).into_font());
+        area.draw(&text).map_err(e)?;
+    } else {
+        let values: Vec<f64> = amount.iter().map(|v| v.unwrap_or(0.0)).collect();
+        let unit = format!("amount, {currency}");
+        bars(
+            &right,
+            "Lost amount",
+            &unit,
+            stages,
+            &values,
+            palette::ORANGE,
+            22,
+        )
+        .map_err(e)?;
+    }
     let (names, values): (Vec<String>, Vec<f64>) =
         reasons.iter().map(|(r, n)| (r.clone(), *n as f64)).unzip();
     bars(

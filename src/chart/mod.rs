@@ -48,7 +48,8 @@ pub enum Chart {
         title: String,
         stages: Vec<String>,
         lost: Vec<i64>,
-        amount: Vec<f64>,
+        /// `None` where no lost amount is recorded.
+        amount: Vec<Option<f64>>,
         reasons: Vec<(String, i64)>,
         currency: String,
     },
@@ -107,12 +108,7 @@ impl Chart {
             .ctx("lost_amount")?
             .cast(&DataType::Float64)
             .ctx("lost_amount")?;
-        let amount: Vec<f64> = amount
-            .f64()
-            .ctx("lost_amount")?
-            .iter()
-            .map(|v| v.unwrap_or(0.0))
-            .collect();
+        let amount: Vec<Option<f64>> = amount.f64().ctx("lost_amount")?.iter().collect();
         let by_reason = reasons
             .clone()
             .lazy()
