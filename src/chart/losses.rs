@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, compact, grouped, palette, short};
+use super::{Bars, FONT, bars, palette};
 
 #[allow(clippy::too_many_arguments)]
 pub fn draw<DB: DrawingBackend>(
@@ -23,12 +23,17 @@ pub fn draw<DB: DrawingBackend>(
     let counts: Vec<f64> = lost.iter().map(|v| *v as f64).collect();
     bars(
         &left,
-        "Lost deals",
-        "deals",
-        stages,
-        &counts,
-        palette::RED,
-        22,
+        &Bars {
+            caption: "Lost deals",
+            caption_size: 18,
+            unit: "deals",
+            labels: stages,
+            values: &counts,
+            texts: None,
+            color: palette::RED,
+            label_chars: 22,
+            text_size: 14,
+        },
     )
     .map_err(e)?;
     if amount.iter().all(Option::is_none) {
@@ -43,12 +48,17 @@ pub fn draw<DB: DrawingBackend>(
         let unit = format!("amount, {currency}");
         bars(
             &right,
-            "Lost amount",
-            &unit,
-            stages,
-            &values,
-            palette::ORANGE,
-            22,
+            &Bars {
+                caption: "Lost amount",
+                caption_size: 18,
+                unit: &unit,
+                labels: stages,
+                values: &values,
+                texts: None,
+                color: palette::ORANGE,
+                label_chars: 22,
+                text_size: 14,
+            },
         )
         .map_err(e)?;
     }
@@ -56,67 +66,18 @@ pub fn draw<DB: DrawingBackend>(
         reasons.iter().map(|(r, n)| (r.clone(), *n as f64)).unzip();
     bars(
         &bottom,
-        "Most frequent loss reasons (all stages)",
-        "lost deals",
-        &names,
-        &values,
-        palette::GREY,
-        40,
+        &Bars {
+            caption: "Most frequent loss reasons (all stages)",
+            caption_size: 18,
+            unit: "lost deals",
+            labels: &names,
+            values: &values,
+            texts: None,
+            color: palette::GREY,
+            label_chars: 40,
+            text_size: 14,
+        },
     )
     .map_err(e)?;
-    Ok(())
-}
-
-/// Horizontal bars, first label on top, each bar labelled with its value.
-fn bars<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    caption: &str,
-    unit: &str,
-    labels: &[String],
-    values: &[f64],
-    color: RGBColor,
-    label_chars: usize,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let n = labels.len().max(1);
-    let max = values.iter().copied().fold(0.0, f64::max).max(1.0);
-    let names: Vec<String> = labels.iter().map(|s| short(s, label_chars)).collect();
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, (FONT, 18))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size((label_chars as u32) * 8 + 10)
-        .build_cartesian_2d(0.0..max * 1.3, 0.0..n as f64)?;
-    chart
-        .configure_mesh()
-        .light_line_style(WHITE)
-        .disable_y_mesh()
-        .y_labels(n * 2 + 1)
-        .y_label_formatter(&|y| {
-            let pos = n as f64 - y - 0.5;
-            let i = pos.round();
-            if (pos - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-                names[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
-        .x_labels(5)
-        .x_label_formatter(&|x| compact(*x))
-        .x_desc(unit)
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 14))
-        .draw()?;
-    for (i, v) in values.iter().enumerate() {
-        let top = n as f64 - i as f64;
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(0.0, top - 0.15), (*v, top - 0.85)],
-            color.filled(),
-        )))?;
-        chart.draw_series(std::iter::once(Text::new(
-            grouped(*v),
-            (*v + max * 0.01, top - 0.42),
-            (FONT, 14).into_font().color(&BLACK),
-        )))?;
-    }
     Ok(())
 }

@@ -312,3 +312,73 @@ pub mod palette {
     pub const ORANGE: RGBColor = RGBColor(245, 121, 0);
     pub const GREY: RGBColor = RGBColor(120, 120, 120);
 }
+
+/// A horizontal bar chart: one bar per label, first label on top, each bar with a text.
+pub struct Bars<'a> {
+    pub caption: &'a str,
+    pub caption_size: u32,
+    /// Axis description, with its unit.
+    pub unit: &'a str,
+    pub labels: &'a [String],
+    pub values: &'a [f64],
+    /// The text beside each bar (default: the value with thousands grouped).
+    pub texts: Option<Vec<String>>,
+    pub color: RGBColor,
+    /// Labels longer than this are cut with an ellipsis.
+    pub label_chars: usize,
+    pub text_size: u32,
+}
+
+/// Draw [`Bars`] into an area.
+pub fn bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    b: &Bars,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let n = b.labels.len().max(1);
+    let max = b.values.iter().copied().fold(0.0, f64::max).max(1.0);
+    let names: Vec<String> = b.labels.iter().map(|s| short(s, b.label_chars)).collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(b.caption, (FONT, b.caption_size))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size((b.label_chars as u32) * (b.text_size / 2 + 1) + 10)
+        .build_cartesian_2d(0.0..max * 1.3, 0.0..n as f64)?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .disable_y_mesh()
+        .y_labels(n * 2 + 1)
+        .y_label_formatter(&|y| {
+            // Bar i sits in [n-1-i, n-i): label its middle only.
+            let pos = n as f64 - y - 0.5;
+            let i = pos.round();
+            if (pos - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .x_labels(6)
+        .x_label_formatter(&|x| compact(*x))
+        .x_desc(b.unit)
+        .label_style((FONT, b.text_size))
+        .axis_desc_style((FONT, b.text_size))
+        .draw()?;
+    for (i, v) in b.values.iter().enumerate() {
+        let top = n as f64 - i as f64;
+        let bar = Rectangle::new([(0.0, top - 0.15), (*v, top - 0.85)], b.color.filled());
+        chart.draw_series(std::iter::once(bar))?;
+        let text = b
+            .texts
+            .as_ref()
+            .and_then(|t| t.get(i).cloned())
+            .unwrap_or_else(|| grouped(*v));
+        let style = (FONT, b.text_size).into_font().color(&BLACK);
+        chart.draw_series(std::iter::once(Text::new(
+            text,
+            (*v + max * 0.01, top - 0.42),
+            style,
+        )))?;
+    }
+    Ok(())
+}

@@ -5,6 +5,8 @@
 
 use polars::prelude::*;
 
+use super::JoinOn;
+
 use super::days;
 use super::snapshot::{Snapshot, days_between, in_period, moment};
 use super::survival::{KaplanMeier, kaplan_meier};
@@ -98,12 +100,7 @@ fn cycle_table(closed: &DataFrame) -> Result<DataFrame> {
     let stats = closed.clone().lazy().group_by([col("outcome")]).agg(aggs);
     outcomes
         .lazy()
-        .join(
-            stats,
-            [col("outcome")],
-            [col("outcome")],
-            JoinArgs::new(JoinType::Left),
-        )
+        .join_on(stats, &["outcome"], JoinType::Left)
         .with_column(col("deals").fill_null(lit(0i64)))
         .select([
             col("outcome"),
@@ -163,11 +160,10 @@ pub fn visits(snap: &Snapshot) -> Result<DataFrame> {
             .sort(["deal_id", "entered_at"], SortMultipleOptions::default())
             .with_column(super::over(col("entered_at").shift(lit(-1)), "deal_id")?.alias("next_at"))
             .filter(col("stage_index").is_not_null())
-            .join(
+            .join_on(
                 deals.select([col("deal_id"), col("closed_at")]),
-                [col("deal_id")],
-                [col("deal_id")],
-                JoinArgs::new(JoinType::Inner),
+                &["deal_id"],
+                JoinType::Inner,
             )
             .with_column(coalesce(&[col("next_at"), col("closed_at")]).alias("exited_at")),
         None => {
@@ -215,12 +211,7 @@ fn stage_durations(snap: &Snapshot, visits: LazyFrame) -> Result<DataFrame> {
     ]);
     snap.stage_frame()?
         .lazy()
-        .join(
-            stats,
-            [col("stage_index")],
-            [col("stage_index")],
-            JoinArgs::new(JoinType::Left),
-        )
+        .join_on(stats, &["stage_index"], JoinType::Left)
         .with_columns([
             col("visits").fill_null(lit(0i64)),
             col("completed_visits").fill_null(lit(0i64)),
@@ -252,11 +243,10 @@ fn per_deal(snap: &Snapshot, visits: LazyFrame) -> Result<DataFrame> {
             days(col("days").sum()).alias("cumulative_days"),
             col("open").last().alias("open"),
         ])
-        .join(
+        .join_on(
             snap.stage_frame()?.lazy(),
-            [col("stage_index")],
-            [col("stage_index")],
-            JoinArgs::new(JoinType::Inner),
+            &["stage_index"],
+            JoinType::Inner,
         )
         .sort(["deal_id", "stage_index"], SortMultipleOptions::default())
         .select([

@@ -4,6 +4,8 @@
 
 use polars::prelude::*;
 
+use super::JoinOn;
+
 use super::snapshot::{Snapshot, in_period};
 use super::{GROUP, GroupBy, Mode, amount_sum, over, rate};
 use crate::error::{Error, PolarsContext, Result};
@@ -52,11 +54,10 @@ pub(crate) fn cohort_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts
         e.clone()
             .lazy()
             .filter(col("stage_index").is_not_null())
-            .join(
+            .join_on(
                 deals.clone().select([col("deal_id"), col(GROUP)]),
-                [col("deal_id")],
-                [col("deal_id")],
-                JoinArgs::new(JoinType::Inner),
+                &["deal_id"],
+                JoinType::Inner,
             )
             .group_by([col(GROUP), col("stage_index")])
             .agg([col("deal_id").n_unique().alias("visited")])
@@ -145,16 +146,15 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
         };
         Ok(frame.with_column(key.alias(GROUP)))
     };
-    let with_deal = progress.join(
+    let with_deal = progress.join_on(
         deals.clone().select([
             col("deal_id"),
             col("manager_id"),
             col("segment"),
             col("campaign_id"),
         ]),
-        [col("deal_id")],
-        [col("deal_id")],
-        JoinArgs::new(JoinType::Inner),
+        &["deal_id"],
+        JoinType::Inner,
     );
     let with_group = match by {
         Some(GroupBy::Month) => with_deal.with_column(col("bucket").alias(GROUP)),
@@ -181,16 +181,15 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
             .clone()
             .lazy()
             .filter(col("stage_index").is_not_null().and(in_p("entered_at")));
-        let e = e.join(
+        let e = e.join_on(
             deals.clone().select([
                 col("deal_id"),
                 col("manager_id"),
                 col("segment"),
                 col("campaign_id"),
             ]),
-            [col("deal_id")],
-            [col("deal_id")],
-            JoinArgs::new(JoinType::Inner),
+            &["deal_id"],
+            JoinType::Inner,
         );
         let e = group_of_deal(e, "entered_at")?;
         Some(
@@ -269,11 +268,10 @@ pub(crate) fn reach_grid(snap: &Snapshot, parts: &Parts) -> Result<LazyFrame> {
     let stage_frame = snap.stage_frame()?;
     let grid = parts.groups.clone().cross_join(stage_frame.lazy(), None);
     Ok(grid
-        .join(
+        .join_on(
             parts.reach_ends.clone(),
-            [col(GROUP), col("stage_index")],
-            [col(GROUP), col("stage_index")],
-            JoinArgs::new(JoinType::Left),
+            &[GROUP, "stage_index"],
+            JoinType::Left,
         )
         .sort([GROUP, "stage_index"], SortMultipleOptions::default())
         .with_column(
@@ -292,12 +290,7 @@ fn assemble(snap: &Snapshot, parts: &Parts, grouped: bool) -> Result<DataFrame> 
     let mut lf = reach_grid(snap, parts)?;
     lf = match &parts.visited {
         Some(v) => lf
-            .join(
-                v.clone(),
-                [col(GROUP), col("stage_index")],
-                [col(GROUP), col("stage_index")],
-                JoinArgs::new(JoinType::Left),
-            )
+            .join_on(v.clone(), &[GROUP, "stage_index"], JoinType::Left)
             .with_column(col("visited").fill_null(lit(0)).cast(DataType::Int64)),
         None => lf.with_column(lit(NULL).cast(DataType::Int64).alias("visited")),
     };
@@ -307,12 +300,7 @@ fn assemble(snap: &Snapshot, parts: &Parts, grouped: bool) -> Result<DataFrame> 
         .group_by([col(GROUP), col("stage_index")])
         .agg([len().alias("lost_here")]);
     lf = lf
-        .join(
-            lost,
-            [col(GROUP), col("stage_index")],
-            [col(GROUP), col("stage_index")],
-            JoinArgs::new(JoinType::Left),
-        )
+        .join_on(lost, &[GROUP, "stage_index"], JoinType::Left)
         .with_column(col("lost_here").fill_null(lit(0)).cast(DataType::Int64))
         .sort([GROUP, "stage_index"], SortMultipleOptions::default())
         .with_columns([

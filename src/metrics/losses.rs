@@ -4,6 +4,8 @@
 
 use polars::prelude::*;
 
+use super::JoinOn;
+
 use super::durations::visits;
 use super::funnel::{Parts, cohort_parts, flow_parts, reach_grid};
 use super::snapshot::{Snapshot, days_between, in_period, moment};
@@ -74,12 +76,7 @@ fn per_stage(grid: &DataFrame, parts: &Parts) -> Result<DataFrame> {
     ]);
     grid.clone()
         .lazy()
-        .join(
-            lost,
-            [col("stage_index")],
-            [col("stage_index")],
-            JoinArgs::new(JoinType::Left),
-        )
+        .join_on(lost, &["stage_index"], JoinType::Left)
         .with_column(col("lost").fill_null(lit(0i64)))
         .sort(["stage_index"], SortMultipleOptions::default())
         .select([
@@ -107,11 +104,10 @@ fn reasons(snap: &Snapshot, parts: &Parts) -> Result<DataFrame> {
             len().cast(DataType::Int64).alias("lost"),
             amount_sum(col("amount")).alias("lost_amount"),
         ])
-        .join(
+        .join_on(
             snap.stage_frame()?.lazy(),
-            [col("stage_index")],
-            [col("stage_index")],
-            JoinArgs::new(JoinType::Inner),
+            &["stage_index"],
+            JoinType::Inner,
         )
         .sort_by_exprs(
             [col("stage_index"), col("lost"), col("reason")],
@@ -169,24 +165,13 @@ fn stalled(snap: &Snapshot) -> Result<DataFrame> {
         .select([col("deal_id"), col("manager_id")]);
     visits
         .filter(col("open"))
-        .join(
-            open_deals,
-            [col("deal_id")],
-            [col("deal_id")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .join(
-            p90,
-            [col("stage_index")],
-            [col("stage_index")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .join_on(open_deals, &["deal_id"], JoinType::Inner)
+        .join_on(p90, &["stage_index"], JoinType::Inner)
         .filter(col("days").gt(col("stage_p90_days")))
-        .join(
+        .join_on(
             snap.stage_frame()?.lazy(),
-            [col("stage_index")],
-            [col("stage_index")],
-            JoinArgs::new(JoinType::Inner),
+            &["stage_index"],
+            JoinType::Inner,
         )
         .sort_by_exprs(
             [col("days"), col("deal_id")],
@@ -224,14 +209,13 @@ fn followup(
                 .eq(lit(invoice))
                 .and(in_period(col("entered_at"), &snap.period)),
         )
-        .join(
+        .join_on(
             snap.deals
                 .clone()
                 .lazy()
                 .select([col("deal_id"), col("client_id"), col("manager_id")]),
-            [col("deal_id")],
-            [col("deal_id")],
-            JoinArgs::new(JoinType::Inner),
+            &["deal_id"],
+            JoinType::Inner,
         )
         .select([
             col("deal_id"),
@@ -252,12 +236,7 @@ fn followup(
         .filter(col("contact_at").lt(moment(end)));
     let next = entries
         .clone()
-        .join(
-            touches,
-            [col("client_id")],
-            [col("client_id")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .join_on(touches, &["client_id"], JoinType::Inner)
         .filter(col("contact_at").gt_eq(col("invoice_at")))
         .group_by([col("entry")])
         .agg([col("contact_at").min().alias("next_contact_at")]);
@@ -268,12 +247,7 @@ fn followup(
         .lt_eq(lit(window_days * 24.0))
         .fill_null(lit(false));
     let judged = entries
-        .join(
-            next,
-            [col("entry")],
-            [col("entry")],
-            JoinArgs::new(JoinType::Left),
-        )
+        .join_on(next, &["entry"], JoinType::Left)
         .with_columns([
             (hours.round(1, RoundMode::HalfToEven)).alias("hours_to_contact"),
             in_time.clone().alias("in_time"),

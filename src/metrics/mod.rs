@@ -78,3 +78,16 @@ pub fn greater(a: Expr, b: Expr) -> Expr {
         .then(a)
         .otherwise(b)
 }
+
+/// Joins on equally named key columns, the only kind the metrics need.
+pub trait JoinOn {
+    /// `self` joined with `other` where every column of `keys` is equal.
+    fn join_on(self, other: LazyFrame, keys: &[&str], how: JoinType) -> LazyFrame;
+}
+
+impl JoinOn for LazyFrame {
+    fn join_on(self, other: LazyFrame, keys: &[&str], how: JoinType) -> LazyFrame {
+        let on: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+        self.join(other, on.clone(), on, JoinArgs::new(how))
+    }
+}

@@ -9,6 +9,8 @@
 
 use polars::prelude::*;
 
+use super::JoinOn;
+
 use crate::error::{Error, PolarsContext, Result};
 use crate::period::Period;
 use crate::stages::Stages;
@@ -53,12 +55,7 @@ impl Snapshot {
                     .lazy()
                     .filter(col("entered_at").lt(end.clone()))
                     .select([col("deal_id"), col("stage"), col("entered_at")])
-                    .join(
-                        stage_frame.clone().lazy(),
-                        [col("stage")],
-                        [col("stage")],
-                        JoinArgs::new(JoinType::Left),
-                    )
+                    .join_on(stage_frame.clone().lazy(), &["stage"], JoinType::Left)
                     .collect()
                     .ctx("reading stage entries")?,
             ),
@@ -66,21 +63,15 @@ impl Snapshot {
         };
         let mut deals = base_deals(tables)?
             .filter(col("created_at").lt(end.clone()))
-            .join(
+            .join_on(
                 stage_frame
                     .lazy()
                     .select([col("stage"), col("stage_index").alias("deal_stage_index")]),
-                [col("stage")],
-                [col("stage")],
-                JoinArgs::new(JoinType::Left),
+                &["stage"],
+                JoinType::Left,
             );
         deals = match &entries {
-            Some(e) => deals.join(
-                history_summary(e),
-                [col("deal_id")],
-                [col("deal_id")],
-                JoinArgs::new(JoinType::Left),
-            ),
+            Some(e) => deals.join_on(history_summary(e), &["deal_id"], JoinType::Left),
             None => deals.with_columns([
                 lit(NULL).cast(DataType::Int32).alias("hist_max"),
                 lit(NULL).cast(DataType::Int32).alias("hist_last"),
@@ -198,15 +189,14 @@ fn base_deals(tables: &Tables) -> Result<LazyFrame> {
     let deals = tables.deals.clone().lazy();
     Ok(match &tables.clients {
         Some(c) => deals
-            .join(
+            .join_on(
                 c.clone().lazy().select([
                     col("client_id"),
                     col("segment"),
                     col("campaign_id").alias("client_campaign_id"),
                 ]),
-                [col("client_id")],
-                [col("client_id")],
-                JoinArgs::new(JoinType::Left),
+                &["client_id"],
+                JoinType::Left,
             )
             .with_column(
                 coalesce(&[col("campaign_id"), col("client_campaign_id")]).alias("campaign_id"),

@@ -96,7 +96,7 @@ fn interval(s: f64, greenwood: f64) -> (f64, f64) {
 }
 
 impl KaplanMeier {
-    /// The time_to_close table: days, at_risk, closed, censored, survival, ci_low, ci_high.
+    /// The time_to_close table: days, at_risk, closed, survival, ci_low, ci_high, censored.
     pub fn frame(&self) -> Result<DataFrame> {
         let r = |v: f64| (v * 10_000.0).round() / 10_000.0;
         let s = &self.steps;
@@ -104,10 +104,10 @@ impl KaplanMeier {
             "days" => s.iter().map(|x| x.days).collect::<Vec<_>>(),
             "at_risk" => s.iter().map(|x| x.at_risk as i64).collect::<Vec<_>>(),
             "closed" => s.iter().map(|x| x.closed as i64).collect::<Vec<_>>(),
-            "censored" => s.iter().map(|x| x.censored as i64).collect::<Vec<_>>(),
-            "survival" => s.iter().map(|x| r(x.survival)).collect::<Vec<_>>(),
+                        "survival" => s.iter().map(|x| r(x.survival)).collect::<Vec<_>>(),
             "ci_low" => s.iter().map(|x| r(x.ci_low)).collect::<Vec<_>>(),
             "ci_high" => s.iter().map(|x| r(x.ci_high)).collect::<Vec<_>>(),
+            "censored" => s.iter().map(|x| x.censored as i64).collect::<Vec<_>>(),
         )
         .ctx("time to close table")
     }
