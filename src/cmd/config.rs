@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 
 pub fn run(args: &ConfigArgs) -> Result<()> {
     let text = match (&args.data, &args.config) {
+        _ if args.defaults => Config::defaults_toml(),
         (None, None) => Config::defaults_toml(),
         (data, explicit) => {
             let dir = data.clone().unwrap_or_else(|| ".".into());

@@ -11,7 +11,6 @@ mod report;
 mod validate;
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use chrono::NaiveDateTime;
 use polars::prelude::*;
@@ -178,14 +177,4 @@ pub(crate) fn heading(what: &str, period: &Period, extra: &str) -> String {
         period.label,
         as_of.date()
     )
-}
-
-/// Paths of all files a command wrote, for messages.
-#[allow(dead_code)]
-pub(crate) fn shown(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

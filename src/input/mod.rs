@@ -129,7 +129,7 @@ pub fn read_table(path: &Path, spec: &'static TableSpec, config: &Config) -> Res
     };
     let mut raw = map_columns(frame, &header, spec, config, &file, lines)?;
     if ext == "csv" {
-        drop_repeated_headers(&mut raw, &header)?;
+        drop_repeated_headers(&mut raw)?;
     }
     Ok(raw)
 }
@@ -288,7 +288,7 @@ fn missing_required(spec: &TableSpec, column: &str, header: &[String], file: &st
 }
 
 /// Remove lines that repeat the header (exports glued together), remembering their lines.
-fn drop_repeated_headers(raw: &mut RawTable, header: &[String]) -> Result<()> {
+fn drop_repeated_headers(raw: &mut RawTable) -> Result<()> {
     let names: Vec<(String, String)> = raw
         .sources
         .iter()
@@ -307,7 +307,6 @@ fn drop_repeated_headers(raw: &mut RawTable, header: &[String]) -> Result<()> {
                 .eq(lit(h.as_str())),
         );
     }
-    let _ = header;
     let flagged = raw
         .frame
         .clone()

@@ -9,7 +9,7 @@ use super::JoinOn;
 use super::durations::visits;
 use super::funnel::{Parts, cohort_parts, flow_parts, reach_grid};
 use super::snapshot::{Snapshot, days_between, in_period, moment};
-use super::{GROUP, Mode, amount_sum, days, rate};
+use super::{Mode, amount_sum, days, rate};
 use crate::error::{PolarsContext, Result};
 use crate::stages::Stages;
 
@@ -292,6 +292,5 @@ fn followup(
         ])
         .collect()
         .ctx("follow-up summary")?;
-    let _ = GROUP;
     Ok(Followup { summary, breaches })
 }

@@ -10,12 +10,6 @@ use crate::error::{PolarsContext, Result};
 use crate::schema;
 use crate::stages::{Outcome, Stages};
 
-/// Nothing in stage_history needs checking before the stage order is known; kept as the
-/// place for such checks.
-pub fn history_order_checks(_history: &mut Checking) -> Result<()> {
-    Ok(())
-}
-
 /// Stage entries of the usable history rows as (deal, stage, position within the deal).
 pub fn history_sequence(history: &Checking) -> Result<Vec<(String, String, u32)>> {
     let deals = history.text("deal_id")?;

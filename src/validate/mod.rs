@@ -200,9 +200,6 @@ pub fn load(dir: &Path, config: &Config) -> Result<Loaded> {
         });
     }
     let mut report = Report::default();
-    if let Some(h) = checking.get_mut("stage_history") {
-        checks::history_order_checks(h)?;
-    }
     let stages = Stages::resolve(
         &config.funnel,
         checking
