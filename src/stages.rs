@@ -112,6 +112,11 @@ impl Stages {
         }
     }
 
+    /// Whether `[funnel] lost_at` names the loss stage of deals that record none.
+    pub fn lost_at_configured(&self) -> bool {
+        self.lost_at.is_some()
+    }
+
     /// The invoice stage: configured, else the first stage named like invoice/счет.
     pub fn invoice_index(&self) -> Option<usize> {
         match &self.invoice {

@@ -305,3 +305,22 @@ fn a_single_deal() {
         matches!(funnel::funnel(&snap, Mode::Flow, None), Err(e) if e.to_string().contains("stage_history"))
     );
 }
+
+/// Statuses without stages: the open deal counts at the first stage, the won one passes
+/// every stage, the lost one without a usable stage is lost at the stage before the last
+/// (no won stage is listed, so the default is the last stage: Договор).
+#[test]
+fn deals_without_stages() {
+    let dir = common::folder(&[
+        ("crmstat.toml", common::CONFIG),
+        (
+            "deals.csv",
+            "deal_id,client_id,manager_id,created_at,closed_at,status\n\
+             A,K,M,2024-05-01,,open\nB,K,M,2024-05-02,2024-05-09,won\nC,K,M,2024-05-03,2024-05-04,lost\n",
+        ),
+    ]);
+    let loaded = load(dir.path());
+    let t = funnel::funnel(&snapshot(&loaded, "2024-05"), Mode::Cohort, None).unwrap();
+    assert_eq!(ints(&t.funnel, "reached"), [3, 2, 2, 2]);
+    assert_eq!(ints(&t.funnel, "lost_here"), [0, 0, 0, 1]);
+}

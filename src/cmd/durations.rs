@@ -19,7 +19,7 @@ pub fn run(args: &FigureArgs) -> Result<()> {
 pub(crate) fn results(snap: &Snapshot) -> Result<super::Results> {
     let period = &snap.period;
     let d = durations::durations(snap)?;
-    let mut notes = Vec::new();
+    let mut notes = snap.notes.clone();
     if snap.entries.is_none() {
         notes.push("no stage_history: time in stage counts each deal's whole life as one visit to its last open stage".into());
     }

@@ -20,7 +20,7 @@ pub fn run(args: &FunnelArgs) -> Result<()> {
 pub(crate) fn results(snap: &Snapshot, mode: Mode, by: Option<GroupBy>) -> Result<super::Results> {
     let period = &snap.period;
     let mut t = funnel::funnel(snap, mode, by)?;
-    let mut notes = Vec::new();
+    let mut notes = snap.notes.clone();
     if snap.entries.is_none() {
         notes.push(
             "visited needs stage_history (real entries into each stage); left empty".to_string(),

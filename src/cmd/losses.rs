@@ -67,6 +67,6 @@ pub(crate) fn results(
         heading: super::heading("Losses", period, mode),
         tables,
         charts,
-        notes: l.notes,
+        notes: [snap.notes.clone(), l.notes].concat(),
     })
 }

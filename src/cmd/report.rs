@@ -28,10 +28,15 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         let _ = writeln!(page, "> {note}\n");
     }
     let mut written = Vec::new();
+    let mut said: Vec<String> = Vec::new();
     for mut part in parts {
         let _ = writeln!(page, "## {}\n", part.heading);
         for note in &part.notes {
-            let _ = writeln!(page, "> {note}\n");
+            if !said.contains(note) {
+                eprintln!("note: {note}");
+                let _ = writeln!(page, "> {note}\n");
+                said.push(note.clone());
+            }
         }
         for chart in &part.charts {
             let _ = writeln!(page, "![{}]({}.png)\n", chart.name(), chart.name());

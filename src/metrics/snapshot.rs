@@ -4,6 +4,7 @@
 //! - a deal closed after as-of is open as of then;
 //! - a won deal passed every stage; a lost deal passed up to its loss stage;
 //! - a skipped stage counts as passed (reached), not as visited;
+//! - an open deal with no stage and no history is at the first stage;
 //! - the loss stage is the deal's stage when that is a funnel stage, else its last stage in
 //!   stage_history, else `[funnel] lost_at` (default: the stage before the won stage).
 
@@ -34,7 +35,11 @@ pub struct Snapshot {
     /// The last stage before the won stage (where won deals were while open).
     pub last_open_index: Option<i32>,
     pub period: Period,
+    /// What the reader should know about assumptions made for this snapshot.
+    pub notes: Vec<String>,
 }
+
+const ASSUMED: &str = "loss_stage_assumed";
 
 impl Snapshot {
     /// Build the snapshot. Fails when the stage order is unknown.
@@ -88,8 +93,14 @@ impl Snapshot {
             .then(col("status"))
             .otherwise(lit("open"));
         let loss_index = coalesce(&[col("deal_stage_index"), col("hist_last"), default_loss]);
+        // An open deal with no stage and no history is in the funnel all the same: at its
+        // first stage.
         let open_index = when(col("status").eq(lit("open")))
-            .then(coalesce(&[col("hist_last"), col("deal_stage_index")]))
+            .then(coalesce(&[
+                col("hist_last"),
+                col("deal_stage_index"),
+                lit(0i32),
+            ]))
             .otherwise(coalesce(&[
                 col("hist_last"),
                 when(col("status").eq(lit("lost")))
@@ -133,10 +144,36 @@ impl Snapshot {
                 col("loss_reason"),
                 col("stage_index").cast(DataType::Int32),
                 col("furthest_index").cast(DataType::Int32),
+                col("status")
+                    .eq(lit("lost"))
+                    .and(col("deal_stage_index").is_null())
+                    .and(col("hist_last").is_null())
+                    .alias(ASSUMED),
             ])
             .collect()
             .ctx("building the deal snapshot")?;
+        let assumed = deals
+            .column(ASSUMED)
+            .ctx(ASSUMED)?
+            .bool()
+            .ctx(ASSUMED)?
+            .sum()
+            .unwrap_or(0);
+        let deals = deals.drop(ASSUMED).ctx(ASSUMED)?;
+        let mut notes = Vec::new();
+        if let (true, Some(i)) = (assumed > 0, stages.default_loss_index()) {
+            let why = if stages.lost_at_configured() {
+                "as [funnel] lost_at says"
+            } else {
+                "the stage before the won stage; set [funnel] lost_at in crmstat.toml if that is wrong"
+            };
+            notes.push(format!(
+                "{assumed} lost deals record no stage they were lost at; counted as lost at {} ({why})",
+                stages.order[i]
+            ));
+        }
         Ok(Snapshot {
+            notes,
             deals,
             entries,
             stages: stages.order.clone(),
