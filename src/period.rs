@@ -57,10 +57,11 @@ impl Period {
                 let (Some(first), Some(last)) = (first_data, last_data) else {
                     return Err(Error::Usage("--period all: the data has no dates".into()));
                 };
+                let (first, last) = (Period::month_of(first), Period::month_of(last));
                 Ok(Period {
-                    start: Period::month_of(first).start,
-                    end: Period::month_of(last).end,
-                    label: format!("{} – {}", first.date(), last.date()),
+                    label: format!("{} – {}", first.label, last.label),
+                    start: first.start,
+                    end: last.end,
                 })
             }
             (Some(p), None, None) => parse(p),

@@ -79,6 +79,17 @@ pub fn greater(a: Expr, b: Expr) -> Expr {
         .otherwise(b)
 }
 
+/// The smaller of two expressions, ignoring an empty one.
+pub fn lesser(a: Expr, b: Expr) -> Expr {
+    when(a.clone().is_null())
+        .then(b.clone())
+        .when(b.clone().is_null())
+        .then(a.clone())
+        .when(a.clone().lt(b.clone()))
+        .then(a)
+        .otherwise(b)
+}
+
 /// Joins on equally named key columns, the only kind the metrics need.
 pub trait JoinOn {
     /// `self` joined with `other` where every column of `keys` is equal.

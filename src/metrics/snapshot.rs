@@ -92,7 +92,12 @@ impl Snapshot {
         let status = when(closed_by.clone())
             .then(col("status"))
             .otherwise(lit("open"));
+        // A deal is lost at a stage before the won stage, whatever its history says.
         let loss_index = coalesce(&[col("deal_stage_index"), col("hist_last"), default_loss]);
+        let loss_index = match stages.last_open_index() {
+            Some(last) => super::lesser(loss_index, lit(last as i32)),
+            None => loss_index,
+        };
         // An open deal with no stage and no history is in the funnel all the same: at its
         // first stage.
         let open_index = when(col("status").eq(lit("open")))

@@ -141,8 +141,9 @@ impl Checking {
         } else {
             self.lines.lines_of(&positions)
         };
+        let mut found: Vec<Problem> = Vec::with_capacity(self.problems.len());
         for (p, line) in self.problems.into_iter().zip(lines) {
-            report.problems.push(Problem {
+            found.push(Problem {
                 table: self.spec.name,
                 file: self.file.clone(),
                 line,
@@ -152,6 +153,9 @@ impl Checking {
                 rejects_row: p.rejects,
             });
         }
+        // In file order: a person fixes an export from top to bottom.
+        found.sort_by_key(|p| p.line);
+        report.problems.extend(found);
         for line in &self.skipped_lines {
             report.notes.push(format!(
                 "{}:{line}: repeated header line skipped",
