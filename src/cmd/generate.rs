@@ -15,7 +15,12 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     }
     crate::output::prepare_dir(&args.out)?;
     let started = Instant::now();
-    let mut generated = generate::generate(args.deals, args.seed)?;
+    // A progress bar on a terminal only (indicatif hides it otherwise).
+    let bar = indicatif::ProgressBar::new(args.deals as u64);
+    let mut generated = generate::generate_with_progress(args.deals, args.seed, &mut |done| {
+        bar.set_position(done as u64)
+    })?;
+    bar.finish_and_clear();
     let rows: Vec<String> = generated
         .tables
         .iter()

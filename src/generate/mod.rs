@@ -32,6 +32,15 @@ pub struct Generated {
 
 /// Generate `deals` deals from `seed`.
 pub fn generate(deals: usize, seed: u64) -> Result<Generated> {
+    generate_with_progress(deals, seed, &mut |_| {})
+}
+
+/// Generate, calling `progress` with the number of deals done every 10,000 deals.
+pub fn generate_with_progress(
+    deals: usize,
+    seed: u64,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Generated> {
     let mut rng = Pcg64Mcg::seed_from_u64(seed);
     let managers = world::managers(&mut rng, (deals / 300).clamp(8, 2000), START_MS, END_MS);
     let campaigns = world::campaigns(&mut rng, (deals / 4000).clamp(8, 60), START_MS, END_MS);
@@ -41,6 +50,9 @@ pub fn generate(deals: usize, seed: u64) -> Result<Generated> {
     for i in 0..deals {
         let t = START_MS + (span * (i as f64 + 0.5) / deals.max(1) as f64) as i64;
         sim.deal(i, t);
+        if i % 10_000 == 9_999 {
+            progress(i + 1);
+        }
     }
     let b = sim.out;
     let tables = vec![
