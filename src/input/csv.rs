@@ -171,18 +171,10 @@ pub fn read_text_frame(file: &str, csv: &DecodedCsv) -> Result<(DataFrame, Vec<S
     } else if width == Some(names.len() + 1) {
         names.push(TRAILING.into());
     }
-    let header = names.clone();
-    let schema: Schema = names
+    let header = unique_names(&names);
+    let schema: Schema = header
         .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            let name = if n.is_empty() {
-                format!("__column_{}", i + 1)
-            } else {
-                n.clone()
-            };
-            Field::new(name.into(), DataType::String)
-        })
+        .map(|n| Field::new(n.as_str().into(), DataType::String))
         .collect();
     let parse = CsvParseOptions::default()
         .with_separator(csv.delimiter)
@@ -216,6 +208,27 @@ pub fn read_text_frame(file: &str, csv: &DecodedCsv) -> Result<(DataFrame, Vec<S
             },
         }),
     }
+}
+
+/// Column names polars can hold: an empty header becomes `__column_<n>`, a repeated one
+/// gets `_2`, `_3`… (the first keeps its name, so mappings still find it).
+pub fn unique_names(names: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for (i, n) in names.iter().enumerate() {
+        let base = if n.is_empty() {
+            format!("__column_{}", i + 1)
+        } else {
+            n.clone()
+        };
+        let mut name = base.clone();
+        let mut k = 2;
+        while out.contains(&name) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        out.push(name);
+    }
+    out
 }
 
 /// Blank lines (and lines of delimiters only) carry no data and are not rows; polars
@@ -284,6 +297,13 @@ mod tests {
         let (df, header) = frame("a;b\n1;2;\n3;4;\n");
         assert_eq!(header, vec!["a", "b", TRAILING]);
         assert_eq!(df.height(), 2);
+    }
+
+    #[test]
+    fn empty_and_repeated_headers_get_names() {
+        let (df, header) = frame("a,,a,b\n1,2,3,4\n");
+        assert_eq!(header, vec!["a", "__column_2", "a_2", "b"]);
+        assert_eq!(df.column("a_2").unwrap().str().unwrap().get(0), Some("3"));
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub fn excel_frame(path: &Path, file: &str) -> Result<(DataFrame, Vec<String>, L
             None => format!("__column_{}", i + 1),
         })
         .collect();
+    let header = super::csv::unique_names(&header);
     let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); header.len()];
     for row in rows {
         for (i, column) in columns.iter_mut().enumerate() {

@@ -232,11 +232,15 @@ fn map_columns(
             (None, None) => {}
         }
     }
-    for h in header {
-        let taken = used.contains(&h.as_str()) || spec.column(h).is_some();
-        if !taken {
-            selected.push(frame.column(h).ctx(file.to_string())?.clone());
-        }
+    // Unmapped columns are kept as text; one named like a canonical column that was
+    // mapped from another header keeps its data under `export_<name>`.
+    for h in header.iter().filter(|h| !used.contains(&h.as_str())) {
+        let c = frame.column(h).ctx(file.to_string())?.clone();
+        selected.push(if spec.column(h).is_some() {
+            c.with_name(format!("export_{h}").into())
+        } else {
+            c
+        });
     }
     let mut frame = DataFrame::new(frame.height(), selected).ctx(file.to_string())?;
     frame = frame
