@@ -73,14 +73,7 @@ pub fn draw<DB: DrawingBackend>(
             .label(format!("{series} ({total} deals)"))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font((FONT, 16))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(e)?;
+    super::legend(&mut chart).map_err(e)?;
     Ok(())
 }
 

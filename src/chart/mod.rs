@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -262,6 +263,19 @@ fn floats(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
         .cast(&DataType::Float64)
         .ctx(name.to_string())?;
     Ok(c.f64().ctx(name.to_string())?.iter().collect())
+}
+
+/// The series legend every chart with more than one series uses (upper right).
+pub fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font((FONT, 16))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
 }
 
 /// Thousands with thin spaces: 12345 → "12 345".

@@ -88,13 +88,6 @@ pub fn draw<DB: DrawingBackend>(
         .legend(|(x, y)| {
             PathElement::new(vec![(x, y), (x + 14, y)], palette::GREY.stroke_width(1))
         });
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font((FONT, 16))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(e)?;
+    super::legend(&mut chart).map_err(e)?;
     Ok(())
 }

@@ -146,16 +146,7 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
         };
         Ok(frame.with_column(key.alias(GROUP)))
     };
-    let with_deal = progress.join_on(
-        deals.clone().select([
-            col("deal_id"),
-            col("manager_id"),
-            col("segment"),
-            col("campaign_id"),
-        ]),
-        &["deal_id"],
-        JoinType::Inner,
-    );
+    let with_deal = progress.join_on(deal_groups(&deals), &["deal_id"], JoinType::Inner);
     let with_group = match by {
         Some(GroupBy::Month) => with_deal.with_column(col("bucket").alias(GROUP)),
         _ => group_of_deal(with_deal, "deal_id")?,
@@ -181,16 +172,7 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
             .clone()
             .lazy()
             .filter(col("stage_index").is_not_null().and(in_p("entered_at")));
-        let e = e.join_on(
-            deals.clone().select([
-                col("deal_id"),
-                col("manager_id"),
-                col("segment"),
-                col("campaign_id"),
-            ]),
-            &["deal_id"],
-            JoinType::Inner,
-        );
+        let e = e.join_on(deal_groups(&deals), &["deal_id"], JoinType::Inner);
         let e = group_of_deal(e, "entered_at")?;
         Some(
             e.group_by([col(GROUP), col("stage_index")])
@@ -237,6 +219,16 @@ fn groups_of(by: Option<GroupBy>, present: LazyFrame) -> LazyFrame {
         None => df!(GROUP => ["all"]).map(|d| d.lazy()).unwrap_or(present),
         Some(_) => present.unique(None, UniqueKeepStrategy::Any),
     }
+}
+
+/// The columns a deal can be grouped by, keyed by deal_id.
+fn deal_groups(deals: &LazyFrame) -> LazyFrame {
+    deals.clone().select([
+        col("deal_id"),
+        col("manager_id"),
+        col("segment"),
+        col("campaign_id"),
+    ])
 }
 
 /// The grouping value of a deal. `when` is the moment a month grouping uses.
