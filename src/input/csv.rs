@@ -29,16 +29,23 @@ pub fn encoding_by_name(name: &str) -> Option<&'static Encoding> {
 
 /// Decode the bytes: a BOM says UTF-8; else valid UTF-8 is taken as such and anything
 /// else as Windows-1251 (the encoding of older Russian exports), unless `forced`.
-pub fn decode(bytes: &[u8], forced: Option<&'static Encoding>) -> (String, &'static str) {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let encoding = forced.unwrap_or_else(|| {
-        if std::str::from_utf8(bytes).is_ok() {
-            UTF_8
-        } else {
-            WINDOWS_1251
+pub fn decode(mut bytes: Vec<u8>, forced: Option<&'static Encoding>) -> (String, &'static str) {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    if forced.is_none_or(|e| e == UTF_8) {
+        // Valid UTF-8 is used as it is, without a copy.
+        match String::from_utf8(bytes) {
+            Ok(text) => return (text, UTF_8.name()),
+            Err(e) if forced.is_some() => {
+                let (text, _) = UTF_8.decode_without_bom_handling(e.as_bytes());
+                return (text.into_owned(), UTF_8.name());
+            }
+            Err(e) => bytes = e.into_bytes(),
         }
-    });
-    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    }
+    let encoding = forced.unwrap_or(WINDOWS_1251);
+    let (text, _) = encoding.decode_without_bom_handling(&bytes);
     (text.into_owned(), encoding.name())
 }
 
@@ -255,9 +262,9 @@ mod tests {
     #[test]
     fn windows_1251_is_detected_and_bom_stripped() {
         let (cp, _, _) = WINDOWS_1251.encode("Стадия;Сумма\n");
-        let (text, enc) = decode(&cp, None);
+        let (text, enc) = decode(cp.into_owned(), None);
         assert_eq!((text.as_str(), enc), ("Стадия;Сумма\n", "windows-1251"));
-        let (text, enc) = decode("\u{feff}a,b\n".as_bytes(), None);
+        let (text, enc) = decode("\u{feff}a,b\n".as_bytes().to_vec(), None);
         assert_eq!((text.as_str(), enc), ("a,b\n", "UTF-8"));
     }
 

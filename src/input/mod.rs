@@ -35,7 +35,13 @@ pub struct RawTable {
 /// How a record number becomes a line number for messages.
 pub enum LineSource {
     /// CSV text: records are located on demand (values may span lines).
-    Csv { text: String, delimiter: u8 },
+    /// The file is read again when line numbers are needed (only when there are problems),
+    /// so its text is not kept in memory meanwhile.
+    Csv {
+        path: PathBuf,
+        encoding: Option<&'static encoding_rs::Encoding>,
+        delimiter: u8,
+    },
     /// Line = record number + offset (Parquet/Arrow rows count from 1; Excel rows as shown).
     Offset(u64),
 }
@@ -45,8 +51,15 @@ impl LineSource {
     pub fn lines_of(&self, rows: &[u32]) -> Vec<u64> {
         match self {
             LineSource::Offset(off) => rows.iter().map(|r| u64::from(*r) + off).collect(),
-            LineSource::Csv { text, delimiter } => {
-                let starts = csv::record_lines(text, *delimiter);
+            LineSource::Csv {
+                path,
+                encoding,
+                delimiter,
+            } => {
+                let starts = match std::fs::read(path) {
+                    Ok(bytes) => csv::record_lines(&csv::decode(bytes, *encoding).0, *delimiter),
+                    Err(_) => Vec::new(),
+                };
                 rows.iter()
                     .map(|r| starts.get(*r as usize + 1).copied().unwrap_or(0))
                     .collect()
@@ -139,8 +152,7 @@ type Framed = (DataFrame, Vec<String>, LineSource);
 fn read_csv(path: &Path, file: &str, config: &Config) -> Result<Framed> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
     let forced = csv::encoding_by_name(&config.input.encoding);
-    let (text, encoding) = csv::decode(&bytes, forced);
-    drop(bytes);
+    let (text, encoding) = csv::decode(bytes, forced);
     let delimiter = config
         .delimiter_byte()
         .unwrap_or_else(|| csv::detect_delimiter(&text));
@@ -150,8 +162,11 @@ fn read_csv(path: &Path, file: &str, config: &Config) -> Result<Framed> {
         encoding,
     };
     let (frame, header) = csv::read_text_frame(file, &decoded)?;
+    // Line numbers are found again with the encoding this read used.
+    let used = csv::encoding_by_name(encoding);
     let lines = LineSource::Csv {
-        text: decoded.text,
+        path: path.to_path_buf(),
+        encoding: used,
         delimiter,
     };
     Ok((frame, header, lines))

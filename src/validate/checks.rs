@@ -1,11 +1,11 @@
 //! Row and reference checks of SPEC §5: stage names, status, closed before created, value
 //! ranges, duplicate ids and references between tables.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::Checking;
+use super::{Checking, KeySet};
 use crate::error::{PolarsContext, Result};
 use crate::schema;
 use crate::stages::{Outcome, Stages};
@@ -78,10 +78,15 @@ fn stage_name_checks(c: &mut Checking, stages: &Stages, column: &str) -> Result<
     let text = c.text(column)?;
     let known = stages.order.join(", ");
     let mut out: Vec<Option<String>> = Vec::with_capacity(text.len());
+    // Exports repeat a handful of stage names millions of times: classify each name once.
+    let mut seen: PlHashMap<&str, (Option<&str>, Option<Outcome>)> = PlHashMap::new();
     for (pos, v) in text.iter().enumerate() {
         out.push(match v {
             None => None,
-            Some(v) => match (stages.canonical(v), stages.outcome(v)) {
+            Some(v) => match *seen
+                .entry(v)
+                .or_insert_with(|| (stages.canonical(v), stages.outcome(v)))
+            {
                 (Some(name), _) => Some(name.to_string()),
                 (None, Some(_)) => Some(v.to_string()),
                 (None, None) => {
@@ -168,14 +173,17 @@ fn resolve_status(c: &mut Checking, stages: &Stages) -> Result<()> {
     let status = c.text("status")?;
     let stage = c.text("stage")?;
     let mut out: Vec<Option<&str>> = Vec::with_capacity(status.len());
+    let mut seen: PlHashMap<&str, Option<Outcome>> = PlHashMap::new();
     for pos in 0..status.len() {
         let resolved = match (status.get(pos), stage.get(pos)) {
             (Some(s), _) => Some(s),
-            (None, Some(st)) => Some(match stages.outcome(st) {
-                Some(Outcome::Won) => "won",
-                Some(Outcome::Lost) => "lost",
-                None => "open",
-            }),
+            (None, Some(st)) => Some(
+                match *seen.entry(st).or_insert_with(|| stages.outcome(st)) {
+                    Some(Outcome::Won) => "won",
+                    Some(Outcome::Lost) => "lost",
+                    None => "open",
+                },
+            ),
             (None, None) => {
                 if !c.is_rejected(pos) {
                     c.reject(
@@ -261,7 +269,7 @@ pub fn duplicate_keys(c: &mut Checking) -> Result<()> {
         .ctx("row")?
         .into_no_null_iter()
         .collect();
-    let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut first: PlHashMap<&str, usize> = PlHashMap::with_capacity(ids.len());
     let mut dups: Vec<(usize, usize, String)> = Vec::new();
     for (pos, v) in ids.iter().enumerate() {
         if let Some(v) = v {
@@ -289,30 +297,64 @@ pub fn duplicate_keys(c: &mut Checking) -> Result<()> {
     Ok(())
 }
 
-type KeySets = BTreeMap<&'static str, (HashSet<String>, HashSet<String>)>;
+type KeySets = BTreeMap<&'static str, KeySet>;
 
 /// Each reference must point at a used row of its target table (when that table exists).
 pub fn references(c: &mut Checking, keys: &KeySets) -> Result<()> {
     for r in schema::REFERENCES.iter().filter(|r| r.table == c.spec.name) {
-        let Some((used, rejected)) = keys.get(r.target) else {
+        let Some(target) = keys.get(r.target) else {
             continue;
         };
+        let value = col(r.column);
+        let flags = c
+            .frame
+            .clone()
+            .lazy()
+            .select([
+                value
+                    .clone()
+                    .is_not_null()
+                    .and(
+                        value
+                            .clone()
+                            .is_in(lit(target.used.clone()).implode(false), false)
+                            .not(),
+                    )
+                    .alias("unknown"),
+                value
+                    .is_in(lit(target.rejected.clone()).implode(false), false)
+                    .alias("rejected"),
+            ])
+            .collect()
+            .ctx(format!("checking {} references", r.column))?;
+        let unknown = flags
+            .column("unknown")
+            .ctx("unknown")?
+            .bool()
+            .ctx("unknown")?
+            .clone();
+        if !unknown.any() {
+            continue;
+        }
+        let was_rejected = flags
+            .column("rejected")
+            .ctx("rejected")?
+            .bool()
+            .ctx("rejected")?
+            .clone();
         let values = c.text(r.column)?;
-        let bad: Vec<(usize, String, bool)> = values
+        let bad: Vec<usize> = unknown
             .iter()
             .enumerate()
-            .filter_map(|(pos, v)| {
-                let v = v?;
-                (!used.contains(v)).then(|| (pos, v.to_string(), rejected.contains(v)))
-            })
+            .filter_map(|(pos, u)| (u == Some(true)).then_some(pos))
             .collect();
-        for (pos, v, was_rejected) in bad {
-            let reason = if was_rejected {
+        for pos in bad {
+            let reason = if was_rejected.get(pos) == Some(true) {
                 format!("refers to a {} row that was rejected", r.target)
             } else {
                 format!("unknown {}: no such {} in {}", r.column, r.column, r.target)
             };
-            c.reject(pos, r.column, &v, &reason);
+            c.reject(pos, r.column, values.get(pos).unwrap_or(""), &reason);
         }
     }
     Ok(())

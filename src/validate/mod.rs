@@ -6,7 +6,7 @@ mod checks;
 mod convert;
 mod report;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use polars::prelude::*;
@@ -38,6 +38,12 @@ pub struct Checking {
     read: usize,
     problems: Vec<RowProblem>,
     rejected: Vec<bool>,
+}
+
+/// The keys of a table other tables refer to.
+pub struct KeySet {
+    pub used: Series,
+    pub rejected: Series,
 }
 
 struct RowProblem {
@@ -107,22 +113,25 @@ impl Checking {
             .clone())
     }
 
-    /// Key values of rows that survive, and of rows that were rejected.
-    fn keys(&self, column: &str) -> Result<(HashSet<String>, HashSet<String>)> {
-        let mut used = HashSet::new();
-        let mut rejected = HashSet::new();
-        for (pos, v) in self.text(column)?.iter().enumerate() {
-            if let Some(v) = v {
-                if self.rejected[pos] {
-                    &mut rejected
-                } else {
-                    &mut used
-                }
-                .insert(v.to_string());
-            }
-        }
-        rejected.retain(|k| !used.contains(k));
-        Ok((used, rejected))
+    /// Key values of rows that survive, and of rows that were rejected (and whose key no
+    /// surviving row has), as columns for `is_in` checks.
+    fn keys(&self, column: &str) -> Result<KeySet> {
+        let keep: BooleanChunked = self.rejected.iter().map(|r| !r).collect();
+        let values = self
+            .frame
+            .column(column)
+            .ctx(column.to_string())?
+            .as_materialized_series()
+            .clone();
+        let unique = |mask: &BooleanChunked| -> Result<Series> {
+            values
+                .filter(mask)
+                .and_then(|s| s.drop_nulls().unique())
+                .ctx(format!("{column} keys"))
+        };
+        let used = unique(&keep)?;
+        let rejected = unique(&!&keep)?;
+        Ok(KeySet { used, rejected })
     }
 
     /// Move the problems into the report and return the good rows.
@@ -216,7 +225,7 @@ pub fn load(dir: &Path, config: &Config) -> Result<Loaded> {
     for c in checking.values_mut() {
         checks::row_checks(c, &stages)?;
     }
-    let mut keys: BTreeMap<&'static str, (HashSet<String>, HashSet<String>)> = BTreeMap::new();
+    let mut keys: BTreeMap<&'static str, KeySet> = BTreeMap::new();
     let mut frames: BTreeMap<&'static str, DataFrame> = BTreeMap::new();
     let absent: Vec<&str> = schema::ALL
         .iter()
