@@ -48,5 +48,10 @@ fn pipeline(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, pipeline);
+criterion_group! {
+    name = benches;
+    // Criterion's own charts are off: the figures are in the terminal output.
+    config = Criterion::default().without_plots();
+    targets = pipeline
+}
 criterion_main!(benches);
