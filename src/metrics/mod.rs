@@ -70,22 +70,19 @@ pub fn over(expr: Expr, by: &str) -> crate::Result<Expr> {
 
 /// The larger of two expressions, ignoring an empty one.
 pub fn greater(a: Expr, b: Expr) -> Expr {
-    when(a.clone().is_null())
-        .then(b.clone())
-        .when(b.clone().is_null())
-        .then(a.clone())
-        .when(a.clone().gt(b.clone()))
-        .then(a)
-        .otherwise(b)
+    pick(a, b, Expr::gt)
 }
 
 /// The smaller of two expressions, ignoring an empty one.
 pub fn lesser(a: Expr, b: Expr) -> Expr {
+    pick(a, b, Expr::lt)
+}
+
+/// `a` where `prefer(a, b)` holds or `b` is empty, else `b`.
+fn pick(a: Expr, b: Expr, prefer: fn(Expr, Expr) -> Expr) -> Expr {
     when(a.clone().is_null())
         .then(b.clone())
-        .when(b.clone().is_null())
-        .then(a.clone())
-        .when(a.clone().lt(b.clone()))
+        .when(b.clone().is_null().or(prefer(a.clone(), b.clone())))
         .then(a)
         .otherwise(b)
 }
