@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::metrics::managers::ManagerGroup;
 use crate::metrics::{GroupBy, Mode};
 use crate::output::Format;
 
@@ -28,6 +29,10 @@ pub enum Command {
     Losses(LossesArgs),
     /// How long deals take: cycle, time to close (Kaplan–Meier), time in stage.
     Durations(FigureArgs),
+    /// Manager KPIs against the company average, discipline and handoffs.
+    Managers(ManagersArgs),
+    /// Commission per manager by the schemes in crmstat.toml, with every line behind it.
+    Payroll(FigureArgs),
     /// Run a SQL file over the validated tables.
     Query(QueryArgs),
     /// Write realistic synthetic data for every table (deterministic for a seed).
@@ -120,6 +125,15 @@ pub struct LossesArgs {
     /// cohort: deals created in the period; flow: deals lost in the period.
     #[arg(long, value_enum, default_value = "cohort")]
     pub mode: Mode,
+}
+
+#[derive(Debug, Args)]
+pub struct ManagersArgs {
+    #[command(flatten)]
+    pub figure: FigureArgs,
+    /// One row per manager (default) or per team.
+    #[arg(long, value_enum, default_value = "manager")]
+    pub by: ManagerGroup,
 }
 
 #[derive(Debug, Args)]

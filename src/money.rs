@@ -22,6 +22,36 @@ pub fn column(name: &str, minor: impl IntoIterator<Item = Option<i64>>) -> Colum
         .into_column()
 }
 
+/// The values of a money column in minor units (any decimal scale is brought to 2 places;
+/// integer columns are taken as whole units).
+pub fn minor_units(c: &Column) -> crate::Result<Vec<Option<i128>>> {
+    use crate::error::PolarsContext;
+    let name = c.name().to_string();
+    let c = c.cast(&dtype()).ctx(format!("{name} as money"))?;
+    let phys = c.to_physical_repr();
+    Ok(phys.i128().ctx(format!("{name} as money"))?.iter().collect())
+}
+
+/// Divide `value` by `by` (> 0), rounding halves away from zero or to even.
+pub fn div_round(value: i128, by: i128, half_even: bool) -> i128 {
+    let q = value.div_euclid(by);
+    let r = value.rem_euclid(by);
+    // value = q·by + r with 0 ≤ r < by; compare the remainder with half of `by`.
+    match (2 * r).cmp(&by) {
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal => {
+            if half_even {
+                if q % 2 == 0 { q } else { q + 1 }
+            } else if value >= 0 {
+                q + 1
+            } else {
+                q
+            }
+        }
+    }
+}
+
 /// Format a decimal's raw value with its scale: (123450, 2) → `1234.50`.
 pub fn format_decimal(value: i128, scale: usize) -> String {
     if scale == 0 {
@@ -46,6 +76,19 @@ mod tests {
         let v = total.column("amount").unwrap().get(0).unwrap();
         assert_eq!(v.to_string().trim(), "0.30");
         assert_eq!(total.column("amount").unwrap().dtype(), &dtype());
+    }
+
+    #[test]
+    fn rounding_halves_both_ways() {
+        // 2.5 → 3 (half-up) / 2 (half-even); 3.5 → 4 / 4; −2.5 → −3 / −2; 2.4 → 2; −2.6 → −3.
+        assert_eq!(div_round(25, 10, false), 3);
+        assert_eq!(div_round(25, 10, true), 2);
+        assert_eq!(div_round(35, 10, true), 4);
+        assert_eq!(div_round(-25, 10, false), -3);
+        assert_eq!(div_round(-25, 10, true), -2);
+        assert_eq!(div_round(24, 10, false), 2);
+        assert_eq!(div_round(-26, 10, true), -3);
+        assert_eq!(div_round(-24, 10, false), -2);
     }
 
     #[test]

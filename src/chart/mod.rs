@@ -6,6 +6,7 @@
 mod cycle;
 mod funnel;
 mod losses;
+mod managers;
 mod survival;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::error::{Error, PolarsContext, Result};
+use crate::metrics::managers::ManagerGroup;
 use crate::metrics::survival::KaplanMeier;
 
 /// Font family name used by every chart.
@@ -60,6 +62,24 @@ pub enum Chart {
         won: Vec<f64>,
         lost: Vec<f64>,
     },
+    /// Managers by won amount, with their win rate.
+    Leaderboard {
+        title: String,
+        names: Vec<String>,
+        won_amount: Vec<f64>,
+        win_rate: Vec<Option<f64>>,
+        avg_rate: Option<f64>,
+        currency: String,
+    },
+    /// Each manager's KPIs coloured by their z-score against the company average.
+    Deviations {
+        title: String,
+        rows: Vec<String>,
+        kpis: Vec<String>,
+        values: Vec<Vec<Option<f64>>>,
+        z: Vec<Vec<Option<f64>>>,
+        lower_is_better: Vec<bool>,
+    },
     /// Kaplan–Meier share still open, with its 95% band.
     Survival {
         title: String,
@@ -77,12 +97,19 @@ impl Chart {
             Chart::Losses { .. } => "losses_chart",
             Chart::Cycle { .. } => "cycle_histogram",
             Chart::Survival { .. } => "time_to_close_chart",
+            Chart::Leaderboard { .. } => "managers_leaderboard",
+            Chart::Deviations { .. } => "managers_deviations",
         }
     }
 
     fn size(&self) -> (u32, u32) {
         match self {
             Chart::Losses { .. } => (1100, 820),
+            Chart::Leaderboard { names, .. } => (1200, (160 + 34 * names.len() as u32).max(420)),
+            Chart::Deviations { rows, kpis, .. } => (
+                (managers::NAME_W as u32 + 20 + 78 * kpis.len() as u32).max(900),
+                (managers::HEAD_H + 40 + managers::CELL_H * rows.len() as i32).max(300) as u32,
+            ),
             _ => (1000, 600),
         }
     }
@@ -158,6 +185,94 @@ impl Chart {
         }
     }
 
+    /// The leaderboard from the managers table (its last row, the company average, gives
+    /// the average win rate): best won amount first.
+    pub fn leaderboard(
+        managers: &DataFrame,
+        group: ManagerGroup,
+        period: &str,
+        currency: &str,
+    ) -> Result<Chart> {
+        let n = managers.height().saturating_sub(1);
+        let rows = managers.head(Some(n));
+        let labels = row_labels(&rows, group)?;
+        let amount = floats(&rows, "won_amount")?;
+        let rate = floats(&rows, "win_rate")?;
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|a, b| {
+            let (x, y) = (amount[*a].unwrap_or(0.0), amount[*b].unwrap_or(0.0));
+            y.total_cmp(&x).then(labels[*a].cmp(&labels[*b]))
+        });
+        let avg = floats(managers, "win_rate")?.last().copied().flatten();
+        let who = match group {
+            ManagerGroup::Manager => "Managers",
+            ManagerGroup::Team => "Teams",
+        };
+        Ok(Chart::Leaderboard {
+            title: format!("{who}, {period}: won amount and win rate"),
+            names: order.iter().map(|i| labels[*i].clone()).collect(),
+            won_amount: order.iter().map(|i| amount[*i].unwrap_or(0.0)).collect(),
+            win_rate: order.iter().map(|i| rate[*i]).collect(),
+            avg_rate: avg,
+            currency: currency.to_string(),
+        })
+    }
+
+    /// The deviation grid from the managers table and the long deviations table.
+    pub fn deviations(
+        managers: &DataFrame,
+        deviations: &DataFrame,
+        group: ManagerGroup,
+        period: &str,
+    ) -> Result<Chart> {
+        const SHOWN: &[(&str, bool)] = &[
+            ("open_deals", false),
+            ("clients_in_work", false),
+            ("deals_created", false),
+            ("deals_won", false),
+            ("win_rate", false),
+            ("won_amount", false),
+            ("paid_amount", false),
+            ("avg_won_amount", false),
+            ("mean_cycle_days", true),
+            ("contacts", false),
+            ("followup_compliance", false),
+            ("overdue_tasks", true),
+            ("avg_discount_pct", true),
+            ("plan_attainment", false),
+        ];
+        let n = managers.height().saturating_sub(1);
+        let rows = managers.head(Some(n));
+        let labels = row_labels(&rows, group)?;
+        let kpi_of = strings(deviations, "kpi")?;
+        let value = floats(deviations, "value")?;
+        let z = floats(deviations, "z_score")?;
+        // Rows of the deviations table come KPI by KPI, managers in the managers' order.
+        let mut kpis = Vec::new();
+        let (mut vals, mut zs) = (vec![Vec::new(); n], vec![Vec::new(); n]);
+        let mut lower = Vec::new();
+        for (kpi, low) in SHOWN {
+            let at: Vec<usize> = (0..kpi_of.len()).filter(|i| kpi_of[*i] == *kpi).collect();
+            if at.len() != n || at.iter().all(|i| value[*i].is_none()) {
+                continue;
+            }
+            kpis.push(kpi.to_string());
+            lower.push(*low);
+            for (r, i) in at.iter().enumerate() {
+                vals[r].push(value[*i]);
+                zs[r].push(z[*i]);
+            }
+        }
+        Ok(Chart::Deviations {
+            title: format!("KPIs against the company average, {period}"),
+            rows: labels,
+            kpis,
+            values: vals,
+            z: zs,
+            lower_is_better: lower,
+        })
+    }
+
     /// Draw on any plotters backend.
     pub fn draw<DB: DrawingBackend>(
         &self,
@@ -185,6 +300,42 @@ impl Chart {
                 steps,
                 median,
             } => survival::draw(root, title, steps, *median),
+            Chart::Leaderboard {
+                title,
+                names,
+                won_amount,
+                win_rate,
+                avg_rate,
+                currency,
+            } => managers::leaderboard(
+                root,
+                &managers::Board {
+                    title,
+                    names,
+                    won_amount,
+                    win_rate,
+                    avg_rate: *avg_rate,
+                    currency,
+                },
+            ),
+            Chart::Deviations {
+                title,
+                rows,
+                kpis,
+                values,
+                z,
+                lower_is_better,
+            } => managers::grid(
+                root,
+                &managers::Grid {
+                    title,
+                    rows,
+                    kpis,
+                    values,
+                    z,
+                    lower_is_better,
+                },
+            ),
         }?;
         root.present().map_err(|e| e.to_string())
     }
@@ -228,6 +379,21 @@ pub fn render_all(charts: &[Chart], dir: &Path) -> Result<Vec<PathBuf>> {
         .map(|c| c.render(dir))
         .collect::<Result<_>>()?;
     Ok(files.into_iter().flatten().collect())
+}
+
+/// Row labels of a managers table: the name (or the id when there is none), or the team.
+fn row_labels(frame: &DataFrame, group: ManagerGroup) -> Result<Vec<String>> {
+    Ok(match group {
+        ManagerGroup::Manager => {
+            let ids = strings(frame, "manager_id")?;
+            let names = strings(frame, "name")?;
+            ids.into_iter()
+                .zip(names)
+                .map(|(id, name)| if name.is_empty() { id } else { name })
+                .collect()
+        }
+        ManagerGroup::Team => strings(frame, "team")?,
+    })
 }
 
 fn strings(frame: &DataFrame, name: &str) -> Result<Vec<String>> {

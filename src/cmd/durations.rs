@@ -31,6 +31,7 @@ pub(crate) fn results(snap: &Snapshot) -> Result<super::Results> {
         Chart::survival(&d.time_to_close, &period.label),
     ];
     Ok(super::Results {
+        book: "durations",
         heading: super::heading("Durations", period, ""),
         tables: vec![
             NamedTable::new(

@@ -43,6 +43,7 @@ pub(crate) fn results(snap: &Snapshot, mode: Mode, by: Option<GroupBy>) -> Resul
         Mode::Flow => "flow: progress made in the period; ",
     };
     Ok(super::Results {
+        book: "funnel",
         heading: super::heading("Funnel", period, mode),
         tables: vec![
             NamedTable::new("funnel", "Funnel", t.funnel),

@@ -64,6 +64,7 @@ pub(crate) fn results(
         Mode::Flow => "flow: deals lost in the period; ",
     };
     Ok(super::Results {
+        book: "losses",
         heading: super::heading("Losses", period, mode),
         tables,
         charts,

@@ -6,6 +6,8 @@ mod durations;
 mod funnel;
 mod generate;
 mod losses;
+mod managers;
+mod payroll;
 mod query;
 mod report;
 mod validate;
@@ -31,6 +33,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Funnel(a) => funnel::run(&a),
         Command::Losses(a) => losses::run(&a),
         Command::Durations(a) => durations::run(&a),
+        Command::Managers(a) => managers::run(&a),
+        Command::Payroll(a) => payroll::run(&a),
         Command::Query(a) => query::run(&a),
         Command::Report(a) => report::run(&a),
         Command::Generate(a) => generate::run(&a),
@@ -117,6 +121,8 @@ fn data_span(tables: &Tables) -> Result<(Option<NaiveDateTime>, Option<NaiveDate
 
 /// Results of a figure command: tables, charts and notes for the reader.
 pub(crate) struct Results {
+    /// The command's name: the workbook is `<book>.xlsx` with `--format xlsx`.
+    pub book: &'static str,
     pub heading: String,
     pub tables: Vec<NamedTable>,
     pub charts: Vec<Chart>,
@@ -152,7 +158,13 @@ pub(crate) fn emit(out: &OutArgs, mut results: Results, report: &Report) -> Resu
                 "Rejected rows",
                 report.rejects_frame()?,
             ));
-            let mut written = output::write_tables(dir, out.format, &mut results.tables)?;
+            let mut written = match out.format {
+                output::Format::Xlsx => {
+                    let all: Vec<&NamedTable> = results.tables.iter().collect();
+                    vec![output::write_book(dir, results.book, &all)?]
+                }
+                format => output::write_tables(dir, format, &mut results.tables)?,
+            };
             written.extend(crate::chart::render_all(&results.charts, dir)?);
             let _ = writeln!(
                 stderr,

@@ -28,6 +28,9 @@ pub struct Losses {
 pub struct Followup {
     pub summary: DataFrame,
     pub breaches: DataFrame,
+    /// Every invoice entry in the period: deal_id, manager_id, judged (its window has
+    /// passed or a contact came), in_time.
+    pub entries: DataFrame,
 }
 
 /// Compute the loss figures.
@@ -191,7 +194,7 @@ fn stalled(snap: &Snapshot) -> Result<DataFrame> {
 
 /// Entries into the invoice stage in the period, each judged once its window has passed
 /// (or a contact came): was there a contact with the client within `window_days`?
-fn followup(
+pub fn followup(
     snap: &Snapshot,
     contacts: &DataFrame,
     invoice: i32,
@@ -270,6 +273,12 @@ fn followup(
         ])
         .collect()
         .ctx("follow-up breaches")?;
+    let per_entry = judged
+        .clone()
+        .lazy()
+        .select([col("deal_id"), col("manager_id"), col("judged"), col("in_time")])
+        .collect()
+        .ctx("follow-up entries")?;
     let summary = judged
         .lazy()
         .select([
@@ -292,5 +301,9 @@ fn followup(
         ])
         .collect()
         .ctx("follow-up summary")?;
-    Ok(Followup { summary, breaches })
+    Ok(Followup {
+        summary,
+        breaches,
+        entries: per_entry,
+    })
 }

@@ -4,6 +4,8 @@
 pub mod durations;
 pub mod funnel;
 pub mod losses;
+pub mod managers;
+pub mod payroll;
 pub mod snapshot;
 pub mod survival;
 

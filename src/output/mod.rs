@@ -7,6 +7,7 @@ mod csv;
 mod json;
 mod markdown;
 mod parquet;
+mod xlsx;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use polars::prelude::*;
 use crate::error::{Error, Result};
 
 pub use markdown::markdown_table;
+pub use xlsx::write_workbook;
 
 /// Output formats of result tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,6 +26,8 @@ pub enum Format {
     Json,
     Markdown,
     Parquet,
+    /// Excel: figure commands write one workbook with a sheet per table.
+    Xlsx,
 }
 
 /// Writes one table in one format.
@@ -41,6 +45,7 @@ pub fn writer(format: Format) -> Box<dyn TableWriter> {
         Format::Json => Box::new(json::JsonTable),
         Format::Markdown => Box::new(markdown::MarkdownTable),
         Format::Parquet => Box::new(parquet::ParquetTable),
+        Format::Xlsx => Box::new(xlsx::XlsxTable),
     }
 }
 
@@ -111,6 +116,13 @@ pub fn write_tables(dir: &Path, format: Format, tables: &mut [NamedTable]) -> Re
         written.push(path);
     }
     Ok(written)
+}
+
+/// Write tables as the sheets of `dir/<book>.xlsx`; returns the path written.
+pub fn write_book(dir: &Path, book: &str, tables: &[&NamedTable]) -> Result<PathBuf> {
+    let path = dir.join(format!("{book}.xlsx"));
+    write_atomic(&path, |out| write_workbook(tables, out))?;
+    Ok(path)
 }
 
 /// Rows shown on the terminal for a row-level table.

@@ -10,6 +10,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::schema;
 
+pub use payroll::{
+    AfterLeaving, Basis, Money, PayrollConfig, Percent, RATE_SCALE, Rounding, Scheme, SchemeKind, Tier,
+};
+
+mod payroll;
+
 /// The whole config file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -25,6 +31,8 @@ pub struct Config {
     pub funnel: FunnelConfig,
     /// Reactivation defaults (used by `crmstat reactivation`).
     pub reactivation: ReactivationConfig,
+    /// Commission schemes and rules (used by `crmstat payroll` and plan attainment).
+    pub payroll: PayrollConfig,
     /// Per-table file names and column mappings, keyed by canonical table name.
     pub tables: BTreeMap<String, TableConfig>,
 }
@@ -93,6 +101,7 @@ impl Default for Config {
             input: InputConfig::default(),
             funnel: FunnelConfig::default(),
             reactivation: ReactivationConfig::default(),
+            payroll: PayrollConfig::default(),
             tables: BTreeMap::new(),
         }
     }
@@ -208,6 +217,7 @@ impl Config {
                     .into(),
             );
         }
+        self.payroll.check()?;
         let stages = &self.funnel.stages;
         for (i, s) in stages.iter().enumerate() {
             if stages[..i].iter().any(|t| t.eq_ignore_ascii_case(s)) {

@@ -1,0 +1,153 @@
+//! Manager charts: the leaderboard (won amount and win rate side by side, best first) and
+//! the deviation grid (each manager's KPIs coloured by how far they sit from the company
+//! average: green better, red worse).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{Bars, FONT, bars, compact, grouped, palette, short};
+
+/// Leaderboard rows, already sorted best first.
+pub struct Board<'a> {
+    pub title: &'a str,
+    pub names: &'a [String],
+    pub won_amount: &'a [f64],
+    pub win_rate: &'a [Option<f64>],
+    pub avg_rate: Option<f64>,
+    pub currency: &'a str,
+}
+
+pub fn leaderboard<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    b: &Board,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let root = root.titled(b.title, (FONT, 24)).map_err(e)?;
+    let (left, right) = root.split_horizontally(root.dim_in_pixel().0 * 58 / 100);
+    let unit = format!("won amount, {}", b.currency);
+    bars(
+        &left,
+        &Bars {
+            caption: "Won amount",
+            caption_size: 18,
+            unit: &unit,
+            labels: b.names,
+            values: b.won_amount,
+            texts: Some(b.won_amount.iter().map(|v| grouped(*v)).collect()),
+            color: palette::GREEN,
+            label_chars: 24,
+            text_size: 14,
+        },
+    )
+    .map_err(e)?;
+    let rates: Vec<f64> = b.win_rate.iter().map(|r| r.unwrap_or(0.0) * 100.0).collect();
+    let texts = b
+        .win_rate
+        .iter()
+        .map(|r| r.map_or("no closed deals".to_string(), |r| format!("{:.1}%", r * 100.0)))
+        .collect();
+    let caption = match b.avg_rate {
+        Some(a) => format!("Win rate (company average {:.1}%)", a * 100.0),
+        None => "Win rate".to_string(),
+    };
+    bars(
+        &right,
+        &Bars {
+            caption: &caption,
+            caption_size: 18,
+            unit: "won / closed, %",
+            labels: b.names,
+            values: &rates,
+            texts: Some(texts),
+            color: palette::BLUE,
+            label_chars: 24,
+            text_size: 14,
+        },
+    )
+    .map_err(e)
+}
+
+/// The deviation grid: rows are managers, columns KPIs.
+pub struct Grid<'a> {
+    pub title: &'a str,
+    pub rows: &'a [String],
+    pub kpis: &'a [String],
+    /// values[row][kpi]
+    pub values: &'a [Vec<Option<f64>>],
+    pub z: &'a [Vec<Option<f64>>],
+    /// Per KPI: a lower value is better (cycle days, overdue tasks, discount).
+    pub lower_is_better: &'a [bool],
+}
+
+/// Width of the name column and height of the header, in pixels.
+pub const NAME_W: i32 = 210;
+pub const HEAD_H: i32 = 120;
+pub const CELL_H: i32 = 30;
+
+pub fn grid<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, g: &Grid) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let root = root.titled(g.title, (FONT, 22)).map_err(e)?;
+    let (w, _) = root.dim_in_pixel();
+    let cols = g.kpis.len().max(1) as i32;
+    let cell_w = ((w as i32 - NAME_W - 10) / cols).max(40);
+    let note = "green: better than the company average, red: worse (by z-score); blank: no value";
+    root.draw(&Text::new(note, (10, 6), (FONT, 14).into_font().color(&palette::GREY)))
+        .map_err(e)?;
+    for (j, k) in g.kpis.iter().enumerate() {
+        let x = NAME_W + j as i32 * cell_w + cell_w / 2;
+        let style = (FONT, 13)
+            .into_font()
+            .transform(FontTransform::Rotate270)
+            .color(&BLACK);
+        root.draw(&Text::new(short(k, 20), (x - 7, HEAD_H - 6), style))
+            .map_err(e)?;
+    }
+    for (i, name) in g.rows.iter().enumerate() {
+        let y = HEAD_H + i as i32 * CELL_H;
+        root.draw(&Text::new(
+            short(name, 26),
+            (8, y + 8),
+            (FONT, 14).into_font().color(&BLACK),
+        ))
+        .map_err(e)?;
+        for j in 0..g.kpis.len() {
+            let x = NAME_W + j as i32 * cell_w;
+            let z = g.z[i][j].map(|z| if g.lower_is_better[j] { -z } else { z });
+            let fill = shade(z);
+            root.draw(&Rectangle::new(
+                [(x + 1, y + 1), (x + cell_w - 1, y + CELL_H - 1)],
+                fill.filled(),
+            ))
+            .map_err(e)?;
+            if let Some(v) = g.values[i][j] {
+                let text = cell(&g.kpis[j], v);
+                let tx = x + cell_w / 2 - (text.chars().count() as i32 * 7) / 2;
+                root.draw(&Text::new(text, (tx, y + 8), (FONT, 13).into_font().color(&BLACK)))
+                    .map_err(e)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A KPI value as cell text: rates in percent, money and counts short.
+fn cell(kpi: &str, v: f64) -> String {
+    if kpi.contains("rate") || kpi.contains("compliance") || kpi.contains("attainment") {
+        format!("{:.0}%", v * 100.0)
+    } else if kpi.contains("days") || kpi.contains("pct") {
+        format!("{v:.1}")
+    } else {
+        compact(v)
+    }
+}
+
+/// Green for better, red for worse, stronger with |z| (capped at 2.5).
+fn shade(z: Option<f64>) -> RGBColor {
+    let Some(z) = z else {
+        return RGBColor(245, 245, 245);
+    };
+    let t = (z.abs() / 2.5).min(1.0);
+    let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * t) as u8;
+    let (r, g, b) = if z >= 0.0 { (120, 190, 100) } else { (225, 90, 80) };
+    RGBColor(mix(255, r), mix(255, g), mix(255, b))
+}

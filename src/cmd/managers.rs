@@ -1,0 +1,88 @@
+//! `crmstat managers`: every manager KPI against the company average, contacts by kind,
+//! handoffs, and the leaderboard and deviation charts.
+
+use crate::chart::Chart;
+use crate::cli::ManagersArgs;
+use crate::config::Config;
+use crate::error::Result;
+use crate::metrics::managers::{self, ManagerGroup};
+use crate::metrics::{losses, snapshot::Snapshot};
+use crate::output::NamedTable;
+use crate::validate::Loaded;
+
+pub fn run(args: &ManagersArgs) -> Result<()> {
+    let fig = &args.figure;
+    super::prepare(&fig.out)?;
+    let (config, loaded) = super::load(&fig.data)?;
+    let period = super::period(&fig.period, &loaded.tables)?;
+    let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
+    let results = results(&snap, &loaded, &config, args.by)?;
+    super::emit(&fig.out, results, &loaded.report)
+}
+
+/// The manager tables and charts for a snapshot.
+pub(crate) fn results(
+    snap: &Snapshot,
+    loaded: &Loaded,
+    config: &Config,
+    group: ManagerGroup,
+) -> Result<super::Results> {
+    let tables = &loaded.tables;
+    let roster = managers::roster(tables, &snap.period)?;
+    let followup = match (&tables.contacts, &snap.entries, loaded.stages.invoice_index()) {
+        (Some(c), Some(_), Some(i)) => Some(
+            losses::followup(snap, c, i as i32, config.funnel.followup_days)?.entries,
+        ),
+        _ => None,
+    };
+    let k = managers::manager_kpis(
+        tables,
+        snap,
+        &roster,
+        group,
+        config.payroll.basis,
+        followup.as_ref(),
+    )?;
+    let mut notes = k.notes;
+    if followup.is_none() {
+        notes.push(
+            "follow-up compliance needs contacts, stage_history and an invoice stage; left empty"
+                .into(),
+        );
+    }
+    let charts = vec![
+        Chart::leaderboard(&k.managers, group, &snap.period.label, &config.currency)?,
+        Chart::deviations(&k.managers, &k.deviations, group, &snap.period.label)?,
+    ];
+    let who = match group {
+        ManagerGroup::Manager => "Managers",
+        ManagerGroup::Team => "Teams",
+    };
+    let mut out = vec![
+        NamedTable::new(
+            "managers",
+            &format!("{who}: KPIs with the company average (last row)"),
+            k.managers,
+        ),
+        NamedTable::detail(
+            "manager_deviations",
+            "Each KPI against the company average (ratio and z-score)",
+            k.deviations,
+        ),
+        NamedTable::new("contacts_by_kind", "Contacts in the period by kind", k.contacts_by_kind),
+    ];
+    if let Some(h) = k.handoffs {
+        out.push(NamedTable::detail(
+            "handoffs",
+            "Handoffs: deals passed on, and the wait until the new manager's first contact",
+            h,
+        ));
+    }
+    Ok(super::Results {
+        book: "managers",
+        heading: super::heading(who, &snap.period, ""),
+        tables: out,
+        charts,
+        notes: [snap.notes.clone(), notes].concat(),
+    })
+}

@@ -1,0 +1,65 @@
+//! `crmstat payroll`: commission per manager and every line behind it.
+
+use crate::cli::FigureArgs;
+use crate::config::{Basis, Config, Rounding};
+use crate::error::{PolarsContext, Result};
+use crate::metrics::managers::{self, ManagerGroup};
+use crate::metrics::{payroll, snapshot::Snapshot};
+use crate::money;
+use crate::output::NamedTable;
+use crate::validate::Loaded;
+
+pub fn run(args: &FigureArgs) -> Result<()> {
+    super::prepare(&args.out)?;
+    let (config, loaded) = super::load(&args.data)?;
+    let period = super::period(&args.period, &loaded.tables)?;
+    let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
+    let results = results(&snap, &loaded, &config)?;
+    super::emit(&args.out, results, &loaded.report)
+}
+
+/// The payroll tables for a snapshot.
+pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Result<super::Results> {
+    let roster = managers::roster(&loaded.tables, &snap.period)?;
+    let p = payroll::payroll(&loaded.tables, snap, &roster, &config.payroll)?;
+    // The KPIs sheet beside the money: the same period, the same roster.
+    let kpis = super::managers::results(snap, loaded, config, ManagerGroup::Manager)?;
+    let kpi_table = kpis.tables.into_iter().find(|t| t.name == "managers");
+    let total: i128 = money::minor_units(p.summary.column("commission").ctx("commission")?)?
+        .into_iter()
+        .flatten()
+        .sum();
+    let basis = match config.payroll.basis {
+        Basis::Paid => "payments dated in the period on the manager's deals, refunds deducted",
+        Basis::Won => "amounts of deals won in the period, refunds in the period deducted",
+    };
+    let rounding = match config.payroll.rounding {
+        Rounding::HalfUp => "half-up",
+        Rounding::HalfEven => "half-even (banker's)",
+    };
+    let mut notes = vec![format!(
+        "basis: {basis}; commission rounded once per manager to the {} ({rounding}); lines sum to it exactly. \
+         Total commission {} {}",
+        if config.currency == "RUB" { "kopeck" } else { "cent" },
+        money::format_decimal(total, money::SCALE),
+        config.currency
+    )];
+    notes.extend(p.notes);
+    Ok(super::Results {
+        book: "payroll",
+        heading: super::heading("Payroll", &snap.period, ""),
+        tables: [
+            NamedTable::new("payroll", "Commission per manager", p.summary),
+            NamedTable::detail(
+                "payroll_lines",
+                "Every payment, refund and won deal behind the commission",
+                p.lines,
+            ),
+        ]
+        .into_iter()
+        .chain(kpi_table)
+        .collect(),
+        charts: Vec::new(),
+        notes,
+    })
+}

@@ -1,0 +1,817 @@
+//! Manager KPIs (SPEC §3), each against the company average, and the discipline figures
+//! behind them: contacts by kind, overdue tasks, follow-up after the invoice stage, and
+//! handoffs along the conveyor (stage_history.manager_id).
+//!
+//! Every KPI is computed per *key*: the manager, or with `--by team` the team (a team's
+//! figures are its members' deals and contacts taken together, not an average of them).
+//! Who is counted in the company average: everyone on the roster who worked some part of
+//! the period (hired before its end, not left before its start) or had any activity in it.
+
+use polars::prelude::*;
+
+use super::JoinOn;
+use super::snapshot::{Snapshot, days_between, in_period, moment};
+use super::{amount_sum, days, rate};
+use crate::config::Basis;
+use crate::error::{PolarsContext, Result};
+use crate::money;
+use crate::period::Period;
+use crate::tables::Tables;
+
+/// Name of the key column while KPIs are computed.
+const KEY: &str = "key";
+
+/// What the KPIs are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ManagerGroup {
+    Manager,
+    Team,
+}
+
+/// Every table `crmstat managers` writes.
+pub struct ManagerKpis {
+    /// One row per manager (or team), then the company-average row (SPEC §6 managers).
+    pub managers: DataFrame,
+    /// Per manager and KPI: value, average, ratio to the average, z-score.
+    pub deviations: DataFrame,
+    /// Contacts in the period per manager and kind.
+    pub contacts_by_kind: DataFrame,
+    /// Handoffs in the period, with the wait until the new manager's first contact.
+    pub handoffs: Option<DataFrame>,
+    pub notes: Vec<String>,
+}
+
+/// The KPIs compared with the average, in the order shown.
+pub const KPIS: &[&str] = &[
+    "open_deals",
+    "clients_in_work",
+    "deals_created",
+    "deals_won",
+    "deals_lost",
+    "win_rate",
+    "won_amount",
+    "paid_amount",
+    "avg_won_amount",
+    "mean_cycle_days",
+    "median_cycle_days",
+    "contacts",
+    "followup_compliance",
+    "overdue_tasks",
+    "avg_discount_pct",
+    "plan_attainment",
+];
+
+/// Count columns: 0 (not empty) for a manager with nothing in the period.
+const COUNTS: &[&str] = &[
+    "open_deals",
+    "clients_in_work",
+    "deals_created",
+    "deals_won",
+    "deals_lost",
+    "contacts",
+    "tasks_due",
+    "overdue_tasks",
+    "invoice_entries",
+    "handoffs_out",
+    "handoffs_in",
+];
+
+/// The managers of a run: the managers table, else every manager id the data names.
+/// Columns: manager_id, name, team, hired_on, left_on, active (not left before as-of),
+/// monthly_plan, period_plan (the monthly plan over the period's months, prorated by days
+/// for part months).
+pub fn roster(tables: &Tables, period: &Period) -> Result<DataFrame> {
+    let as_of_day = (period.end_ms() / super::snapshot::DAY_MS as i64) as i32;
+    let base = match &tables.managers {
+        Some(m) => m.clone().lazy().select([
+            col("manager_id"),
+            col("name"),
+            col("team"),
+            col("hired_on"),
+            col("left_on"),
+            col("monthly_plan"),
+        ]),
+        None => {
+            let mut ids = vec![tables.deals.clone().lazy().select([col("manager_id")])];
+            for t in [&tables.contacts, &tables.stage_history].into_iter().flatten() {
+                ids.push(t.clone().lazy().select([col("manager_id")]));
+            }
+            concat(ids, UnionArgs::default())
+                .ctx("manager ids")?
+                .filter(col("manager_id").is_not_null())
+                .unique(None, UniqueKeepStrategy::First)
+                .with_columns([
+                    lit(NULL).cast(DataType::String).alias("name"),
+                    lit(NULL).cast(DataType::String).alias("team"),
+                    lit(NULL).cast(DataType::Date).alias("hired_on"),
+                    lit(NULL).cast(DataType::Date).alias("left_on"),
+                    lit(NULL).cast(money::dtype()).alias("monthly_plan"),
+                ])
+        }
+    };
+    let mut frame = base
+        .with_column(
+            col("left_on")
+                .is_null()
+                .or(col("left_on").cast(DataType::Int32).gt_eq(lit(as_of_day)))
+                .alias("active"),
+        )
+        .sort(["manager_id"], SortMultipleOptions::default())
+        .collect()
+        .ctx("managers roster")?;
+    let plans: Vec<Option<i64>> =
+        money::minor_units(frame.column("monthly_plan").ctx("monthly_plan")?)?
+            .into_iter()
+            .map(|m| m.map(|m| period_plan(m, period) as i64))
+            .collect();
+    frame
+        .with_column(money::column("period_plan", plans))
+        .ctx("period plan")?;
+    Ok(frame)
+}
+
+/// A monthly plan over the period: whole months count fully, part months by their share
+/// of days (rounded half-up to the kopeck).
+pub fn period_plan(monthly: i128, period: &Period) -> i128 {
+    use chrono::{Datelike, NaiveDate};
+    let (start, end) = (period.start, period.end);
+    let mut total = 0i128;
+    let mut month = NaiveDate::from_ymd_opt(start.year(), start.month(), 1);
+    while let Some(m) = month {
+        let m_start = m.and_hms_opt(0, 0, 0).unwrap_or_default();
+        if m_start >= end {
+            break;
+        }
+        let next = m.checked_add_months(chrono::Months::new(1));
+        let Some(n) = next else { break };
+        let m_end = n.and_hms_opt(0, 0, 0).unwrap_or_default();
+        let covered = (end.min(m_end) - start.max(m_start)).num_seconds();
+        let whole = (m_end - m_start).num_seconds();
+        total += money::div_round(monthly * i128::from(covered), i128::from(whole), false);
+        month = next;
+    }
+    total
+}
+
+/// Compute every manager KPI for the snapshot's period.
+pub fn manager_kpis(
+    tables: &Tables,
+    snap: &Snapshot,
+    roster: &DataFrame,
+    group: ManagerGroup,
+    basis: Basis,
+    followup: Option<&DataFrame>,
+) -> Result<ManagerKpis> {
+    let period = &snap.period;
+    let mut notes = Vec::new();
+    // manager_id → key (the manager itself, or the team).
+    let keys = roster.clone().lazy().select([
+        col("manager_id"),
+        match group {
+            ManagerGroup::Manager => col("manager_id"),
+            ManagerGroup::Team => col("team").fill_null(lit("(no team)")),
+        }
+        .alias(KEY),
+    ]);
+    let keyed = |lf: LazyFrame| lf.join_on(keys.clone(), &["manager_id"], JoinType::Inner);
+
+    let deals = snap.deals.clone().lazy().join_on(
+        tables
+            .deals
+            .clone()
+            .lazy()
+            .select([col("deal_id"), col("discount_pct")]),
+        &["deal_id"],
+        JoinType::Left,
+    );
+    let deals = keyed(deals);
+    let closed_here = col("closed_at")
+        .is_not_null()
+        .and(in_period(col("closed_at"), period));
+    let won_here = closed_here.clone().and(col("status").eq(lit("won")));
+    let lost_here = closed_here.clone().and(col("status").eq(lit("lost")));
+    let cycle = days_between(col("created_at"), col("closed_at"));
+    let deal_kpis = deals.clone().group_by([col(KEY)]).agg([
+        col("status").eq(lit("open")).sum().alias("open_deals"),
+        in_period(col("created_at"), period)
+            .sum()
+            .alias("deals_created"),
+        won_here.clone().sum().alias("deals_won"),
+        lost_here.clone().sum().alias("deals_lost"),
+        amount_sum(col("amount").filter(won_here.clone())).alias("won_amount"),
+        days(cycle.clone().filter(closed_here.clone()).mean()).alias("mean_cycle_days"),
+        days(cycle.filter(closed_here).median()).alias("median_cycle_days"),
+        col("discount_pct")
+            .filter(won_here)
+            .mean()
+            .round(2, RoundMode::HalfToEven)
+            .alias("avg_discount_pct"),
+    ]);
+
+    // Contacts that happened in the period: a task counts when done; one never done, not.
+    let contacts = tables.contacts.as_ref().map(|c| {
+        keyed(
+            c.clone()
+                .lazy()
+                .filter(col("due_at").is_null().or(col("done_at").is_not_null()))
+                .with_column(coalesce(&[col("done_at"), col("at")]).alias("moment"))
+                .filter(in_period(col("moment"), period)),
+        )
+    });
+    let open_clients = deals
+        .clone()
+        .filter(col("status").eq(lit("open")))
+        .select([col(KEY), col("client_id")]);
+    let clients = match &contacts {
+        Some(c) => concat(
+            [open_clients, c.clone().select([col(KEY), col("client_id")])],
+            UnionArgs::default(),
+        )
+        .ctx("clients in work")?,
+        None => open_clients,
+    }
+    .group_by([col(KEY)])
+    .agg([col("client_id").n_unique().alias("clients_in_work")]);
+
+    let mut kpis = roster
+        .clone()
+        .lazy()
+        .join_on(keys.clone(), &["manager_id"], JoinType::Inner);
+    kpis = match group {
+        ManagerGroup::Manager => kpis.select([
+            col(KEY),
+            col("name"),
+            col("team"),
+            col("active"),
+            in_roster(period).alias("worked"),
+            col("monthly_plan"),
+            col("period_plan"),
+        ]),
+        ManagerGroup::Team => kpis.group_by([col(KEY)]).agg([
+            col(KEY).first().alias("name"),
+            col(KEY).first().alias("team"),
+            col("active").any(true).alias("active"),
+            in_roster(period).any(true).alias("worked"),
+            amount_sum(col("monthly_plan")).alias("monthly_plan"),
+            amount_sum(col("period_plan")).alias("period_plan"),
+        ]),
+    };
+    kpis = kpis
+        .join_on(deal_kpis, &[KEY], JoinType::Left)
+        .join_on(clients, &[KEY], JoinType::Left);
+
+    // Payments dated in the period on the manager's deals.
+    match &tables.payments {
+        Some(p) => {
+            let paid = keyed(
+                p.clone()
+                    .lazy()
+                    .filter(in_period(col("paid_at"), period))
+                    .join_on(
+                        tables
+                            .deals
+                            .clone()
+                            .lazy()
+                            .select([col("deal_id"), col("manager_id")]),
+                        &["deal_id"],
+                        JoinType::Inner,
+                    ),
+            )
+            .group_by([col(KEY)])
+            .agg([amount_sum(col("amount")).alias("paid_amount")]);
+            kpis = kpis
+                .join_on(paid, &[KEY], JoinType::Left)
+                .with_column(
+                    col("paid_amount").fill_null(lit(0).cast(money::dtype())),
+                );
+        }
+        None => {
+            notes.push("paid amount needs the payments table; left empty".into());
+            kpis = kpis.with_column(lit(NULL).cast(money::dtype()).alias("paid_amount"));
+        }
+    }
+
+    let kinds = match &contacts {
+        Some(c) => {
+            let per_key = c.clone().group_by([col(KEY)]).agg([
+                len().alias("contacts"),
+            ]);
+            kpis = kpis.join_on(per_key, &[KEY], JoinType::Left);
+            c.clone()
+                .with_column(col("kind").fill_null(lit("(not given)")))
+                .group_by([col(KEY), col("kind")])
+                .agg([len().cast(DataType::Int64).alias("contacts")])
+                .sort([KEY, "kind"], SortMultipleOptions::default())
+        }
+        None => {
+            notes.push("contacts, tasks and clients contacted need the contacts table".into());
+            kpis = kpis.with_column(lit(NULL).cast(DataType::UInt32).alias("contacts"));
+            DataFrame::empty_with_schema(&Schema::from_iter([
+                Field::new(KEY.into(), DataType::String),
+                Field::new("kind".into(), DataType::String),
+                Field::new("contacts".into(), DataType::Int64),
+            ]))
+            .lazy()
+        }
+    };
+
+    // Tasks due in the period: overdue when done after the due time or not done by as-of.
+    if let Some(c) = &tables.contacts {
+        let tasks = keyed(
+            c.clone()
+                .lazy()
+                .filter(col("due_at").is_not_null().and(in_period(col("due_at"), period))),
+        )
+        .with_column(
+            col("done_at")
+                .is_null()
+                .or(col("done_at").gt_eq(moment(period.end_ms())))
+                .or(col("done_at").gt(col("due_at")))
+                .alias("overdue"),
+        )
+        .group_by([col(KEY)])
+        .agg([
+            len().alias("tasks_due"),
+            col("overdue").sum().alias("overdue_tasks"),
+        ]);
+        kpis = kpis.join_on(tasks, &[KEY], JoinType::Left);
+    } else {
+        kpis = kpis.with_columns([
+            lit(NULL).cast(DataType::UInt32).alias("tasks_due"),
+            lit(NULL).cast(DataType::UInt32).alias("overdue_tasks"),
+        ]);
+    }
+
+    // Follow-up after the invoice stage, judged entries only.
+    match followup {
+        Some(f) => {
+            let per_key = keyed(f.clone().lazy())
+                .group_by([col(KEY)])
+                .agg([
+                    col("judged").sum().alias("invoice_entries"),
+                    col("judged")
+                        .and(col("in_time"))
+                        .sum()
+                        .alias("followed_up"),
+                ])
+                .with_column(
+                    rate(col("followed_up"), col("invoice_entries")).alias("followup_compliance"),
+                )
+                .select([
+                    col(KEY),
+                    col("invoice_entries"),
+                    col("followup_compliance"),
+                ]);
+            kpis = kpis.join_on(per_key, &[KEY], JoinType::Left);
+        }
+        None => {
+            kpis = kpis.with_columns([
+                lit(NULL).cast(DataType::UInt32).alias("invoice_entries"),
+                lit(NULL).cast(DataType::Float64).alias("followup_compliance"),
+            ]);
+        }
+    }
+
+    // Handoffs along the conveyor.
+    let handoffs = match (&tables.stage_history, &tables.contacts) {
+        (Some(h), c) => Some(handoffs(h, &snap.deals, c.as_ref(), period)?),
+        (None, _) => {
+            notes.push("handoffs need stage_history with manager_id; not computed".into());
+            None
+        }
+    };
+    match &handoffs {
+        Some(h) => {
+            let out = keyed(h.clone().lazy().rename(["from_manager_id"], ["manager_id"], true))
+                .group_by([col(KEY)])
+                .agg([len().alias("handoffs_out")]);
+            let inn = keyed(h.clone().lazy().rename(["to_manager_id"], ["manager_id"], true))
+                .group_by([col(KEY)])
+                .agg([
+                    len().alias("handoffs_in"),
+                    col("hours_to_first_contact")
+                        .median()
+                        .round(1, RoundMode::HalfToEven)
+                        .alias("median_hours_to_first_contact"),
+                ]);
+            kpis = kpis
+                .join_on(out, &[KEY], JoinType::Left)
+                .join_on(inn, &[KEY], JoinType::Left);
+        }
+        None => {
+            kpis = kpis.with_columns([
+                lit(NULL).cast(DataType::UInt32).alias("handoffs_out"),
+                lit(NULL).cast(DataType::UInt32).alias("handoffs_in"),
+                lit(NULL)
+                    .cast(DataType::Float64)
+                    .alias("median_hours_to_first_contact"),
+            ]);
+        }
+    }
+
+    // Top loss reason and stage of deals lost in the period.
+    let lost = deals
+        .clone()
+        .filter(lost_here)
+        .join_on(snap.stage_frame()?.lazy(), &["stage_index"], JoinType::Left);
+    let top = |what: &str, alias: &str| {
+        lost.clone()
+            .with_column(col(what).fill_null(lit("(not given)")).alias("what"))
+            .group_by([col(KEY), col("what")])
+            .agg([len().alias("n")])
+            .sort_by_exprs(
+                [col(KEY), col("n"), col("what")],
+                SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
+            )
+            .group_by_stable([col(KEY)])
+            .agg([col("what").first().alias(alias)])
+    };
+    kpis = kpis
+        .join_on(top("loss_reason", "top_loss_reason"), &[KEY], JoinType::Left)
+        .join_on(top("stage", "top_loss_stage"), &[KEY], JoinType::Left);
+
+    let count_cols: Vec<Expr> = COUNTS
+        .iter()
+        .map(|c| col(*c).cast(DataType::Int64).fill_null(lit(0i64)))
+        .collect();
+    let has_contacts = tables.contacts.is_some();
+    let has_followup = followup.is_some();
+    let has_handoffs = handoffs.is_some();
+    let basis_col = match basis {
+        Basis::Paid => "paid_amount",
+        Basis::Won => "won_amount",
+    };
+    let frame = kpis
+        .with_columns(count_cols)
+        .with_columns([
+            col("won_amount").fill_null(lit(0).cast(money::dtype())),
+            // Counts that need a missing table are empty, not 0.
+            blank_unless(has_contacts, "contacts"),
+            blank_unless(has_contacts, "tasks_due"),
+            blank_unless(has_contacts, "overdue_tasks"),
+            blank_unless(has_followup, "invoice_entries"),
+            blank_unless(has_handoffs, "handoffs_out"),
+            blank_unless(has_handoffs, "handoffs_in"),
+        ])
+        .with_columns([
+            rate(col("deals_won"), col("deals_won") + col("deals_lost")).alias("win_rate"),
+            rate(col(basis_col), col("period_plan")).alias("plan_attainment"),
+        ])
+        .with_column(
+            col("worked")
+                .or(col("deals_created").gt(lit(0)))
+                .or(col("open_deals").gt(lit(0)))
+                .or((col("deals_won") + col("deals_lost")).gt(lit(0)))
+                .or(col("contacts").fill_null(lit(0)).gt(lit(0)))
+                .alias("worked"),
+        )
+        .sort([KEY], SortMultipleOptions::default())
+        .collect()
+        .ctx("manager KPIs")?;
+    let mut frame = with_avg_won(frame)?;
+    let key_name = match group {
+        ManagerGroup::Manager => "manager_id",
+        ManagerGroup::Team => "team",
+    };
+    let deviations = deviations(&frame, key_name)?;
+    let average = average_row(&frame)?;
+    // Counts become fractional in the average row, so the column is a float throughout.
+    frame = frame
+        .lazy()
+        .with_columns(
+            COUNTS
+                .iter()
+                .map(|c| col(*c).cast(DataType::Float64))
+                .collect::<Vec<_>>(),
+        )
+        .collect()
+        .ctx("managers table")?
+        .vstack(&average)
+        .ctx("average row")?
+        .lazy()
+        .select(output_columns(group))
+        .collect()
+        .ctx("managers table")?;
+    let contacts_by_kind = kinds
+        .rename([KEY], [key_name], true)
+        .collect()
+        .ctx("contacts by kind")?;
+    Ok(ManagerKpis {
+        managers: frame,
+        deviations,
+        contacts_by_kind,
+        handoffs,
+        notes,
+    })
+}
+
+/// A count column left empty when the table it needs is missing.
+fn blank_unless(present: bool, name: &str) -> Expr {
+    if present {
+        col(name)
+    } else {
+        lit(NULL).cast(DataType::Int64).alias(name)
+    }
+}
+
+/// Worked some part of the period: hired before its end and not left before its start.
+fn in_roster(period: &Period) -> Expr {
+    let day = |ms: i64| lit((ms / super::snapshot::DAY_MS as i64) as i32);
+    let hired = col("hired_on")
+        .is_null()
+        .or(col("hired_on").cast(DataType::Int32).lt(day(period.end_ms())));
+    let not_gone = col("left_on")
+        .is_null()
+        .or(col("left_on").cast(DataType::Int32).gt_eq(day(period.start_ms())));
+    hired.and(not_gone)
+}
+
+fn output_columns(group: ManagerGroup) -> Vec<Expr> {
+    let mut cols = match group {
+        ManagerGroup::Manager => vec![col(KEY).alias("manager_id"), col("name")],
+        ManagerGroup::Team => vec![col(KEY).alias("team")],
+    };
+    cols.extend(
+        [
+            "active",
+            "open_deals",
+            "clients_in_work",
+            "deals_created",
+            "deals_won",
+            "deals_lost",
+            "win_rate",
+            "won_amount",
+            "paid_amount",
+            "avg_won_amount",
+            "mean_cycle_days",
+            "median_cycle_days",
+            "contacts",
+            "followup_compliance",
+            "overdue_tasks",
+            "avg_discount_pct",
+            "monthly_plan",
+            "plan_attainment",
+        ]
+        .map(col),
+    );
+    if group == ManagerGroup::Manager {
+        cols.push(col("team"));
+    }
+    cols.extend(
+        [
+            "period_plan",
+            "tasks_due",
+            "invoice_entries",
+            "handoffs_out",
+            "handoffs_in",
+            "median_hours_to_first_contact",
+            "top_loss_reason",
+            "top_loss_stage",
+            "worked",
+        ]
+        .map(col),
+    );
+    cols
+}
+
+/// avg_won_amount = won_amount / deals_won, exact to the kopeck (half-up).
+fn with_avg_won(mut frame: DataFrame) -> Result<DataFrame> {
+    let won = money::minor_units(frame.column("won_amount").ctx("won_amount")?)?;
+    let n: Vec<Option<i64>> = frame
+        .column("deals_won")
+        .ctx("deals_won")?
+        .i64()
+        .ctx("deals_won")?
+        .iter()
+        .collect();
+    let avg: Vec<Option<i64>> = won
+        .iter()
+        .zip(&n)
+        .map(|(w, n)| match (w, n) {
+            (Some(w), Some(n)) if *n > 0 => Some(money::div_round(*w, i128::from(*n), false) as i64),
+            _ => None,
+        })
+        .collect();
+    frame
+        .with_column(money::column("avg_won_amount", avg))
+        .ctx("average won deal")?;
+    Ok(frame)
+}
+
+/// A KPI column as floats (money in currency units), for averages and z-scores.
+fn values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    let c = frame
+        .column(name)
+        .ctx(name.to_string())?
+        .cast(&DataType::Float64)
+        .ctx(name.to_string())?;
+    Ok(c.f64().ctx(name.to_string())?.iter().collect())
+}
+
+fn worked(frame: &DataFrame) -> Result<Vec<bool>> {
+    Ok(frame
+        .column("worked")
+        .ctx("worked")?
+        .bool()
+        .ctx("worked")?
+        .iter()
+        .map(|v| v.unwrap_or(false))
+        .collect())
+}
+
+/// Mean and population standard deviation of the values of counted rows.
+fn mean_sd(v: &[Option<f64>], counted: &[bool]) -> (Option<f64>, Option<f64>) {
+    let xs: Vec<f64> = v
+        .iter()
+        .zip(counted)
+        .filter_map(|(x, c)| if *c { *x } else { None })
+        .collect();
+    if xs.is_empty() {
+        return (None, None);
+    }
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+    (Some(mean), (xs.len() > 1 && var > 0.0).then(|| var.sqrt()))
+}
+
+fn round_to(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
+}
+
+/// The long table of deviations: one row per key and KPI.
+fn deviations(frame: &DataFrame, key_name: &str) -> Result<DataFrame> {
+    let counted = worked(frame)?;
+    let keys = super::payroll::texts(frame, KEY)?;
+    let (mut k, mut kpi, mut value, mut avg, mut ratio, mut z) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for name in KPIS {
+        let v = values(frame, name)?;
+        let (mean, sd) = mean_sd(&v, &counted);
+        for (i, x) in v.iter().enumerate() {
+            k.push(keys[i].clone());
+            kpi.push(*name);
+            value.push(*x);
+            avg.push(mean.map(|m| round_to(m, 4)));
+            // Only those counted in the average are compared with it.
+            let x = if counted[i] { *x } else { None };
+            ratio.push(match (x, mean) {
+                (Some(x), Some(m)) if m != 0.0 => Some(round_to(x / m, 4)),
+                _ => None,
+            });
+            z.push(match (x, mean, sd) {
+                (Some(x), Some(m), Some(s)) => Some(round_to((x - m) / s, 4)),
+                _ => None,
+            });
+        }
+    }
+    let n = k.len();
+    DataFrame::new(
+        n,
+        vec![
+            Column::new(key_name.into(), k),
+            Column::new("kpi".into(), kpi),
+            Column::new("value".into(), value),
+            Column::new("average".into(), avg),
+            Column::new("ratio_to_average".into(), ratio),
+            Column::new("z_score".into(), z),
+        ],
+    )
+    .ctx("deviations")
+}
+
+/// The company-average row: the mean over counted rows of every KPI (money exact to the
+/// kopeck, counts and days to 2 places, rates to 4).
+fn average_row(frame: &DataFrame) -> Result<DataFrame> {
+    let counted = worked(frame)?;
+    let mut cols = Vec::new();
+    for c in frame.columns() {
+        let name = c.name().as_str();
+        let col = if c.dtype().is_decimal() {
+            let v = money::minor_units(c)?;
+            let xs: Vec<i128> = v
+                .iter()
+                .zip(&counted)
+                .filter_map(|(x, k)| if *k { *x } else { None })
+                .collect();
+            let mean = (!xs.is_empty()).then(|| {
+                money::div_round(xs.iter().sum::<i128>(), xs.len() as i128, false) as i64
+            });
+            money::column(name, [mean])
+        } else if c.dtype().is_primitive_numeric() {
+            let (mean, _) = mean_sd(&values(frame, name)?, &counted);
+            let places = if name.contains("rate") || name.contains("compliance") || name.contains("attainment") { 4 } else { 2 };
+            Column::new(name.into(), [mean.map(|m| round_to(m, places))])
+        } else {
+            let text = match name {
+                KEY => Some("(company average)"),
+                "name" => Some("Company average"),
+                _ => None,
+            };
+            Column::new(name.into(), [text])
+                .cast(c.dtype())
+                .ctx("average row")?
+        };
+        cols.push(col);
+    }
+    let avg = DataFrame::new(1, cols).ctx("average row")?;
+    avg.lazy()
+        .with_column(lit(false).alias("worked"))
+        .collect()
+        .ctx("average row")
+}
+
+/// Handoffs in the period: consecutive stage entries of a deal under different managers.
+fn handoffs(
+    history: &DataFrame,
+    deals: &DataFrame,
+    contacts: Option<&DataFrame>,
+    period: &Period,
+) -> Result<DataFrame> {
+    let end = moment(period.end_ms());
+    let entries = history
+        .clone()
+        .lazy()
+        .filter(
+            col("entered_at")
+                .lt(end.clone())
+                .and(col("manager_id").is_not_null()),
+        )
+        .sort(
+            ["deal_id", "entered_at"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .with_column(super::over(col("manager_id").shift(lit(1)), "deal_id")?.alias("from_manager_id"))
+        .filter(
+            col("from_manager_id")
+                .is_not_null()
+                .and(col("from_manager_id").neq(col("manager_id")))
+                .and(in_period(col("entered_at"), period)),
+        )
+        .join_on(
+            deals.clone().lazy().select([col("deal_id"), col("client_id")]),
+            &["deal_id"],
+            JoinType::Inner,
+        )
+        .select([
+            col("deal_id"),
+            col("client_id"),
+            col("from_manager_id"),
+            col("manager_id").alias("to_manager_id"),
+            col("stage"),
+            col("entered_at").alias("handed_at"),
+        ])
+        .with_row_index("handoff", None);
+    let with_first = match contacts {
+        Some(c) => {
+            let touches = c
+                .clone()
+                .lazy()
+                .filter(col("due_at").is_null().or(col("done_at").is_not_null()))
+                .select([
+                    col("client_id"),
+                    col("manager_id").alias("to_manager_id"),
+                    coalesce(&[col("done_at"), col("at")]).alias("contact_at"),
+                ])
+                .filter(col("contact_at").lt(end));
+            let first = entries
+                .clone()
+                .join_on(touches, &["client_id", "to_manager_id"], JoinType::Inner)
+                .filter(col("contact_at").gt_eq(col("handed_at")))
+                .group_by([col("handoff")])
+                .agg([col("contact_at").min().alias("first_contact_at")]);
+            entries.join_on(first, &["handoff"], JoinType::Left)
+        }
+        None => entries.with_column(
+            lit(NULL)
+                .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+                .alias("first_contact_at"),
+        ),
+    };
+    with_first
+        .with_column(
+            (days_between(col("handed_at"), col("first_contact_at")) * lit(24.0))
+                .round(1, RoundMode::HalfToEven)
+                .alias("hours_to_first_contact"),
+        )
+        .sort(["handed_at", "deal_id"], SortMultipleOptions::default())
+        .drop(cols(["handoff"]))
+        .collect()
+        .ctx("handoffs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_cover_whole_and_part_months() {
+        let p = |s: &str| Period::resolve(Some(s), None, None, None, None).unwrap();
+        assert_eq!(period_plan(100_000, &p("2024-03")), 100_000);
+        assert_eq!(period_plan(100_000, &p("2024-Q1")), 300_000);
+        // 1–10 March: 10 of 31 days → 1000.00 × 10/31 = 322.580… → 322.58.
+        let part = Period::resolve(None, Some("2024-03-01"), Some("2024-03-10"), None, None).unwrap();
+        assert_eq!(period_plan(100_000, &part), 32_258);
+    }
+}

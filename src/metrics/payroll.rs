@@ -1,0 +1,661 @@
+//! Commission per manager (SPEC §3 "Payroll"), exact to the kopeck.
+//!
+//! The basis is gathered with polars (payments dated in the period on the manager's deals,
+//! or the manager's deals won in the period, with refunds in the period either way); the
+//! commission itself is integer arithmetic on minor units, because every figure here must be
+//! reproducible by hand:
+//! - money is held in minor units, rates in millionths ([`Percent`]); a product is exact in
+//!   minor × 10⁻⁶ and rounded once to the kopeck ([`Rounding`]);
+//! - the manager's commission is the scheme applied to the whole basis, rounded once;
+//! - each line's commission is the step in rounded cumulative commission over the lines in
+//!   date order, so the lines add up to the summary exactly (a line may differ from
+//!   amount × rate by a kopeck of carried rounding);
+//! - a marginal line that crosses a tier boundary is split into one line per tier;
+//! - money dated after the manager's `left_on` is listed but earns nothing (default), or is
+//!   paid as usual (`after_leaving = "pay"`);
+//! - a negative basis (refunds only) gives a negative commission at the first tier's rate:
+//!   the refunded commission is clawed back.
+
+use polars::prelude::*;
+
+use super::JoinOn;
+use super::snapshot::{DAY_MS, Snapshot, in_period};
+use crate::config::{
+    AfterLeaving, Basis, PayrollConfig, Percent, RATE_SCALE, Rounding, Scheme, SchemeKind,
+};
+use crate::error::{Error, PolarsContext, Result};
+use crate::money;
+use crate::tables::Tables;
+
+/// What produced a line of the basis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Payment,
+    Refund,
+    WonDeal,
+}
+
+impl Kind {
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Payment => "payment",
+            Kind::Refund => "refund",
+            Kind::WonDeal => "won deal",
+        }
+    }
+}
+
+/// One payment, refund or won deal of a manager's basis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub deal_id: String,
+    pub payment_id: Option<String>,
+    /// When it was paid (or won), in epoch milliseconds.
+    pub at_ms: i64,
+    /// Minor units; negative for a refund.
+    pub amount: i64,
+    pub kind: Kind,
+}
+
+/// One line of payroll_lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub entry: Entry,
+    /// The rate applied; `None` for withheld money.
+    pub rate: Option<Percent>,
+    pub commission: i64,
+    pub note: Option<String>,
+}
+
+/// A manager's payroll figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pay {
+    pub basis: i64,
+    pub commission: i64,
+    /// Money listed but not commissioned (dated after the manager left).
+    pub withheld: i64,
+    /// The flat rate, or the retroactive rate reached; `None` for marginal schemes.
+    pub rate: Option<Percent>,
+    pub lines: Vec<Line>,
+}
+
+/// Commission of one manager's entries, already in date order.
+pub fn commission(
+    entries: &[Entry],
+    scheme: &Scheme,
+    rounding: Rounding,
+    left_on_ms: Option<i64>,
+    after_leaving: AfterLeaving,
+) -> Pay {
+    let withheld_entry = |e: &Entry| {
+        after_leaving == AfterLeaving::Withhold && left_on_ms.is_some_and(|l| e.at_ms >= l)
+    };
+    let basis: i64 = entries
+        .iter()
+        .filter(|e| !withheld_entry(e))
+        .map(|e| e.amount)
+        .sum();
+    let rate = match scheme.kind {
+        SchemeKind::Flat => scheme.percent,
+        SchemeKind::Retroactive => Some(tier_rate(scheme, i128::from(basis))),
+        SchemeKind::Marginal => None,
+    };
+    let f = |x: i128| -> i128 {
+        match rate {
+            Some(r) => x * i128::from(r.0),
+            None => marginal(scheme, x),
+        }
+    };
+    let half_even = rounding == Rounding::HalfEven;
+    let round = |v: i128| money::div_round(v, i128::from(RATE_SCALE), half_even);
+    let mut lines = Vec::new();
+    let mut withheld = 0i64;
+    let mut cum: i128 = 0;
+    for e in entries {
+        if withheld_entry(e) {
+            withheld += e.amount;
+            lines.push(Line {
+                entry: e.clone(),
+                rate: None,
+                commission: 0,
+                note: Some("dated after the manager left: not commissioned".into()),
+            });
+            continue;
+        }
+        let to = cum + i128::from(e.amount);
+        for (a, b) in pieces(scheme, rate.is_none(), cum, to) {
+            let piece_rate = rate.unwrap_or_else(|| tier_rate(scheme, a.min(b)));
+            let mut entry = e.clone();
+            entry.amount = (b - a) as i64;
+            let split = b - a != i128::from(e.amount);
+            lines.push(Line {
+                entry,
+                rate: Some(piece_rate),
+                commission: (round(f(b)) - round(f(a))) as i64,
+                note: split.then(|| {
+                    format!(
+                        "part of {} in the {piece_rate} tier",
+                        money::format_decimal(i128::from(e.amount), money::SCALE)
+                    )
+                }),
+            });
+        }
+        cum = to;
+    }
+    Pay {
+        basis,
+        commission: round(f(i128::from(basis))) as i64,
+        withheld,
+        rate,
+        lines,
+    }
+}
+
+/// The rate of the tier that `x` falls in (the first tier below 0).
+fn tier_rate(scheme: &Scheme, x: i128) -> Percent {
+    scheme
+        .tiers
+        .iter()
+        .rev()
+        .find(|t| i128::from(t.from.0) <= x)
+        .or(scheme.tiers.first())
+        .map_or(Percent(0), |t| t.percent)
+}
+
+/// Marginal commission on a cumulative basis `x`, in minor × 10⁻⁶: each tier's rate on the
+/// part of `x` inside it; below 0 the first tier's rate.
+fn marginal(scheme: &Scheme, x: i128) -> i128 {
+    let t = &scheme.tiers;
+    let mut total = 0i128;
+    for (i, tier) in t.iter().enumerate() {
+        let lo = if i == 0 {
+            i128::MIN
+        } else {
+            i128::from(tier.from.0)
+        };
+        let hi = t.get(i + 1).map_or(i128::MAX, |n| i128::from(n.from.0));
+        let inside = x.clamp(lo, hi) - 0i128.clamp(lo, hi);
+        total += inside * i128::from(tier.percent.0);
+    }
+    total
+}
+
+/// The stretch from cumulative `a` to `b`, cut at tier boundaries when `split`.
+fn pieces(scheme: &Scheme, split: bool, a: i128, b: i128) -> Vec<(i128, i128)> {
+    let mut cuts: Vec<i128> = if split {
+        scheme
+            .tiers
+            .iter()
+            .skip(1)
+            .map(|t| i128::from(t.from.0))
+            .filter(|&c| c > a.min(b) && c < a.max(b))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if b < a {
+        cuts.reverse();
+    }
+    let mut out = Vec::new();
+    let mut from = a;
+    for c in cuts {
+        out.push((from, c));
+        from = c;
+    }
+    out.push((from, b));
+    out
+}
+
+/// The payroll tables of a period.
+pub struct Payroll {
+    /// One row per manager (SPEC §6 payroll).
+    pub summary: DataFrame,
+    /// Every payment, refund or won deal behind the figures (SPEC §6 payroll_lines).
+    pub lines: DataFrame,
+    pub notes: Vec<String>,
+}
+
+/// Commission for every manager of the roster over the snapshot's period.
+pub fn payroll(
+    tables: &Tables,
+    snap: &Snapshot,
+    roster: &DataFrame,
+    config: &PayrollConfig,
+) -> Result<Payroll> {
+    let mut notes = Vec::new();
+    let entries = basis_entries(tables, snap, config.basis, &mut notes)?;
+    let ids = texts(roster, "manager_id")?;
+    let names = texts(roster, "name")?;
+    let left = roster
+        .column("left_on")
+        .ctx("left_on")?
+        .cast(&DataType::Int32)
+        .ctx("left_on")?;
+    let left: Vec<Option<i32>> = left.i32().ctx("left_on")?.iter().collect();
+    let plans = money::minor_units(roster.column("period_plan").ctx("period_plan")?)?;
+    let monthly = money::minor_units(roster.column("monthly_plan").ctx("monthly_plan")?)?;
+    let active: Vec<Option<bool>> = roster.column("active").ctx("active")?.bool().ctx("active")?.iter().collect();
+
+    let mut s = SummaryColumns::default();
+    let mut l = LineColumns::default();
+    for (i, id) in ids.iter().enumerate() {
+        let id = id.clone().unwrap_or_default();
+        let (scheme_name, scheme) = config.scheme_of(&id).ok_or_else(|| {
+            Error::Usage(format!("[payroll]: no scheme for manager {id}"))
+        })?;
+        // The manager works through left_on; money from the next day on is after leaving.
+        let left_ms = left[i].map(|d| (i64::from(d) + 1) * DAY_MS as i64);
+        let mine = entries.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+        let pay = commission(mine, scheme, config.rounding, left_ms, config.after_leaving);
+        for line in &pay.lines {
+            l.push(&id, scheme_name, line);
+        }
+        let effective = match pay.rate {
+            Some(r) => Some(r.fraction()),
+            None if pay.basis != 0 => {
+                Some((pay.commission as f64 / pay.basis as f64 * 1e6).round() / 1e6)
+            }
+            None => None,
+        };
+        s.manager_id.push(id.clone());
+        s.name.push(names[i].clone());
+        s.basis.push(Some(pay.basis));
+        s.monthly_plan.push(monthly[i].map(|v| v as i64));
+        s.period_plan.push(plans[i].map(|v| v as i64));
+        s.commission.push(Some(pay.commission));
+        s.scheme.push(scheme_name.to_string());
+        s.scheme_type.push(kind_name(scheme.kind).to_string());
+        s.rate.push(effective);
+        s.lines.push(pay.lines.len() as i64);
+        s.withheld.push(Some(pay.withheld));
+        s.active.push(active[i]);
+        if pay.withheld != 0 {
+            notes.push(format!(
+                "{id}: {} dated after the manager left is listed in payroll_lines but not commissioned \
+                 ([payroll] after_leaving = \"pay\" to pay it)",
+                money::format_decimal(i128::from(pay.withheld), money::SCALE)
+            ));
+        }
+    }
+    let unknown: Vec<&String> = entries.keys().filter(|k| !ids.iter().any(|i| i.as_ref() == Some(*k))).collect();
+    if !unknown.is_empty() {
+        notes.push(format!(
+            "{} manager(s) with money in the period are not in the roster and are left out: {}",
+            unknown.len(),
+            unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(Payroll {
+        summary: s.frame()?,
+        lines: l.frame()?,
+        notes,
+    })
+}
+
+fn kind_name(k: SchemeKind) -> &'static str {
+    match k {
+        SchemeKind::Flat => "flat",
+        SchemeKind::Retroactive => "retroactive",
+        SchemeKind::Marginal => "marginal",
+    }
+}
+
+/// The basis entries of each manager in date order.
+fn basis_entries(
+    tables: &Tables,
+    snap: &Snapshot,
+    basis: Basis,
+    notes: &mut Vec<String>,
+) -> Result<std::collections::BTreeMap<String, Vec<Entry>>> {
+    let owners = tables
+        .deals
+        .clone()
+        .lazy()
+        .select([col("deal_id"), col("manager_id")]);
+    let payments = match (&tables.payments, basis) {
+        (Some(p), _) => Some(
+            p.clone()
+                .lazy()
+                .filter(in_period(col("paid_at"), &snap.period))
+                .join_on(owners, &["deal_id"], JoinType::Inner)
+                .select([
+                    col("manager_id"),
+                    col("deal_id"),
+                    col("payment_id"),
+                    col("paid_at").alias("at"),
+                    col("amount"),
+                ]),
+        ),
+        (None, Basis::Paid) => {
+            return Err(Error::Usage(
+                "payroll on the paid basis needs the payments table: add payments.csv to the \
+                 data folder, or set [payroll] basis = \"won\" in crmstat.toml"
+                    .into(),
+            ));
+        }
+        (None, Basis::Won) => {
+            notes.push("no payments table: refunds cannot reduce the basis".into());
+            None
+        }
+    };
+    let frame = match basis {
+        Basis::Paid => payments.unwrap_or_else(|| DataFrame::empty().lazy()),
+        Basis::Won => {
+            let won = snap
+                .deals
+                .clone()
+                .lazy()
+                .filter(
+                    col("status")
+                        .eq(lit("won"))
+                        .and(in_period(col("closed_at"), &snap.period)),
+                )
+                .select([
+                    col("manager_id"),
+                    col("deal_id"),
+                    lit(NULL).cast(DataType::String).alias("payment_id"),
+                    col("closed_at").alias("at"),
+                    col("amount"),
+                ]);
+            match payments {
+                Some(p) => concat(
+                    [won, p.filter(col("amount").lt(lit(0)))],
+                    UnionArgs::default(),
+                )
+                .ctx("won deals and refunds")?,
+                None => won,
+            }
+        }
+    };
+    let frame = frame
+        .sort(
+            ["manager_id", "at", "payment_id", "deal_id"],
+            SortMultipleOptions::default().with_nulls_last(true),
+        )
+        .collect()
+        .ctx("payroll basis")?;
+    let managers = texts(&frame, "manager_id")?;
+    let deals = texts(&frame, "deal_id")?;
+    let payments = texts(&frame, "payment_id")?;
+    let at = frame
+        .column("at")
+        .ctx("at")?
+        .cast(&DataType::Int64)
+        .ctx("at")?;
+    let at: Vec<Option<i64>> = at.i64().ctx("at")?.iter().collect();
+    let amounts = money::minor_units(frame.column("amount").ctx("amount")?)?;
+    let mut out: std::collections::BTreeMap<String, Vec<Entry>> = Default::default();
+    let mut no_amount = 0;
+    for i in 0..frame.height() {
+        let amount = amounts[i].unwrap_or_else(|| {
+            no_amount += 1;
+            0
+        }) as i64;
+        let kind = match (&payments[i], amount < 0) {
+            (_, true) => Kind::Refund,
+            (None, false) if basis == Basis::Won => Kind::WonDeal,
+            _ => Kind::Payment,
+        };
+        out.entry(managers[i].clone().unwrap_or_default())
+            .or_default()
+            .push(Entry {
+                deal_id: deals[i].clone().unwrap_or_default(),
+                payment_id: payments[i].clone(),
+                at_ms: at[i].unwrap_or_default(),
+                amount,
+                kind,
+            });
+    }
+    if no_amount > 0 {
+        notes.push(format!(
+            "{no_amount} won deal(s) in the period have no amount recorded: they add 0 to the basis"
+        ));
+    }
+    Ok(out)
+}
+
+/// A text column as optional strings.
+pub(crate) fn texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    let c = frame
+        .column(name)
+        .ctx(name.to_string())?
+        .cast(&DataType::String)
+        .ctx(name.to_string())?;
+    Ok(c.str()
+        .ctx(name.to_string())?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+#[derive(Default)]
+struct SummaryColumns {
+    manager_id: Vec<String>,
+    name: Vec<Option<String>>,
+    basis: Vec<Option<i64>>,
+    monthly_plan: Vec<Option<i64>>,
+    period_plan: Vec<Option<i64>>,
+    commission: Vec<Option<i64>>,
+    scheme: Vec<String>,
+    scheme_type: Vec<String>,
+    rate: Vec<Option<f64>>,
+    lines: Vec<i64>,
+    withheld: Vec<Option<i64>>,
+    active: Vec<Option<bool>>,
+}
+
+impl SummaryColumns {
+    fn frame(self) -> Result<DataFrame> {
+        let n = self.manager_id.len();
+        let df = DataFrame::new(
+            n,
+            vec![
+                Column::new("manager_id".into(), self.manager_id),
+                Column::new("name".into(), self.name),
+                money::column("basis_amount", self.basis),
+                money::column("monthly_plan", self.monthly_plan),
+                money::column("period_plan", self.period_plan),
+                money::column("commission", self.commission),
+                Column::new("scheme".into(), self.scheme),
+                Column::new("scheme_type".into(), self.scheme_type),
+                Column::new("rate".into(), self.rate),
+                Column::new("lines".into(), self.lines),
+                money::column("withheld_amount", self.withheld),
+                Column::new("active".into(), self.active),
+            ],
+        )
+        .ctx("payroll")?;
+        df.lazy()
+            .with_column(
+                super::rate(col("basis_amount"), col("period_plan")).alias("plan_attainment"),
+            )
+            .select([
+                col("manager_id"),
+                col("name"),
+                col("basis_amount"),
+                col("monthly_plan"),
+                col("plan_attainment"),
+                col("commission"),
+                col("scheme"),
+                col("scheme_type"),
+                col("rate"),
+                col("period_plan"),
+                col("lines"),
+                col("withheld_amount"),
+                col("active"),
+            ])
+            .collect()
+            .ctx("payroll")
+    }
+}
+
+#[derive(Default)]
+struct LineColumns {
+    manager_id: Vec<String>,
+    deal_id: Vec<String>,
+    payment_id: Vec<Option<String>>,
+    at: Vec<i64>,
+    amount: Vec<Option<i64>>,
+    rate: Vec<Option<f64>>,
+    commission: Vec<Option<i64>>,
+    kind: Vec<&'static str>,
+    scheme: Vec<String>,
+    note: Vec<Option<String>>,
+}
+
+impl LineColumns {
+    fn push(&mut self, manager: &str, scheme: &str, line: &Line) {
+        self.manager_id.push(manager.to_string());
+        self.deal_id.push(line.entry.deal_id.clone());
+        self.payment_id.push(line.entry.payment_id.clone());
+        self.at.push(line.entry.at_ms);
+        self.amount.push(Some(line.entry.amount));
+        self.rate.push(line.rate.map(Percent::fraction));
+        self.commission.push(Some(line.commission));
+        self.kind.push(line.entry.kind.label());
+        self.scheme.push(scheme.to_string());
+        self.note.push(line.note.clone());
+    }
+
+    fn frame(self) -> Result<DataFrame> {
+        let n = self.manager_id.len();
+        let at = Column::new("paid_at".into(), self.at)
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+            .ctx("paid_at")?;
+        DataFrame::new(
+            n,
+            vec![
+                Column::new("manager_id".into(), self.manager_id),
+                Column::new("deal_id".into(), self.deal_id),
+                Column::new("payment_id".into(), self.payment_id),
+                at,
+                money::column("amount", self.amount),
+                Column::new("rate".into(), self.rate),
+                money::column("commission", self.commission),
+                Column::new("kind".into(), self.kind),
+                Column::new("scheme".into(), self.scheme),
+                Column::new("note".into(), self.note),
+            ],
+        )
+        .ctx("payroll lines")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Money, Tier};
+
+    fn entry(amount: i64, day: i64) -> Entry {
+        Entry {
+            deal_id: format!("D{day}"),
+            payment_id: Some(format!("P{day}")),
+            at_ms: day * DAY_MS as i64,
+            amount,
+            kind: if amount < 0 { Kind::Refund } else { Kind::Payment },
+        }
+    }
+
+    fn tiered(kind: SchemeKind) -> Scheme {
+        // 0–100 000.00 at 3 %, from 100 000.00 at 5 %.
+        Scheme {
+            kind,
+            percent: None,
+            tiers: vec![
+                Tier { from: Money(0), percent: Percent(30_000) },
+                Tier { from: Money(10_000_000), percent: Percent(50_000) },
+            ],
+        }
+    }
+
+    fn flat(percent: i64) -> Scheme {
+        Scheme { kind: SchemeKind::Flat, percent: Some(Percent(percent)), tiers: vec![] }
+    }
+
+    fn sum(p: &Pay) -> i64 {
+        p.lines.iter().map(|l| l.commission).sum()
+    }
+
+    #[test]
+    fn flat_rounds_once_and_lines_carry_the_kopecks() {
+        // Three payments of 0.10 at 5 %: exact 0.005 each; total 0.30 × 5 % = 0.015 → 0.02
+        // (half-up) or 0.02 (half-even: 1.5 → 2). Lines: round(0.005)=0.01, round(0.010)
+        // − 0.01 = 0.00, round(0.015) − 0.01 = 0.01.
+        let e = [entry(10, 1), entry(10, 2), entry(10, 3)];
+        let p = commission(&e, &flat(50_000), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        assert_eq!(p.basis, 30);
+        assert_eq!(p.commission, 2);
+        assert_eq!(p.lines.iter().map(|l| l.commission).collect::<Vec<_>>(), [1, 0, 1]);
+        // Half-even: 0.005 → 0.00, 0.010 → 0.01, 0.015 → 0.02: lines 0, 1, 1.
+        let p = commission(&e, &flat(50_000), Rounding::HalfEven, None, AfterLeaving::Withhold);
+        assert_eq!(p.commission, 2);
+        assert_eq!(p.lines.iter().map(|l| l.commission).collect::<Vec<_>>(), [0, 1, 1]);
+        // 0.25 at 10 % = 0.025: half-up 0.03, half-even 0.02.
+        let e = [entry(25, 1)];
+        let up = commission(&e, &flat(100_000), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        let even = commission(&e, &flat(100_000), Rounding::HalfEven, None, AfterLeaving::Withhold);
+        assert_eq!((up.commission, even.commission), (3, 2));
+    }
+
+    #[test]
+    fn marginal_splits_the_line_that_crosses_a_tier() {
+        // 60 000 + 60 000: the second payment is 40 000 at 3 % and 20 000 at 5 %.
+        // Commission 100 000 × 3 % + 20 000 × 5 % = 3 000 + 1 000 = 4 000.00.
+        let e = [entry(6_000_000, 1), entry(6_000_000, 2)];
+        let p = commission(&e, &tiered(SchemeKind::Marginal), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        assert_eq!(p.commission, 400_000);
+        let got: Vec<(i64, Option<Percent>, i64)> =
+            p.lines.iter().map(|l| (l.entry.amount, l.rate, l.commission)).collect();
+        assert_eq!(
+            got,
+            [
+                (6_000_000, Some(Percent(30_000)), 180_000),
+                (4_000_000, Some(Percent(30_000)), 120_000),
+                (2_000_000, Some(Percent(50_000)), 100_000),
+            ]
+        );
+        assert_eq!(sum(&p), p.commission);
+    }
+
+    #[test]
+    fn retroactive_on_the_boundary_takes_the_higher_rate() {
+        // Exactly 100 000.00: the 5 % tier applies to all of it = 5 000.00; one kopeck
+        // less stays at 3 %: 99 999.99 × 3 % = 2 999.9997 → 3 000.00.
+        let e = [entry(10_000_000, 1)];
+        let p = commission(&e, &tiered(SchemeKind::Retroactive), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        assert_eq!((p.commission, p.rate), (500_000, Some(Percent(50_000))));
+        let e = [entry(9_999_999, 1)];
+        let p = commission(&e, &tiered(SchemeKind::Retroactive), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        assert_eq!((p.commission, p.rate), (300_000, Some(Percent(30_000))));
+    }
+
+    #[test]
+    fn a_refund_can_drop_the_basis_below_a_tier() {
+        // 120 000 paid, 30 000 refunded: basis 90 000 → 3 % retroactive = 2 700.00.
+        let e = [entry(12_000_000, 1), entry(-3_000_000, 2)];
+        let p = commission(&e, &tiered(SchemeKind::Retroactive), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        assert_eq!((p.basis, p.commission), (9_000_000, 270_000));
+        assert_eq!(sum(&p), 270_000);
+        // Marginal: the payment earns 3 000 + 1 000; the refund walks back 20 000 at 5 %
+        // and 10 000 at 3 %: −1 000 − 300; total 2 700.00.
+        let p = commission(&e, &tiered(SchemeKind::Marginal), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        assert_eq!(p.commission, 270_000);
+        let refund: Vec<i64> = p.lines.iter().skip(2).map(|l| l.commission).collect();
+        assert_eq!(refund, [-100_000, -30_000]);
+    }
+
+    #[test]
+    fn refunds_only_claw_back_at_the_first_rate_and_money_after_leaving_is_withheld() {
+        let e = [entry(-1_000_000, 1)];
+        let p = commission(&e, &tiered(SchemeKind::Marginal), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        assert_eq!((p.basis, p.commission), (-1_000_000, -30_000));
+        // Left on day 2 (money from day 2 on is after leaving).
+        let e = [entry(1_000_000, 1), entry(2_000_000, 3)];
+        let left = Some(2 * DAY_MS as i64);
+        let p = commission(&e, &flat(50_000), Rounding::HalfUp, left, AfterLeaving::Withhold);
+        assert_eq!((p.basis, p.commission, p.withheld), (1_000_000, 50_000, 2_000_000));
+        assert_eq!(p.lines[1].rate, None);
+        let p = commission(&e, &flat(50_000), Rounding::HalfUp, left, AfterLeaving::Pay);
+        assert_eq!((p.basis, p.commission, p.withheld), (3_000_000, 150_000, 0));
+    }
+}
