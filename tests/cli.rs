@@ -394,3 +394,174 @@ fn markdown_on_stdout() {
         .stdout(predicate::str::contains("| outcome | deals |"))
         .stdout(predicate::str::contains("use --out DIR to write all"));
 }
+
+/// Deals won in a period straight from deals.csv: (count, amount in kopecks).
+fn won_in(from: &str, to: &str) -> (usize, i64) {
+    let won: Vec<_> = rows("deals")
+        .into_iter()
+        .filter(|d| d["status"] == "won" && d["closed_at"].as_str() >= from && d["closed_at"].as_str() < to)
+        .collect();
+    (won.len(), won.iter().map(|d| cents(&d["amount"])).sum())
+}
+
+/// Managers' won amounts and counts add up to the company's, taken from deals.csv.
+#[test]
+fn managers_add_up_to_the_company() {
+    let out = tempfile::tempdir().unwrap();
+    crmstat()
+        .args(["managers", "--data"])
+        .arg(sample())
+        .args(["--period", "2025-Q4", "--format", "json", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let m = json(out.path(), "managers");
+    let people: Vec<&Value> = m.iter().filter(|r| r["manager_id"] != "(company average)").collect();
+    assert_eq!(people.len(), 10);
+    let amount: i64 = people.iter().map(|r| cents(&r["won_amount"].to_string())).sum();
+    let count: f64 = people.iter().map(|r| r["deals_won"].as_f64().unwrap()).sum();
+    let (n, total) = won_in("2025-10-01", "2026-01-01");
+    assert_eq!((count as usize, amount), (n, total));
+    assert!(n > 50, "a quarter of the sample has wins: {n}");
+    // By team, the same total.
+    crmstat()
+        .args(["managers", "--data"])
+        .arg(sample())
+        .args(["--period", "2025-Q4", "--by", "team", "--format", "json", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let t = json(out.path(), "managers");
+    let amount: i64 = t
+        .iter()
+        .filter(|r| r["team"] != "(company average)")
+        .map(|r| cents(&r["won_amount"].to_string()))
+        .sum();
+    assert_eq!(amount, total);
+}
+
+/// Payroll lines add up to each manager's commission; basis + withheld over all managers
+/// is every payment dated in the period (from payments.csv), for a month, a quarter, a year.
+#[test]
+fn payroll_lines_add_up_to_the_payments() {
+    for (period, from, to) in [
+        ("2025-11", "2025-11-01", "2025-12-01"),
+        ("2025-Q2", "2025-04-01", "2025-07-01"),
+        ("2024", "2024-01-01", "2025-01-01"),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        crmstat()
+            .args(["payroll", "--data"])
+            .arg(sample())
+            .args(["--period", period, "--format", "json", "--out"])
+            .arg(out.path())
+            .assert()
+            .success();
+        let summary = json(out.path(), "payroll");
+        let lines = json(out.path(), "payroll_lines");
+        let mut money_in = 0;
+        for s in &summary {
+            let id = &s["manager_id"];
+            let mine: Vec<&Value> = lines.iter().filter(|l| &l["manager_id"] == id).collect();
+            let c: i64 = mine.iter().map(|l| cents(&l["commission"].to_string())).sum();
+            let a: i64 = mine.iter().map(|l| cents(&l["amount"].to_string())).sum();
+            assert_eq!(c, cents(&s["commission"].to_string()), "{period} {id}");
+            let basis = cents(&s["basis_amount"].to_string());
+            assert_eq!(a, basis + cents(&s["withheld_amount"].to_string()), "{period} {id}");
+            money_in += a;
+        }
+        let paid: i64 = rows("payments")
+            .iter()
+            .filter(|p| p["paid_at"].as_str() >= from && p["paid_at"].as_str() < to)
+            .map(|p| cents(&p["amount"]))
+            .sum();
+        assert_eq!(money_in, paid, "{period}");
+    }
+}
+
+/// The same input and config give byte-identical payroll files, CSV and Excel.
+#[test]
+fn payroll_files_are_reproducible() {
+    let run = |format: &str| {
+        let out = tempfile::tempdir().unwrap();
+        crmstat()
+            .args(["payroll", "--data"])
+            .arg(sample())
+            .args(["--period", "2025-Q4", "--format", format, "--out"])
+            .arg(out.path())
+            .assert()
+            .success();
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    for format in ["csv", "xlsx"] {
+        let (a, b) = (run(format), run(format));
+        assert!(!a.is_empty());
+        assert_eq!(a, b, "{format}");
+    }
+}
+
+/// The payroll workbook: summary, lines, KPIs and rejects sheets; money cells are numbers
+/// equal to the CSV's decimals.
+#[test]
+fn payroll_workbook_has_money_as_numbers() {
+    use calamine::{Data, Reader, open_workbook_auto};
+    let out = tempfile::tempdir().unwrap();
+    for format in ["csv", "xlsx"] {
+        crmstat()
+            .args(["payroll", "--data"])
+            .arg(sample())
+            .args(["--period", "2025-11", "--format", format, "--out"])
+            .arg(out.path())
+            .assert()
+            .success();
+    }
+    let mut book = open_workbook_auto(out.path().join("payroll.xlsx")).unwrap();
+    assert_eq!(book.sheet_names(), ["payroll", "payroll_lines", "managers", "rejects"]);
+    let sheet = book.worksheet_range("payroll").unwrap();
+    let header: Vec<String> = sheet.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let at = header.iter().position(|h| h == "commission").unwrap();
+    let csv_rows = {
+        let mut r = csv::Reader::from_path(out.path().join("payroll.csv")).unwrap();
+        r.records().map(|r| r.unwrap()[at].to_string()).collect::<Vec<_>>()
+    };
+    let cells: Vec<Data> = sheet.rows().skip(1).map(|r| r[at].clone()).collect();
+    assert_eq!(cells.len(), csv_rows.len());
+    for (cell, text) in cells.iter().zip(&csv_rows) {
+        match cell {
+            Data::Float(f) => assert_eq!(format!("{f:.2}"), *text),
+            other => panic!("commission cell is not a number: {other:?}"),
+        }
+    }
+}
+
+/// Text that a spreadsheet would run as a formula is escaped in every CSV crmstat writes.
+#[test]
+fn csv_output_is_guarded_against_formulas() {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        data.path().join("deals.csv"),
+        "deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount,loss_reason\n\
+         D1,K1,M1,2024-03-01,2024-03-05,lost,A,100.00,\"=HYPERLINK(\"\"http://x\"\")\"\n\
+         D2,K1,M1,2024-03-01,2024-03-06,won,B,100.00,\n",
+    )
+    .unwrap();
+    std::fs::write(data.path().join("crmstat.toml"), "[funnel]\nstages = [\"A\", \"B\"]\n").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    crmstat()
+        .args(["losses", "--data"])
+        .arg(data.path())
+        .args(["--period", "2024-03", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(out.path().join("loss_reasons.csv")).unwrap();
+    assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{text}");
+}

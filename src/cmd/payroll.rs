@@ -44,6 +44,13 @@ pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Resu
         money::format_decimal(total, money::SCALE),
         config.currency
     )];
+    if config.payroll.schemes == crate::config::PayrollConfig::default().schemes {
+        notes.push(
+            "no commission scheme in crmstat.toml: the built-in default (flat 5%) was used; \
+             define [payroll.schemes.NAME] (see README, \"Payroll\")"
+                .into(),
+        );
+    }
     notes.extend(p.notes);
     Ok(super::Results {
         book: "payroll",

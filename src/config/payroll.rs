@@ -302,7 +302,8 @@ mod tests {
             "[payroll]\nbasis = \"won\"\nrounding = \"half-even\"\nscheme = \"tiers\"\n\
              [payroll.schemes.tiers]\ntype = \"marginal\"\n\
              tiers = [{ from = 0, percent = 3 }, { from = \"100 000,00\", percent = 5.5 }]\n\
-             [payroll.managers]\nM1 = \"default\"\n",
+             [payroll.schemes.flat]\ntype = \"flat\"\npercent = 4\n\
+             [payroll.managers]\nM1 = \"flat\"\n",
         )
         .unwrap();
         let p = &c.payroll;
@@ -312,9 +313,16 @@ mod tests {
         assert_eq!(name, "tiers");
         assert_eq!(s.tiers[1].from, Money(10_000_000));
         assert_eq!(s.tiers[1].percent, Percent(55_000));
-        assert_eq!(p.scheme_of("M1").unwrap().0, "default");
+        assert_eq!(p.scheme_of("M1").unwrap().0, "flat");
+        // Schemes of the file replace the built-in one: naming no scheme it defines is an
+        // error, not a silent 5 %.
         let err = crate::config::Config::parse(
-            "[payroll.schemes.t]\ntype = \"retroactive\"\ntiers = [{ from = 10, percent = 3 }]\n",
+            "[payroll.schemes.t]\ntype = \"flat\"\npercent = 3\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("scheme = \"default\": no [payroll.schemes.default] section"), "{err}");
+        let err = crate::config::Config::parse(
+            "[payroll]\nscheme = \"t\"\n[payroll.schemes.t]\ntype = \"retroactive\"\ntiers = [{ from = 10, percent = 3 }]\n",
         )
         .unwrap_err();
         assert!(err.contains("first tier must start from 0"), "{err}");

@@ -219,7 +219,27 @@ pub fn config_text() -> String {
          [funnel]\n\
          stages = [{stages}]\n\
          invoice_stage = \"{}\"\n\
-         followup_days = 2.0\n",
+         followup_days = 2.0\n\
+         \n\
+         # Commission (crmstat payroll): 3% of what the manager's deals were paid in the\n\
+         # month, 5% of the part above 1 000 000, 7% above 3 000 000; M0001 is on a\n\
+         # retroactive plan (6% of everything once 2 000 000 is reached).\n\
+         [payroll]\n\
+         basis = \"paid\"\n\
+         rounding = \"half-up\"\n\
+         after_leaving = \"withhold\"\n\
+         scheme = \"sales\"\n\
+         \n\
+         [payroll.schemes.sales]\n\
+         type = \"marginal\"\n\
+         tiers = [{{ from = 0, percent = 3 }}, {{ from = 1000000, percent = 5 }}, {{ from = 3000000, percent = 7 }}]\n\
+         \n\
+         [payroll.schemes.senior]\n\
+         type = \"retroactive\"\n\
+         tiers = [{{ from = 0, percent = 4 }}, {{ from = 2000000, percent = 6 }}]\n\
+         \n\
+         [payroll.managers]\n\
+         M0001 = \"senior\"\n",
         STAGES[world::INVOICE]
     )
 }
