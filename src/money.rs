@@ -29,7 +29,11 @@ pub fn minor_units(c: &Column) -> crate::Result<Vec<Option<i128>>> {
     let name = c.name().to_string();
     let c = c.cast(&dtype()).ctx(format!("{name} as money"))?;
     let phys = c.to_physical_repr();
-    Ok(phys.i128().ctx(format!("{name} as money"))?.iter().collect())
+    Ok(phys
+        .i128()
+        .ctx(format!("{name} as money"))?
+        .iter()
+        .collect())
 }
 
 /// Divide `value` by `by` (> 0), rounding halves away from zero or to even.

@@ -399,7 +399,9 @@ fn markdown_on_stdout() {
 fn won_in(from: &str, to: &str) -> (usize, i64) {
     let won: Vec<_> = rows("deals")
         .into_iter()
-        .filter(|d| d["status"] == "won" && d["closed_at"].as_str() >= from && d["closed_at"].as_str() < to)
+        .filter(|d| {
+            d["status"] == "won" && d["closed_at"].as_str() >= from && d["closed_at"].as_str() < to
+        })
         .collect();
     (won.len(), won.iter().map(|d| cents(&d["amount"])).sum())
 }
@@ -416,10 +418,19 @@ fn managers_add_up_to_the_company() {
         .assert()
         .success();
     let m = json(out.path(), "managers");
-    let people: Vec<&Value> = m.iter().filter(|r| r["manager_id"] != "(company average)").collect();
+    let people: Vec<&Value> = m
+        .iter()
+        .filter(|r| r["manager_id"] != "(company average)")
+        .collect();
     assert_eq!(people.len(), 10);
-    let amount: i64 = people.iter().map(|r| cents(&r["won_amount"].to_string())).sum();
-    let count: f64 = people.iter().map(|r| r["deals_won"].as_f64().unwrap()).sum();
+    let amount: i64 = people
+        .iter()
+        .map(|r| cents(&r["won_amount"].to_string()))
+        .sum();
+    let count: f64 = people
+        .iter()
+        .map(|r| r["deals_won"].as_f64().unwrap())
+        .sum();
     let (n, total) = won_in("2025-10-01", "2026-01-01");
     assert_eq!((count as usize, amount), (n, total));
     assert!(n > 50, "a quarter of the sample has wins: {n}");
@@ -427,7 +438,9 @@ fn managers_add_up_to_the_company() {
     crmstat()
         .args(["managers", "--data"])
         .arg(sample())
-        .args(["--period", "2025-Q4", "--by", "team", "--format", "json", "--out"])
+        .args([
+            "--period", "2025-Q4", "--by", "team", "--format", "json", "--out",
+        ])
         .arg(out.path())
         .assert()
         .success();
@@ -463,11 +476,18 @@ fn payroll_lines_add_up_to_the_payments() {
         for s in &summary {
             let id = &s["manager_id"];
             let mine: Vec<&Value> = lines.iter().filter(|l| &l["manager_id"] == id).collect();
-            let c: i64 = mine.iter().map(|l| cents(&l["commission"].to_string())).sum();
+            let c: i64 = mine
+                .iter()
+                .map(|l| cents(&l["commission"].to_string()))
+                .sum();
             let a: i64 = mine.iter().map(|l| cents(&l["amount"].to_string())).sum();
             assert_eq!(c, cents(&s["commission"].to_string()), "{period} {id}");
             let basis = cents(&s["basis_amount"].to_string());
-            assert_eq!(a, basis + cents(&s["withheld_amount"].to_string()), "{period} {id}");
+            assert_eq!(
+                a,
+                basis + cents(&s["withheld_amount"].to_string()),
+                "{period} {id}"
+            );
             money_in += a;
         }
         let paid: i64 = rows("payments")
@@ -495,7 +515,10 @@ fn payroll_files_are_reproducible() {
             .unwrap()
             .map(|e| {
                 let p = e.unwrap().path();
-                (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap())
+                (
+                    p.file_name().unwrap().to_string_lossy().to_string(),
+                    std::fs::read(&p).unwrap(),
+                )
             })
             .collect();
         files.sort();
@@ -524,13 +547,24 @@ fn payroll_workbook_has_money_as_numbers() {
             .success();
     }
     let mut book = open_workbook_auto(out.path().join("payroll.xlsx")).unwrap();
-    assert_eq!(book.sheet_names(), ["payroll", "payroll_lines", "managers", "rejects"]);
+    assert_eq!(
+        book.sheet_names(),
+        ["payroll", "payroll_lines", "managers", "rejects"]
+    );
     let sheet = book.worksheet_range("payroll").unwrap();
-    let header: Vec<String> = sheet.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     let at = header.iter().position(|h| h == "commission").unwrap();
     let csv_rows = {
         let mut r = csv::Reader::from_path(out.path().join("payroll.csv")).unwrap();
-        r.records().map(|r| r.unwrap()[at].to_string()).collect::<Vec<_>>()
+        r.records()
+            .map(|r| r.unwrap()[at].to_string())
+            .collect::<Vec<_>>()
     };
     let cells: Vec<Data> = sheet.rows().skip(1).map(|r| r[at].clone()).collect();
     assert_eq!(cells.len(), csv_rows.len());
@@ -553,7 +587,11 @@ fn csv_output_is_guarded_against_formulas() {
          D2,K1,M1,2024-03-01,2024-03-06,won,B,100.00,\n",
     )
     .unwrap();
-    std::fs::write(data.path().join("crmstat.toml"), "[funnel]\nstages = [\"A\", \"B\"]\n").unwrap();
+    std::fs::write(
+        data.path().join("crmstat.toml"),
+        "[funnel]\nstages = [\"A\", \"B\"]\n",
+    )
+    .unwrap();
     let out = tempfile::tempdir().unwrap();
     crmstat()
         .args(["losses", "--data"])
@@ -564,4 +602,21 @@ fn csv_output_is_guarded_against_formulas() {
         .success();
     let text = std::fs::read_to_string(out.path().join("loss_reasons.csv")).unwrap();
     assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{text}");
+}
+
+/// The config example in the README is a valid crmstat.toml.
+#[test]
+fn readme_config_example_parses() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme.split("## The config file").nth(1).unwrap();
+    let block = section
+        .split("```toml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let config = crmstat::config::Config::parse(block).unwrap_or_else(|e| panic!("{e}\n{block}"));
+    assert_eq!(config.payroll.scheme_of("M0001").unwrap().0, "senior");
+    assert_eq!(config.payroll.scheme_of("M0002").unwrap().0, "default");
 }

@@ -176,25 +176,73 @@ fn every_kpi_per_manager() {
     assert_eq!(loaded.report.rejected(), 0, "{:?}", loaded.report.problems);
     let k = kpis(&loaded, &config(dir.path()), ManagerGroup::Manager);
     let m = &k.managers;
-    assert_eq!(col(m, "manager_id"), ["M1", "M2", "M3", "M4", "(company average)"]);
+    assert_eq!(
+        col(m, "manager_id"),
+        ["M1", "M2", "M3", "M4", "(company average)"]
+    );
     assert_eq!(col(m, "active"), ["true", "false", "false", "true", ""]);
-    assert_eq!(numbers(m, "open_deals"), [Some(2.0), Some(1.0), Some(0.0), Some(0.0), Some(1.0)]);
-    assert_eq!(numbers(m, "deals_created")[..4], [Some(4.0), Some(3.0), Some(0.0), Some(0.0)]);
-    assert_eq!(numbers(m, "deals_won")[..4], [Some(1.0), Some(1.0), Some(0.0), Some(0.0)]);
-    assert_eq!(numbers(m, "deals_lost")[..4], [Some(1.0), Some(1.0), Some(0.0), Some(0.0)]);
-    assert_eq!(numbers(m, "win_rate"), [Some(0.5), Some(0.5), None, None, Some(0.5)]);
-    assert_eq!(col(m, "won_amount"), ["1000.00", "250.00", "0.00", "0.00", "416.67"]);
-    assert_eq!(col(m, "paid_amount"), ["1000.00", "350.00", "0.00", "-200.00", "383.33"]);
-    assert_eq!(col(m, "avg_won_amount"), ["1000.00", "250.00", "", "", "625.00"]);
+    assert_eq!(
+        numbers(m, "open_deals"),
+        [Some(2.0), Some(1.0), Some(0.0), Some(0.0), Some(1.0)]
+    );
+    assert_eq!(
+        numbers(m, "deals_created")[..4],
+        [Some(4.0), Some(3.0), Some(0.0), Some(0.0)]
+    );
+    assert_eq!(
+        numbers(m, "deals_won")[..4],
+        [Some(1.0), Some(1.0), Some(0.0), Some(0.0)]
+    );
+    assert_eq!(
+        numbers(m, "deals_lost")[..4],
+        [Some(1.0), Some(1.0), Some(0.0), Some(0.0)]
+    );
+    assert_eq!(
+        numbers(m, "win_rate"),
+        [Some(0.5), Some(0.5), None, None, Some(0.5)]
+    );
+    assert_eq!(
+        col(m, "won_amount"),
+        ["1000.00", "250.00", "0.00", "0.00", "416.67"]
+    );
+    assert_eq!(
+        col(m, "paid_amount"),
+        ["1000.00", "350.00", "0.00", "-200.00", "383.33"]
+    );
+    assert_eq!(
+        col(m, "avg_won_amount"),
+        ["1000.00", "250.00", "", "", "625.00"]
+    );
     assert_eq!(numbers(m, "mean_cycle_days")[..2], [Some(6.5), Some(7.5)]);
     assert_eq!(numbers(m, "median_cycle_days")[..2], [Some(6.5), Some(7.5)]);
-    assert_eq!(numbers(m, "contacts")[..4], [Some(4.0), Some(4.0), Some(0.0), Some(0.0)]);
-    assert_eq!(numbers(m, "clients_in_work")[..4], [Some(4.0), Some(4.0), Some(0.0), Some(0.0)]);
-    assert_eq!(numbers(m, "followup_compliance"), [Some(1.0), Some(0.5), None, None, Some(0.75)]);
-    assert_eq!(numbers(m, "tasks_due")[..4], [Some(1.0), Some(2.0), Some(0.0), Some(0.0)]);
-    assert_eq!(numbers(m, "overdue_tasks")[..4], [Some(1.0), Some(1.0), Some(0.0), Some(0.0)]);
-    assert_eq!(numbers(m, "avg_discount_pct")[..4], [Some(10.0), Some(20.0), None, None]);
-    assert_eq!(col(m, "monthly_plan")[..4], ["2000.00", "1000.00", "1500.00", "500.00"]);
+    assert_eq!(
+        numbers(m, "contacts")[..4],
+        [Some(4.0), Some(4.0), Some(0.0), Some(0.0)]
+    );
+    assert_eq!(
+        numbers(m, "clients_in_work")[..4],
+        [Some(4.0), Some(4.0), Some(0.0), Some(0.0)]
+    );
+    assert_eq!(
+        numbers(m, "followup_compliance"),
+        [Some(1.0), Some(0.5), None, None, Some(0.75)]
+    );
+    assert_eq!(
+        numbers(m, "tasks_due")[..4],
+        [Some(1.0), Some(2.0), Some(0.0), Some(0.0)]
+    );
+    assert_eq!(
+        numbers(m, "overdue_tasks")[..4],
+        [Some(1.0), Some(1.0), Some(0.0), Some(0.0)]
+    );
+    assert_eq!(
+        numbers(m, "avg_discount_pct")[..4],
+        [Some(10.0), Some(20.0), None, None]
+    );
+    assert_eq!(
+        col(m, "monthly_plan")[..4],
+        ["2000.00", "1000.00", "1500.00", "500.00"]
+    );
     // (0.5 + 0.35 − 0.4) / 3 = 0.15 over those who worked in March (M1, M2, M4).
     assert_eq!(
         numbers(m, "plan_attainment"),
@@ -224,8 +272,14 @@ fn deviations_from_the_company_average() {
             .collect()
     };
     assert_eq!(pick("open_deals", "average"), [Some(1.0); 4]);
-    assert_eq!(pick("open_deals", "z_score"), [Some(1.2247), Some(0.0), None, Some(-1.2247)]);
-    assert_eq!(pick("won_amount", "ratio_to_average"), [Some(2.4), Some(0.6), None, Some(0.0)]);
+    assert_eq!(
+        pick("open_deals", "z_score"),
+        [Some(1.2247), Some(0.0), None, Some(-1.2247)]
+    );
+    assert_eq!(
+        pick("won_amount", "ratio_to_average"),
+        [Some(2.4), Some(0.6), None, Some(0.0)]
+    );
     assert_eq!(pick("won_amount", "z_score")[0], Some(1.3728));
 }
 
@@ -240,7 +294,10 @@ fn contacts_by_kind_and_handoffs() {
     let c = &k.contacts_by_kind;
     assert_eq!(col(c, "manager_id"), ["M1", "M1", "M1", "M2"]);
     assert_eq!(col(c, "kind"), ["call", "email", "meeting", "call"]);
-    assert_eq!(numbers(c, "contacts"), [Some(2.0), Some(1.0), Some(1.0), Some(4.0)]);
+    assert_eq!(
+        numbers(c, "contacts"),
+        [Some(2.0), Some(1.0), Some(1.0), Some(4.0)]
+    );
     let h = k.handoffs.expect("handoffs");
     assert_eq!(col(&h, "deal_id"), ["D3"]);
     assert_eq!(col(&h, "from_manager_id"), ["M2"]);
@@ -266,7 +323,10 @@ fn kpis_by_team() {
     assert_eq!(numbers(&m, "deals_created")[..2], [Some(4.0), Some(3.0)]);
     assert_eq!(col(&m, "paid_amount"), ["1000.00", "150.00", "575.00"]);
     assert_eq!(col(&m, "monthly_plan")[..2], ["3500.00", "1500.00"]);
-    assert_eq!(numbers(&m, "plan_attainment")[..2], [Some(0.2857), Some(0.1)]);
+    assert_eq!(
+        numbers(&m, "plan_attainment")[..2],
+        [Some(0.2857), Some(0.1)]
+    );
 }
 
 /// Paid basis, March. M1 (retroactive 5 % / 10 % from 1000.00): −50 + 600 + 100 + 350 =
@@ -282,15 +342,33 @@ fn payroll_by_scheme_with_refunds_boundary_and_leavers() {
     let p = pay(&loaded, &config(dir.path()));
     let s = &p.summary;
     assert_eq!(col(s, "manager_id"), ["M1", "M2", "M3", "M4"]);
-    assert_eq!(col(s, "basis_amount"), ["1000.00", "250.00", "0.00", "-200.00"]);
+    assert_eq!(
+        col(s, "basis_amount"),
+        ["1000.00", "250.00", "0.00", "-200.00"]
+    );
     assert_eq!(col(s, "commission"), ["100.00", "7.50", "0.00", "-10.00"]);
     assert_eq!(col(s, "scheme"), ["tiers", "flat3", "tiers", "tiers"]);
-    assert_eq!(numbers(s, "rate"), [Some(0.1), Some(0.03), Some(0.05), Some(0.05)]);
-    assert_eq!(col(s, "withheld_amount"), ["0.00", "100.00", "0.00", "0.00"]);
-    assert_eq!(numbers(s, "plan_attainment"), [Some(0.5), Some(0.25), Some(0.0), Some(-0.4)]);
+    assert_eq!(
+        numbers(s, "rate"),
+        [Some(0.1), Some(0.03), Some(0.05), Some(0.05)]
+    );
+    assert_eq!(
+        col(s, "withheld_amount"),
+        ["0.00", "100.00", "0.00", "0.00"]
+    );
+    assert_eq!(
+        numbers(s, "plan_attainment"),
+        [Some(0.5), Some(0.25), Some(0.0), Some(-0.4)]
+    );
     let l = &p.lines;
-    assert_eq!(col(l, "payment_id"), ["P3", "P1", "P4", "P2", "P10", "P5", "P9"]);
-    assert_eq!(col(l, "manager_id"), ["M1", "M1", "M1", "M1", "M2", "M2", "M4"]);
+    assert_eq!(
+        col(l, "payment_id"),
+        ["P3", "P1", "P4", "P2", "P10", "P5", "P9"]
+    );
+    assert_eq!(
+        col(l, "manager_id"),
+        ["M1", "M1", "M1", "M1", "M2", "M2", "M4"]
+    );
     assert_eq!(
         col(l, "commission"),
         ["-5.00", "60.00", "10.00", "35.00", "7.50", "0.00", "-10.00"]
@@ -313,8 +391,14 @@ fn payroll_on_won_amounts_where_a_refund_drops_below_a_tier() {
     let dir = company_with(&cfg);
     let loaded = load(dir.path());
     let p = pay(&loaded, &config(dir.path()));
-    assert_eq!(col(&p.summary, "basis_amount"), ["950.00", "250.00", "0.00", "-200.00"]);
-    assert_eq!(col(&p.summary, "commission"), ["47.50", "7.50", "0.00", "-10.00"]);
+    assert_eq!(
+        col(&p.summary, "basis_amount"),
+        ["950.00", "250.00", "0.00", "-200.00"]
+    );
+    assert_eq!(
+        col(&p.summary, "commission"),
+        ["47.50", "7.50", "0.00", "-10.00"]
+    );
     assert_eq!(col(&p.lines, "deal_id")[..2], ["D6", "D1"]);
     assert_eq!(col(&p.lines, "kind")[..2], ["refund", "won deal"]);
     assert_lines_sum_to_summary(&p);
@@ -342,7 +426,9 @@ fn assert_lines_sum_to_summary(p: &payroll::Payroll) {
     let line_amount = col(&p.lines, "amount");
     let kop = |s: &str| crmstat::input::values::parse_money(s).unwrap();
     for (i, id) in ids.iter().enumerate() {
-        let mine: Vec<usize> = (0..line_ids.len()).filter(|j| &line_ids[*j] == id).collect();
+        let mine: Vec<usize> = (0..line_ids.len())
+            .filter(|j| &line_ids[*j] == id)
+            .collect();
         let c: i64 = mine.iter().map(|j| kop(&line_commission[*j])).sum();
         let a: i64 = mine.iter().map(|j| kop(&line_amount[*j])).sum();
         assert_eq!(c, kop(&commission[i]), "commission of {id}");

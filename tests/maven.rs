@@ -9,7 +9,10 @@
 //!   lost mean 41.48, median 14, p25 7, p75 79, p90 100;
 //! - Kaplan–Meier over the 7,212 deals, the 501 open ones censored at 2018-01-01: median 57;
 //! - 2017-Q1 cohort (engaged Jan–Mar 2017): 1,420 deals; by 31 March 281 won, 61 lost;
-//! - Darcel Schlecht won the most deals: 349.
+//! - Darcel Schlecht won the most deals: 349;
+//! - 2017-Q3 by team (sales_teams.csv manager), deals closed July–September: Cara Losch
+//!   147 won (330,820) / 74 lost, Melvin Marxen 288 won (767,754) / 161 lost; all teams
+//!   1,257 won for 2,982,255 → flat 5 % commission on the won basis = 149,112.75.
 
 use std::path::PathBuf;
 
@@ -159,4 +162,32 @@ fn cycle_and_time_to_close() {
             "{chart}"
         );
     }
+}
+
+/// Teams and payroll for 2017-Q3 (figures in the header comment).
+#[test]
+fn teams_and_commission_in_a_quarter() {
+    let (_, out) = run(&["managers", "--period", "2017-Q3", "--by", "team"]);
+    let teams = table(&out, "managers");
+    let find = |name: &str| teams.iter().find(|t| t["team"] == name).unwrap().clone();
+    let cara = find("Cara Losch");
+    assert_eq!(cara["deals_won"].as_f64(), Some(147.0));
+    assert_eq!(cara["deals_lost"].as_f64(), Some(74.0));
+    assert_eq!(cara["won_amount"].to_string(), "330820.00");
+    let melvin = find("Melvin Marxen");
+    assert_eq!(melvin["won_amount"].to_string(), "767754.00");
+    assert_eq!(melvin["deals_lost"].as_f64(), Some(161.0));
+    assert!(
+        cara["paid_amount"].is_null(),
+        "no payments table: empty, not 0"
+    );
+    let (_, out) = run(&["payroll", "--period", "2017-Q3"]);
+    let pay = table(&out, "payroll");
+    let cents = |v: &Value| -> i64 { v.to_string().replace('.', "").parse().unwrap() };
+    let basis: i64 = pay.iter().map(|r| cents(&r["basis_amount"])).sum();
+    let commission: i64 = pay.iter().map(|r| cents(&r["commission"])).sum();
+    assert_eq!(basis, 298_225_500);
+    // Per-agent rounding could differ from 5 % of the total by a kopeck per agent; every
+    // basis here is whole dollars, so 5 % of each is exact to the cent.
+    assert_eq!(commission, 14_911_275);
 }

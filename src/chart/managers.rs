@@ -40,11 +40,19 @@ pub fn leaderboard<DB: DrawingBackend>(
         },
     )
     .map_err(e)?;
-    let rates: Vec<f64> = b.win_rate.iter().map(|r| r.unwrap_or(0.0) * 100.0).collect();
+    let rates: Vec<f64> = b
+        .win_rate
+        .iter()
+        .map(|r| r.unwrap_or(0.0) * 100.0)
+        .collect();
     let texts = b
         .win_rate
         .iter()
-        .map(|r| r.map_or("no closed deals".to_string(), |r| format!("{:.1}%", r * 100.0)))
+        .map(|r| {
+            r.map_or("no closed deals".to_string(), |r| {
+                format!("{:.1}%", r * 100.0)
+            })
+        })
         .collect();
     let caption = match b.avg_rate {
         Some(a) => format!("Win rate (company average {:.1}%)", a * 100.0),
@@ -91,8 +99,12 @@ pub fn grid<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, g: &Grid) -> Resu
     let cols = g.kpis.len().max(1) as i32;
     let cell_w = ((w as i32 - NAME_W - 10) / cols).max(40);
     let note = "green: better than the company average, red: worse (by z-score); blank: no value";
-    root.draw(&Text::new(note, (10, 6), (FONT, 14).into_font().color(&palette::GREY)))
-        .map_err(e)?;
+    root.draw(&Text::new(
+        note,
+        (10, 6),
+        (FONT, 14).into_font().color(&palette::GREY),
+    ))
+    .map_err(e)?;
     for (j, k) in g.kpis.iter().enumerate() {
         let x = NAME_W + j as i32 * cell_w + cell_w / 2;
         let style = (FONT, 13)
@@ -122,8 +134,12 @@ pub fn grid<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, g: &Grid) -> Resu
             if let Some(v) = g.values[i][j] {
                 let text = cell(&g.kpis[j], v);
                 let tx = x + cell_w / 2 - (text.chars().count() as i32 * 7) / 2;
-                root.draw(&Text::new(text, (tx, y + 8), (FONT, 13).into_font().color(&BLACK)))
-                    .map_err(e)?;
+                root.draw(&Text::new(
+                    text,
+                    (tx, y + 8),
+                    (FONT, 13).into_font().color(&BLACK),
+                ))
+                .map_err(e)?;
             }
         }
     }
@@ -148,6 +164,10 @@ fn shade(z: Option<f64>) -> RGBColor {
     };
     let t = (z.abs() / 2.5).min(1.0);
     let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * t) as u8;
-    let (r, g, b) = if z >= 0.0 { (120, 190, 100) } else { (225, 90, 80) };
+    let (r, g, b) = if z >= 0.0 {
+        (120, 190, 100)
+    } else {
+        (225, 90, 80)
+    };
     RGBColor(mix(255, r), mix(255, g), mix(255, b))
 }

@@ -387,9 +387,18 @@ fn row_labels(frame: &DataFrame, group: ManagerGroup) -> Result<Vec<String>> {
         ManagerGroup::Manager => {
             let ids = strings(frame, "manager_id")?;
             let names = strings(frame, "name")?;
+            let active = strings(frame, "active")?;
             ids.into_iter()
                 .zip(names)
-                .map(|(id, name)| if name.is_empty() { id } else { name })
+                .zip(active)
+                .map(|((id, name), active)| {
+                    let who = if name.is_empty() { id } else { name };
+                    if active == "false" {
+                        format!("{who} (left)")
+                    } else {
+                        who
+                    }
+                })
                 .collect()
         }
         ManagerGroup::Team => strings(frame, "team")?,

@@ -29,10 +29,14 @@ pub(crate) fn results(
 ) -> Result<super::Results> {
     let tables = &loaded.tables;
     let roster = managers::roster(tables, &snap.period)?;
-    let followup = match (&tables.contacts, &snap.entries, loaded.stages.invoice_index()) {
-        (Some(c), Some(_), Some(i)) => Some(
-            losses::followup(snap, c, i as i32, config.funnel.followup_days)?.entries,
-        ),
+    let followup = match (
+        &tables.contacts,
+        &snap.entries,
+        loaded.stages.invoice_index(),
+    ) {
+        (Some(c), Some(_), Some(i)) => {
+            Some(losses::followup(snap, c, i as i32, config.funnel.followup_days)?.entries)
+        }
         _ => None,
     };
     let k = managers::manager_kpis(
@@ -69,7 +73,11 @@ pub(crate) fn results(
             "Each KPI against the company average (ratio and z-score)",
             k.deviations,
         ),
-        NamedTable::new("contacts_by_kind", "Contacts in the period by kind", k.contacts_by_kind),
+        NamedTable::new(
+            "contacts_by_kind",
+            "Contacts in the period by kind",
+            k.contacts_by_kind,
+        ),
     ];
     if let Some(h) = k.handoffs {
         out.push(NamedTable::detail(

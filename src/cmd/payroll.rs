@@ -40,7 +40,11 @@ pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Resu
     let mut notes = vec![format!(
         "basis: {basis}; commission rounded once per manager to the {} ({rounding}); lines sum to it exactly. \
          Total commission {} {}",
-        if config.currency == "RUB" { "kopeck" } else { "cent" },
+        if config.currency == "RUB" {
+            "kopeck"
+        } else {
+            "cent"
+        },
         money::format_decimal(total, money::SCALE),
         config.currency
     )];

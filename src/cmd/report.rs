@@ -1,11 +1,12 @@
-//! `crmstat report`: the main job. Validates the data once, then writes the funnel, loss
-//! and duration tables with their charts into one folder, plus `report.md`, which puts
+//! `crmstat report`: the main job. Validates the data once, then writes the funnel, loss,
+//! duration and manager tables with their charts into one folder, plus `report.md`, which puts
 //! every table and chart of the period on one page.
 
 use std::fmt::Write as _;
 
 use crate::cli::ReportArgs;
 use crate::error::{Error, Result};
+use crate::metrics::managers::ManagerGroup;
 use crate::metrics::{Mode, snapshot::Snapshot};
 use crate::output::{self, NamedTable};
 
@@ -18,6 +19,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         super::funnel::results(&snap, Mode::Cohort, None)?,
         super::losses::results(&snap, &loaded, &config, Mode::Cohort)?,
         super::durations::results(&snap)?,
+        super::managers::results(&snap, &loaded, &config, ManagerGroup::Manager)?,
     ];
     let mut page = format!(
         "# crmstat report — {}\n\n{}\n\n",

@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::schema;
 
 pub use payroll::{
-    AfterLeaving, Basis, Money, PayrollConfig, Percent, RATE_SCALE, Rounding, Scheme, SchemeKind, Tier,
+    AfterLeaving, Basis, Money, PayrollConfig, Percent, RATE_SCALE, Rounding, Scheme, SchemeKind,
+    Tier,
 };
 
 mod payroll;

@@ -175,7 +175,8 @@ impl<'de> Deserialize<'de> for Percent {
 
 impl Serialize for Percent {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.to_string().trim_end_matches('%'))
+        // Four decimals at most, so the float prints as the exact decimal (2.5, 0.1234).
+        s.serialize_f64(self.0 as f64 / 10_000.0)
     }
 }
 
@@ -183,7 +184,9 @@ impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = Scalar::deserialize(d)?.text();
         parse_money(&text).map(Money).map_err(|e| {
-            serde::de::Error::custom(format!("amount `{text}`: {e}; write e.g. 500000 or \"500000.00\""))
+            serde::de::Error::custom(format!(
+                "amount `{text}`: {e}; write e.g. 500000 or \"500000.00\""
+            ))
         })
     }
 }
@@ -316,11 +319,13 @@ mod tests {
         assert_eq!(p.scheme_of("M1").unwrap().0, "flat");
         // Schemes of the file replace the built-in one: naming no scheme it defines is an
         // error, not a silent 5 %.
-        let err = crate::config::Config::parse(
-            "[payroll.schemes.t]\ntype = \"flat\"\npercent = 3\n",
-        )
-        .unwrap_err();
-        assert!(err.contains("scheme = \"default\": no [payroll.schemes.default] section"), "{err}");
+        let err =
+            crate::config::Config::parse("[payroll.schemes.t]\ntype = \"flat\"\npercent = 3\n")
+                .unwrap_err();
+        assert!(
+            err.contains("scheme = \"default\": no [payroll.schemes.default] section"),
+            "{err}"
+        );
         let err = crate::config::Config::parse(
             "[payroll]\nscheme = \"t\"\n[payroll.schemes.t]\ntype = \"retroactive\"\ntiers = [{ from = 10, percent = 3 }]\n",
         )

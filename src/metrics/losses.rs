@@ -276,7 +276,12 @@ pub fn followup(
     let per_entry = judged
         .clone()
         .lazy()
-        .select([col("deal_id"), col("manager_id"), col("judged"), col("in_time")])
+        .select([
+            col("deal_id"),
+            col("manager_id"),
+            col("judged"),
+            col("in_time"),
+        ])
         .collect()
         .ctx("follow-up entries")?;
     let summary = judged

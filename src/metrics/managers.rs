@@ -93,7 +93,10 @@ pub fn roster(tables: &Tables, period: &Period) -> Result<DataFrame> {
         ]),
         None => {
             let mut ids = vec![tables.deals.clone().lazy().select([col("manager_id")])];
-            for t in [&tables.contacts, &tables.stage_history].into_iter().flatten() {
+            for t in [&tables.contacts, &tables.stage_history]
+                .into_iter()
+                .flatten()
+            {
                 ids.push(t.clone().lazy().select([col("manager_id")]));
             }
             concat(ids, UnionArgs::default())
@@ -281,9 +284,7 @@ pub fn manager_kpis(
             .agg([amount_sum(col("amount")).alias("paid_amount")]);
             kpis = kpis
                 .join_on(paid, &[KEY], JoinType::Left)
-                .with_column(
-                    col("paid_amount").fill_null(lit(0).cast(money::dtype())),
-                );
+                .with_column(col("paid_amount").fill_null(lit(0).cast(money::dtype())));
         }
         None => {
             notes.push("paid amount needs the payments table; left empty".into());
@@ -293,9 +294,10 @@ pub fn manager_kpis(
 
     let kinds = match &contacts {
         Some(c) => {
-            let per_key = c.clone().group_by([col(KEY)]).agg([
-                len().alias("contacts"),
-            ]);
+            let per_key = c
+                .clone()
+                .group_by([col(KEY)])
+                .agg([len().alias("contacts")]);
             kpis = kpis.join_on(per_key, &[KEY], JoinType::Left);
             c.clone()
                 .with_column(col("kind").fill_null(lit("(not given)")))
@@ -318,9 +320,11 @@ pub fn manager_kpis(
     // Tasks due in the period: overdue when done after the due time or not done by as-of.
     if let Some(c) = &tables.contacts {
         let tasks = keyed(
-            c.clone()
-                .lazy()
-                .filter(col("due_at").is_not_null().and(in_period(col("due_at"), period))),
+            c.clone().lazy().filter(
+                col("due_at")
+                    .is_not_null()
+                    .and(in_period(col("due_at"), period)),
+            ),
         )
         .with_column(
             col("done_at")
@@ -349,25 +353,20 @@ pub fn manager_kpis(
                 .group_by([col(KEY)])
                 .agg([
                     col("judged").sum().alias("invoice_entries"),
-                    col("judged")
-                        .and(col("in_time"))
-                        .sum()
-                        .alias("followed_up"),
+                    col("judged").and(col("in_time")).sum().alias("followed_up"),
                 ])
                 .with_column(
                     rate(col("followed_up"), col("invoice_entries")).alias("followup_compliance"),
                 )
-                .select([
-                    col(KEY),
-                    col("invoice_entries"),
-                    col("followup_compliance"),
-                ]);
+                .select([col(KEY), col("invoice_entries"), col("followup_compliance")]);
             kpis = kpis.join_on(per_key, &[KEY], JoinType::Left);
         }
         None => {
             kpis = kpis.with_columns([
                 lit(NULL).cast(DataType::UInt32).alias("invoice_entries"),
-                lit(NULL).cast(DataType::Float64).alias("followup_compliance"),
+                lit(NULL)
+                    .cast(DataType::Float64)
+                    .alias("followup_compliance"),
             ]);
         }
     }
@@ -382,18 +381,26 @@ pub fn manager_kpis(
     };
     match &handoffs {
         Some(h) => {
-            let out = keyed(h.clone().lazy().rename(["from_manager_id"], ["manager_id"], true))
-                .group_by([col(KEY)])
-                .agg([len().alias("handoffs_out")]);
-            let inn = keyed(h.clone().lazy().rename(["to_manager_id"], ["manager_id"], true))
-                .group_by([col(KEY)])
-                .agg([
-                    len().alias("handoffs_in"),
-                    col("hours_to_first_contact")
-                        .median()
-                        .round(1, RoundMode::HalfToEven)
-                        .alias("median_hours_to_first_contact"),
-                ]);
+            let out = keyed(
+                h.clone()
+                    .lazy()
+                    .rename(["from_manager_id"], ["manager_id"], true),
+            )
+            .group_by([col(KEY)])
+            .agg([len().alias("handoffs_out")]);
+            let inn = keyed(
+                h.clone()
+                    .lazy()
+                    .rename(["to_manager_id"], ["manager_id"], true),
+            )
+            .group_by([col(KEY)])
+            .agg([
+                len().alias("handoffs_in"),
+                col("hours_to_first_contact")
+                    .median()
+                    .round(1, RoundMode::HalfToEven)
+                    .alias("median_hours_to_first_contact"),
+            ]);
             kpis = kpis
                 .join_on(out, &[KEY], JoinType::Left)
                 .join_on(inn, &[KEY], JoinType::Left);
@@ -410,10 +417,11 @@ pub fn manager_kpis(
     }
 
     // Top loss reason and stage of deals lost in the period.
-    let lost = deals
-        .clone()
-        .filter(lost_here)
-        .join_on(snap.stage_frame()?.lazy(), &["stage_index"], JoinType::Left);
+    let lost = deals.clone().filter(lost_here).join_on(
+        snap.stage_frame()?.lazy(),
+        &["stage_index"],
+        JoinType::Left,
+    );
     let top = |what: &str, alias: &str| {
         lost.clone()
             .with_column(col(what).fill_null(lit("(not given)")).alias("what"))
@@ -427,7 +435,11 @@ pub fn manager_kpis(
             .agg([col("what").first().alias(alias)])
     };
     kpis = kpis
-        .join_on(top("loss_reason", "top_loss_reason"), &[KEY], JoinType::Left)
+        .join_on(
+            top("loss_reason", "top_loss_reason"),
+            &[KEY],
+            JoinType::Left,
+        )
         .join_on(top("stage", "top_loss_stage"), &[KEY], JoinType::Left);
 
     let count_cols: Vec<Expr> = COUNTS
@@ -517,12 +529,12 @@ fn blank_unless(present: bool, name: &str) -> Expr {
 /// Worked some part of the period: hired before its end and not left before its start.
 fn in_roster(period: &Period) -> Expr {
     let day = |ms: i64| lit((ms / super::snapshot::DAY_MS as i64) as i32);
-    let hired = col("hired_on")
-        .is_null()
-        .or(col("hired_on").cast(DataType::Int32).lt(day(period.end_ms())));
-    let not_gone = col("left_on")
-        .is_null()
-        .or(col("left_on").cast(DataType::Int32).gt_eq(day(period.start_ms())));
+    let hired = col("hired_on").is_null().or(col("hired_on")
+        .cast(DataType::Int32)
+        .lt(day(period.end_ms())));
+    let not_gone = col("left_on").is_null().or(col("left_on")
+        .cast(DataType::Int32)
+        .gt_eq(day(period.start_ms())));
     hired.and(not_gone)
 }
 
@@ -588,7 +600,9 @@ fn with_avg_won(mut frame: DataFrame) -> Result<DataFrame> {
         .iter()
         .zip(&n)
         .map(|(w, n)| match (w, n) {
-            (Some(w), Some(n)) if *n > 0 => Some(money::div_round(*w, i128::from(*n), false) as i64),
+            (Some(w), Some(n)) if *n > 0 => {
+                Some(money::div_round(*w, i128::from(*n), false) as i64)
+            }
             _ => None,
         })
         .collect();
@@ -695,13 +709,19 @@ fn average_row(frame: &DataFrame) -> Result<DataFrame> {
                 .zip(&counted)
                 .filter_map(|(x, k)| if *k { *x } else { None })
                 .collect();
-            let mean = (!xs.is_empty()).then(|| {
-                money::div_round(xs.iter().sum::<i128>(), xs.len() as i128, false) as i64
-            });
+            let mean = (!xs.is_empty())
+                .then(|| money::div_round(xs.iter().sum::<i128>(), xs.len() as i128, false) as i64);
             money::column(name, [mean])
         } else if c.dtype().is_primitive_numeric() {
             let (mean, _) = mean_sd(&values(frame, name)?, &counted);
-            let places = if name.contains("rate") || name.contains("compliance") || name.contains("attainment") { 4 } else { 2 };
+            let places = if name.contains("rate")
+                || name.contains("compliance")
+                || name.contains("attainment")
+            {
+                4
+            } else {
+                2
+            };
             Column::new(name.into(), [mean.map(|m| round_to(m, places))])
         } else {
             let text = match name {
@@ -742,7 +762,9 @@ fn handoffs(
             ["deal_id", "entered_at"],
             SortMultipleOptions::default().with_maintain_order(true),
         )
-        .with_column(super::over(col("manager_id").shift(lit(1)), "deal_id")?.alias("from_manager_id"))
+        .with_column(
+            super::over(col("manager_id").shift(lit(1)), "deal_id")?.alias("from_manager_id"),
+        )
         .filter(
             col("from_manager_id")
                 .is_not_null()
@@ -750,7 +772,10 @@ fn handoffs(
                 .and(in_period(col("entered_at"), period)),
         )
         .join_on(
-            deals.clone().lazy().select([col("deal_id"), col("client_id")]),
+            deals
+                .clone()
+                .lazy()
+                .select([col("deal_id"), col("client_id")]),
             &["deal_id"],
             JoinType::Inner,
         )
@@ -811,7 +836,8 @@ mod tests {
         assert_eq!(period_plan(100_000, &p("2024-03")), 100_000);
         assert_eq!(period_plan(100_000, &p("2024-Q1")), 300_000);
         // 1–10 March: 10 of 31 days → 1000.00 × 10/31 = 322.580… → 322.58.
-        let part = Period::resolve(None, Some("2024-03-01"), Some("2024-03-10"), None, None).unwrap();
+        let part =
+            Period::resolve(None, Some("2024-03-01"), Some("2024-03-10"), None, None).unwrap();
         assert_eq!(period_plan(100_000, &part), 32_258);
     }
 }

@@ -234,15 +234,21 @@ pub fn payroll(
     let left: Vec<Option<i32>> = left.i32().ctx("left_on")?.iter().collect();
     let plans = money::minor_units(roster.column("period_plan").ctx("period_plan")?)?;
     let monthly = money::minor_units(roster.column("monthly_plan").ctx("monthly_plan")?)?;
-    let active: Vec<Option<bool>> = roster.column("active").ctx("active")?.bool().ctx("active")?.iter().collect();
+    let active: Vec<Option<bool>> = roster
+        .column("active")
+        .ctx("active")?
+        .bool()
+        .ctx("active")?
+        .iter()
+        .collect();
 
     let mut s = SummaryColumns::default();
     let mut l = LineColumns::default();
     for (i, id) in ids.iter().enumerate() {
         let id = id.clone().unwrap_or_default();
-        let (scheme_name, scheme) = config.scheme_of(&id).ok_or_else(|| {
-            Error::Usage(format!("[payroll]: no scheme for manager {id}"))
-        })?;
+        let (scheme_name, scheme) = config
+            .scheme_of(&id)
+            .ok_or_else(|| Error::Usage(format!("[payroll]: no scheme for manager {id}")))?;
         // The manager works through left_on; money from the next day on is after leaving.
         let left_ms = left[i].map(|d| (i64::from(d) + 1) * DAY_MS as i64);
         let mine = entries.get(&id).map(Vec::as_slice).unwrap_or(&[]);
@@ -277,12 +283,19 @@ pub fn payroll(
             ));
         }
     }
-    let unknown: Vec<&String> = entries.keys().filter(|k| !ids.iter().any(|i| i.as_ref() == Some(*k))).collect();
+    let unknown: Vec<&String> = entries
+        .keys()
+        .filter(|k| !ids.iter().any(|i| i.as_ref() == Some(*k)))
+        .collect();
     if !unknown.is_empty() {
         notes.push(format!(
             "{} manager(s) with money in the period are not in the roster and are left out: {}",
             unknown.len(),
-            unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            unknown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     Ok(Payroll {
@@ -552,7 +565,11 @@ mod tests {
             payment_id: Some(format!("P{day}")),
             at_ms: day * DAY_MS as i64,
             amount,
-            kind: if amount < 0 { Kind::Refund } else { Kind::Payment },
+            kind: if amount < 0 {
+                Kind::Refund
+            } else {
+                Kind::Payment
+            },
         }
     }
 
@@ -562,14 +579,24 @@ mod tests {
             kind,
             percent: None,
             tiers: vec![
-                Tier { from: Money(0), percent: Percent(30_000) },
-                Tier { from: Money(10_000_000), percent: Percent(50_000) },
+                Tier {
+                    from: Money(0),
+                    percent: Percent(30_000),
+                },
+                Tier {
+                    from: Money(10_000_000),
+                    percent: Percent(50_000),
+                },
             ],
         }
     }
 
     fn flat(percent: i64) -> Scheme {
-        Scheme { kind: SchemeKind::Flat, percent: Some(Percent(percent)), tiers: vec![] }
+        Scheme {
+            kind: SchemeKind::Flat,
+            percent: Some(Percent(percent)),
+            tiers: vec![],
+        }
     }
 
     fn sum(p: &Pay) -> i64 {
@@ -582,18 +609,48 @@ mod tests {
         // (half-up) or 0.02 (half-even: 1.5 → 2). Lines: round(0.005)=0.01, round(0.010)
         // − 0.01 = 0.00, round(0.015) − 0.01 = 0.01.
         let e = [entry(10, 1), entry(10, 2), entry(10, 3)];
-        let p = commission(&e, &flat(50_000), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        let p = commission(
+            &e,
+            &flat(50_000),
+            Rounding::HalfUp,
+            None,
+            AfterLeaving::Withhold,
+        );
         assert_eq!(p.basis, 30);
         assert_eq!(p.commission, 2);
-        assert_eq!(p.lines.iter().map(|l| l.commission).collect::<Vec<_>>(), [1, 0, 1]);
+        assert_eq!(
+            p.lines.iter().map(|l| l.commission).collect::<Vec<_>>(),
+            [1, 0, 1]
+        );
         // Half-even: 0.005 → 0.00, 0.010 → 0.01, 0.015 → 0.02: lines 0, 1, 1.
-        let p = commission(&e, &flat(50_000), Rounding::HalfEven, None, AfterLeaving::Withhold);
+        let p = commission(
+            &e,
+            &flat(50_000),
+            Rounding::HalfEven,
+            None,
+            AfterLeaving::Withhold,
+        );
         assert_eq!(p.commission, 2);
-        assert_eq!(p.lines.iter().map(|l| l.commission).collect::<Vec<_>>(), [0, 1, 1]);
+        assert_eq!(
+            p.lines.iter().map(|l| l.commission).collect::<Vec<_>>(),
+            [0, 1, 1]
+        );
         // 0.25 at 10 % = 0.025: half-up 0.03, half-even 0.02.
         let e = [entry(25, 1)];
-        let up = commission(&e, &flat(100_000), Rounding::HalfUp, None, AfterLeaving::Withhold);
-        let even = commission(&e, &flat(100_000), Rounding::HalfEven, None, AfterLeaving::Withhold);
+        let up = commission(
+            &e,
+            &flat(100_000),
+            Rounding::HalfUp,
+            None,
+            AfterLeaving::Withhold,
+        );
+        let even = commission(
+            &e,
+            &flat(100_000),
+            Rounding::HalfEven,
+            None,
+            AfterLeaving::Withhold,
+        );
         assert_eq!((up.commission, even.commission), (3, 2));
     }
 
@@ -602,10 +659,19 @@ mod tests {
         // 60 000 + 60 000: the second payment is 40 000 at 3 % and 20 000 at 5 %.
         // Commission 100 000 × 3 % + 20 000 × 5 % = 3 000 + 1 000 = 4 000.00.
         let e = [entry(6_000_000, 1), entry(6_000_000, 2)];
-        let p = commission(&e, &tiered(SchemeKind::Marginal), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        let p = commission(
+            &e,
+            &tiered(SchemeKind::Marginal),
+            Rounding::HalfUp,
+            None,
+            AfterLeaving::Withhold,
+        );
         assert_eq!(p.commission, 400_000);
-        let got: Vec<(i64, Option<Percent>, i64)> =
-            p.lines.iter().map(|l| (l.entry.amount, l.rate, l.commission)).collect();
+        let got: Vec<(i64, Option<Percent>, i64)> = p
+            .lines
+            .iter()
+            .map(|l| (l.entry.amount, l.rate, l.commission))
+            .collect();
         assert_eq!(
             got,
             [
@@ -622,10 +688,22 @@ mod tests {
         // Exactly 100 000.00: the 5 % tier applies to all of it = 5 000.00; one kopeck
         // less stays at 3 %: 99 999.99 × 3 % = 2 999.9997 → 3 000.00.
         let e = [entry(10_000_000, 1)];
-        let p = commission(&e, &tiered(SchemeKind::Retroactive), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        let p = commission(
+            &e,
+            &tiered(SchemeKind::Retroactive),
+            Rounding::HalfUp,
+            None,
+            AfterLeaving::Withhold,
+        );
         assert_eq!((p.commission, p.rate), (500_000, Some(Percent(50_000))));
         let e = [entry(9_999_999, 1)];
-        let p = commission(&e, &tiered(SchemeKind::Retroactive), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        let p = commission(
+            &e,
+            &tiered(SchemeKind::Retroactive),
+            Rounding::HalfUp,
+            None,
+            AfterLeaving::Withhold,
+        );
         assert_eq!((p.commission, p.rate), (300_000, Some(Percent(30_000))));
     }
 
@@ -633,12 +711,24 @@ mod tests {
     fn a_refund_can_drop_the_basis_below_a_tier() {
         // 120 000 paid, 30 000 refunded: basis 90 000 → 3 % retroactive = 2 700.00.
         let e = [entry(12_000_000, 1), entry(-3_000_000, 2)];
-        let p = commission(&e, &tiered(SchemeKind::Retroactive), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        let p = commission(
+            &e,
+            &tiered(SchemeKind::Retroactive),
+            Rounding::HalfUp,
+            None,
+            AfterLeaving::Withhold,
+        );
         assert_eq!((p.basis, p.commission), (9_000_000, 270_000));
         assert_eq!(sum(&p), 270_000);
         // Marginal: the payment earns 3 000 + 1 000; the refund walks back 20 000 at 5 %
         // and 10 000 at 3 %: −1 000 − 300; total 2 700.00.
-        let p = commission(&e, &tiered(SchemeKind::Marginal), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        let p = commission(
+            &e,
+            &tiered(SchemeKind::Marginal),
+            Rounding::HalfUp,
+            None,
+            AfterLeaving::Withhold,
+        );
         assert_eq!(p.commission, 270_000);
         let refund: Vec<i64> = p.lines.iter().skip(2).map(|l| l.commission).collect();
         assert_eq!(refund, [-100_000, -30_000]);
@@ -647,13 +737,28 @@ mod tests {
     #[test]
     fn refunds_only_claw_back_at_the_first_rate_and_money_after_leaving_is_withheld() {
         let e = [entry(-1_000_000, 1)];
-        let p = commission(&e, &tiered(SchemeKind::Marginal), Rounding::HalfUp, None, AfterLeaving::Withhold);
+        let p = commission(
+            &e,
+            &tiered(SchemeKind::Marginal),
+            Rounding::HalfUp,
+            None,
+            AfterLeaving::Withhold,
+        );
         assert_eq!((p.basis, p.commission), (-1_000_000, -30_000));
         // Left on day 2 (money from day 2 on is after leaving).
         let e = [entry(1_000_000, 1), entry(2_000_000, 3)];
         let left = Some(2 * DAY_MS as i64);
-        let p = commission(&e, &flat(50_000), Rounding::HalfUp, left, AfterLeaving::Withhold);
-        assert_eq!((p.basis, p.commission, p.withheld), (1_000_000, 50_000, 2_000_000));
+        let p = commission(
+            &e,
+            &flat(50_000),
+            Rounding::HalfUp,
+            left,
+            AfterLeaving::Withhold,
+        );
+        assert_eq!(
+            (p.basis, p.commission, p.withheld),
+            (1_000_000, 50_000, 2_000_000)
+        );
         assert_eq!(p.lines[1].rate, None);
         let p = commission(&e, &flat(50_000), Rounding::HalfUp, left, AfterLeaving::Pay);
         assert_eq!((p.basis, p.commission, p.withheld), (3_000_000, 150_000, 0));

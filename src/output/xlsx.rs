@@ -103,13 +103,25 @@ impl Formats {
 
 /// A column that holds a fraction shown as a percent.
 fn is_rate(name: &str) -> bool {
-    ["rate", "conversion", "compliance", "attainment", "survival", "ci_low", "ci_high"]
-        .iter()
-        .any(|k| name.contains(k))
+    [
+        "rate",
+        "conversion",
+        "compliance",
+        "attainment",
+        "survival",
+        "ci_low",
+        "ci_high",
+    ]
+    .iter()
+    .any(|k| name.contains(k))
         && !name.ends_with("_days")
 }
 
-fn fill(sheet: &mut Worksheet, frame: &DataFrame, f: &Formats) -> std::result::Result<(), XlsxError> {
+fn fill(
+    sheet: &mut Worksheet,
+    frame: &DataFrame,
+    f: &Formats,
+) -> std::result::Result<(), XlsxError> {
     for (j, c) in frame.columns().iter().enumerate() {
         let j = j as u16;
         let name = c.name().as_str();
