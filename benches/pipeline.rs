@@ -1,4 +1,4 @@
-//! Reading + validation and the funnel on generated data at 10k, 100k and 1M deals.
+//! Reading + validation, the funnel, manager KPIs and payroll on generated data at 10k, 100k and 1M deals.
 //! Rows per second are criterion's throughput (elements = deals). Sizes can be narrowed
 //! with CRMSTAT_BENCH_SIZES=10000,100000. Peak memory: see benches/measure.sh.
 
@@ -6,7 +6,8 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use crmstat::config::Config;
-use crmstat::metrics::{Mode, funnel, snapshot::Snapshot};
+use crmstat::metrics::managers::{self, ManagerGroup};
+use crmstat::metrics::{Mode, funnel, payroll, snapshot::Snapshot};
 use crmstat::output::Format;
 use crmstat::period::Period;
 
@@ -39,6 +40,31 @@ fn pipeline(c: &mut Criterion) {
                 let snap =
                     Snapshot::build(&loaded.tables, &loaded.stages, &period).expect("snapshot");
                 black_box(funnel::funnel(&snap, Mode::Cohort, None).expect("funnel"))
+            })
+        });
+        let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period).expect("snapshot");
+        let roster = managers::roster(&loaded.tables, &period).expect("roster");
+        group.bench_function(BenchmarkId::new("managers_2025", n), |b| {
+            b.iter(|| {
+                black_box(
+                    managers::manager_kpis(
+                        &loaded.tables,
+                        &snap,
+                        &roster,
+                        ManagerGroup::Manager,
+                        config.payroll.basis,
+                        None,
+                    )
+                    .expect("managers"),
+                )
+            })
+        });
+        group.bench_function(BenchmarkId::new("payroll_2025", n), |b| {
+            b.iter(|| {
+                black_box(
+                    payroll::payroll(&loaded.tables, &snap, &roster, &config.payroll)
+                        .expect("payroll"),
+                )
             })
         });
         group.bench_function(BenchmarkId::new("generate", n), |b| {

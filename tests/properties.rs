@@ -128,3 +128,117 @@ proptest! {
         prop_assert_eq!(parse_money(&russian), Ok(cents));
     }
 }
+
+/// Payroll for any payments and refunds under any scheme: the lines add up to the
+/// commission exactly; the commission is the scheme on the whole basis, rounded once
+/// (checked against an independent exact computation in i128); amounts are kept.
+mod payroll_invariants {
+    use super::*;
+    use crmstat::config::{AfterLeaving, Money, Percent, Rounding, Scheme, SchemeKind, Tier};
+    use crmstat::metrics::payroll::{Entry, Kind, commission};
+
+    fn scheme() -> impl Strategy<Value = Scheme> {
+        (
+            0u8..3,
+            prop::collection::vec((1i64..50_000_000, 0i64..200_000), 0..4),
+            0i64..200_000,
+        )
+            .prop_map(|(kind, mut rest, first)| {
+                rest.sort();
+                rest.dedup_by_key(|t| t.0);
+                let mut tiers = vec![Tier {
+                    from: Money(0),
+                    percent: Percent(first),
+                }];
+                tiers.extend(rest.into_iter().map(|(from, p)| Tier {
+                    from: Money(from),
+                    percent: Percent(p),
+                }));
+                match kind {
+                    0 => Scheme {
+                        kind: SchemeKind::Flat,
+                        percent: Some(Percent(first)),
+                        tiers: vec![],
+                    },
+                    1 => Scheme {
+                        kind: SchemeKind::Retroactive,
+                        percent: None,
+                        tiers,
+                    },
+                    _ => Scheme {
+                        kind: SchemeKind::Marginal,
+                        percent: None,
+                        tiers,
+                    },
+                }
+            })
+    }
+
+    /// The scheme on a basis, exactly, in minor units × 10⁻⁶ — written independently of
+    /// the engine: by tiers for marginal, by the tier reached otherwise.
+    fn exact(s: &Scheme, basis: i128) -> i128 {
+        match s.kind {
+            SchemeKind::Flat => basis * i128::from(s.percent.unwrap().0),
+            SchemeKind::Retroactive => {
+                let mut rate = s.tiers[0].percent.0;
+                for t in &s.tiers {
+                    if basis >= i128::from(t.from.0) {
+                        rate = t.percent.0;
+                    }
+                }
+                basis * i128::from(rate)
+            }
+            SchemeKind::Marginal => {
+                if basis < 0 {
+                    return basis * i128::from(s.tiers[0].percent.0);
+                }
+                let mut total = 0;
+                for (i, t) in s.tiers.iter().enumerate() {
+                    let lo = i128::from(t.from.0);
+                    let hi = s
+                        .tiers
+                        .get(i + 1)
+                        .map_or(i128::MAX, |n| i128::from(n.from.0));
+                    if basis > lo {
+                        total += (basis.min(hi) - lo) * i128::from(t.percent.0);
+                    }
+                }
+                total
+            }
+        }
+    }
+
+    fn half_up(v: i128) -> i128 {
+        let m = 1_000_000;
+        let q = v.abs() / m;
+        let r = v.abs() % m;
+        let q = if r * 2 >= m { q + 1 } else { q };
+        if v < 0 { -q } else { q }
+    }
+
+    proptest! {
+        #[test]
+        fn lines_sum_to_the_rounded_scheme(
+            s in scheme(),
+            amounts in prop::collection::vec(-5_000_000i64..20_000_000, 0..30),
+        ) {
+            let entries: Vec<Entry> = amounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| Entry {
+                    deal_id: format!("D{i}"),
+                    payment_id: Some(format!("P{i}")),
+                    at_ms: i as i64 * 1000,
+                    amount: *a,
+                    kind: if *a < 0 { Kind::Refund } else { Kind::Payment },
+                })
+                .collect();
+            let p = commission(&entries, &s, Rounding::HalfUp, None, AfterLeaving::Withhold);
+            let basis: i64 = amounts.iter().sum();
+            prop_assert_eq!(p.basis, basis);
+            prop_assert_eq!(i128::from(p.commission), half_up(exact(&s, i128::from(basis))));
+            prop_assert_eq!(p.lines.iter().map(|l| l.commission).sum::<i64>(), p.commission);
+            prop_assert_eq!(p.lines.iter().map(|l| l.entry.amount).sum::<i64>(), basis);
+        }
+    }
+}

@@ -94,7 +94,7 @@ impl Formats {
             header: Format::new().set_bold(),
             money: Format::new().set_num_format("#,##0.00"),
             integer: Format::new().set_num_format("0"),
-            percent: Format::new().set_num_format("0.0%"),
+            percent: Format::new().set_num_format("0.00%"),
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
         }
