@@ -110,7 +110,8 @@ fn main_job_writes_the_report() {
     assert!(leftovers.is_empty(), "temporary files left behind");
 }
 
-/// 2025 cohort: the first stage's reach is the number of deals created in 2025; won and
+/// 2025 cohort: the first stage's reach is the number of deals created in 2025; the last
+/// stage's, the won ones plus those still open at it; won and
 /// lost are the deals created in 2025 and closed as such by 31 December; won_amount is
 /// the exact sum of their amounts — all counted straight from deals.csv.
 #[test]
@@ -136,10 +137,16 @@ fn funnel_matches_the_csv() {
         funnel[0]["reached"].as_u64().unwrap() as usize,
         in_2025.len()
     );
+    // Won deals pass every stage; deals still open at the last stage (shipping not yet
+    // closed by the export) have reached it too.
+    let open_at_last = in_2025
+        .iter()
+        .filter(|d| d["status"] == "open" && d["stage"] == "Отгрузка")
+        .count();
     assert_eq!(
         funnel[5]["reached"].as_u64().unwrap() as usize,
-        won.len(),
-        "won deals pass every stage"
+        won.len() + open_at_last,
+        "won deals and those open at the last stage"
     );
     let reached: Vec<u64> = funnel
         .iter()

@@ -119,7 +119,11 @@ fn managers_frame(m: &[world::Manager]) -> Result<DataFrame> {
         text("role", &m.iter().map(|x| x.role).collect::<Vec<_>>()),
         date("hired_on", m.iter().map(|x| Some(x.hired_on))),
         date("left_on", m.iter().map(|x| x.left_on)),
-        money::column("monthly_plan", m.iter().map(|x| Some(x.plan))),
+        // Lead managers (cold calls) pass deals on and carry no sales plan.
+        money::column(
+            "monthly_plan",
+            m.iter().map(|x| (x.role != "lead").then_some(x.plan)),
+        ),
     ])
 }
 

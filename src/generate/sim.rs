@@ -119,13 +119,16 @@ impl<'a> Sim<'a> {
         m.hired_on <= t && m.left_on.is_none_or(|l| t < l)
     }
 
-    /// An active manager at `t`, preferring `wanted`; others of the same team first.
+    /// An active manager at `t`, preferring `wanted`; others of the same team first. A lead
+    /// manager (cold calls) only ever holds a deal at its first stage, so a deal that is
+    /// already under way goes to a salesperson.
     fn holder(&self, wanted: usize, t: i64) -> usize {
         let n = self.managers.len();
+        let sales = |m: usize| self.managers[m].role != "lead";
         (0..n)
             .map(|k| (wanted + k * 8) % n)
             .chain(0..n)
-            .find(|&m| self.active(m, t))
+            .find(|&m| self.active(m, t) && (sales(m) || m == wanted))
             .unwrap_or(wanted)
     }
 
@@ -241,10 +244,34 @@ impl<'a> Sim<'a> {
             }
             stage = self.next_stage(stage, returning, &mut renegotiated);
             t = next_t;
-            if !self.active(m, t) {
+            // The conveyor: a lead manager passes a deal on once it leaves the first stage;
+            // the new manager calls the client after a while (longer for slower managers).
+            let handed = self.managers[m].role == "lead";
+            if handed {
+                let n = self.managers.len();
+                let pick = self.rng.random_range(0..n);
+                // Never back to a lead manager (the only way `holder` returns one).
+                let pick = (0..n)
+                    .map(|k| (pick + k) % n)
+                    .find(|&c| self.managers[c].role != "lead")
+                    .unwrap_or(pick);
+                m = self.holder(pick, t);
+            } else if !self.active(m, t) {
                 m = self.holder(m + 1, t);
             }
             self.entry(&deal_id, stage, t, m);
+            if handed {
+                let wait = exp(&mut self.rng, 0.8 * self.managers[m].pace);
+                self.contact(
+                    client,
+                    m,
+                    &deal_id,
+                    None,
+                    t + (wait * DAY as f64) as i64,
+                    "call",
+                );
+                continue;
+            }
             if stage == 2 {
                 self.contact(client, m, &deal_id, None, t, "meeting");
             } else if self.rng.random::<f64>() < 0.5 {
