@@ -435,3 +435,32 @@ fn assert_lines_sum_to_summary(p: &payroll::Payroll) {
         assert_eq!(a, kop(&basis[i]) + kop(&withheld[i]), "basis of {id}");
     }
 }
+
+/// The SPEC §6 columns come first, in SPEC order.
+#[test]
+fn tables_start_with_the_spec_columns() {
+    let dir = company_with(CONFIG);
+    let loaded = load(dir.path());
+    let cfg = config(dir.path());
+    let names = |f: &DataFrame, n: usize| -> Vec<String> {
+        f.get_column_names()
+            .iter()
+            .take(n)
+            .map(|c| c.to_string())
+            .collect()
+    };
+    let spec = |s: &str| -> Vec<String> { s.split(", ").map(str::to_string).collect() };
+    let m = kpis(&loaded, &cfg, ManagerGroup::Manager).managers;
+    let want = spec(
+        "manager_id, name, active, open_deals, clients_in_work, deals_created, deals_won, \
+         deals_lost, win_rate, won_amount, paid_amount, avg_won_amount, mean_cycle_days, \
+         median_cycle_days, contacts, followup_compliance, overdue_tasks, avg_discount_pct, \
+         monthly_plan, plan_attainment",
+    );
+    assert_eq!(names(&m, want.len()), want);
+    let p = pay(&loaded, &cfg);
+    let want = spec("manager_id, name, basis_amount, monthly_plan, plan_attainment, commission");
+    assert_eq!(names(&p.summary, want.len()), want);
+    let want = spec("manager_id, deal_id, payment_id, paid_at, amount, rate, commission");
+    assert_eq!(names(&p.lines, want.len()), want);
+}

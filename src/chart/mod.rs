@@ -19,6 +19,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::error::{Error, PolarsContext, Result};
+use crate::metrics::floats;
 use crate::metrics::managers::ManagerGroup;
 use crate::metrics::survival::KaplanMeier;
 
@@ -406,38 +407,17 @@ fn row_labels(frame: &DataFrame, group: ManagerGroup) -> Result<Vec<String>> {
 }
 
 fn strings(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
-    let c = frame
-        .column(name)
-        .ctx(name.to_string())?
-        .cast(&DataType::String)
-        .ctx(name.to_string())?;
-    Ok(c.str()
-        .ctx(name.to_string())?
-        .iter()
-        .map(|v| v.unwrap_or("").to_string())
+    Ok(crate::metrics::texts(frame, name)?
+        .into_iter()
+        .map(Option::unwrap_or_default)
         .collect())
 }
 
 fn ints(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
-    let c = frame
-        .column(name)
-        .ctx(name.to_string())?
-        .cast(&DataType::Int64)
-        .ctx(name.to_string())?;
-    Ok(c.i64()
-        .ctx(name.to_string())?
-        .iter()
-        .map(|v| v.unwrap_or(0))
+    Ok(floats(frame, name)?
+        .into_iter()
+        .map(|v| v.map_or(0, |v| v as i64))
         .collect())
-}
-
-fn floats(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    let c = frame
-        .column(name)
-        .ctx(name.to_string())?
-        .cast(&DataType::Float64)
-        .ctx(name.to_string())?;
-    Ok(c.f64().ctx(name.to_string())?.iter().collect())
 }
 
 /// The series legend every chart with more than one series uses (upper right).

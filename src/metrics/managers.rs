@@ -543,29 +543,14 @@ fn output_columns(group: ManagerGroup) -> Vec<Expr> {
         ManagerGroup::Manager => vec![col(KEY).alias("manager_id"), col("name")],
         ManagerGroup::Team => vec![col(KEY).alias("team")],
     };
-    cols.extend(
-        [
-            "active",
-            "open_deals",
-            "clients_in_work",
-            "deals_created",
-            "deals_won",
-            "deals_lost",
-            "win_rate",
-            "won_amount",
-            "paid_amount",
-            "avg_won_amount",
-            "mean_cycle_days",
-            "median_cycle_days",
-            "contacts",
-            "followup_compliance",
-            "overdue_tasks",
-            "avg_discount_pct",
-            "monthly_plan",
-            "plan_attainment",
-        ]
-        .map(col),
-    );
+    // SPEC §6 order: the KPIs, with the plan just before its attainment.
+    cols.push(col("active"));
+    for kpi in KPIS {
+        if *kpi == "plan_attainment" {
+            cols.push(col("monthly_plan"));
+        }
+        cols.push(col(*kpi));
+    }
     if group == ManagerGroup::Manager {
         cols.push(col("team"));
     }
@@ -612,16 +597,6 @@ fn with_avg_won(mut frame: DataFrame) -> Result<DataFrame> {
     Ok(frame)
 }
 
-/// A KPI column as floats (money in currency units), for averages and z-scores.
-fn values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    let c = frame
-        .column(name)
-        .ctx(name.to_string())?
-        .cast(&DataType::Float64)
-        .ctx(name.to_string())?;
-    Ok(c.f64().ctx(name.to_string())?.iter().collect())
-}
-
 fn worked(frame: &DataFrame) -> Result<Vec<bool>> {
     Ok(frame
         .column("worked")
@@ -657,11 +632,11 @@ fn round_to(x: f64, places: i32) -> f64 {
 /// The long table of deviations: one row per key and KPI.
 fn deviations(frame: &DataFrame, key_name: &str) -> Result<DataFrame> {
     let counted = worked(frame)?;
-    let keys = super::payroll::texts(frame, KEY)?;
+    let keys = super::texts(frame, KEY)?;
     let (mut k, mut kpi, mut value, mut avg, mut ratio, mut z) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     for name in KPIS {
-        let v = values(frame, name)?;
+        let v = super::floats(frame, name)?;
         let (mean, sd) = mean_sd(&v, &counted);
         for (i, x) in v.iter().enumerate() {
             k.push(keys[i].clone());
@@ -713,7 +688,7 @@ fn average_row(frame: &DataFrame) -> Result<DataFrame> {
                 .then(|| money::div_round(xs.iter().sum::<i128>(), xs.len() as i128, false) as i64);
             money::column(name, [mean])
         } else if c.dtype().is_primitive_numeric() {
-            let (mean, _) = mean_sd(&values(frame, name)?, &counted);
+            let (mean, _) = mean_sd(&super::floats(frame, name)?, &counted);
             let places = if name.contains("rate")
                 || name.contains("compliance")
                 || name.contains("attainment")

@@ -89,6 +89,33 @@ fn pick(a: Expr, b: Expr, prefer: fn(Expr, Expr) -> Expr) -> Expr {
         .otherwise(b)
 }
 
+/// A column as optional text, one entry per row.
+pub fn texts(frame: &DataFrame, name: &str) -> crate::Result<Vec<Option<String>>> {
+    use crate::error::PolarsContext;
+    let c = frame
+        .column(name)
+        .ctx(name.to_string())?
+        .cast(&DataType::String)
+        .ctx(name.to_string())?;
+    Ok(c.str()
+        .ctx(name.to_string())?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+/// A numeric column as optional floats (for charts, averages and z-scores, never money
+/// sums), one entry per row.
+pub fn floats(frame: &DataFrame, name: &str) -> crate::Result<Vec<Option<f64>>> {
+    use crate::error::PolarsContext;
+    let c = frame
+        .column(name)
+        .ctx(name.to_string())?
+        .cast(&DataType::Float64)
+        .ctx(name.to_string())?;
+    Ok(c.f64().ctx(name.to_string())?.iter().collect())
+}
+
 /// Joins on equally named key columns, the only kind the metrics need.
 pub trait JoinOn {
     /// `self` joined with `other` where every column of `keys` is equal.

@@ -18,8 +18,8 @@
 
 use polars::prelude::*;
 
-use super::JoinOn;
 use super::snapshot::{DAY_MS, Snapshot, in_period};
+use super::{JoinOn, texts};
 use crate::config::{
     AfterLeaving, Basis, PayrollConfig, Percent, RATE_SCALE, Rounding, Scheme, SchemeKind,
 };
@@ -427,20 +427,6 @@ fn basis_entries(
     Ok(out)
 }
 
-/// A text column as optional strings.
-pub(crate) fn texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    let c = frame
-        .column(name)
-        .ctx(name.to_string())?
-        .cast(&DataType::String)
-        .ctx(name.to_string())?;
-    Ok(c.str()
-        .ctx(name.to_string())?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
 #[derive(Default)]
 struct SummaryColumns {
     manager_id: Vec<String>,
@@ -599,6 +585,11 @@ mod tests {
         }
     }
 
+    /// Half-up, no leaving date.
+    fn up(e: &[Entry], s: &Scheme) -> Pay {
+        commission(e, s, Rounding::HalfUp, None, AfterLeaving::Withhold)
+    }
+
     fn sum(p: &Pay) -> i64 {
         p.lines.iter().map(|l| l.commission).sum()
     }
@@ -609,13 +600,7 @@ mod tests {
         // (half-up) or 0.02 (half-even: 1.5 → 2). Lines: round(0.005)=0.01, round(0.010)
         // − 0.01 = 0.00, round(0.015) − 0.01 = 0.01.
         let e = [entry(10, 1), entry(10, 2), entry(10, 3)];
-        let p = commission(
-            &e,
-            &flat(50_000),
-            Rounding::HalfUp,
-            None,
-            AfterLeaving::Withhold,
-        );
+        let p = up(&e, &flat(50_000));
         assert_eq!(p.basis, 30);
         assert_eq!(p.commission, 2);
         assert_eq!(
@@ -637,13 +622,7 @@ mod tests {
         );
         // 0.25 at 10 % = 0.025: half-up 0.03, half-even 0.02.
         let e = [entry(25, 1)];
-        let up = commission(
-            &e,
-            &flat(100_000),
-            Rounding::HalfUp,
-            None,
-            AfterLeaving::Withhold,
-        );
+        let up = up(&e, &flat(100_000));
         let even = commission(
             &e,
             &flat(100_000),
@@ -659,13 +638,7 @@ mod tests {
         // 60 000 + 60 000: the second payment is 40 000 at 3 % and 20 000 at 5 %.
         // Commission 100 000 × 3 % + 20 000 × 5 % = 3 000 + 1 000 = 4 000.00.
         let e = [entry(6_000_000, 1), entry(6_000_000, 2)];
-        let p = commission(
-            &e,
-            &tiered(SchemeKind::Marginal),
-            Rounding::HalfUp,
-            None,
-            AfterLeaving::Withhold,
-        );
+        let p = up(&e, &tiered(SchemeKind::Marginal));
         assert_eq!(p.commission, 400_000);
         let got: Vec<(i64, Option<Percent>, i64)> = p
             .lines
@@ -688,22 +661,10 @@ mod tests {
         // Exactly 100 000.00: the 5 % tier applies to all of it = 5 000.00; one kopeck
         // less stays at 3 %: 99 999.99 × 3 % = 2 999.9997 → 3 000.00.
         let e = [entry(10_000_000, 1)];
-        let p = commission(
-            &e,
-            &tiered(SchemeKind::Retroactive),
-            Rounding::HalfUp,
-            None,
-            AfterLeaving::Withhold,
-        );
+        let p = up(&e, &tiered(SchemeKind::Retroactive));
         assert_eq!((p.commission, p.rate), (500_000, Some(Percent(50_000))));
         let e = [entry(9_999_999, 1)];
-        let p = commission(
-            &e,
-            &tiered(SchemeKind::Retroactive),
-            Rounding::HalfUp,
-            None,
-            AfterLeaving::Withhold,
-        );
+        let p = up(&e, &tiered(SchemeKind::Retroactive));
         assert_eq!((p.commission, p.rate), (300_000, Some(Percent(30_000))));
     }
 
@@ -711,24 +672,12 @@ mod tests {
     fn a_refund_can_drop_the_basis_below_a_tier() {
         // 120 000 paid, 30 000 refunded: basis 90 000 → 3 % retroactive = 2 700.00.
         let e = [entry(12_000_000, 1), entry(-3_000_000, 2)];
-        let p = commission(
-            &e,
-            &tiered(SchemeKind::Retroactive),
-            Rounding::HalfUp,
-            None,
-            AfterLeaving::Withhold,
-        );
+        let p = up(&e, &tiered(SchemeKind::Retroactive));
         assert_eq!((p.basis, p.commission), (9_000_000, 270_000));
         assert_eq!(sum(&p), 270_000);
         // Marginal: the payment earns 3 000 + 1 000; the refund walks back 20 000 at 5 %
         // and 10 000 at 3 %: −1 000 − 300; total 2 700.00.
-        let p = commission(
-            &e,
-            &tiered(SchemeKind::Marginal),
-            Rounding::HalfUp,
-            None,
-            AfterLeaving::Withhold,
-        );
+        let p = up(&e, &tiered(SchemeKind::Marginal));
         assert_eq!(p.commission, 270_000);
         let refund: Vec<i64> = p.lines.iter().skip(2).map(|l| l.commission).collect();
         assert_eq!(refund, [-100_000, -30_000]);
@@ -737,13 +686,7 @@ mod tests {
     #[test]
     fn refunds_only_claw_back_at_the_first_rate_and_money_after_leaving_is_withheld() {
         let e = [entry(-1_000_000, 1)];
-        let p = commission(
-            &e,
-            &tiered(SchemeKind::Marginal),
-            Rounding::HalfUp,
-            None,
-            AfterLeaving::Withhold,
-        );
+        let p = up(&e, &tiered(SchemeKind::Marginal));
         assert_eq!((p.basis, p.commission), (-1_000_000, -30_000));
         // Left on day 2 (money from day 2 on is after leaving).
         let e = [entry(1_000_000, 1), entry(2_000_000, 3)];
