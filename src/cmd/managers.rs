@@ -20,13 +20,13 @@ pub fn run(args: &ManagersArgs) -> Result<()> {
     super::emit(&fig.out, results, &loaded.report)
 }
 
-/// The manager tables and charts for a snapshot.
-pub(crate) fn results(
+/// The manager KPIs of a snapshot, with follow-up judged when the data allows it.
+pub(crate) fn kpis(
     snap: &Snapshot,
     loaded: &Loaded,
     config: &Config,
     group: ManagerGroup,
-) -> Result<super::Results> {
+) -> Result<(managers::ManagerKpis, bool)> {
     let tables = &loaded.tables;
     let roster = managers::roster(tables, &snap.period)?;
     let followup = match (
@@ -47,8 +47,19 @@ pub(crate) fn results(
         config.payroll.basis,
         followup.as_ref(),
     )?;
+    Ok((k, followup.is_some()))
+}
+
+/// The manager tables and charts for a snapshot.
+pub(crate) fn results(
+    snap: &Snapshot,
+    loaded: &Loaded,
+    config: &Config,
+    group: ManagerGroup,
+) -> Result<super::Results> {
+    let (k, has_followup) = kpis(snap, loaded, config, group)?;
     let mut notes = k.notes;
-    if followup.is_none() {
+    if !has_followup {
         notes.push(
             "follow-up compliance needs contacts, stage_history and an invoice stage; left empty"
                 .into(),

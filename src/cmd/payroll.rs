@@ -23,8 +23,8 @@ pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Resu
     let roster = managers::roster(&loaded.tables, &snap.period)?;
     let p = payroll::payroll(&loaded.tables, snap, &roster, &config.payroll)?;
     // The KPIs sheet beside the money: the same period, the same roster.
-    let kpis = super::managers::results(snap, loaded, config, ManagerGroup::Manager)?;
-    let kpi_table = kpis.tables.into_iter().find(|t| t.name == "managers");
+    let (kpis, _) = super::managers::kpis(snap, loaded, config, ManagerGroup::Manager)?;
+
     let total: i128 = money::minor_units(p.summary.column("commission").ctx("commission")?)?
         .into_iter()
         .flatten()
@@ -59,17 +59,19 @@ pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Resu
     Ok(super::Results {
         book: "payroll",
         heading: super::heading("Payroll", &snap.period, ""),
-        tables: [
+        tables: vec![
             NamedTable::new("payroll", "Commission per manager", p.summary),
             NamedTable::detail(
                 "payroll_lines",
                 "Every payment, refund and won deal behind the commission",
                 p.lines,
             ),
-        ]
-        .into_iter()
-        .chain(kpi_table)
-        .collect(),
+            NamedTable::new(
+                "managers",
+                "Managers: KPIs with the company average (last row)",
+                kpis.managers,
+            ),
+        ],
         charts: Vec::new(),
         notes,
     })

@@ -141,13 +141,13 @@ pub fn period_plan(monthly: i128, period: &Period) -> i128 {
     let mut total = 0i128;
     let mut month = NaiveDate::from_ymd_opt(start.year(), start.month(), 1);
     while let Some(m) = month {
-        let m_start = m.and_hms_opt(0, 0, 0).unwrap_or_default();
+        let m_start = m.and_time(chrono::NaiveTime::MIN);
         if m_start >= end {
             break;
         }
         let next = m.checked_add_months(chrono::Months::new(1));
         let Some(n) = next else { break };
-        let m_end = n.and_hms_opt(0, 0, 0).unwrap_or_default();
+        let m_end = n.and_time(chrono::NaiveTime::MIN);
         let covered = (end.min(m_end) - start.max(m_start)).num_seconds();
         let whole = (m_end - m_start).num_seconds();
         total += money::div_round(monthly * i128::from(covered), i128::from(whole), false);
