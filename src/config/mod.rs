@@ -79,6 +79,19 @@ pub struct ReactivationConfig {
     pub floor_days: f64,
     /// The gap used for one-purchase clients when the company median cannot be computed.
     pub default_gap_days: f64,
+    /// What a purchase is: `deals` (won deals, at their close) or `payments` (positive
+    /// payments, at their date).
+    pub purchases: PurchaseSource,
+    /// The span of the BG/NBD forecast (expected purchases and expected value), in days.
+    pub horizon_days: f64,
+}
+
+/// What counts as a purchase for reactivation and RFM.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PurchaseSource {
+    Deals,
+    Payments,
 }
 
 /// How one canonical table is found and read.
@@ -142,6 +155,8 @@ impl Default for ReactivationConfig {
             factor: 1.0,
             floor_days: 30.0,
             default_gap_days: 90.0,
+            purchases: PurchaseSource::Deals,
+            horizon_days: 90.0,
         }
     }
 }
@@ -217,6 +232,19 @@ impl Config {
                 "[input] delimiter must be auto or a single character such as \";\" or \"\\t\""
                     .into(),
             );
+        }
+        let r = &self.reactivation;
+        for (key, v) in [
+            ("factor", r.factor),
+            ("floor_days", r.floor_days),
+            ("default_gap_days", r.default_gap_days),
+        ] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(format!("[reactivation] {key} must be zero or more"));
+            }
+        }
+        if !(r.horizon_days > 0.0 && r.horizon_days.is_finite()) {
+            return Err("[reactivation] horizon_days must be more than zero".into());
         }
         self.payroll.check()?;
         let stages = &self.funnel.stages;

@@ -1,11 +1,13 @@
 //! The figures of SPEC §3. Metrics take tables in and give tables out; they never see
 //! clap, paths or writers. One file per metric family.
 
+pub mod bgnbd;
 pub mod durations;
 pub mod funnel;
 pub mod losses;
 pub mod managers;
 pub mod payroll;
+pub mod reactivation;
 pub mod snapshot;
 pub mod survival;
 

@@ -1,0 +1,613 @@
+//! Reactivation candidates (SPEC §3), RFM scores and the BG/NBD probability of being alive.
+//!
+//! Everything is judged as of the end of the period, in whole calendar days, and nothing
+//! dated after it is read:
+//! - a purchase is a won deal (at its close date) or, with `purchases = "payments"`, a
+//!   positive payment (at its date). Purchases on the same day are one purchase occasion;
+//!   a won deal whose payments were refunded in full is no purchase;
+//! - lifetime revenue = purchases' amounts plus the refunds on them (refunds are negative);
+//!   typical amount = the median purchase, half-up to the kopeck;
+//! - a client with ≥ 2 purchase days is due after its own mean gap between purchases
+//!   × factor; a client with one purchase after the company's median gap (all gaps between
+//!   consecutive purchase days of all clients, pooled) × factor, or `default_gap_days` when
+//!   nobody has bought twice; never sooner than `floor_days`;
+//! - a candidate is a client past that threshold with no open deal as of the end;
+//! - the owner is the client's `manager_id`, else the manager of the client's latest deal;
+//!   an owner who has left by then is flagged for reassignment;
+//! - RFM: quintile scores 1–5 over every client who has bought (recency reversed: the most
+//!   recent buyers score 5); tied values share the lowest score their rank allows. The
+//!   segment comes from the R × F grid in [`segment`];
+//! - BG/NBD ([`super::bgnbd`]) is fitted on the same clients in weeks; P(alive) and the
+//!   purchases expected over `horizon_days`; expected value = expected purchases × typical
+//!   amount (an estimate, rounded to the kopeck). Candidates are ranked by it.
+
+use polars::prelude::*;
+
+use super::bgnbd::{self, Fit, Summary};
+use super::snapshot::{DAY_MS, Snapshot};
+use super::{JoinOn, floats};
+use crate::config::{PurchaseSource, ReactivationConfig};
+use crate::error::{PolarsContext, Result};
+use crate::money;
+use crate::tables::Tables;
+
+/// What `crmstat reactivation` produces.
+pub struct Reactivation {
+    /// The candidates, ranked (SPEC §6 `reactivation` columns, then extras).
+    pub candidates: DataFrame,
+    /// Clients per RFM segment: how many, how many are candidates, revenue.
+    pub segments: DataFrame,
+    /// Every buyer with R, F, M scores and segment.
+    pub rfm: DataFrame,
+    /// The fitted BG/NBD parameters (one row) or `None` with the reason in `notes`.
+    pub fit: Option<Fit>,
+    /// Clients the model was fitted on and how many had a repeat purchase.
+    pub fitted_on: (usize, usize),
+    pub notes: Vec<String>,
+}
+
+/// The RFM segment of an R and F score (1–5 each). The grid (rows R, columns F):
+///
+/// | R \ F | 1 | 2 | 3 | 4 | 5 |
+/// |---|---|---|---|---|---|
+/// | 5 | New customers | Potential loyalists | Potential loyalists | Champions | Champions |
+/// | 4 | Promising | Potential loyalists | Potential loyalists | Loyal | Loyal |
+/// | 3 | About to sleep | About to sleep | Need attention | Loyal | Loyal |
+/// | 2 | Hibernating | Hibernating | At risk | At risk | Can't lose them |
+/// | 1 | Hibernating | Hibernating | At risk | At risk | Can't lose them |
+pub fn segment(r: u32, f: u32) -> &'static str {
+    match (r, f) {
+        (1..=2, 1..=2) => "Hibernating",
+        (1..=2, 3..=4) => "At risk",
+        (1..=2, _) => "Can't lose them",
+        (3, 1..=2) => "About to sleep",
+        (3, 3) => "Need attention",
+        (3..=4, 4..=5) => "Loyal",
+        (4, 1) => "Promising",
+        (5, 1) => "New customers",
+        (4..=5, 2..=3) => "Potential loyalists",
+        _ => "Champions",
+    }
+}
+
+/// Every segment name in the order of the grid, best first.
+pub const SEGMENTS: [&str; 10] = [
+    "Champions",
+    "Loyal",
+    "Potential loyalists",
+    "New customers",
+    "Promising",
+    "Need attention",
+    "About to sleep",
+    "At risk",
+    "Can't lose them",
+    "Hibernating",
+];
+
+/// Days since the epoch of a datetime column.
+fn day(c: &str) -> Expr {
+    col(c).cast(DataType::Date).cast(DataType::Int32)
+}
+
+/// The last calendar day of the period as days since the epoch (the as-of day).
+pub fn as_of_day(snap: &Snapshot) -> i32 {
+    ((snap.period.end_ms() - 1).div_euclid(DAY_MS as i64)) as i32
+}
+
+/// Purchases before as-of: client_id, deal_id, day (days since epoch), amount_minor, and
+/// refunds (refund_minor, ≤ 0) that reduce revenue.
+pub fn purchases(tables: &Tables, snap: &Snapshot, source: PurchaseSource) -> Result<LazyFrame> {
+    let end = super::snapshot::moment(snap.period.end_ms());
+    let deals = snap
+        .deals
+        .clone()
+        .lazy()
+        .select([col("deal_id"), col("client_id")]);
+    let payments = tables.payments.as_ref().map(|p| {
+        p.clone()
+            .lazy()
+            .filter(col("paid_at").lt(end.clone()))
+            .join_on(deals.clone(), &["deal_id"], JoinType::Inner)
+            .select([
+                col("deal_id"),
+                col("client_id"),
+                day("paid_at").alias("day"),
+                col("amount")
+                    .to_physical()
+                    .cast(DataType::Int64)
+                    .alias("minor"),
+            ])
+    });
+    let zero = || lit(0i64);
+    Ok(match (source, payments) {
+        (PurchaseSource::Payments, Some(p)) => p.with_columns([
+            when(col("minor").gt(zero()))
+                .then(col("minor"))
+                .otherwise(lit(NULL).cast(DataType::Int64))
+                .alias("amount_minor"),
+            when(col("minor").lt(zero()))
+                .then(col("minor"))
+                .otherwise(zero())
+                .alias("refund_minor"),
+        ]),
+        (_, payments) => {
+            let won = snap
+                .deals
+                .clone()
+                .lazy()
+                .filter(col("status").eq(lit("won")))
+                .select([
+                    col("deal_id"),
+                    col("client_id"),
+                    day("closed_at").alias("day"),
+                    col("amount")
+                        .to_physical()
+                        .cast(DataType::Int64)
+                        .alias("amount_minor"),
+                ]);
+            match payments {
+                None => won.with_column(zero().alias("refund_minor")),
+                Some(p) => {
+                    let per_deal = p.group_by([col("deal_id")]).agg([
+                        col("minor").sum().alias("net"),
+                        when(col("minor").lt(zero()))
+                            .then(col("minor"))
+                            .otherwise(zero())
+                            .sum()
+                            .alias("refund_minor"),
+                    ]);
+                    won.join_on(per_deal, &["deal_id"], JoinType::Left)
+                        // Refunded in full: returned, not bought.
+                        .filter(
+                            col("refund_minor")
+                                .lt(zero())
+                                .and(col("net").lt_eq(zero()))
+                                .not()
+                                .or(col("refund_minor").is_null()),
+                        )
+                        .with_column(col("refund_minor").fill_null(zero()))
+                        .drop(cols(["net"]))
+                }
+            }
+        }
+    }
+    .filter(
+        col("amount_minor")
+            .is_not_null()
+            .or(col("refund_minor").lt(zero())),
+    ))
+}
+
+/// Per client, from purchases (client_id, day, amount_minor, refund_minor): purchases
+/// (distinct purchase days), first_day, last_day, revenue_minor, typical_minor, and the
+/// BG/NBD summary in weeks as of `as_of_day`: x, t_x, T.
+pub fn purchase_summary(purchases: LazyFrame, as_of_day: i32) -> LazyFrame {
+    let bought = col("amount_minor").is_not_null();
+    purchases
+        .group_by([col("client_id")])
+        .agg([
+            col("day")
+                .filter(bought.clone())
+                .n_unique()
+                .alias("purchases"),
+            col("day").filter(bought.clone()).min().alias("first_day"),
+            col("day").filter(bought.clone()).max().alias("last_day"),
+            (col("amount_minor").fill_null(lit(0i64)) + col("refund_minor"))
+                .sum()
+                .alias("revenue_minor"),
+            col("amount_minor").median().alias("typical"),
+        ])
+        .filter(col("purchases").gt(lit(0)))
+        .with_columns([
+            // The median of whole kopecks is exact in f64 (a half at most); round half-up.
+            (col("typical") + lit(0.5))
+                .floor()
+                .cast(DataType::Int64)
+                .alias("typical_minor"),
+            (col("purchases").cast(DataType::Float64) - lit(1.0)).alias("x"),
+            ((col("last_day") - col("first_day")).cast(DataType::Float64) / lit(7.0)).alias("t_x"),
+            ((lit(as_of_day) - col("first_day")).cast(DataType::Float64) / lit(7.0)).alias("T"),
+        ])
+        .drop(cols(["typical"]))
+        .sort(["client_id"], SortMultipleOptions::default())
+}
+
+/// The median of all gaps (days) between consecutive purchase days of the same client.
+fn company_median_gap(purchases: LazyFrame) -> Result<Option<f64>> {
+    let gaps = purchases
+        .filter(col("amount_minor").is_not_null())
+        .select([col("client_id"), col("day")])
+        .unique(None, UniqueKeepStrategy::First)
+        .sort(["client_id", "day"], SortMultipleOptions::default())
+        .with_column(super::over(col("day") - col("day").shift(lit(1)), "client_id")?.alias("gap"))
+        .select([col("gap").cast(DataType::Float64).median()])
+        .collect()
+        .ctx("company median gap")?;
+    Ok(floats(&gaps, "gap")?.first().copied().flatten())
+}
+
+/// Quintile score 1–5 of `expr` (higher value, higher score); ties share the lowest.
+fn quintile(expr: Expr) -> Expr {
+    let rank = expr
+        .rank(
+            RankOptions {
+                method: RankMethod::Min,
+                descending: false,
+            },
+            None,
+        )
+        .cast(DataType::Float64);
+    let n = len().cast(DataType::Float64);
+    (lit(1.0) + (lit(5.0) * (rank - lit(1.0)) / n).floor()).cast(DataType::UInt32)
+}
+
+/// The whole reactivation figure.
+pub fn reactivation(
+    tables: &Tables,
+    snap: &Snapshot,
+    roster: &DataFrame,
+    cfg: &ReactivationConfig,
+) -> Result<Reactivation> {
+    let mut notes = Vec::new();
+    let source = match (cfg.purchases, &tables.payments) {
+        (PurchaseSource::Payments, None) => {
+            notes.push(
+                "purchases = \"payments\" but there is no payments table: won deals were used"
+                    .into(),
+            );
+            PurchaseSource::Deals
+        }
+        (s, _) => s,
+    };
+    let today = as_of_day(snap);
+    let bought = purchases(tables, snap, source)?
+        .collect()
+        .ctx("purchases")?;
+    let median_gap = company_median_gap(bought.clone().lazy())?;
+    let one_purchase_gap = match median_gap {
+        Some(g) => g,
+        None => {
+            notes.push(format!(
+                "nobody has bought twice yet: one-purchase clients are due after default_gap_days = {}",
+                cfg.default_gap_days
+            ));
+            cfg.default_gap_days
+        }
+    };
+    let summary = purchase_summary(bought.lazy(), today)
+        .with_columns([
+            quintile(lit(0i32) - (lit(today) - col("last_day"))).alias("r_score"),
+            quintile(col("purchases")).alias("f_score"),
+            quintile(col("revenue_minor")).alias("m_score"),
+        ])
+        .collect()
+        .ctx("purchase summary")?;
+
+    // BG/NBD on every buyer.
+    let xs = floats(&summary, "x")?;
+    let txs = floats(&summary, "t_x")?;
+    let ts = floats(&summary, "T")?;
+    let data: Vec<Summary> = xs
+        .iter()
+        .zip(&txs)
+        .zip(&ts)
+        .map(|((x, t_x), t)| Summary {
+            x: x.unwrap_or(0.0),
+            t_x: t_x.unwrap_or(0.0),
+            t: t.unwrap_or(0.0),
+        })
+        .collect();
+    let repeaters = data.iter().filter(|s| s.x > 0.0).count();
+    let fit = match bgnbd::fit(&data) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            notes.push(format!(
+                "{e}; p_alive and expected purchases are left empty"
+            ));
+            None
+        }
+    };
+    let horizon_weeks = cfg.horizon_days / 7.0;
+    let (p_alive, expected): (Vec<Option<f64>>, Vec<Option<f64>>) = data
+        .iter()
+        .map(|s| match &fit {
+            Some(f) => (
+                Some(round(f.params.p_alive(s), 4)),
+                f.params
+                    .expected_purchases(s, horizon_weeks)
+                    .map(|e| round(e, 4)),
+            ),
+            None => (None, None),
+        })
+        .unzip();
+    let typical: Vec<Option<i64>> = summary
+        .column("typical_minor")
+        .ctx("typical_minor")?
+        .i64()
+        .ctx("typical_minor")?
+        .iter()
+        .collect();
+    let value: Vec<Option<i64>> = expected
+        .iter()
+        .zip(&typical)
+        .map(|(e, t)| match (e, t) {
+            (Some(e), Some(t)) => Some((e * *t as f64).round() as i64),
+            _ => None,
+        })
+        .collect();
+    let segments: Vec<&str> = {
+        let r = summary.column("r_score").ctx("r_score")?.u32().ctx("r")?;
+        let f = summary.column("f_score").ctx("f_score")?.u32().ctx("f")?;
+        r.iter()
+            .zip(f.iter())
+            .map(|(r, f)| segment(r.unwrap_or(1), f.unwrap_or(1)))
+            .collect()
+    };
+    let mut scored = summary;
+    scored
+        .with_column(Column::new("p_alive".into(), p_alive))
+        .ctx("p_alive")?;
+    scored
+        .with_column(Column::new("expected_purchases".into(), expected))
+        .ctx("expected")?;
+    scored
+        .with_column(Column::new("expected_minor".into(), value))
+        .ctx("expected value")?;
+    scored
+        .with_column(Column::new("rfm_segment".into(), segments))
+        .ctx("segments")?;
+
+    // Owner, activity and open deals.
+    let deals = snap.deals.clone().lazy();
+    let open = deals
+        .clone()
+        .filter(col("status").eq(lit("open")))
+        .select([col("client_id")])
+        .unique(None, UniqueKeepStrategy::First)
+        .with_column(lit(true).alias("has_open_deal"));
+    let last_deal_manager = deals
+        .sort(["created_at"], SortMultipleOptions::default())
+        .group_by([col("client_id")])
+        .agg([col("manager_id").last().alias("deal_manager")]);
+    let clients = match &tables.clients {
+        Some(c) => c.clone().lazy().select([
+            col("client_id"),
+            col("name"),
+            col("manager_id").alias("owner"),
+        ]),
+        None => scored.clone().lazy().select([
+            col("client_id"),
+            lit(NULL).cast(DataType::String).alias("name"),
+            lit(NULL).cast(DataType::String).alias("owner"),
+        ]),
+    };
+    let managers = roster.clone().lazy().select([
+        col("manager_id"),
+        col("name").alias("manager_name"),
+        col("active").alias("manager_active"),
+    ]);
+    let factor = cfg.factor;
+    let gap = when(col("purchases").gt_eq(lit(2)))
+        .then(
+            (col("last_day") - col("first_day")).cast(DataType::Float64)
+                / (col("purchases").cast(DataType::Float64) - lit(1.0)),
+        )
+        .otherwise(lit(NULL).cast(DataType::Float64));
+    let all = scored
+        .lazy()
+        .join_on(clients, &["client_id"], JoinType::Left)
+        .join_on(last_deal_manager, &["client_id"], JoinType::Left)
+        .join_on(open, &["client_id"], JoinType::Left)
+        .with_columns([
+            coalesce(&[col("owner"), col("deal_manager")]).alias("manager_id"),
+            col("has_open_deal").fill_null(lit(false)),
+            gap.alias("mean_gap_days"),
+            (lit(today) - col("last_day")).alias("days_since_last"),
+        ])
+        .join_on(managers, &["manager_id"], JoinType::Left)
+        .with_columns([super::greater(
+            coalesce(&[col("mean_gap_days"), lit(one_purchase_gap)]) * lit(factor),
+            lit(cfg.floor_days),
+        )
+        .alias("threshold_days")])
+        .with_columns([
+            (col("days_since_last").cast(DataType::Float64) - col("threshold_days")).alias("over"),
+        ])
+        .with_column(
+            col("over")
+                .gt(lit(0.0))
+                .and(col("has_open_deal").not())
+                .alias("candidate"),
+        )
+        .collect()
+        .ctx("reactivation")?;
+
+    let segments_table = all
+        .clone()
+        .lazy()
+        .group_by([col("rfm_segment")])
+        .agg([
+            len().cast(DataType::UInt32).alias("clients"),
+            col("candidate")
+                .cast(DataType::UInt32)
+                .sum()
+                .alias("candidates"),
+            col("revenue_minor").sum().alias("revenue_minor"),
+            col("p_alive").mean().round(4, RoundMode::HalfToEven).alias("mean_p_alive"),
+        ])
+        .join_on(
+            df!("rfm_segment" => SEGMENTS.to_vec(), "order" => (0..SEGMENTS.len() as u32).collect::<Vec<_>>())
+                .ctx("segments")?
+                .lazy(),
+            &["rfm_segment"],
+            JoinType::Left,
+        )
+        .sort(["order"], SortMultipleOptions::default())
+        .select([
+            col("rfm_segment").alias("segment"),
+            col("clients"),
+            col("candidates"),
+            col("revenue_minor"),
+            col("mean_p_alive"),
+        ])
+        .collect()
+        .ctx("segments")?;
+    let segments_table = with_money(segments_table, &[("revenue_minor", "revenue")])?;
+
+    let day_to_date = |c: &str| col(c).cast(DataType::Date);
+    let candidates = all
+        .clone()
+        .lazy()
+        .filter(col("candidate"))
+        .sort_by_exprs(
+            [col("expected_minor"), col("over"), col("client_id")],
+            SortMultipleOptions::default()
+                .with_order_descending_multi([true, true, false])
+                .with_nulls_last(true),
+        )
+        .select([
+            col("client_id"),
+            col("name"),
+            col("manager_id"),
+            col("manager_active"),
+            day_to_date("last_day").alias("last_purchase_at"),
+            col("purchases").cast(DataType::UInt32),
+            col("mean_gap_days").round(2, RoundMode::HalfToEven),
+            col("threshold_days").round(2, RoundMode::HalfToEven),
+            col("days_since_last"),
+            col("over")
+                .round(2, RoundMode::HalfToEven)
+                .alias("days_overdue"),
+            col("revenue_minor"),
+            col("typical_minor"),
+            col("r_score"),
+            col("f_score"),
+            col("m_score"),
+            col("rfm_segment"),
+            col("p_alive"),
+            col("expected_purchases"),
+            col("expected_minor"),
+            col("manager_name"),
+            when(col("manager_id").is_null())
+                .then(lit("assign an owner"))
+                .when(col("manager_active").eq(lit(false)))
+                .then(lit("reassign: the owner has left"))
+                .when(col("manager_active").is_null())
+                .then(lit("reassign: the owner is not in managers"))
+                .otherwise(lit("call"))
+                .alias("action"),
+            day_to_date("first_day").alias("first_purchase_at"),
+            when(col("purchases").gt_eq(lit(2)))
+                .then(lit("own mean gap"))
+                .otherwise(lit("company median gap"))
+                .alias("gap_basis"),
+        ])
+        .collect()
+        .ctx("reactivation candidates")?;
+    let horizon = format!("expected_purchases_{}d", cfg.horizon_days);
+    let mut candidates = with_money(
+        candidates,
+        &[
+            ("revenue_minor", "lifetime_revenue"),
+            ("typical_minor", "typical_amount"),
+            ("expected_minor", "expected_value"),
+        ],
+    )?;
+    candidates
+        .rename("expected_purchases", horizon.as_str().into())
+        .ctx("rename")?;
+    let rfm = all
+        .lazy()
+        .select([
+            col("client_id"),
+            col("name"),
+            col("manager_id"),
+            day_to_date("last_day").alias("last_purchase_at"),
+            col("days_since_last"),
+            col("purchases").cast(DataType::UInt32),
+            col("revenue_minor"),
+            col("r_score"),
+            col("f_score"),
+            col("m_score"),
+            col("rfm_segment"),
+            col("p_alive"),
+            col("candidate"),
+        ])
+        .collect()
+        .ctx("rfm")?;
+    let rfm = with_money(rfm, &[("revenue_minor", "lifetime_revenue")])?;
+
+    let n_one = candidates
+        .column("gap_basis")
+        .ctx("gap_basis")?
+        .str()
+        .ctx("gap_basis")?
+        .iter()
+        .filter(|g| *g == Some("company median gap"))
+        .count();
+    if candidates.height() > 0 {
+        notes.push(format!(
+            "{} candidates ({} with one purchase, judged on the company median gap of {} days, \
+             where BG/NBD p_alive is 1 by definition); ranked by expected value",
+            candidates.height(),
+            n_one,
+            round(one_purchase_gap, 1)
+        ));
+    }
+    Ok(Reactivation {
+        candidates,
+        segments: segments_table,
+        rfm,
+        fit,
+        fitted_on: (data.len(), repeaters),
+        notes,
+    })
+}
+
+/// Replace Int64 minor-unit columns by money columns, keeping their place.
+fn with_money(mut frame: DataFrame, renames: &[(&str, &str)]) -> Result<DataFrame> {
+    for (from, to) in renames {
+        let minor: Vec<Option<i64>> = frame
+            .column(from)
+            .ctx(from.to_string())?
+            .cast(&DataType::Int64)
+            .ctx(from.to_string())?
+            .i64()
+            .ctx(from.to_string())?
+            .iter()
+            .collect();
+        let idx = frame
+            .get_column_index(from)
+            .ok_or_else(|| crate::error::Error::Usage(format!("no column {from}")))?;
+        frame
+            .replace_column(idx, money::column(to, minor))
+            .ctx(to.to_string())?;
+    }
+    Ok(frame)
+}
+
+fn round(v: f64, places: i32) -> f64 {
+    let m = 10f64.powi(places);
+    (v * m).round() / m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cell_of_the_grid_has_a_named_segment() {
+        for r in 1..=5 {
+            for f in 1..=5 {
+                assert!(SEGMENTS.contains(&segment(r, f)), "{r}{f}");
+            }
+        }
+        assert_eq!(segment(5, 5), "Champions");
+        assert_eq!(segment(1, 5), "Can't lose them");
+        assert_eq!(segment(2, 3), "At risk");
+        assert_eq!(segment(1, 1), "Hibernating");
+        assert_eq!(segment(5, 1), "New customers");
+        assert_eq!(segment(3, 3), "Need attention");
+        assert_eq!(segment(4, 4), "Loyal");
+    }
+}
