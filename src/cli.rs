@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::Attribution;
 use crate::metrics::managers::ManagerGroup;
 use crate::metrics::{GroupBy, Mode};
 use crate::output::Format;
@@ -33,6 +34,10 @@ pub enum Command {
     Managers(ManagersArgs),
     /// Commission per manager by the schemes in crmstat.toml, with every line behind it.
     Payroll(FigureArgs),
+    /// Campaigns: leads, conversion with its 95% interval and z-test, ROMI, cost per lead.
+    Campaigns(CampaignsArgs),
+    /// Clients due for a call: overdue against their usual interval, with RFM and BG/NBD.
+    Reactivation(ReactivationArgs),
     /// Run a SQL file over the validated tables.
     Query(QueryArgs),
     /// Write realistic synthetic data for every table (deterministic for a seed).
@@ -134,6 +139,29 @@ pub struct ManagersArgs {
     /// One row per manager (default) or per team.
     #[arg(long, value_enum, default_value = "manager")]
     pub by: ManagerGroup,
+}
+
+#[derive(Debug, Args)]
+pub struct CampaignsArgs {
+    #[command(flatten)]
+    pub figure: FigureArgs,
+    /// Which campaign gets a deal: first (the deal's, else the client's), last or linear
+    /// (over campaign touches in contacts). Default: [campaigns] attribution, else first.
+    #[arg(long, value_enum)]
+    pub attribution: Option<Attribution>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReactivationArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// Judge as of the end of this day (instead of the end of --period).
+    #[arg(long, value_name = "DATE", conflicts_with_all = ["period", "from", "to"])]
+    pub as_of: Option<String>,
+    #[command(flatten)]
+    pub out: OutArgs,
 }
 
 #[derive(Debug, Args)]

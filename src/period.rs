@@ -130,6 +130,22 @@ fn parse(text: &str) -> Result<Period> {
     Ok(span(first, last, format!("{y:04}")))
 }
 
+impl Period {
+    /// `--as-of 2024-03-15`: everything up to the end of that day (the period is the
+    /// month up to it).
+    pub fn as_of_date(text: &str) -> Result<Period> {
+        let d = crate::input::values::parse_date(text, &[]).ok_or_else(|| {
+            Error::Usage(format!(
+                "--as-of {text}: not a date (use 2024-03-15 or 15.03.2024)"
+            ))
+        })?;
+        let first = d.with_day(1).unwrap_or(d).to_string();
+        let mut p = range(&first, &d.to_string())?;
+        p.label = format!("as of {d}");
+        Ok(p)
+    }
+}
+
 /// `--from 2024-03-01 --to 2024-03-31`, both inclusive.
 fn range(from: &str, to: &str) -> Result<Period> {
     let date = |s: &str, flag: &str| {
@@ -190,6 +206,15 @@ mod tests {
             .unwrap();
         let d = Period::resolve(None, None, None, None, Some(last)).unwrap();
         assert_eq!(d.label, "2024-05");
+    }
+
+    #[test]
+    fn as_of_a_day() {
+        let p = Period::as_of_date("15.03.2024").unwrap();
+        assert_eq!(p.start.to_string(), "2024-03-01 00:00:00");
+        assert_eq!(p.end.to_string(), "2024-03-16 00:00:00");
+        assert_eq!(p.label, "as of 2024-03-15");
+        assert!(Period::as_of_date("soon").is_err());
     }
 
     #[test]

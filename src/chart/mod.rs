@@ -3,6 +3,7 @@
 //! PNG text uses the bundled Liberation Sans (SIL OFL 1.1, `assets/fonts/`), so Cyrillic
 //! stage names render without any system font.
 
+mod campaigns;
 mod cycle;
 mod funnel;
 mod losses;
@@ -81,6 +82,24 @@ pub enum Chart {
         z: Vec<Vec<Option<f64>>>,
         lower_is_better: Vec<bool>,
     },
+    /// Conversion per campaign with its Wilson interval.
+    CampaignConversion {
+        title: String,
+        names: Vec<String>,
+        rate: Vec<Option<f64>>,
+        low: Vec<Option<f64>>,
+        high: Vec<Option<f64>>,
+        verdict: Vec<i8>,
+        overall: Option<f64>,
+    },
+    /// ROMI against the cost of each campaign.
+    CampaignRomi {
+        title: String,
+        names: Vec<String>,
+        cost: Vec<f64>,
+        romi: Vec<f64>,
+        currency: String,
+    },
     /// Kaplan–Meier share still open, with its 95% band.
     Survival {
         title: String,
@@ -100,6 +119,8 @@ impl Chart {
             Chart::Survival { .. } => "time_to_close_chart",
             Chart::Leaderboard { .. } => "managers_leaderboard",
             Chart::Deviations { .. } => "managers_deviations",
+            Chart::CampaignConversion { .. } => "campaigns_conversion",
+            Chart::CampaignRomi { .. } => "campaigns_romi",
         }
     }
 
@@ -111,6 +132,9 @@ impl Chart {
                 (managers::NAME_W as u32 + 20 + 78 * kpis.len() as u32).max(900),
                 (managers::HEAD_H + 40 + managers::CELL_H * rows.len() as i32).max(300) as u32,
             ),
+            Chart::CampaignConversion { names, .. } => {
+                (1100, (150 + 40 * names.len() as u32).max(400))
+            }
             _ => (1000, 600),
         }
     }
@@ -274,6 +298,67 @@ impl Chart {
         })
     }
 
+    /// Conversion per campaign from the campaigns table (rows with deals only).
+    pub fn campaign_conversion(campaigns: &DataFrame, period: &str) -> Result<Chart> {
+        let names = strings(campaigns, "name")?;
+        let deals = floats(campaigns, "deals")?;
+        let rate = floats(campaigns, "conversion")?;
+        let (low, high) = (
+            floats(campaigns, "conversion_ci_low")?,
+            floats(campaigns, "conversion_ci_high")?,
+        );
+        let verdict = strings(campaigns, "verdict")?;
+        let won = floats(campaigns, "won")?;
+        let keep: Vec<usize> = (0..campaigns.height())
+            .filter(|i| deals[*i].unwrap_or(0.0) > 0.0)
+            .collect();
+        let total: f64 = keep.iter().map(|i| deals[*i].unwrap_or(0.0)).sum();
+        let total_won: f64 = keep.iter().map(|i| won[*i].unwrap_or(0.0)).sum();
+        let count = |v: f64| {
+            if v.fract() == 0.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.1}")
+            }
+        };
+        Ok(Chart::CampaignConversion {
+            title: format!("Conversion by campaign, {period} (deals created in the period)"),
+            names: keep
+                .iter()
+                .map(|i| format!("{} ({} deals)", names[*i], count(deals[*i].unwrap_or(0.0))))
+                .collect(),
+            rate: keep.iter().map(|i| rate[*i]).collect(),
+            low: keep.iter().map(|i| low[*i]).collect(),
+            high: keep.iter().map(|i| high[*i]).collect(),
+            verdict: keep
+                .iter()
+                .map(|i| match verdict[*i].as_str() {
+                    "better than the rest" => 1,
+                    "worse than the rest" => -1,
+                    _ => 0,
+                })
+                .collect(),
+            overall: (total > 0.0).then(|| total_won / total),
+        })
+    }
+
+    /// ROMI against spend from the campaigns table (campaigns with a cost and a ROMI).
+    pub fn campaign_romi(campaigns: &DataFrame, period: &str, currency: &str) -> Result<Chart> {
+        let names = strings(campaigns, "name")?;
+        let cost = floats(campaigns, "cost")?;
+        let romi = floats(campaigns, "romi")?;
+        let keep: Vec<usize> = (0..campaigns.height())
+            .filter(|i| cost[*i].is_some_and(|c| c > 0.0) && romi[*i].is_some())
+            .collect();
+        Ok(Chart::CampaignRomi {
+            title: format!("Return on marketing investment against spend, {period}"),
+            names: keep.iter().map(|i| names[*i].clone()).collect(),
+            cost: keep.iter().map(|i| cost[*i].unwrap_or(0.0)).collect(),
+            romi: keep.iter().map(|i| romi[*i].unwrap_or(0.0)).collect(),
+            currency: currency.to_string(),
+        })
+    }
+
     /// Draw on any plotters backend.
     pub fn draw<DB: DrawingBackend>(
         &self,
@@ -335,6 +420,42 @@ impl Chart {
                     values,
                     z,
                     lower_is_better,
+                },
+            ),
+            Chart::CampaignConversion {
+                title,
+                names,
+                rate,
+                low,
+                high,
+                verdict,
+                overall,
+            } => campaigns::conversion(
+                root,
+                &campaigns::Conversion {
+                    title,
+                    names,
+                    rate,
+                    low,
+                    high,
+                    verdict,
+                    overall: *overall,
+                },
+            ),
+            Chart::CampaignRomi {
+                title,
+                names,
+                cost,
+                romi,
+                currency,
+            } => campaigns::romi(
+                root,
+                &campaigns::Romi {
+                    title,
+                    names,
+                    cost,
+                    romi,
+                    currency,
                 },
             ),
         }?;

@@ -1,6 +1,7 @@
 //! The command layer: the only place that joins reading, computing and writing. Each
 //! subcommand has its own file; they share loading, period resolution and output here.
 
+mod campaigns;
 mod config;
 mod durations;
 mod funnel;
@@ -9,6 +10,7 @@ mod losses;
 mod managers;
 mod payroll;
 mod query;
+mod reactivation;
 mod report;
 mod validate;
 
@@ -35,6 +37,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Durations(a) => durations::run(&a),
         Command::Managers(a) => managers::run(&a),
         Command::Payroll(a) => payroll::run(&a),
+        Command::Campaigns(a) => campaigns::run(&a),
+        Command::Reactivation(a) => reactivation::run(&a),
         Command::Query(a) => query::run(&a),
         Command::Report(a) => report::run(&a),
         Command::Generate(a) => generate::run(&a),

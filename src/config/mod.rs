@@ -30,6 +30,8 @@ pub struct Config {
     pub input: InputConfig,
     /// The sales funnel.
     pub funnel: FunnelConfig,
+    /// Campaign attribution and cost (used by `crmstat campaigns`).
+    pub campaigns: CampaignsConfig,
     /// Reactivation defaults (used by `crmstat reactivation`).
     pub reactivation: ReactivationConfig,
     /// Commission schemes and rules (used by `crmstat payroll` and plan attainment).
@@ -67,6 +69,51 @@ pub struct FunnelConfig {
     /// A deal that entered the invoice stage needs a contact with its client within this
     /// many days.
     pub followup_days: f64,
+}
+
+/// Campaign effectiveness settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CampaignsConfig {
+    /// Default attribution: `first` (the deal's campaign, else the client's), `last` or
+    /// `linear` (over the campaign touches in contacts up to the deal's close).
+    pub attribution: Attribution,
+    /// How a campaign's cost is put into periods: `spread` (evenly over its days, from
+    /// started_on to ended_on inclusive) or `start` (all of it in the period it started).
+    pub cost: CostRule,
+    /// A campaign touch with the client that is not tied to a deal counts for the client's
+    /// deals opened up to this many days later.
+    pub lookback_days: f64,
+}
+
+/// Which campaign gets the credit for a deal.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Attribution {
+    /// The campaign that opened the deal, else the one that brought the client.
+    First,
+    /// The latest campaign touch up to the deal's close.
+    Last,
+    /// Every touch up to the close gets an equal share.
+    Linear,
+}
+
+/// How a campaign's cost is assigned to periods.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CostRule {
+    Spread,
+    Start,
+}
+
+impl Default for CampaignsConfig {
+    fn default() -> Self {
+        CampaignsConfig {
+            attribution: Attribution::First,
+            cost: CostRule::Spread,
+            lookback_days: 90.0,
+        }
+    }
 }
 
 /// Reactivation thresholds (SPEC §3).
@@ -114,6 +161,7 @@ impl Default for Config {
             datetime_formats: Vec::new(),
             input: InputConfig::default(),
             funnel: FunnelConfig::default(),
+            campaigns: CampaignsConfig::default(),
             reactivation: ReactivationConfig::default(),
             payroll: PayrollConfig::default(),
             tables: BTreeMap::new(),
@@ -242,6 +290,9 @@ impl Config {
             if !(v >= 0.0 && v.is_finite()) {
                 return Err(format!("[reactivation] {key} must be zero or more"));
             }
+        }
+        if !(self.campaigns.lookback_days >= 0.0 && self.campaigns.lookback_days.is_finite()) {
+            return Err("[campaigns] lookback_days must be zero or more".into());
         }
         if !(r.horizon_days > 0.0 && r.horizon_days.is_finite()) {
             return Err("[reactivation] horizon_days must be more than zero".into());

@@ -205,11 +205,22 @@ impl<'a> Sim<'a> {
         let (mut stage, mut t) = (0usize, created);
         let mut renegotiated = false;
         self.entry(&deal_id, stage, t, m);
+        // Every other returning client is reached through a campaign running at the time
+        // (its first call carries the campaign): the deal keeps the client's original
+        // campaign for first-touch attribution, and last/linear attribution see the new one.
+        let touch = if returning && i % 2 == 0 {
+            let live: Vec<usize> = (0..self.campaigns.len())
+                .filter(|&k| self.campaigns[k].start <= t && t <= self.campaigns[k].end)
+                .collect();
+            (!live.is_empty()).then(|| live[i % live.len()])
+        } else {
+            campaign
+        };
         self.contact(
             client,
             m,
             &deal_id,
-            campaign,
+            touch,
             t,
             if campaign.is_some() {
                 "inquiry"

@@ -2,6 +2,7 @@
 //! clap, paths or writers. One file per metric family.
 
 pub mod bgnbd;
+pub mod campaigns;
 pub mod durations;
 pub mod funnel;
 pub mod losses;
@@ -9,6 +10,7 @@ pub mod managers;
 pub mod payroll;
 pub mod reactivation;
 pub mod snapshot;
+pub mod stats;
 pub mod survival;
 
 use polars::prelude::*;

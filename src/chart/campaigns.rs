@@ -1,0 +1,184 @@
+//! Campaign charts: conversion per campaign with its Wilson interval (coloured by the
+//! verdict of the z-test), and ROMI against spend.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{FONT, compact, palette, short};
+
+/// Conversion rows, top to bottom.
+pub struct Conversion<'a> {
+    pub title: &'a str,
+    pub names: &'a [String],
+    pub rate: &'a [Option<f64>],
+    pub low: &'a [Option<f64>],
+    pub high: &'a [Option<f64>],
+    /// +1 better than the rest, −1 worse, 0 no real difference or too few deals.
+    pub verdict: &'a [i8],
+    /// Conversion over all deals of the period.
+    pub overall: Option<f64>,
+}
+
+pub fn conversion<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &Conversion,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let n = c.names.len().max(1);
+    let top = c
+        .high
+        .iter()
+        .flatten()
+        .copied()
+        .fold(0.0f64, f64::max)
+        .max(c.overall.unwrap_or(0.0))
+        .mul_add(1.15, 0.02)
+        .min(1.0)
+        * 100.0;
+    let names: Vec<String> = c.names.iter().map(|s| short(s, 30)).collect();
+    let mut chart = ChartBuilder::on(root)
+        .caption(c.title, (FONT, 22))
+        .margin(14)
+        .x_label_area_size(50)
+        .y_label_area_size(250)
+        .build_cartesian_2d(0.0..top, 0.0..n as f64)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(n * 2 + 1)
+        .y_label_formatter(&|y| {
+            let pos = n as f64 - y - 0.5;
+            let i = pos.round();
+            if (pos - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .x_labels(8)
+        .x_label_formatter(&|x| format!("{x:.0}%"))
+        .x_desc("won / deals created in the period, % (bar: 95% Wilson interval)")
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 14))
+        .draw()
+        .map_err(e)?;
+    if let Some(o) = c.overall {
+        let x = o * 100.0;
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x, 0.0), (x, n as f64)],
+                6,
+                4,
+                palette::GREY.stroke_width(2),
+            ))
+            .map_err(e)?
+            .label(format!("all deals {x:.1}%"))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], palette::GREY));
+    }
+    for (i, rate) in c.rate.iter().enumerate() {
+        let y = n as f64 - i as f64 - 0.5;
+        let colour = match c.verdict.get(i) {
+            Some(1) => palette::GREEN,
+            Some(-1) => palette::RED,
+            _ => palette::BLUE,
+        };
+        if let (Some(lo), Some(hi)) = (c.low[i], c.high[i]) {
+            let (lo, hi) = (lo * 100.0, hi * 100.0);
+            chart
+                .draw_series([
+                    PathElement::new([(lo, y), (hi, y)], colour.stroke_width(3)),
+                    PathElement::new([(lo, y - 0.2), (lo, y + 0.2)], colour.stroke_width(2)),
+                    PathElement::new([(hi, y - 0.2), (hi, y + 0.2)], colour.stroke_width(2)),
+                ])
+                .map_err(e)?;
+        }
+        if let Some(r) = rate {
+            let x = r * 100.0;
+            chart
+                .draw_series([Circle::new((x, y), 6, colour.filled())])
+                .map_err(e)?;
+            let text = format!("{x:.1}%");
+            chart
+                .draw_series([Text::new(
+                    text,
+                    (x, y + 0.42),
+                    (FONT, 13).into_font().color(&BLACK),
+                )])
+                .map_err(e)?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font((FONT, 14))
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+/// ROMI against spend, one point per campaign with cost.
+pub struct Romi<'a> {
+    pub title: &'a str,
+    pub names: &'a [String],
+    pub cost: &'a [f64],
+    pub romi: &'a [f64],
+    pub currency: &'a str,
+}
+
+pub fn romi<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Romi) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let max_cost = r.cost.iter().copied().fold(0.0f64, f64::max).max(1.0) * 1.15;
+    let pct: Vec<f64> = r.romi.iter().map(|v| v * 100.0).collect();
+    let lo = pct.iter().copied().fold(0.0f64, f64::min);
+    let hi = pct.iter().copied().fold(0.0f64, f64::max);
+    let pad = ((hi - lo) * 0.12).max(10.0);
+    let unit = format!("cost in the period, {}", r.currency);
+    let mut chart = ChartBuilder::on(root)
+        .caption(r.title, (FONT, 22))
+        .margin(14)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..max_cost, (lo - pad)..(hi + pad))
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_labels(8)
+        .x_label_formatter(&|x| compact(*x))
+        .y_label_formatter(&|y| format!("{y:.0}%"))
+        .x_desc(unit.as_str())
+        .y_desc("ROMI = (paid − cost) / cost, %")
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 14))
+        .draw()
+        .map_err(e)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(0.0, 0.0), (max_cost, 0.0)],
+            6,
+            4,
+            palette::GREY.stroke_width(2),
+        ))
+        .map_err(e)?;
+    for (i, name) in r.names.iter().enumerate() {
+        let (x, y) = (r.cost[i], pct[i]);
+        let colour = if y >= 0.0 {
+            palette::GREEN
+        } else {
+            palette::RED
+        };
+        chart
+            .draw_series([Circle::new((x, y), 7, colour.filled())])
+            .map_err(e)?;
+        chart
+            .draw_series([Text::new(
+                format!("{} ({y:.0}%)", short(name, 26)),
+                (x, y),
+                (FONT, 13).into_font().color(&BLACK),
+            )])
+            .map_err(e)?;
+    }
+    Ok(())
+}

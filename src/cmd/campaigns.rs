@@ -1,0 +1,63 @@
+//! `crmstat campaigns`: what each campaign brought, at what cost, and whether its
+//! conversion really differs from the rest.
+
+use crate::chart::Chart;
+use crate::cli::CampaignsArgs;
+use crate::config::{Attribution, Config, CostRule};
+use crate::error::Result;
+use crate::metrics::{campaigns, snapshot::Snapshot};
+use crate::output::NamedTable;
+use crate::validate::Loaded;
+
+pub fn run(args: &CampaignsArgs) -> Result<()> {
+    let fig = &args.figure;
+    super::prepare(&fig.out)?;
+    let (config, loaded) = super::load(&fig.data)?;
+    let period = super::period(&fig.period, &loaded.tables)?;
+    let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
+    let how = args.attribution.unwrap_or(config.campaigns.attribution);
+    let results = results(&snap, &loaded, &config, how)?;
+    super::emit(&fig.out, results, &loaded.report)
+}
+
+/// The campaign table and charts for a snapshot.
+pub(crate) fn results(
+    snap: &Snapshot,
+    loaded: &Loaded,
+    config: &Config,
+    how: Attribution,
+) -> Result<super::Results> {
+    let c = campaigns::campaigns(&loaded.tables, snap, how, &config.campaigns)?;
+    let how_text = match how {
+        Attribution::First => "first touch: the deal's campaign, else the client's",
+        Attribution::Last => "last touch: the latest campaign touch up to the close",
+        Attribution::Linear => "linear: every campaign touch up to the close gets an equal share",
+    };
+    let cost_text = match config.campaigns.cost {
+        CostRule::Spread => "cost spread evenly over each campaign's days",
+        CostRule::Start => "each campaign's whole cost in the period it started",
+    };
+    let mut notes = vec![format!(
+        "deals created in the period, followed to its end; attribution {how_text}; {cost_text}. \
+         p_value: two-proportion z-test against all other deals; significant at 5%"
+    )];
+    if loaded.tables.campaigns.is_none() {
+        notes.push("no campaigns table: names and costs are unknown, ROMI left empty".into());
+    }
+    notes.extend(c.notes);
+    let charts = vec![
+        Chart::campaign_conversion(&c.campaigns, &snap.period.label)?,
+        Chart::campaign_romi(&c.campaigns, &snap.period.label, &config.currency)?,
+    ];
+    Ok(super::Results {
+        book: "campaigns",
+        heading: super::heading("Campaigns", &snap.period, ""),
+        tables: vec![NamedTable::new(
+            "campaigns",
+            "Campaigns: leads, conversion with its 95% interval, money and cost",
+            c.campaigns,
+        )],
+        charts,
+        notes: [snap.notes.clone(), notes].concat(),
+    })
+}

@@ -1,0 +1,83 @@
+//! `crmstat reactivation`: clients past their usual interval with no open deal, ranked by
+//! expected value, with RFM segments and the BG/NBD fit behind P(alive).
+
+use polars::prelude::*;
+
+use crate::cli::ReactivationArgs;
+use crate::config::{Config, PurchaseSource};
+use crate::error::{PolarsContext, Result};
+use crate::metrics::{managers, reactivation, snapshot::Snapshot};
+use crate::output::NamedTable;
+use crate::period::Period;
+use crate::validate::Loaded;
+
+pub fn run(args: &ReactivationArgs) -> Result<()> {
+    super::prepare(&args.out)?;
+    let (config, loaded) = super::load(&args.data)?;
+    let period = match &args.as_of {
+        Some(day) => Period::as_of_date(day)?,
+        None => super::period(&args.period, &loaded.tables)?,
+    };
+    let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
+    let results = results(&snap, &loaded, &config)?;
+    super::emit(&args.out, results, &loaded.report)
+}
+
+/// The reactivation tables for a snapshot.
+pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Result<super::Results> {
+    let roster = managers::roster(&loaded.tables, &snap.period)?;
+    let r = reactivation::reactivation(&loaded.tables, snap, &roster, &config.reactivation)?;
+    let cfg = &config.reactivation;
+    let what = match cfg.purchases {
+        PurchaseSource::Deals => "won deals",
+        PurchaseSource::Payments => "payments",
+    };
+    let mut notes = vec![format!(
+        "purchases are {what} up to the end of {}; a client is due when the days since the last \
+         purchase exceed its mean gap × {} (one purchase: the company median gap), never below {} days; \
+         clients with an open deal are left out",
+        snap.period.label, cfg.factor, cfg.floor_days
+    )];
+    notes.extend(r.notes);
+    let (clients, repeaters) = r.fitted_on;
+    let fit = match r.fit {
+        Some(f) => df!(
+            "parameter" => ["r", "alpha", "a", "b", "log_likelihood", "clients", "repeat_buyers"],
+            "value" => [
+                f.params.r,
+                f.params.alpha,
+                f.params.a,
+                f.params.b,
+                f.log_likelihood,
+                clients as f64,
+                repeaters as f64,
+            ],
+        )
+        .ctx("bgnbd fit")?,
+        None => df!(
+            "parameter" => ["clients", "repeat_buyers"],
+            "value" => [clients as f64, repeaters as f64],
+        )
+        .ctx("bgnbd fit")?,
+    };
+    Ok(super::Results {
+        book: "reactivation",
+        heading: super::heading("Reactivation candidates", &snap.period, ""),
+        tables: vec![
+            NamedTable::new(
+                "reactivation",
+                "Clients to win back, by expected value",
+                r.candidates,
+            ),
+            NamedTable::new("rfm_segments", "Buyers by RFM segment", r.segments),
+            NamedTable::detail("rfm", "Every buyer with R, F, M scores and segment", r.rfm),
+            NamedTable::detail(
+                "bgnbd_fit",
+                "BG/NBD parameters (time unit: weeks), fitted on every buyer",
+                fit,
+            ),
+        ],
+        charts: Vec::new(),
+        notes: [snap.notes.clone(), notes].concat(),
+    })
+}
