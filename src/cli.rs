@@ -20,7 +20,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The main job: funnel, losses and durations with charts and report.md in one folder.
+    /// The main job: every figure of the period with charts and report.md in one folder.
     Report(ReportArgs),
     /// Check a data folder: list every problem, write the rejects table, count rows.
     Validate(ValidateArgs),

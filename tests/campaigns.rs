@@ -138,7 +138,10 @@ fn first_touch_by_hand() {
             "too few deals to tell"
         ]
     );
-    assert_eq!(col(&t, "significant"), ["false", "false", "false", "", "false"]);
+    assert_eq!(
+        col(&t, "significant"),
+        ["false", "false", "false", "", "false"]
+    );
     assert_eq!(
         col(&t, "won_amount"),
         ["1000.00", "600.01", "0.00", "", "400.00"]
@@ -154,23 +157,17 @@ fn first_touch_by_hand() {
     // ROMI: A (1000 − 1000)/1000 = 0; B (600.01 − 500)/500 = 0.20002 → 0.2; E −1.
     assert_eq!(col(&t, "romi"), ["0", "0.2", "", "-1", ""]);
     // Cost per lead: 1000/3 = 333.33; 500/2 = 250.00.
-    assert_eq!(
-        col(&t, "cost_per_lead"),
-        ["333.33", "250.00", "", "", ""]
-    );
+    assert_eq!(col(&t, "cost_per_lead"), ["333.33", "250.00", "", "", ""]);
     // New paying clients: K1 (D1 is its first paid deal) for A; K3's first paid deal is
     // February's D7, so B has none; K5 (D5) for no campaign.
     assert_eq!(col(&t, "new_customers"), ["1", "0", "0", "0", "1"]);
-    assert_eq!(
-        col(&t, "cost_per_customer"),
-        ["1000.00", "", "", "", ""]
-    );
+    assert_eq!(col(&t, "cost_per_customer"), ["1000.00", "", "", "", ""]);
     // Days to win: D1 10, D3 9, D5 16.
-    assert_eq!(
-        col(&t, "median_days_to_win"),
-        ["10", "9", "", "", "16"]
+    assert_eq!(col(&t, "median_days_to_win"), ["10", "9", "", "", "16"]);
+    assert!(
+        notes.iter().any(|n| n.contains("C") && n.contains("no")),
+        "{notes:?}"
     );
-    assert!(notes.iter().any(|n| n.contains("C") && n.contains("no")), "{notes:?}");
     // The SPEC columns come first, in order.
     let names: Vec<String> = t.get_column_names().iter().map(|c| c.to_string()).collect();
     assert_eq!(
@@ -239,10 +236,7 @@ fn linear_touch_by_hand() {
     // D1 ½ + D5 1 = 1.5 → 666.67 each; B = D1 ½ → 1 000.00.
     assert_eq!(col(&t, "cost_per_lead"), ["240.00", "272.73", "", ""]);
     assert_eq!(col(&t, "new_customers"), ["1.5", "0.5", "0", "0"]);
-    assert_eq!(
-        col(&t, "cost_per_customer"),
-        ["666.67", "1000.00", "", ""]
-    );
+    assert_eq!(col(&t, "cost_per_customer"), ["666.67", "1000.00", "", ""]);
     // ROMI A (1200.01 − 1000)/1000 = 0.20001 → 0.2.
     assert_eq!(col(&t, "romi"), ["0.2", "0.4", "", "-1"]);
 }

@@ -627,3 +627,138 @@ fn readme_config_example_parses() {
     assert_eq!(config.payroll.scheme_of("M0001").unwrap().0, "senior");
     assert_eq!(config.payroll.scheme_of("M0002").unwrap().0, "default");
 }
+
+/// Run a figure command on sample-data with JSON output into a fresh folder.
+fn figure_json(args: &[&str]) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    crmstat()
+        .args(args)
+        .arg("--data")
+        .arg(sample())
+        .args(["--format", "json", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    out
+}
+
+/// Under every attribution the campaigns (with the no-campaign row) add up to the deals
+/// created in 2025, the ones of them won by 31 December and their exact amount, all taken
+/// from deals.csv; the charts are written.
+#[test]
+fn campaigns_add_up_to_the_company() {
+    let cohort: Vec<_> = rows("deals")
+        .into_iter()
+        .filter(|d| {
+            d["created_at"].as_str() >= "2025-01-01" && d["created_at"].as_str() < "2026-01-01"
+        })
+        .collect();
+    let won: Vec<_> = cohort
+        .iter()
+        .filter(|d| d["status"] == "won" && d["closed_at"].as_str() < "2026-01-01")
+        .collect();
+    let won_amount: i64 = won.iter().map(|d| cents(&d["amount"])).sum();
+    let mut won_by = Vec::new();
+    for how in ["first", "last", "linear"] {
+        let out = figure_json(&["campaigns", "--period", "2025", "--attribution", how]);
+        let t = json(out.path(), "campaigns");
+        let sum = |k: &str| t.iter().map(|r| r[k].as_f64().unwrap_or(0.0)).sum::<f64>();
+        assert!((sum("deals") - cohort.len() as f64).abs() < 1e-3, "{how}");
+        assert!((sum("won") - won.len() as f64).abs() < 1e-3, "{how}");
+        let amount: i64 = t
+            .iter()
+            .filter(|r| !r["won_amount"].is_null())
+            .map(|r| cents(&r["won_amount"].to_string()))
+            .sum();
+        assert_eq!(amount, won_amount, "{how}: money split to the kopeck");
+        for chart in ["campaigns_conversion", "campaigns_romi"] {
+            assert!(out.path().join(format!("{chart}.png")).is_file());
+            assert!(out.path().join(format!("{chart}.svg")).is_file());
+        }
+        let k7 = t.iter().find(|r| r["campaign_id"] == "K007").unwrap();
+        won_by.push(k7["won"].as_f64().unwrap());
+    }
+    // The generator reaches every other returning client through a running campaign, so
+    // last-touch credits K007 (running in 2025) with more than first-touch does.
+    assert!(won_by[1] > won_by[0], "{won_by:?}");
+}
+
+/// A campaign's cost spread over its days: the months it spans add up to its whole cost
+/// (K003, 20 Oct 2024 – 13 Feb 2025, 624 000.00), and so do the two years for every
+/// campaign in campaigns.csv.
+#[test]
+fn campaign_costs_add_up_across_periods() {
+    let cost_of = |period: &str, id: &str| -> i64 {
+        let out = figure_json(&["campaigns", "--period", period]);
+        json(out.path(), "campaigns")
+            .iter()
+            .find(|r| r["campaign_id"] == id)
+            .map_or(0, |r| cents(&r["cost"].to_string()))
+    };
+    let months = ["2024-10", "2024-11", "2024-12", "2025-01", "2025-02"];
+    let k3: i64 = months.iter().map(|m| cost_of(m, "K003")).sum();
+    assert_eq!(k3, 62_400_000);
+    // October: 12 of the 117 days → 624 000 × 12 / 117 = 64 000.00.
+    assert_eq!(cost_of("2024-10", "K003"), 6_400_000);
+    let total: i64 = rows("campaigns").iter().map(|c| cents(&c["cost"])).sum();
+    let years: i64 = ["2024", "2025"]
+        .iter()
+        .map(|y| {
+            let out = figure_json(&["campaigns", "--period", y]);
+            json(out.path(), "campaigns")
+                .iter()
+                .filter(|r| !r["cost"].is_null())
+                .map(|r| cents(&r["cost"].to_string()))
+                .sum::<i64>()
+        })
+        .sum();
+    assert_eq!(years, total);
+}
+
+/// Reactivation on sample-data as of 30 June 2025: no candidate has a deal open then (from
+/// deals.csv), none bought after that day, every one is past its threshold, one-purchase
+/// clients have P(alive) = 1 and repeat buyers less; the BG/NBD fit is reported.
+#[test]
+fn reactivation_on_the_sample() {
+    let out = figure_json(&["reactivation", "--as-of", "2025-06-30"]);
+    let c = json(out.path(), "reactivation");
+    assert!(c.len() > 20, "{}", c.len());
+    let as_of = "2025-07-01";
+    let open: std::collections::HashSet<String> = rows("deals")
+        .into_iter()
+        .filter(|d| {
+            d["created_at"].as_str() < as_of
+                && (d["closed_at"].is_empty() || d["closed_at"].as_str() >= as_of)
+        })
+        .map(|d| d["client_id"].clone())
+        .collect();
+    let mut value = f64::INFINITY;
+    for r in &c {
+        let id = r["client_id"].as_str().unwrap();
+        assert!(!open.contains(id), "{id} has an open deal");
+        assert!(r["last_purchase_at"].as_str().unwrap() < as_of);
+        let since = r["days_since_last"].as_f64().unwrap();
+        assert!(since > r["threshold_days"].as_f64().unwrap(), "{id}");
+        let p = r["p_alive"].as_f64().unwrap();
+        if r["purchases"].as_u64().unwrap() == 1 {
+            assert_eq!(p, 1.0, "{id}: no repeat purchase");
+        } else {
+            assert!(p < 1.0, "{id}");
+        }
+        // Ranked by expected value.
+        let v = cents(&r["expected_value"].to_string()) as f64;
+        assert!(v <= value, "{id} out of order");
+        value = v;
+    }
+    let fit = json(out.path(), "bgnbd_fit");
+    let params: Vec<&str> = fit
+        .iter()
+        .map(|r| r["parameter"].as_str().unwrap())
+        .collect();
+    assert_eq!(params[..4], ["r", "alpha", "a", "b"]);
+    assert!(
+        fit.iter()
+            .take(4)
+            .all(|r| r["value"].as_f64().unwrap() > 0.0)
+    );
+}

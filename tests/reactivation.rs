@@ -100,13 +100,26 @@ fn candidates_by_hand() {
     // 8 buyers is too few for BG/NBD (20 needed): p_alive is left empty and said so, and
     // the list falls back to days overdue.
     assert!(r.fit.is_none());
-    assert!(r.notes.iter().any(|n| n.contains("BG/NBD needs")), "{:?}", r.notes);
+    assert!(
+        r.notes.iter().any(|n| n.contains("BG/NBD needs")),
+        "{:?}",
+        r.notes
+    );
     // Overdue: R5 212 − 31 = 181; R8 141 − 31 = 110; R6 121 − 31 = 90; R1 120 − 30.5 = 89.5;
     // R7 117 − 31 = 86; R2 60 − 31 = 29. Not listed: R3 (45, not over 45), R4 (open deal).
     assert_eq!(col(c, "client_id"), ["R5", "R8", "R6", "R1", "R7", "R2"]);
-    assert_eq!(col(c, "days_overdue"), ["181", "110", "90", "89.5", "86", "29"]);
-    assert_eq!(col(c, "days_since_last"), ["212", "141", "121", "120", "117", "60"]);
-    assert_eq!(col(c, "threshold_days"), ["31", "31", "31", "30.5", "31", "31"]);
+    assert_eq!(
+        col(c, "days_overdue"),
+        ["181", "110", "90", "89.5", "86", "29"]
+    );
+    assert_eq!(
+        col(c, "days_since_last"),
+        ["212", "141", "121", "120", "117", "60"]
+    );
+    assert_eq!(
+        col(c, "threshold_days"),
+        ["31", "31", "31", "30.5", "31", "31"]
+    );
     assert_eq!(col(c, "mean_gap_days"), ["", "", "", "30.5", "", ""]);
     assert_eq!(col(c, "purchases"), ["1", "1", "1", "3", "1", "1"]);
     assert_eq!(
@@ -152,9 +165,18 @@ fn rfm_scores_by_hand() {
     let rfm = &r.rfm;
     let ids = col(rfm, "client_id");
     assert_eq!(ids, ["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8"]);
-    assert_eq!(col(rfm, "r_score"), ["3", "4", "5", "1", "1", "2", "4", "2"]);
-    assert_eq!(col(rfm, "f_score"), ["5", "1", "4", "1", "1", "1", "1", "1"]);
-    assert_eq!(col(rfm, "m_score"), ["4", "5", "1", "2", "2", "2", "1", "2"]);
+    assert_eq!(
+        col(rfm, "r_score"),
+        ["3", "4", "5", "1", "1", "2", "4", "2"]
+    );
+    assert_eq!(
+        col(rfm, "f_score"),
+        ["5", "1", "4", "1", "1", "1", "1", "1"]
+    );
+    assert_eq!(
+        col(rfm, "m_score"),
+        ["4", "5", "1", "2", "2", "2", "1", "2"]
+    );
     // The grid: (3,5) Loyal, (4,1) Promising, (5,4) Champions, (1|2, 1) Hibernating.
     assert_eq!(
         col(rfm, "rfm_segment"),

@@ -1,5 +1,5 @@
 //! `crmstat report`: the main job. Validates the data once, then writes the funnel, loss,
-//! duration and manager tables with their charts into one folder, plus `report.md`, which puts
+//! duration, manager, campaign and reactivation tables with their charts into one folder, plus `report.md`, which puts
 //! every table and chart of the period on one page.
 
 use std::fmt::Write as _;
@@ -20,6 +20,8 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         super::losses::results(&snap, &loaded, &config, Mode::Cohort)?,
         super::durations::results(&snap)?,
         super::managers::results(&snap, &loaded, &config, ManagerGroup::Manager)?,
+        super::campaigns::results(&snap, &loaded, &config, config.campaigns.attribution)?,
+        super::reactivation::results(&snap, &loaded, &config)?,
     ];
     let mut page = format!(
         "# crmstat report — {}\n\n{}\n\n",
