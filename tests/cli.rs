@@ -684,7 +684,7 @@ fn campaigns_add_up_to_the_company() {
 }
 
 /// A campaign's cost spread over its days: the months it spans add up to its whole cost
-/// (K003, 20 Oct 2024 – 13 Feb 2025, 624 000.00), and so do the two years for every
+/// (K003, 20 Oct 2024 – 13 Feb 2025, 6 240 000.00), and so do the two years for every
 /// campaign in campaigns.csv.
 #[test]
 fn campaign_costs_add_up_across_periods() {
@@ -697,9 +697,9 @@ fn campaign_costs_add_up_across_periods() {
     };
     let months = ["2024-10", "2024-11", "2024-12", "2025-01", "2025-02"];
     let k3: i64 = months.iter().map(|m| cost_of(m, "K003")).sum();
-    assert_eq!(k3, 62_400_000);
-    // October: 12 of the 117 days → 624 000 × 12 / 117 = 64 000.00.
-    assert_eq!(cost_of("2024-10", "K003"), 6_400_000);
+    assert_eq!(k3, 624_000_000);
+    // October: 12 of the 117 days → 6 240 000 × 12 / 117 = 640 000.00.
+    assert_eq!(cost_of("2024-10", "K003"), 64_000_000);
     let total: i64 = rows("campaigns").iter().map(|c| cents(&c["cost"])).sum();
     let years: i64 = ["2024", "2025"]
         .iter()

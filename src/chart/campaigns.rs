@@ -3,6 +3,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{FONT, compact, palette, short};
 
@@ -35,12 +36,12 @@ pub fn conversion<DB: DrawingBackend>(
         .mul_add(1.15, 0.02)
         .min(1.0)
         * 100.0;
-    let names: Vec<String> = c.names.iter().map(|s| short(s, 30)).collect();
+    let names: Vec<String> = c.names.iter().map(|s| short(s, 44)).collect();
     let mut chart = ChartBuilder::on(root)
         .caption(c.title, (FONT, 22))
         .margin(14)
         .x_label_area_size(50)
-        .y_label_area_size(250)
+        .y_label_area_size(340)
         .build_cartesian_2d(0.0..top, 0.0..n as f64)
         .map_err(e)?;
     chart
@@ -172,11 +173,22 @@ pub fn romi<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Romi) -> Resu
         chart
             .draw_series([Circle::new((x, y), 7, colour.filled())])
             .map_err(e)?;
+        // Labels in the right half of the plot go to the left of their point.
+        let anchor = if x > max_cost * 0.55 {
+            Pos::new(HPos::Right, VPos::Center)
+        } else {
+            Pos::new(HPos::Left, VPos::Center)
+        };
+        let shift = if x > max_cost * 0.55 {
+            -max_cost * 0.015
+        } else {
+            max_cost * 0.015
+        };
         chart
             .draw_series([Text::new(
-                format!("{} ({y:.0}%)", short(name, 26)),
-                (x, y),
-                (FONT, 13).into_font().color(&BLACK),
+                format!("{} ({y:.0}%)", short(name, 30)),
+                (x + shift, y),
+                (FONT, 14).into_font().color(&BLACK).pos(anchor),
             )])
             .map_err(e)?;
     }

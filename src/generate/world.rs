@@ -205,7 +205,8 @@ pub fn campaigns(rng: &mut Pcg64Mcg, count: usize, start: i64, end: i64) -> Vec<
                 channel,
                 start: c_start,
                 end: (c_start + length).min(end),
-                cost: rng.random_range(50..900) * 1_000 * 100,
+                // 0.5–9 million roubles: some campaigns pay back many times, some never.
+                cost: rng.random_range(50..900) * 10_000 * 100,
                 pull: 0.75 + rng.random::<f64>() * 0.55,
             }
         })
