@@ -36,7 +36,9 @@ pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Resu
         "purchases are {what} up to the end of {}; a client is due when the days since the last \
          purchase exceed its mean gap × {} (one purchase: the company median gap), never below {} days; \
          clients with an open deal are left out",
-        snap.period.label, cfg.factor, cfg.floor_days
+        (snap.period.as_of() - chrono::Duration::days(1)).date(),
+        cfg.factor,
+        cfg.floor_days
     )];
     notes.extend(r.notes);
     let (clients, repeaters) = r.fitted_on;

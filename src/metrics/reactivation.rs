@@ -299,7 +299,19 @@ pub fn reactivation(
         .collect();
     let repeaters = data.iter().filter(|s| s.x > 0.0).count();
     let fit = match bgnbd::fit(&data) {
-        Ok(f) => Some(f),
+        Ok(f) => {
+            let p = f.params;
+            if [p.r, p.alpha, p.a, p.b]
+                .iter()
+                .any(|v| !(1e-4..=1e4).contains(v))
+            {
+                notes.push(format!(
+                    "the BG/NBD fit ran to the edge of its parameters (r = {:.3e}, α = {:.3e}, a = {:.3e}, b = {:.3e}): the data show almost no difference between buyers' rates or almost no drop-out, so p_alive says little here",
+                    p.r, p.alpha, p.a, p.b
+                ));
+            }
+            Some(f)
+        }
         Err(e) => {
             notes.push(format!(
                 "{e}; p_alive and expected purchases are left empty"
@@ -545,7 +557,12 @@ pub fn reactivation(
         .iter()
         .filter(|g| *g == Some("company median gap"))
         .count();
-    if candidates.height() > 0 {
+    if candidates.height() == 0 {
+        notes.push(format!(
+            "no client is overdue without an open deal ({} buyers looked at)",
+            data.len()
+        ));
+    } else {
         notes.push(format!(
             "{} candidates ({} with one purchase, judged on the company median gap of {} days, \
              where BG/NBD p_alive is 1 by definition); ranked by expected value",
