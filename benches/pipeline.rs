@@ -1,13 +1,13 @@
-//! Reading + validation, the funnel, manager KPIs and payroll on generated data at 10k, 100k and 1M deals.
+//! Reading + validation, the funnel, manager KPIs, payroll, campaigns and reactivation on generated data at 10k, 100k and 1M deals.
 //! Rows per second are criterion's throughput (elements = deals). Sizes can be narrowed
 //! with CRMSTAT_BENCH_SIZES=10000,100000. Peak memory: see benches/measure.sh.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use crmstat::config::Config;
+use crmstat::config::{Attribution, Config};
 use crmstat::metrics::managers::{self, ManagerGroup};
-use crmstat::metrics::{Mode, funnel, payroll, snapshot::Snapshot};
+use crmstat::metrics::{Mode, campaigns, funnel, payroll, reactivation, snapshot::Snapshot};
 use crmstat::output::Format;
 use crmstat::period::Period;
 
@@ -64,6 +64,32 @@ fn pipeline(c: &mut Criterion) {
                 black_box(
                     payroll::payroll(&loaded.tables, &snap, &roster, &config.payroll)
                         .expect("payroll"),
+                )
+            })
+        });
+        group.bench_function(BenchmarkId::new("campaigns_linear_2025", n), |b| {
+            b.iter(|| {
+                black_box(
+                    campaigns::campaigns(
+                        &loaded.tables,
+                        &snap,
+                        Attribution::Linear,
+                        &config.campaigns,
+                    )
+                    .expect("campaigns"),
+                )
+            })
+        });
+        group.bench_function(BenchmarkId::new("reactivation_2025", n), |b| {
+            b.iter(|| {
+                black_box(
+                    reactivation::reactivation(
+                        &loaded.tables,
+                        &snap,
+                        &roster,
+                        &config.reactivation,
+                    )
+                    .expect("reactivation"),
                 )
             })
         });
