@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{FONT, compact, palette, short};
+use super::{FONT, compact, palette, row_label, short};
 
 /// Conversion rows, top to bottom.
 pub struct Conversion<'a> {
@@ -48,15 +48,7 @@ pub fn conversion<DB: DrawingBackend>(
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(n * 2 + 1)
-        .y_label_formatter(&|y| {
-            let pos = n as f64 - y - 0.5;
-            let i = pos.round();
-            if (pos - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-                names[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| row_label(&names, *y))
         .x_labels(8)
         .x_label_formatter(&|x| format!("{x:.0}%"))
         .x_desc("won / deals created in the period, % (bar: 95% Wilson interval)")

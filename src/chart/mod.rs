@@ -593,6 +593,18 @@ pub fn short(label: &str, max: usize) -> String {
     }
 }
 
+/// The label of a tick on a chart whose rows are drawn top to bottom, row i in
+/// [n-1-i, n-i): a row's name at its middle, nothing elsewhere.
+pub fn row_label(names: &[String], y: f64) -> String {
+    let pos = names.len() as f64 - y - 0.5;
+    let i = pos.round();
+    if (pos - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+        names[i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
 /// Colours shared by the charts.
 pub mod palette {
     use plotters::style::RGBColor;
@@ -638,16 +650,7 @@ pub fn bars<DB: DrawingBackend>(
         .light_line_style(WHITE)
         .disable_y_mesh()
         .y_labels(n * 2 + 1)
-        .y_label_formatter(&|y| {
-            // Bar i sits in [n-1-i, n-i): label its middle only.
-            let pos = n as f64 - y - 0.5;
-            let i = pos.round();
-            if (pos - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-                names[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| row_label(&names, *y))
         .x_labels(6)
         .x_label_formatter(&|x| compact(*x))
         .x_desc(b.unit)

@@ -33,7 +33,7 @@ use polars::prelude::*;
 
 use super::snapshot::{DAY_MS, Snapshot, in_period, moment};
 use super::stats::{Z95, enough_for_z, holm, two_proportion_p, wilson};
-use super::{JoinOn, floats, texts};
+use super::{JoinOn, floats, ints, round_to as round, texts};
 use crate::config::{Attribution, CampaignsConfig, CostRule};
 use crate::error::{PolarsContext, Result};
 use crate::money;
@@ -375,13 +375,9 @@ pub fn campaigns(
         let names = texts(c, "name")?;
         let channels = texts(c, "channel")?;
         let day_of = |name: &str| -> Result<Vec<Option<i32>>> {
-            Ok(c.column(name)
-                .ctx(name.to_string())?
-                .cast(&DataType::Int32)
-                .ctx(name.to_string())?
-                .i32()
-                .ctx(name.to_string())?
-                .iter()
+            Ok(ints(c, name)?
+                .into_iter()
+                .map(|d| d.map(|d| d as i32))
                 .collect())
         };
         let (starts, ends) = (day_of("started_on")?, day_of("ended_on")?);
@@ -454,14 +450,8 @@ fn assemble(activity: &DataFrame, listed: &[Listed]) -> Result<Vec<Row>> {
     let (new_customers, without) = (num("new_customers")?, num("clients_without_deal")?);
     let median = floats(activity, "median_days_to_win")?;
     let int = |name: &str| -> Result<Vec<Option<i128>>> {
-        Ok(activity
-            .column(name)
-            .ctx(name.to_string())?
-            .cast(&DataType::Int64)
-            .ctx(name.to_string())?
-            .i64()
-            .ctx(name.to_string())?
-            .iter()
+        Ok(ints(activity, name)?
+            .into_iter()
             .map(|v| v.map(i128::from))
             .collect())
     };
@@ -535,11 +525,6 @@ fn cost_per(cost: Option<i128>, count: f64) -> Option<i64> {
         Some(c) if by > 0 => Some(money::div_round(c * SIX as i128, by, false) as i64),
         _ => None,
     }
-}
-
-fn round(v: f64, places: i32) -> f64 {
-    let m = 10f64.powi(places);
-    (v * m).round() / m
 }
 
 fn table(rows: Vec<Row>) -> Result<DataFrame> {

@@ -120,6 +120,23 @@ pub fn floats(frame: &DataFrame, name: &str) -> crate::Result<Vec<Option<f64>>> 
     Ok(c.f64().ctx(name.to_string())?.iter().collect())
 }
 
+/// An integer column as optional i64 (minor units, days), one entry per row.
+pub fn ints(frame: &DataFrame, name: &str) -> crate::Result<Vec<Option<i64>>> {
+    use crate::error::PolarsContext;
+    let c = frame
+        .column(name)
+        .ctx(name.to_string())?
+        .cast(&DataType::Int64)
+        .ctx(name.to_string())?;
+    Ok(c.i64().ctx(name.to_string())?.iter().collect())
+}
+
+/// `v` rounded to `places` decimals (for rates and counts shown, never money).
+pub fn round_to(v: f64, places: i32) -> f64 {
+    let m = 10f64.powi(places);
+    (v * m).round() / m
+}
+
 /// Joins on equally named key columns, the only kind the metrics need.
 pub trait JoinOn {
     /// `self` joined with `other` where every column of `keys` is equal.

@@ -25,7 +25,7 @@ use polars::prelude::*;
 
 use super::bgnbd::{self, Fit, Summary};
 use super::snapshot::{DAY_MS, Snapshot};
-use super::{JoinOn, floats};
+use super::{JoinOn, floats, ints, round_to as round};
 use crate::config::{PurchaseSource, ReactivationConfig};
 use crate::error::{PolarsContext, Result};
 use crate::money;
@@ -332,13 +332,7 @@ pub fn reactivation(
             None => (None, None),
         })
         .unzip();
-    let typical: Vec<Option<i64>> = summary
-        .column("typical_minor")
-        .ctx("typical_minor")?
-        .i64()
-        .ctx("typical_minor")?
-        .iter()
-        .collect();
+    let typical = ints(&summary, "typical_minor")?;
     let value: Vec<Option<i64>> = expected
         .iter()
         .zip(&typical)
@@ -584,15 +578,7 @@ pub fn reactivation(
 /// Replace Int64 minor-unit columns by money columns, keeping their place.
 fn with_money(mut frame: DataFrame, renames: &[(&str, &str)]) -> Result<DataFrame> {
     for (from, to) in renames {
-        let minor: Vec<Option<i64>> = frame
-            .column(from)
-            .ctx(from.to_string())?
-            .cast(&DataType::Int64)
-            .ctx(from.to_string())?
-            .i64()
-            .ctx(from.to_string())?
-            .iter()
-            .collect();
+        let minor = ints(&frame, from)?;
         let idx = frame
             .get_column_index(from)
             .ok_or_else(|| crate::error::Error::Usage(format!("no column {from}")))?;
@@ -601,11 +587,6 @@ fn with_money(mut frame: DataFrame, renames: &[(&str, &str)]) -> Result<DataFram
             .ctx(to.to_string())?;
     }
     Ok(frame)
-}
-
-fn round(v: f64, places: i32) -> f64 {
-    let m = 10f64.powi(places);
-    (v * m).round() / m
 }
 
 #[cfg(test)]
