@@ -146,10 +146,11 @@ fn first_touch_by_hand() {
         col(&t, "won_amount"),
         ["1000.00", "600.01", "0.00", "", "400.00"]
     );
-    // Paid up to as-of: D5 400.00 − 100.00 refund = 300.00; D3's April payment is out.
+    // Paid up to as-of: D5 400.00 − 100.00 refund = 300.00; D3's April payment is out; E
+    // brought no deal, so nothing was paid on its deals (0.00, which makes its ROMI −1).
     assert_eq!(
         col(&t, "paid_amount"),
-        ["1000.00", "600.01", "0.00", "", "300.00"]
+        ["1000.00", "600.01", "0.00", "0.00", "300.00"]
     );
     // Cost in March: A 2 000.00 × 10 / 20 days = 1 000.00; B 500.00; C no dates → unknown;
     // E 100.00.
@@ -203,7 +204,10 @@ fn last_touch_by_hand() {
     assert_eq!(col(&t, "won"), ["2", "1", "0", "0"]);
     // A: D3 600.01 + D5 400.00; paid 600.01 + 300.00.
     assert_eq!(col(&t, "won_amount"), ["1000.01", "1000.00", "0.00", ""]);
-    assert_eq!(col(&t, "paid_amount"), ["900.01", "1000.00", "0.00", ""]);
+    assert_eq!(
+        col(&t, "paid_amount"),
+        ["900.01", "1000.00", "0.00", "0.00"]
+    );
     // Leads: A 3 deals + K6 = 4. ROMI A (900.01 − 1000)/1000 = −0.09999 → −0.1; B 1.
     assert_eq!(col(&t, "leads"), ["4", "2", "1", "0"]);
     assert_eq!(col(&t, "romi"), ["-0.1", "1", "", "-1"]);
@@ -230,7 +234,10 @@ fn linear_touch_by_hand() {
     // 400.00 and B ⌊60001/3⌋ = 200.00, the leftover kopeck to A (the latest touch) = 400.01.
     // A = 500.00 + 400.01 + 400.00 = 1 300.01; B = 500.00 + 200.00 = 700.00; sum 2 000.01.
     assert_eq!(col(&t, "won_amount"), ["1300.01", "700.00", "0.00", ""]);
-    assert_eq!(col(&t, "paid_amount"), ["1200.01", "700.00", "0.00", ""]);
+    assert_eq!(
+        col(&t, "paid_amount"),
+        ["1200.01", "700.00", "0.00", "0.00"]
+    );
     // Leads A = 19/6 + 1 (K6); cost per lead 1000 / 4.166667 = 240.00; B 500 / (11/6) =
     // 272.73. New customers: A =
     // D1 ½ + D5 1 = 1.5 → 666.67 each; B = D1 ½ → 1 000.00.
@@ -269,4 +276,29 @@ fn cost_by_start_puts_it_all_in_the_first_period() {
     let cost = col(&c.campaigns, "cost");
     let a = ids.iter().position(|i| i == "A").unwrap();
     assert_eq!(cost[a], "1000.00");
+}
+
+#[test]
+fn deals_alone_still_give_the_table() {
+    // No clients, campaigns, payments or contacts: D2 and D3 carry their own campaign; the
+    // rest (D1, D4, D5, D6 — no client campaign to fall back on) are the no-campaign row.
+    // Names are the ids, cost and money paid unknown (empty, not zero).
+    let dir = folder(&[("crmstat.toml", CONFIG), ("deals.csv", DEALS)]);
+    let loaded = load(dir.path());
+    let snap = snapshot(&loaded, "2024-03");
+    let c = campaigns::campaigns(
+        &loaded.tables,
+        &snap,
+        Attribution::First,
+        &CampaignsConfig::default(),
+    )
+    .unwrap();
+    let t = &c.campaigns;
+    assert_eq!(col(t, "campaign_id"), ["A", "B", ""]);
+    assert_eq!(col(t, "name"), ["A", "B", "(no campaign)"]);
+    assert_eq!(col(t, "deals"), ["1", "1", "4"]);
+    assert_eq!(col(t, "won"), ["0", "1", "2"]);
+    assert_eq!(col(t, "paid_amount"), ["", "", ""]);
+    assert_eq!(col(t, "cost"), ["", "", ""]);
+    assert!(c.notes.iter().any(|n| n.contains("no payments table")));
 }

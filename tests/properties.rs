@@ -242,3 +242,34 @@ mod payroll_invariants {
         }
     }
 }
+
+proptest! {
+    /// The Wilson interval lies within [0, 1] and holds the observed rate.
+    #[test]
+    fn wilson_interval_holds_the_rate(n in 1u32..5000, k in 0u32..5000) {
+        let k = k.min(n);
+        let (lo, hi) = crmstat::metrics::stats::wilson(k as f64, n as f64, crmstat::metrics::stats::Z95).unwrap();
+        let p = k as f64 / n as f64;
+        prop_assert!(0.0 <= lo && lo <= p + 1e-12 && p <= hi + 1e-12 && hi <= 1.0, "{k}/{n}: {lo}..{hi}");
+    }
+
+    /// However a campaign's days are cut into periods, the spread costs add up to its cost.
+    #[test]
+    fn spread_cost_parts_add_up(
+        cost in 0i128..10_000_000_000,
+        start in 0i32..400,
+        len in 0i32..400,
+        mut cuts in proptest::collection::vec(-50i32..900, 0..8),
+    ) {
+        use crmstat::config::CostRule;
+        use crmstat::metrics::campaigns::cost_in_period;
+        cuts.push(-100);
+        cuts.push(1000);
+        cuts.sort();
+        let total: i128 = cuts
+            .windows(2)
+            .map(|w| cost_in_period(cost, Some(start), Some(start + len), w[0], w[1], CostRule::Spread).unwrap())
+            .sum();
+        prop_assert_eq!(total, cost);
+    }
+}

@@ -337,33 +337,33 @@ pub fn campaigns(
             col("days_to_win").median().alias("median_days_to_win"),
         ]);
     // Clients a campaign brought in the period who opened no deal in it.
-    let acquired = match &tables.clients {
-        Some(c) => c
-            .clone()
-            .lazy()
-            .filter(
-                in_period(col("created_at"), &snap.period).and(col("campaign_id").is_not_null()),
+    let activity = match &tables.clients {
+        Some(c) => {
+            let acquired = c
+                .clone()
+                .lazy()
+                .filter(
+                    in_period(col("created_at"), &snap.period)
+                        .and(col("campaign_id").is_not_null()),
+                )
+                .join_on(
+                    cohort.clone().select([col("client_id")]),
+                    &["client_id"],
+                    JoinType::Anti,
+                )
+                .group_by([col("campaign_id")])
+                .agg([len().cast(DataType::Float64).alias("clients_without_deal")]);
+            by_campaign.join(
+                acquired,
+                [col("campaign_id")],
+                [col("campaign_id")],
+                JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
             )
-            .join_on(
-                cohort.clone().select([col("client_id")]),
-                &["client_id"],
-                JoinType::Anti,
-            )
-            .group_by([col("campaign_id")])
-            .agg([len().cast(DataType::Float64).alias("clients_without_deal")]),
-        None => by_campaign
-            .clone()
-            .select([col("campaign_id"), lit(0.0).alias("clients_without_deal")]),
-    };
-    let activity = by_campaign
-        .join(
-            acquired,
-            [col("campaign_id")],
-            [col("campaign_id")],
-            JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
-        )
-        .collect()
-        .ctx("campaign activity")?;
+        }
+        None => by_campaign.with_column(lit(0.0).alias("clients_without_deal")),
+    }
+    .collect()
+    .ctx("campaign activity")?;
 
     // The campaigns themselves, with the cost that falls in the period.
     let p_start = snap.period.start_ms().div_euclid(DAY_MS as i64) as i32;
@@ -406,7 +406,7 @@ pub fn campaigns(
             undated.join(", ")
         ));
     }
-    let rows = assemble(&activity, &listed)?;
+    let rows = assemble(&activity, &listed, tables.payments.is_some())?;
     Ok(Campaigns {
         campaigns: table(rows)?,
         notes,
@@ -438,7 +438,7 @@ struct Row {
     median_days_to_win: Option<f64>,
 }
 
-fn assemble(activity: &DataFrame, listed: &[Listed]) -> Result<Vec<Row>> {
+fn assemble(activity: &DataFrame, listed: &[Listed], has_payments: bool) -> Result<Vec<Row>> {
     let ids = texts(activity, "campaign_id")?;
     let num = |name: &str| -> Result<Vec<f64>> {
         Ok(floats(activity, name)?
@@ -479,7 +479,11 @@ fn assemble(activity: &DataFrame, listed: &[Listed]) -> Result<Vec<Row>> {
             } else {
                 None
             },
-            paid_minor: if deals[i] > 0.0 { paid_minor[i] } else { None },
+            paid_minor: if has_payments {
+                Some(paid_minor[i].unwrap_or(0))
+            } else {
+                None
+            },
             cost: meta.and_then(|m| m.cost),
             new_customers: new_customers[i],
             median_days_to_win: median[i],
@@ -501,7 +505,7 @@ fn assemble(activity: &DataFrame, listed: &[Listed]) -> Result<Vec<Row>> {
                 lost: 0.0,
                 open: 0.0,
                 won_minor: None,
-                paid_minor: None,
+                paid_minor: has_payments.then_some(0),
                 cost: l.cost,
                 new_customers: 0.0,
                 median_days_to_win: None,
@@ -564,7 +568,6 @@ fn table(rows: Vec<Row>) -> Result<DataFrame> {
             (Some(paid), Some(cost)) if cost > 0 => {
                 Some(round((paid - cost) as f64 / cost as f64, 4))
             }
-            (None, Some(cost)) if cost > 0 && r.deals == 0.0 => Some(-1.0),
             _ => None,
         })
         .collect();
