@@ -66,7 +66,7 @@ pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Resu
         book: "reactivation",
         heading: super::heading("Reactivation candidates", &snap.period, ""),
         tables: vec![
-            NamedTable::new(
+            NamedTable::detail(
                 "reactivation",
                 "Clients to win back, by expected value",
                 r.candidates,
