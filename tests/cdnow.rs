@@ -90,6 +90,7 @@ fn the_summary_is_built_from_the_raw_log_row_for_row() {
         "day" => days,
         "amount_minor" => vec![1i64; n],
         "refund_minor" => vec![0i64; n],
+        "bought" => vec![true; n],
     )
     .unwrap();
     let built = purchase_summary(log.lazy(), end)

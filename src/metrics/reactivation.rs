@@ -94,8 +94,9 @@ pub fn as_of_day(snap: &Snapshot) -> i32 {
     ((snap.period.end_ms() - 1).div_euclid(DAY_MS as i64)) as i32
 }
 
-/// Purchases before as-of: client_id, deal_id, day (days since epoch), amount_minor, and
-/// refunds (refund_minor, ≤ 0) that reduce revenue.
+/// Purchases before as-of: client_id, deal_id, day (days since epoch), bought (a purchase,
+/// not only a refund), amount_minor (empty when unknown), and refunds (refund_minor, ≤ 0)
+/// that reduce revenue.
 pub fn purchases(tables: &Tables, snap: &Snapshot, source: PurchaseSource) -> Result<LazyFrame> {
     let end = super::snapshot::moment(snap.period.end_ms());
     let deals = snap
@@ -129,6 +130,7 @@ pub fn purchases(tables: &Tables, snap: &Snapshot, source: PurchaseSource) -> Re
                 .then(col("minor"))
                 .otherwise(zero())
                 .alias("refund_minor"),
+            col("minor").gt(zero()).alias("bought"),
         ]),
         (_, payments) => {
             let won = snap
@@ -146,7 +148,7 @@ pub fn purchases(tables: &Tables, snap: &Snapshot, source: PurchaseSource) -> Re
                         .alias("amount_minor"),
                 ]);
             match payments {
-                None => won.with_column(zero().alias("refund_minor")),
+                None => won.with_columns([zero().alias("refund_minor"), lit(true).alias("bought")]),
                 Some(p) => {
                     let per_deal = p.group_by([col("deal_id")]).agg([
                         col("minor").sum().alias("net"),
@@ -165,24 +167,23 @@ pub fn purchases(tables: &Tables, snap: &Snapshot, source: PurchaseSource) -> Re
                                 .not()
                                 .or(col("refund_minor").is_null()),
                         )
-                        .with_column(col("refund_minor").fill_null(zero()))
+                        .with_columns([
+                            col("refund_minor").fill_null(zero()),
+                            lit(true).alias("bought"),
+                        ])
                         .drop(cols(["net"]))
                 }
             }
         }
     }
-    .filter(
-        col("amount_minor")
-            .is_not_null()
-            .or(col("refund_minor").lt(zero())),
-    ))
+    .filter(col("bought").or(col("refund_minor").lt(zero()))))
 }
 
-/// Per client, from purchases (client_id, day, amount_minor, refund_minor): purchases
+/// Per client, from purchases (client_id, day, bought, amount_minor, refund_minor): purchases
 /// (distinct purchase days), first_day, last_day, revenue_minor, typical_minor, and the
 /// BG/NBD summary in weeks as of `as_of_day`: x, t_x, T.
 pub fn purchase_summary(purchases: LazyFrame, as_of_day: i32) -> LazyFrame {
-    let bought = col("amount_minor").is_not_null();
+    let bought = col("bought");
     purchases
         .group_by([col("client_id")])
         .agg([
@@ -192,10 +193,16 @@ pub fn purchase_summary(purchases: LazyFrame, as_of_day: i32) -> LazyFrame {
                 .alias("purchases"),
             col("day").filter(bought.clone()).min().alias("first_day"),
             col("day").filter(bought.clone()).max().alias("last_day"),
-            (col("amount_minor").fill_null(lit(0i64)) + col("refund_minor"))
-                .sum()
-                .alias("revenue_minor"),
-            col("amount_minor").median().alias("typical"),
+            (when(bought.clone())
+                .then(col("amount_minor").fill_null(lit(0i64)))
+                .otherwise(lit(0i64))
+                + col("refund_minor"))
+            .sum()
+            .alias("revenue_minor"),
+            col("amount_minor")
+                .filter(bought.clone())
+                .median()
+                .alias("typical"),
         ])
         .filter(col("purchases").gt(lit(0)))
         .with_columns([
@@ -215,7 +222,7 @@ pub fn purchase_summary(purchases: LazyFrame, as_of_day: i32) -> LazyFrame {
 /// The median of all gaps (days) between consecutive purchase days of the same client.
 fn company_median_gap(purchases: LazyFrame) -> Result<Option<f64>> {
     let gaps = purchases
-        .filter(col("amount_minor").is_not_null())
+        .filter(col("bought"))
         .select([col("client_id"), col("day")])
         .unique(None, UniqueKeepStrategy::First)
         .sort(["client_id", "day"], SortMultipleOptions::default())
@@ -592,6 +599,30 @@ fn with_money(mut frame: DataFrame, renames: &[(&str, &str)]) -> Result<DataFram
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_purchase_without_an_amount_still_counts() {
+        // Client X: a purchase with no amount on day 10 and one of 300.00 on day 40, plus a
+        // refund of 50.00 on day 45; as of day 100: 2 purchases, revenue 250.00, typical =
+        // the known amount, x = 1, t_x = 30/7, T = 90/7.
+        let frame = df!(
+            "client_id" => ["X", "X", "X"],
+            "day" => [10i32, 40, 45],
+            "bought" => [true, true, false],
+            "amount_minor" => [None, Some(30_000i64), None],
+            "refund_minor" => [0i64, 0, -5_000],
+        )
+        .unwrap();
+        let s = purchase_summary(frame.lazy(), 100).collect().unwrap();
+        let get = |c: &str| s.column(c).unwrap().get(0).unwrap().to_string();
+        assert_eq!(get("purchases"), "2");
+        assert_eq!(get("revenue_minor"), "25000");
+        assert_eq!(get("typical_minor"), "30000");
+        let num = |c: &str| s.column(c).unwrap().f64().unwrap().get(0).unwrap();
+        assert_eq!(num("x"), 1.0);
+        assert_eq!(num("t_x"), 30.0 / 7.0);
+        assert_eq!(num("T"), 90.0 / 7.0);
+    }
 
     #[test]
     fn every_cell_of_the_grid_has_a_named_segment() {
