@@ -169,20 +169,53 @@ fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
     None
 }
 
-/// Negative log-likelihood over log-parameters, for the optimiser.
-struct Objective<'a> {
-    data: &'a [Summary],
+/// Mean negative log-likelihood per client over log-parameters, for the optimiser. Clients
+/// with the same summary are evaluated once, with their count as weight (with whole days
+/// many share one); the mean keeps the optimiser's tolerances independent of sample size.
+#[derive(Clone)]
+struct Objective {
+    groups: Vec<(Summary, f64)>,
+    clients: f64,
 }
 
-impl CostFunction for Objective<'_> {
+impl Objective {
+    fn new(data: &[Summary]) -> Objective {
+        let mut index: std::collections::HashMap<[u64; 3], usize> = Default::default();
+        let mut groups: Vec<(Summary, f64)> = Vec::new();
+        for s in data {
+            let key = [s.x.to_bits(), s.t_x.to_bits(), s.t.to_bits()];
+            match index.get(&key) {
+                Some(&i) => groups[i].1 += 1.0,
+                None => {
+                    index.insert(key, groups.len());
+                    groups.push((*s, 1.0));
+                }
+            }
+        }
+        Objective {
+            groups,
+            clients: data.len() as f64,
+        }
+    }
+}
+
+impl CostFunction for Objective {
     type Param = Vec<f64>;
     type Output = f64;
 
     fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
         let params = from_logs(p);
-        let ll = params.log_likelihood(self.data);
+        let ll: f64 = self
+            .groups
+            .iter()
+            .map(|(s, w)| w * params.client_log_likelihood(s))
+            .sum();
         // Outside the numerically sensible region the optimiser just sees a wall.
-        Ok(if ll.is_finite() { -ll } else { f64::MAX / 4.0 })
+        Ok(if ll.is_finite() {
+            -ll / self.clients
+        } else {
+            f64::MAX / 4.0
+        })
     }
 }
 
@@ -209,6 +242,7 @@ pub fn fit(data: &[Summary]) -> Result<Fit, FitError> {
     let mean_t = data.iter().map(|s| s.t).sum::<f64>() / data.len() as f64;
     let mut best = vec![0.0, mean_t.max(1e-3).ln().min(10.0), 0.0, 0.0];
     let mut best_cost = f64::INFINITY;
+    let objective = Objective::new(data);
     // Nelder–Mead stalls on flat ridges; restart from the best point with a fresh simplex
     // until a restart no longer improves the likelihood.
     for round in 0..20 {
@@ -222,7 +256,7 @@ pub fn fit(data: &[Summary]) -> Result<Fit, FitError> {
         let solver = NelderMead::new(simplex)
             .with_sd_tolerance(1e-12)
             .map_err(|e| FitError::NoConvergence(e.to_string()))?;
-        let result = Executor::new(Objective { data }, solver)
+        let result = Executor::new(objective.clone(), solver)
             .configure(|s| s.max_iters(5_000))
             .run()
             .map_err(|e| FitError::NoConvergence(e.to_string()))?;
@@ -237,7 +271,7 @@ pub fn fit(data: &[Summary]) -> Result<Fit, FitError> {
             best = param;
             best_cost = cost;
         }
-        if round > 0 && improved < 1e-9 {
+        if round > 0 && improved < 1e-13 {
             break;
         }
     }

@@ -313,7 +313,10 @@ pub fn reactivation(
                 .any(|v| !(1e-4..=1e4).contains(v))
             {
                 notes.push(format!(
-                    "the BG/NBD fit ran to the edge of its parameters (r = {:.3e}, α = {:.3e}, a = {:.3e}, b = {:.3e}): the data show almost no difference between buyers' rates or almost no drop-out, so p_alive says little here",
+                    "the BG/NBD fit ran to the edge of its parameters (r = {:.3e}, α = {:.3e}, a = {:.3e}, b = {:.3e}): \
+                     the data do not tell buyers apart on one side of the model (huge r and α: every buyer buys at \
+                     the same rate; huge a and b: every buyer has the same drop-out chance; tiny a: almost nobody \
+                     drops out); p_alive follows from those values, read it with care",
                     p.r, p.alpha, p.a, p.b
                 ));
             }
