@@ -36,6 +36,12 @@ pub fn minor_units(c: &Column) -> crate::Result<Vec<Option<i128>>> {
         .collect())
 }
 
+/// A money column's value in minor units, as an Int64 expression (exact: the decimal's
+/// physical integer at scale 2).
+pub fn minor_expr(c: &str) -> Expr {
+    col(c).cast(dtype()).to_physical().cast(DataType::Int64)
+}
+
 /// Divide `value` by `by` (> 0), rounding halves away from zero or to even.
 pub fn div_round(value: i128, by: i128, half_even: bool) -> i128 {
     let q = value.div_euclid(by);

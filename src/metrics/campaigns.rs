@@ -81,14 +81,6 @@ pub fn cost_in_period(
     })
 }
 
-/// Minor units of a money column, as an Int64 expression.
-fn minor(c: &str) -> Expr {
-    col(c)
-        .cast(money::dtype())
-        .to_physical()
-        .cast(DataType::Int64)
-}
-
 /// Per cohort deal and campaign: k (touches of the campaign), n (touches of the deal) and
 /// whether the campaign holds the deal's latest touch.
 fn weights(
@@ -244,7 +236,7 @@ pub fn campaigns(
         col("created_at"),
         col("closed_at"),
         col("status"),
-        minor("amount").alias("amount_minor"),
+        money::minor_expr("amount").alias("amount_minor"),
     ]);
     // Money paid up to as-of, per deal; which deal made each client a paying customer.
     let all_deals = snap.deals.clone().lazy();
@@ -255,7 +247,7 @@ pub fn campaigns(
                 .lazy()
                 .filter(col("paid_at").lt(as_of))
                 .group_by([col("deal_id")])
-                .agg([minor("amount").sum().alias("paid_minor")]);
+                .agg([money::minor_expr("amount").sum().alias("paid_minor")]);
             let paying = all_deals
                 .clone()
                 .join_on(paid.clone(), &["deal_id"], JoinType::Inner)

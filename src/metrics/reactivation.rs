@@ -113,10 +113,7 @@ pub fn purchases(tables: &Tables, snap: &Snapshot, source: PurchaseSource) -> Re
                 col("deal_id"),
                 col("client_id"),
                 day("paid_at").alias("day"),
-                col("amount")
-                    .to_physical()
-                    .cast(DataType::Int64)
-                    .alias("minor"),
+                money::minor_expr("amount").alias("minor"),
             ])
     });
     let zero = || lit(0i64);
@@ -142,10 +139,7 @@ pub fn purchases(tables: &Tables, snap: &Snapshot, source: PurchaseSource) -> Re
                     col("deal_id"),
                     col("client_id"),
                     day("closed_at").alias("day"),
-                    col("amount")
-                        .to_physical()
-                        .cast(DataType::Int64)
-                        .alias("amount_minor"),
+                    money::minor_expr("amount").alias("amount_minor"),
                 ]);
             match payments {
                 None => won.with_columns([zero().alias("refund_minor"), lit(true).alias("bought")]),
