@@ -20,6 +20,7 @@ pub mod chart;
 pub mod cli;
 pub mod cmd;
 pub mod generate;
+pub mod i18n;
 pub mod metrics;
 pub mod output;
 pub mod period;

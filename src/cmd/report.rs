@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
+
 use crate::cli::ReportArgs;
 use crate::error::{Error, Result};
 use crate::metrics::managers::ManagerGroup;
@@ -15,14 +17,41 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let (config, loaded) = super::load(&args.data)?;
     let period = super::period(&args.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let parts = vec![
-        super::funnel::results(&snap, Mode::Cohort, None)?,
-        super::losses::results(&snap, &loaded, &config, Mode::Cohort)?,
-        super::durations::results(&snap)?,
-        super::managers::results(&snap, &loaded, &config, ManagerGroup::Manager)?,
-        super::campaigns::results(&snap, &loaded, &config, config.campaigns.attribution)?,
-        super::reactivation::results(&snap, &loaded, &config)?,
+    // Independent sections are computed in parallel; one that fails says why in the report
+    // and the rest stand.
+    type Section<'a> = (
+        &'static str,
+        Box<dyn Fn() -> Result<super::Results> + Sync + 'a>,
+    );
+    let sections: Vec<Section> = vec![
+        (
+            "Funnel",
+            Box::new(|| super::funnel::results(&snap, Mode::Cohort, None)),
+        ),
+        (
+            "Losses",
+            Box::new(|| super::losses::results(&snap, &loaded, &config, Mode::Cohort)),
+        ),
+        ("Durations", Box::new(|| super::durations::results(&snap))),
+        (
+            "Managers",
+            Box::new(|| super::managers::results(&snap, &loaded, &config, ManagerGroup::Manager)),
+        ),
+        (
+            "Campaigns",
+            Box::new(|| {
+                super::campaigns::results(&snap, &loaded, &config, config.campaigns.attribution)
+            }),
+        ),
+        (
+            "Reactivation",
+            Box::new(|| super::reactivation::results(&snap, &loaded, &config)),
+        ),
     ];
+    let parts: Vec<(&str, Result<super::Results>)> = sections
+        .par_iter()
+        .map(|(name, build)| (*name, build()))
+        .collect();
     let mut page = format!(
         "# crmstat report — {}\n\n{}\n\n",
         period.label,
@@ -33,7 +62,18 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     }
     let mut written = Vec::new();
     let mut said: Vec<String> = Vec::new();
-    for mut part in parts {
+    for (name, part) in parts {
+        let mut part = match part {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("note: {name}: this section could not be built: {e}");
+                let _ = writeln!(
+                    page,
+                    "## {name}\n\n> This section could not be built: {e}\n"
+                );
+                continue;
+            }
+        };
         let _ = writeln!(page, "## {}\n", part.heading);
         for note in &part.notes {
             if !said.contains(note) {

@@ -1,0 +1,295 @@
+//! The report's two languages: words (English is the key, Russian its translation) and
+//! numbers, money and percents written the way each locale writes them:
+//! `1,234,567.89` and `1 234 567,89 ₽`.
+
+use serde::{Deserialize, Serialize};
+
+/// The language of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Ru,
+}
+
+/// Russian for the English texts of the report and its charts. A text missing here is shown
+/// in English (a test checks that every text the report uses is here).
+const RU: &[(&str, &str)] = &[
+    // Report frame.
+    ("Sales report", "Отчёт о продажах"),
+    ("as of the end of", "на конец"),
+    ("Headline figures", "Главные цифры"),
+    ("vs previous period", "к прошлому периоду"),
+    ("vs a year earlier", "к тому же периоду год назад"),
+    ("Deals created", "Создано сделок"),
+    ("Deals won", "Выиграно сделок"),
+    ("Won amount", "Сумма выигранных"),
+    ("Win rate", "Доля выигранных"),
+    ("Paid", "Оплачено"),
+    ("Open deals at the end", "Открытых сделок на конец"),
+    (
+        "Median cycle of won deals, days",
+        "Медианный цикл выигранных, дней",
+    ),
+    ("Where the funnel leaks", "Где теряются сделки"),
+    ("Funnel", "Воронка"),
+    ("Durations", "Длительность сделок"),
+    ("Managers", "Менеджеры"),
+    ("Campaigns", "Рекламные кампании"),
+    ("Whom to win back", "Кого вернуть"),
+    ("Data quality", "Качество данных"),
+    ("The last 12 months", "Последние 12 месяцев"),
+    ("Notes", "Примечания"),
+    ("no data", "нет данных"),
+    ("not available", "нет данных"),
+    ("This section could not be built", "Раздел не построен"),
+    ("table", "таблица"),
+    ("rows read", "строк прочитано"),
+    ("used", "использовано"),
+    ("rejected", "отклонено"),
+    ("Rejected rows by reason", "Отклонённые строки по причинам"),
+    ("reason", "причина"),
+    ("rows", "строк"),
+    ("No row was rejected.", "Ни одна строка не отклонена."),
+    ("month", "месяц"),
+    ("stage", "этап"),
+    ("reached", "дошли"),
+    ("lost here", "потеряно здесь"),
+    ("step conversion", "конверсия шага"),
+    ("outcome", "исход"),
+    ("won", "выиграны"),
+    ("lost", "проиграны"),
+    ("deals", "сделок"),
+    ("median days", "медиана, дней"),
+    ("p90 days", "p90, дней"),
+    ("manager", "менеджер"),
+    ("won amount", "сумма выигранных"),
+    ("win rate", "доля выигранных"),
+    ("open deals", "открытые сделки"),
+    ("follow-up", "звонок после счёта"),
+    ("plan attainment", "выполнение плана"),
+    ("(company average)", "(среднее по компании)"),
+    ("campaign", "кампания"),
+    ("leads", "лиды"),
+    ("conversion", "конверсия"),
+    ("95% interval", "95% интервал"),
+    ("verdict", "вывод"),
+    ("paid", "оплачено"),
+    ("cost", "расходы"),
+    ("client", "клиент"),
+    ("owner", "ответственный"),
+    ("last purchase", "последняя покупка"),
+    ("days overdue", "просрочка, дней"),
+    ("typical amount", "типичная сумма"),
+    ("segment", "сегмент"),
+    ("P(alive)", "P(активен)"),
+    ("expected value", "ожидаемая ценность"),
+    ("action", "действие"),
+    ("better than the rest", "лучше остальных"),
+    ("worse than the rest", "хуже остальных"),
+    ("no real difference", "разница случайна"),
+    ("too few deals to tell", "слишком мало сделок"),
+    ("no deals", "нет сделок"),
+    ("nothing to compare with", "не с чем сравнить"),
+    ("call", "позвонить"),
+    (
+        "reassign: the owner has left",
+        "передать: ответственный уволился",
+    ),
+    (
+        "reassign: the owner is not in managers",
+        "передать: ответственного нет в списке",
+    ),
+    ("assign an owner", "назначить ответственного"),
+    (
+        "more candidates in the tables",
+        "кандидатов ещё — в таблицах",
+    ),
+    // Charts.
+    ("deals that reached the stage", "сделки, дошедшие до этапа"),
+    ("Lost deals", "Проигранные сделки"),
+    ("Lost amount", "Сумма проигранных"),
+    (
+        "not recorded for lost deals in this export",
+        "в этой выгрузке не записана",
+    ),
+    (
+        "Most frequent loss reasons (all stages)",
+        "Частые причины проигрыша (все этапы)",
+    ),
+    ("lost deals", "проигранные сделки"),
+    ("no closed deals", "нет закрытых"),
+    ("won / closed, %", "выиграно / закрыто, %"),
+    ("days since the deal was created", "дней с создания сделки"),
+    ("share of deals still open", "доля ещё открытых сделок"),
+    (
+        "Won and lost deals: days from creation to close",
+        "Выигранные и проигранные: дней от создания до закрытия",
+    ),
+    ("days", "дни"),
+    (
+        "Time to close (Kaplan–Meier, 95% band)",
+        "Время до закрытия (Каплан–Мейер, 95% интервал)",
+    ),
+    ("median", "медиана"),
+    ("median not reached", "медиана не достигнута"),
+    ("Teams", "Команды"),
+    (
+        "won amount and win rate",
+        "сумма выигранных и доля выигранных",
+    ),
+    (
+        "KPIs against the company average",
+        "Показатели против среднего по компании",
+    ),
+    ("Conversion by campaign", "Конверсия по кампаниям"),
+    ("deals created in the period", "сделки, созданные в периоде"),
+    (
+        "won / deals created in the period, % (bar: 95% Wilson interval)",
+        "выиграно / создано в периоде, % (отрезок: 95% интервал Уилсона)",
+    ),
+    ("all deals", "все сделки"),
+    (
+        "Return on marketing investment against spend",
+        "Окупаемость маркетинга (ROMI) против расходов",
+    ),
+    ("cost in the period", "расходы в периоде"),
+    (
+        "ROMI = (paid − cost) / cost, %",
+        "ROMI = (оплачено − расходы) / расходы, %",
+    ),
+    ("Sales funnel", "Воронка продаж"),
+    ("Where deals are lost", "Где теряются сделки"),
+    ("(left)", "(уволен)"),
+    ("Won amount by month", "Сумма выигранных по месяцам"),
+    ("Deals created by month", "Создано сделок по месяцам"),
+    ("Win rate by month", "Доля выигранных по месяцам"),
+];
+
+/// The text in the report's language.
+pub fn tr(lang: Lang, en: &str) -> String {
+    match lang {
+        Lang::En => en.to_string(),
+        Lang::Ru => RU
+            .iter()
+            .find(|(k, _)| *k == en)
+            .map_or_else(|| en.to_string(), |(_, ru)| ru.to_string()),
+    }
+}
+
+/// Whether a text has its Russian translation.
+pub fn has_ru(en: &str) -> bool {
+    RU.iter().any(|(k, _)| *k == en)
+}
+
+/// Digits grouped in threes: `,` in English, a no-break space in Russian.
+fn group(digits: &str, lang: Lang) -> String {
+    let sep = match lang {
+        Lang::En => ",",
+        Lang::Ru => "\u{a0}",
+    };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A number with `places` decimals per locale: 1234567.891 → `1,234,567.89` /
+/// `1 234 567,89`.
+pub fn number(v: f64, places: usize, lang: Lang) -> String {
+    let text = format!("{:.*}", places, v.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let sign = if v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "−"
+    } else {
+        ""
+    };
+    let point = match lang {
+        Lang::En => ".",
+        Lang::Ru => ",",
+    };
+    if frac.is_empty() {
+        format!("{sign}{}", group(int, lang))
+    } else {
+        format!("{sign}{}{point}{frac}", group(int, lang))
+    }
+}
+
+/// An exact amount in minor units with its currency symbol: `1,234,567.89 ₽` /
+/// `1 234 567,89 ₽`; `$1,234,567.89` for a prefix symbol in English.
+pub fn money(minor: i128, symbol: &str, lang: Lang) -> String {
+    let sign = if minor < 0 { "−" } else { "" };
+    let abs = minor.unsigned_abs();
+    let int = group(&(abs / 100).to_string(), lang);
+    let frac = format!("{:02}", abs % 100);
+    let body = match lang {
+        Lang::En => format!("{int}.{frac}"),
+        Lang::Ru => format!("{int},{frac}"),
+    };
+    match (lang, symbol) {
+        (_, "") => format!("{sign}{body}"),
+        (Lang::En, "$" | "€" | "£") => format!("{sign}{symbol}{body}"),
+        _ => format!("{sign}{body}\u{a0}{symbol}"),
+    }
+}
+
+/// A fraction as a percent with one decimal: 0.3126 → `31.3%` / `31,3 %`.
+pub fn percent(fraction: f64, lang: Lang) -> String {
+    let n = number(fraction * 100.0, 1, lang);
+    match lang {
+        Lang::En => format!("{n}%"),
+        Lang::Ru => format!("{n}\u{a0}%"),
+    }
+}
+
+/// The symbol for a currency code (`RUB` → `₽`); an unknown code is shown as it is.
+pub fn currency_symbol(code: &str) -> String {
+    match code.to_ascii_uppercase().as_str() {
+        "RUB" | "RUR" => "₽".into(),
+        "USD" => "$".into(),
+        "EUR" => "€".into(),
+        "GBP" => "£".into(),
+        "KZT" => "₸".into(),
+        "UAH" => "₴".into(),
+        _ => code.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_money_per_locale() {
+        assert_eq!(
+            money(123_456_789, "₽", Lang::Ru),
+            "1\u{a0}234\u{a0}567,89\u{a0}₽"
+        );
+        assert_eq!(money(123_456_789, "", Lang::En), "1,234,567.89");
+        assert_eq!(money(123_456_789, "$", Lang::En), "$1,234,567.89");
+        assert_eq!(money(-5, "₽", Lang::En), "−0.05\u{a0}₽");
+        assert_eq!(number(1234.6, 0, Lang::En), "1,235");
+        assert_eq!(number(999.0, 0, Lang::Ru), "999");
+        assert_eq!(number(-0.001, 1, Lang::En), "0.0");
+        assert_eq!(percent(0.3126, Lang::En), "31.3%");
+        assert_eq!(percent(0.3126, Lang::Ru), "31,3\u{a0}%");
+        assert_eq!(currency_symbol("rub"), "₽");
+    }
+
+    #[test]
+    fn words() {
+        assert_eq!(tr(Lang::Ru, "Funnel"), "Воронка");
+        assert_eq!(tr(Lang::En, "Funnel"), "Funnel");
+        assert_eq!(tr(Lang::Ru, "unknown text"), "unknown text");
+        let mut keys: Vec<&str> = RU.iter().map(|(k, _)| *k).collect();
+        keys.sort();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "a text is listed twice");
+    }
+}
