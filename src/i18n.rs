@@ -165,6 +165,17 @@ const RU: &[(&str, &str)] = &[
     ("Won amount by month", "Сумма выигранных по месяцам"),
     ("Deals created by month", "Создано сделок по месяцам"),
     ("Win rate by month", "Доля выигранных по месяцам"),
+    ("amount", "сумма"),
+    ("Kaplan–Meier estimate", "оценка Каплана–Мейера"),
+    (
+        "95% interval (Greenwood, log-log)",
+        "95% интервал (Гринвуд, log-log)",
+    ),
+    ("median: not reached", "медиана не достигнута"),
+    (
+        "green: better than the company average, red: worse (by z-score); blank: no value",
+        "зелёный — лучше среднего по компании, красный — хуже (по z-оценке); пусто — нет значения",
+    ),
 ];
 
 /// The text in the report's language.
@@ -176,6 +187,50 @@ pub fn tr(lang: Lang, en: &str) -> String {
             .find(|(k, _)| *k == en)
             .map_or_else(|| en.to_string(), |(_, ru)| ru.to_string()),
     }
+}
+
+/// The English or the Russian of a text built with values (both given by the caller).
+pub fn pick<T>(lang: Lang, en: T, ru: T) -> T {
+    match lang {
+        Lang::En => en,
+        Lang::Ru => ru,
+    }
+}
+
+/// The managers' KPIs as the reader sees them.
+const KPIS: &[(&str, &str, &str)] = &[
+    ("open_deals", "open deals", "открытые сделки"),
+    ("clients_in_work", "clients in work", "клиенты в работе"),
+    ("deals_created", "deals created", "создано сделок"),
+    ("deals_won", "deals won", "выиграно сделок"),
+    ("deals_lost", "deals lost", "проиграно сделок"),
+    ("win_rate", "win rate", "доля выигранных"),
+    ("won_amount", "won amount", "сумма выигранных"),
+    ("paid_amount", "paid", "оплачено"),
+    ("avg_won_amount", "average won deal", "средняя выигранная"),
+    ("mean_cycle_days", "mean cycle, days", "средний цикл, дней"),
+    ("contacts", "contacts", "контакты"),
+    (
+        "followup_compliance",
+        "follow-up in time",
+        "звонок после счёта вовремя",
+    ),
+    ("overdue_tasks", "overdue tasks", "просроченные задачи"),
+    (
+        "avg_discount_pct",
+        "average discount, %",
+        "средняя скидка, %",
+    ),
+    ("plan_attainment", "plan attainment", "выполнение плана"),
+    ("hours_per_client", "hours per client", "часов на клиента"),
+];
+
+/// A KPI's name for the reader (its column name when it has none).
+pub fn kpi_label(kpi: &str, lang: Lang) -> String {
+    KPIS.iter().find(|(k, _, _)| *k == kpi).map_or_else(
+        || kpi.to_string(),
+        |(_, en, ru)| pick(lang, en, ru).to_string(),
+    )
 }
 
 /// Whether a text has its Russian translation.

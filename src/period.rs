@@ -146,6 +146,69 @@ impl Period {
     }
 }
 
+impl Period {
+    /// The span just before this one: the previous month, quarter or year (any whole
+    /// months: as many months before); other spans the same number of days before.
+    pub fn previous(&self) -> Option<Period> {
+        match self.whole_months() {
+            Some(n) => self.shift_months(n),
+            None => {
+                let len = self.end - self.start;
+                let start = self.start.checked_sub_signed(len)?;
+                Some(Period::from_bounds(start, self.start))
+            }
+        }
+    }
+
+    /// The same span twelve months earlier.
+    pub fn year_earlier(&self) -> Option<Period> {
+        self.shift_months(12)
+    }
+
+    /// How many whole calendar months the period covers, if it runs from a first of the
+    /// month to a first of the month.
+    fn whole_months(&self) -> Option<u32> {
+        let first = |t: NaiveDateTime| t.day() == 1 && t.time() == chrono::NaiveTime::MIN;
+        if !first(self.start) || !first(self.end) {
+            return None;
+        }
+        let months = (self.end.year() - self.start.year()) * 12 + self.end.month() as i32
+            - self.start.month() as i32;
+        u32::try_from(months).ok().filter(|m| *m > 0)
+    }
+
+    fn shift_months(&self, n: u32) -> Option<Period> {
+        let m = chrono::Months::new(n);
+        let start = self.start.checked_sub_months(m)?;
+        let end = if self.whole_months().is_some() {
+            self.end.checked_sub_months(m)?
+        } else {
+            start.checked_add_signed(self.end - self.start)?
+        };
+        Some(Period::from_bounds(start, end))
+    }
+
+    /// A period from its bounds, labelled the way the user would have asked for it.
+    fn from_bounds(start: NaiveDateTime, end: NaiveDateTime) -> Period {
+        let p = Period {
+            start,
+            end,
+            label: String::new(),
+        };
+        let (y, m) = (start.year(), start.month());
+        let label = match p.whole_months() {
+            Some(1) => format!("{y:04}-{m:02}"),
+            Some(3) if m % 3 == 1 => format!("{y:04}-Q{}", m.div_ceil(3)),
+            Some(12) if m == 1 => format!("{y:04}"),
+            _ => {
+                let last = (end - chrono::Duration::days(1)).date();
+                format!("{} – {last}", start.date())
+            }
+        };
+        Period { label, ..p }
+    }
+}
+
 /// `--from 2024-03-01 --to 2024-03-31`, both inclusive.
 fn range(from: &str, to: &str) -> Result<Period> {
     let date = |s: &str, flag: &str| {
@@ -172,6 +235,27 @@ fn range(from: &str, to: &str) -> Result<Period> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn previous_and_a_year_earlier() {
+        let label = |p: Option<Period>| p.map(|p| p.label).unwrap_or_default();
+        let march = parse("2024-03").unwrap();
+        assert_eq!(label(march.previous()), "2024-02");
+        assert_eq!(label(march.year_earlier()), "2023-03");
+        let jan = parse("2024-01").unwrap();
+        assert_eq!(label(jan.previous()), "2023-12");
+        assert_eq!(label(parse("2024-Q1").unwrap().previous()), "2023-Q4");
+        assert_eq!(label(parse("2024-Q3").unwrap().year_earlier()), "2023-Q3");
+        assert_eq!(label(parse("2024").unwrap().previous()), "2023");
+        let r = range("2024-03-10", "2024-03-19").unwrap();
+        let p = r.previous().unwrap();
+        assert_eq!(p.label, "2024-02-29 – 2024-03-09");
+        assert_eq!(p.end, r.start);
+        assert_eq!(label(r.year_earlier()), "2023-03-10 – 2023-03-19");
+        // A leap day a year earlier falls back to the 28th.
+        let leap = range("2024-02-29", "2024-02-29").unwrap();
+        assert_eq!(label(leap.year_earlier()), "2023-02-28 – 2023-02-28");
+    }
 
     fn p(s: &str) -> Period {
         Period::resolve(Some(s), None, None, None, None).unwrap()

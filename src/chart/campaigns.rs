@@ -6,6 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{FONT, compact, palette, row_label, short};
+use crate::i18n::{Lang, tr};
 
 /// Conversion rows, top to bottom.
 pub struct Conversion<'a> {
@@ -23,6 +24,7 @@ pub struct Conversion<'a> {
 pub fn conversion<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     c: &Conversion,
+    lang: Lang,
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let n = c.names.len().max(1);
@@ -51,7 +53,10 @@ pub fn conversion<DB: DrawingBackend>(
         .y_label_formatter(&|y| row_label(&names, *y))
         .x_labels(8)
         .x_label_formatter(&|x| format!("{x:.0}%"))
-        .x_desc("won / deals created in the period, % (bar: 95% Wilson interval)")
+        .x_desc(tr(
+            lang,
+            "won / deals created in the period, % (bar: 95% Wilson interval)",
+        ))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 14))
         .draw()
@@ -66,7 +71,7 @@ pub fn conversion<DB: DrawingBackend>(
                 palette::GREY.stroke_width(2),
             ))
             .map_err(e)?
-            .label(format!("all deals {x:.1}%"))
+            .label(format!("{} {x:.1}%", tr(lang, "all deals")))
             .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], palette::GREY));
     }
     for (i, rate) in c.rate.iter().enumerate() {
@@ -121,14 +126,18 @@ pub struct Romi<'a> {
     pub currency: &'a str,
 }
 
-pub fn romi<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Romi) -> Result<(), String> {
+pub fn romi<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    r: &Romi,
+    lang: Lang,
+) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let max_cost = r.cost.iter().copied().fold(0.0f64, f64::max).max(1.0) * 1.15;
     let pct: Vec<f64> = r.romi.iter().map(|v| v * 100.0).collect();
     let lo = pct.iter().copied().fold(0.0f64, f64::min);
     let hi = pct.iter().copied().fold(0.0f64, f64::max);
     let pad = ((hi - lo) * 0.12).max(10.0);
-    let unit = format!("cost in the period, {}", r.currency);
+    let unit = format!("{}, {}", tr(lang, "cost in the period"), r.currency);
     let mut chart = ChartBuilder::on(root)
         .caption(r.title, (FONT, 22))
         .margin(14)
@@ -142,7 +151,7 @@ pub fn romi<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Romi) -> Resu
         .x_label_formatter(&|x| compact(*x))
         .y_label_formatter(&|y| format!("{y:.0}%"))
         .x_desc(unit.as_str())
-        .y_desc("ROMI = (paid − cost) / cost, %")
+        .y_desc(tr(lang, "ROMI = (paid − cost) / cost, %"))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 14))
         .draw()

@@ -5,12 +5,14 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{FONT, palette};
+use crate::i18n::{Lang, pick, tr};
 
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     won: &[f64],
     lost: &[f64],
+    lang: Lang,
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     // The range covers 98% of deals; the rare very long cycles go into the last bin.
@@ -44,11 +46,19 @@ pub fn draw<DB: DrawingBackend>(
         .configure_mesh()
         .light_line_style(WHITE)
         .x_desc(if longest >= bins as f64 * width {
-            format!("days from creation to close (bins of {width} days; the last bin also holds longer ones, up to {longest:.0})")
+            pick(
+                lang,
+                format!("days from creation to close (bins of {width} days; the last bin also holds longer ones, up to {longest:.0})"),
+                format!("дней от создания до закрытия (интервалы по {width} дн.; последний включает и более долгие, до {longest:.0})"),
+            )
         } else {
-            format!("days from creation to close (bins of {width} days)")
+            pick(
+                lang,
+                format!("days from creation to close (bins of {width} days)"),
+                format!("дней от создания до закрытия (интервалы по {width} дн.)"),
+            )
         })
-        .y_desc("deals")
+        .y_desc(tr(lang, "deals"))
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| format!("{v:.0}"))
         .label_style((FONT, 15))
@@ -56,8 +66,8 @@ pub fn draw<DB: DrawingBackend>(
         .draw()
         .map_err(e)?;
     for (series, counts, color, offset) in [
-        ("won", &cw, palette::GREEN, 0.0),
-        ("lost", &cl, palette::RED, 0.5),
+        (tr(lang, "won"), &cw, palette::GREEN, 0.0),
+        (tr(lang, "lost"), &cl, palette::RED, 0.5),
     ] {
         let rects = counts.iter().enumerate().map(move |(b, c)| {
             let x0 = b as f64 * width + offset * width;
@@ -70,7 +80,7 @@ pub fn draw<DB: DrawingBackend>(
         chart
             .draw_series(rects)
             .map_err(e)?
-            .label(format!("{series} ({total} deals)"))
+            .label(format!("{series} ({total} {})", tr(lang, "deals")))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
     }
     super::legend(&mut chart).map_err(e)?;

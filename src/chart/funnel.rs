@@ -5,6 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Bars, bars, grouped, palette};
+use crate::i18n::{Lang, pick, tr};
 
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -12,20 +13,25 @@ pub fn draw<DB: DrawingBackend>(
     stages: &[String],
     reached: &[i64],
     step: &[Option<f64>],
+    lang: Lang,
 ) -> Result<(), String> {
     let values: Vec<f64> = reached.iter().map(|r| *r as f64).collect();
     let texts = reached
         .iter()
         .zip(step)
         .map(|(r, s)| match s {
-            Some(s) => format!("{}  → next {:.1}%", grouped(*r as f64), s * 100.0),
+            Some(s) => pick(
+                lang,
+                format!("{}  → next {:.1}%", grouped(*r as f64), s * 100.0),
+                format!("{}  → дальше {:.1}%", grouped(*r as f64), s * 100.0),
+            ),
             None => grouped(*r as f64),
         })
         .collect();
     let spec = Bars {
         caption: title,
         caption_size: 24,
-        unit: "deals that reached the stage",
+        unit: &tr(lang, "deals that reached the stage"),
         labels: stages,
         values: &values,
         texts: Some(texts),

@@ -5,17 +5,30 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Bars, FONT, bars, palette};
+use crate::i18n::{Lang, tr};
 
-#[allow(clippy::too_many_arguments)]
+pub struct Spec<'a> {
+    pub title: &'a str,
+    pub stages: &'a [String],
+    pub lost: &'a [i64],
+    pub amount: &'a [Option<f64>],
+    pub reasons: &'a [(String, i64)],
+    pub currency: &'a str,
+}
+
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    title: &str,
-    stages: &[String],
-    lost: &[i64],
-    amount: &[Option<f64>],
-    reasons: &[(String, i64)],
-    currency: &str,
+    spec: &Spec,
+    lang: Lang,
 ) -> Result<(), String> {
+    let Spec {
+        title,
+        stages,
+        lost,
+        amount,
+        reasons,
+        currency,
+    } = *spec;
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let root = root.titled(title, (FONT, 24)).map_err(e)?;
     let (top, bottom) = root.split_vertically(root.dim_in_pixel().1 * 55 / 100);
@@ -24,9 +37,9 @@ pub fn draw<DB: DrawingBackend>(
     bars(
         &left,
         &Bars {
-            caption: "Lost deals",
+            caption: &tr(lang, "Lost deals"),
             caption_size: 18,
-            unit: "deals",
+            unit: &tr(lang, "deals"),
             labels: stages,
             values: &counts,
             texts: None,
@@ -38,18 +51,20 @@ pub fn draw<DB: DrawingBackend>(
     .map_err(e)?;
     if amount.iter().all(Option::is_none) {
         // Say so rather than draw zeros: the export did not record what lost deals were worth.
-        let area = right.titled("Lost amount", (FONT, 18)).map_err(e)?;
+        let area = right
+            .titled(&tr(lang, "Lost amount"), (FONT, 18))
+            .map_err(e)?;
         let (w, h) = area.dim_in_pixel();
-        let note = "not recorded for lost deals in this export";
+        let note = tr(lang, "not recorded for lost deals in this export");
         let text = Text::new(note, (w as i32 / 8, h as i32 / 2), (FONT, 16).into_font());
         area.draw(&text).map_err(e)?;
     } else {
         let values: Vec<f64> = amount.iter().map(|v| v.unwrap_or(0.0)).collect();
-        let unit = format!("amount, {currency}");
+        let unit = format!("{}, {currency}", tr(lang, "amount"));
         bars(
             &right,
             &Bars {
-                caption: "Lost amount",
+                caption: &tr(lang, "Lost amount"),
                 caption_size: 18,
                 unit: &unit,
                 labels: stages,
@@ -67,9 +82,9 @@ pub fn draw<DB: DrawingBackend>(
     bars(
         &bottom,
         &Bars {
-            caption: "Most frequent loss reasons (all stages)",
+            caption: &tr(lang, "Most frequent loss reasons (all stages)"),
             caption_size: 18,
-            unit: "lost deals",
+            unit: &tr(lang, "lost deals"),
             labels: &names,
             values: &values,
             texts: None,

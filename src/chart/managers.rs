@@ -6,6 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Bars, FONT, bars, compact, grouped, palette, short};
+use crate::i18n::{Lang, pick, tr};
 
 /// Leaderboard rows, already sorted best first.
 pub struct Board<'a> {
@@ -20,15 +21,16 @@ pub struct Board<'a> {
 pub fn leaderboard<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     b: &Board,
+    lang: Lang,
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let root = root.titled(b.title, (FONT, 24)).map_err(e)?;
     let (left, right) = root.split_horizontally(root.dim_in_pixel().0 * 58 / 100);
-    let unit = format!("won amount, {}", b.currency);
+    let unit = format!("{}, {}", tr(lang, "won amount"), b.currency);
     bars(
         &left,
         &Bars {
-            caption: "Won amount",
+            caption: &tr(lang, "Won amount"),
             caption_size: 18,
             unit: &unit,
             labels: b.names,
@@ -49,21 +51,25 @@ pub fn leaderboard<DB: DrawingBackend>(
         .win_rate
         .iter()
         .map(|r| {
-            r.map_or("no closed deals".to_string(), |r| {
+            r.map_or(tr(lang, "no closed deals"), |r| {
                 format!("{:.1}%", r * 100.0)
             })
         })
         .collect();
     let caption = match b.avg_rate {
-        Some(a) => format!("Win rate (company average {:.1}%)", a * 100.0),
-        None => "Win rate".to_string(),
+        Some(a) => pick(
+            lang,
+            format!("Win rate (company average {:.1}%)", a * 100.0),
+            format!("Доля выигранных (в среднем по компании {:.1}%)", a * 100.0),
+        ),
+        None => tr(lang, "Win rate"),
     };
     bars(
         &right,
         &Bars {
             caption: &caption,
             caption_size: 18,
-            unit: "won / closed, %",
+            unit: &tr(lang, "won / closed, %"),
             labels: b.names,
             values: &rates,
             texts: Some(texts),
@@ -80,6 +86,8 @@ pub struct Grid<'a> {
     pub title: &'a str,
     pub rows: &'a [String],
     pub kpis: &'a [String],
+    /// The KPIs' names as the reader sees them.
+    pub labels: &'a [String],
     /// values[row][kpi]
     pub values: &'a [Vec<Option<f64>>],
     pub z: &'a [Vec<Option<f64>>],
@@ -92,20 +100,27 @@ pub const NAME_W: i32 = 210;
 pub const HEAD_H: i32 = 120;
 pub const CELL_H: i32 = 30;
 
-pub fn grid<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, g: &Grid) -> Result<(), String> {
+pub fn grid<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    g: &Grid,
+    lang: Lang,
+) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let root = root.titled(g.title, (FONT, 22)).map_err(e)?;
     let (w, _) = root.dim_in_pixel();
     let cols = g.kpis.len().max(1) as i32;
     let cell_w = ((w as i32 - NAME_W - 10) / cols).max(40);
-    let note = "green: better than the company average, red: worse (by z-score); blank: no value";
+    let note = tr(
+        lang,
+        "green: better than the company average, red: worse (by z-score); blank: no value",
+    );
     root.draw(&Text::new(
         note,
         (10, 6),
         (FONT, 14).into_font().color(&palette::GREY),
     ))
     .map_err(e)?;
-    for (j, k) in g.kpis.iter().enumerate() {
+    for (j, k) in g.labels.iter().enumerate() {
         let x = NAME_W + j as i32 * cell_w + cell_w / 2;
         let style = (FONT, 13)
             .into_font()

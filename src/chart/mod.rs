@@ -9,6 +9,7 @@ mod funnel;
 mod losses;
 mod managers;
 mod survival;
+mod trends;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -20,6 +21,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::error::{Error, PolarsContext, Result};
+use crate::i18n::{Lang, pick, tr};
 use crate::metrics::floats;
 use crate::metrics::managers::ManagerGroup;
 use crate::metrics::survival::KaplanMeier;
@@ -38,9 +40,16 @@ fn register_fonts() {
     });
 }
 
-/// A chart, described by its data only.
+/// A chart: what it shows and the language of its texts.
 #[derive(Debug, Clone)]
-pub enum Chart {
+pub struct Chart {
+    pub kind: Kind,
+    pub lang: Lang,
+}
+
+/// What a chart shows, described by its data only.
+#[derive(Debug, Clone)]
+pub enum Kind {
     /// A bar per stage: deals reached, with step conversion to the next stage.
     Funnel {
         title: String,
@@ -78,6 +87,8 @@ pub enum Chart {
         title: String,
         rows: Vec<String>,
         kpis: Vec<String>,
+        /// The KPIs' names as the reader sees them.
+        labels: Vec<String>,
         values: Vec<Vec<Option<f64>>>,
         z: Vec<Vec<Option<f64>>>,
         lower_is_better: Vec<bool>,
@@ -100,6 +111,15 @@ pub enum Chart {
         romi: Vec<f64>,
         currency: String,
     },
+    /// The last months: won amount, deals created and win rate per month.
+    Trends {
+        title: String,
+        months: Vec<String>,
+        won_amount: Vec<f64>,
+        created: Vec<i64>,
+        win_rate: Vec<Option<f64>>,
+        currency: String,
+    },
     /// Kaplan–Meier share still open, with its 95% band.
     Survival {
         title: String,
@@ -112,27 +132,29 @@ pub enum Chart {
 impl Chart {
     /// The file stem of the chart.
     pub fn name(&self) -> &'static str {
-        match self {
-            Chart::Funnel { .. } => "funnel_chart",
-            Chart::Losses { .. } => "losses_chart",
-            Chart::Cycle { .. } => "cycle_histogram",
-            Chart::Survival { .. } => "time_to_close_chart",
-            Chart::Leaderboard { .. } => "managers_leaderboard",
-            Chart::Deviations { .. } => "managers_deviations",
-            Chart::CampaignConversion { .. } => "campaigns_conversion",
-            Chart::CampaignRomi { .. } => "campaigns_romi",
+        match &self.kind {
+            Kind::Funnel { .. } => "funnel_chart",
+            Kind::Losses { .. } => "losses_chart",
+            Kind::Cycle { .. } => "cycle_histogram",
+            Kind::Survival { .. } => "time_to_close_chart",
+            Kind::Leaderboard { .. } => "managers_leaderboard",
+            Kind::Deviations { .. } => "managers_deviations",
+            Kind::CampaignConversion { .. } => "campaigns_conversion",
+            Kind::CampaignRomi { .. } => "campaigns_romi",
+            Kind::Trends { .. } => "trends_12_months",
         }
     }
 
     fn size(&self) -> (u32, u32) {
-        match self {
-            Chart::Losses { .. } => (1100, 820),
-            Chart::Leaderboard { names, .. } => (1200, (160 + 34 * names.len() as u32).max(420)),
-            Chart::Deviations { rows, kpis, .. } => (
+        match &self.kind {
+            Kind::Losses { .. } => (1100, 820),
+            Kind::Trends { .. } => (1100, 900),
+            Kind::Leaderboard { names, .. } => (1200, (160 + 34 * names.len() as u32).max(420)),
+            Kind::Deviations { rows, kpis, .. } => (
                 (managers::NAME_W as u32 + 20 + 78 * kpis.len() as u32).max(900),
                 (managers::HEAD_H + 40 + managers::CELL_H * rows.len() as i32).max(300) as u32,
             ),
-            Chart::CampaignConversion { names, .. } => {
+            Kind::CampaignConversion { names, .. } => {
                 (1100, (150 + 40 * names.len() as u32).max(400))
             }
             _ => (1000, 600),
@@ -140,13 +162,18 @@ impl Chart {
     }
 
     /// Describe the funnel table (stage, reached, step_conversion) as a chart.
-    pub fn funnel(frame: &DataFrame, period: &str) -> Result<Chart> {
-        Ok(Chart::Funnel {
-            title: format!("Funnel, {period}: deals that reached each stage"),
+    pub fn funnel(frame: &DataFrame, period: &str, lang: Lang) -> Result<Chart> {
+        let kind = Kind::Funnel {
+            title: pick(
+                lang,
+                format!("Funnel, {period}: deals that reached each stage"),
+                format!("Воронка, {period}: сделки, дошедшие до каждого этапа"),
+            ),
             stages: strings(frame, "stage")?,
             reached: ints(frame, "reached")?,
             step: floats(frame, "step_conversion")?,
-        })
+        };
+        Ok(Chart { kind, lang })
     }
 
     /// Describe the losses and loss_reasons tables as a chart.
@@ -155,6 +182,7 @@ impl Chart {
         reasons: &DataFrame,
         period: &str,
         currency: &str,
+        lang: Lang,
     ) -> Result<Chart> {
         let amount = losses
             .column("lost_amount")
@@ -178,36 +206,51 @@ impl Chart {
             .into_iter()
             .zip(ints(&by_reason, "lost")?)
             .collect();
-        Ok(Chart::Losses {
-            title: format!("Losses by stage, {period}"),
+        let kind = Kind::Losses {
+            title: pick(
+                lang,
+                format!("Losses by stage, {period}"),
+                format!("Потери по этапам, {period}"),
+            ),
             stages: strings(losses, "stage")?,
             lost: ints(losses, "lost")?,
             amount,
             reasons,
             currency: currency.to_string(),
-        })
+        };
+        Ok(Chart { kind, lang })
     }
 
     /// The cycle histogram of deals closed in the period.
-    pub fn cycle_histogram(won: &[f64], lost: &[f64], period: &str) -> Chart {
-        Chart::Cycle {
-            title: format!("Cycle of deals closed in {period}: won vs lost"),
+    pub fn cycle_histogram(won: &[f64], lost: &[f64], period: &str, lang: Lang) -> Chart {
+        let kind = Kind::Cycle {
+            title: pick(
+                lang,
+                format!("Cycle of deals closed in {period}: won vs lost"),
+                format!("Цикл сделок, закрытых в {period}: выигранные и проигранные"),
+            ),
             won: won.to_vec(),
             lost: lost.to_vec(),
-        }
+        };
+        Chart { kind, lang }
     }
 
     /// The Kaplan–Meier curve with its band.
-    pub fn survival(km: &KaplanMeier, period: &str) -> Chart {
-        Chart::Survival {
-            title: format!("Time to close, deals created in {period} (open deals censored)"),
+    pub fn survival(km: &KaplanMeier, period: &str, lang: Lang) -> Chart {
+        let kind = Kind::Survival {
+            title: pick(
+                lang,
+                format!("Time to close, deals created in {period} (open deals censored)"),
+                format!("Время до закрытия сделок, созданных в {period} (открытые цензурированы)"),
+            ),
             steps: km
                 .steps
                 .iter()
                 .map(|s| (s.days as f64, s.survival, s.ci_low, s.ci_high))
                 .collect(),
             median: km.median_days,
-        }
+        };
+        Chart { kind, lang }
     }
 
     /// The leaderboard from the managers table (its last row, the company average, gives
@@ -217,10 +260,11 @@ impl Chart {
         group: ManagerGroup,
         period: &str,
         currency: &str,
+        lang: Lang,
     ) -> Result<Chart> {
         let n = managers.height().saturating_sub(1);
         let rows = managers.head(Some(n));
-        let labels = row_labels(&rows, group)?;
+        let labels = row_labels(&rows, group, lang)?;
         let amount = floats(&rows, "won_amount")?;
         let rate = floats(&rows, "win_rate")?;
         let mut order: Vec<usize> = (0..n).collect();
@@ -233,14 +277,19 @@ impl Chart {
             ManagerGroup::Manager => "Managers",
             ManagerGroup::Team => "Teams",
         };
-        Ok(Chart::Leaderboard {
-            title: format!("{who}, {period}: won amount and win rate"),
+        let kind = Kind::Leaderboard {
+            title: format!(
+                "{}, {period}: {}",
+                tr(lang, who),
+                tr(lang, "won amount and win rate")
+            ),
             names: order.iter().map(|i| labels[*i].clone()).collect(),
             won_amount: order.iter().map(|i| amount[*i].unwrap_or(0.0)).collect(),
             win_rate: order.iter().map(|i| rate[*i]).collect(),
             avg_rate: avg,
             currency: currency.to_string(),
-        })
+        };
+        Ok(Chart { kind, lang })
     }
 
     /// The deviation grid from the managers table and the long deviations table.
@@ -249,6 +298,7 @@ impl Chart {
         deviations: &DataFrame,
         group: ManagerGroup,
         period: &str,
+        lang: Lang,
     ) -> Result<Chart> {
         const SHOWN: &[(&str, bool)] = &[
             ("open_deals", false),
@@ -268,7 +318,7 @@ impl Chart {
         ];
         let n = managers.height().saturating_sub(1);
         let rows = managers.head(Some(n));
-        let labels = row_labels(&rows, group)?;
+        let labels = row_labels(&rows, group, lang)?;
         let kpi_of = strings(deviations, "kpi")?;
         let value = floats(deviations, "value")?;
         let z = floats(deviations, "z_score")?;
@@ -288,18 +338,23 @@ impl Chart {
                 zs[r].push(z[*i]);
             }
         }
-        Ok(Chart::Deviations {
-            title: format!("KPIs against the company average, {period}"),
+        let kind = Kind::Deviations {
+            title: format!("{}, {period}", tr(lang, "KPIs against the company average")),
             rows: labels,
+            labels: kpis
+                .iter()
+                .map(|k| crate::i18n::kpi_label(k, lang))
+                .collect(),
             kpis,
             values: vals,
             z: zs,
             lower_is_better: lower,
-        })
+        };
+        Ok(Chart { kind, lang })
     }
 
     /// Conversion per campaign from the campaigns table (rows with deals only).
-    pub fn campaign_conversion(campaigns: &DataFrame, period: &str) -> Result<Chart> {
+    pub fn campaign_conversion(campaigns: &DataFrame, period: &str, lang: Lang) -> Result<Chart> {
         let names = strings(campaigns, "name")?;
         let deals = floats(campaigns, "deals")?;
         let rate = floats(campaigns, "conversion")?;
@@ -321,11 +376,22 @@ impl Chart {
                 format!("{v:.1}")
             }
         };
-        Ok(Chart::CampaignConversion {
-            title: format!("Conversion by campaign, {period} (deals created in the period)"),
+        let kind = Kind::CampaignConversion {
+            title: format!(
+                "{}, {period} ({})",
+                tr(lang, "Conversion by campaign"),
+                tr(lang, "deals created in the period")
+            ),
             names: keep
                 .iter()
-                .map(|i| format!("{} ({} deals)", names[*i], count(deals[*i].unwrap_or(0.0))))
+                .map(|i| {
+                    let n = count(deals[*i].unwrap_or(0.0));
+                    pick(
+                        lang,
+                        format!("{} ({n} deals)", names[*i]),
+                        format!("{} ({n} сд.)", names[*i]),
+                    )
+                })
                 .collect(),
             rate: keep.iter().map(|i| rate[*i]).collect(),
             low: keep.iter().map(|i| low[*i]).collect(),
@@ -339,24 +405,55 @@ impl Chart {
                 })
                 .collect(),
             overall: (total > 0.0).then(|| total_won / total),
-        })
+        };
+        Ok(Chart { kind, lang })
     }
 
     /// ROMI against spend from the campaigns table (campaigns with a cost and a ROMI).
-    pub fn campaign_romi(campaigns: &DataFrame, period: &str, currency: &str) -> Result<Chart> {
+    pub fn campaign_romi(
+        campaigns: &DataFrame,
+        period: &str,
+        currency: &str,
+        lang: Lang,
+    ) -> Result<Chart> {
         let names = strings(campaigns, "name")?;
         let cost = floats(campaigns, "cost")?;
         let romi = floats(campaigns, "romi")?;
         let keep: Vec<usize> = (0..campaigns.height())
             .filter(|i| cost[*i].is_some_and(|c| c > 0.0) && romi[*i].is_some())
             .collect();
-        Ok(Chart::CampaignRomi {
-            title: format!("Return on marketing investment against spend, {period}"),
+        let kind = Kind::CampaignRomi {
+            title: format!(
+                "{}, {period}",
+                tr(lang, "Return on marketing investment against spend")
+            ),
             names: keep.iter().map(|i| names[*i].clone()).collect(),
             cost: keep.iter().map(|i| cost[*i].unwrap_or(0.0)).collect(),
             romi: keep.iter().map(|i| romi[*i].unwrap_or(0.0)).collect(),
             currency: currency.to_string(),
-        })
+        };
+        Ok(Chart { kind, lang })
+    }
+
+    /// The monthly trends table (month, deals_created, won_amount, win_rate) as a chart.
+    pub fn trends(frame: &DataFrame, currency: &str, lang: Lang) -> Result<Chart> {
+        let months = strings(frame, "month")?;
+        let title = match (months.first(), months.last()) {
+            (Some(a), Some(b)) => format!("{}: {a} – {b}", tr(lang, "The last 12 months")),
+            _ => tr(lang, "The last 12 months"),
+        };
+        let kind = Kind::Trends {
+            title,
+            months,
+            won_amount: floats(frame, "won_amount")?
+                .into_iter()
+                .map(|v| v.unwrap_or(0.0))
+                .collect(),
+            created: ints(frame, "deals_created")?,
+            win_rate: floats(frame, "win_rate")?,
+            currency: currency.to_string(),
+        };
+        Ok(Chart { kind, lang })
     }
 
     /// Draw on any plotters backend.
@@ -365,28 +462,39 @@ impl Chart {
         root: &DrawingArea<DB, Shift>,
     ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        match self {
-            Chart::Funnel {
+        match &self.kind {
+            Kind::Funnel {
                 title,
                 stages,
                 reached,
                 step,
-            } => funnel::draw(root, title, stages, reached, step),
-            Chart::Losses {
+            } => funnel::draw(root, title, stages, reached, step, self.lang),
+            Kind::Losses {
                 title,
                 stages,
                 lost,
                 amount,
                 reasons,
                 currency,
-            } => losses::draw(root, title, stages, lost, amount, reasons, currency),
-            Chart::Cycle { title, won, lost } => cycle::draw(root, title, won, lost),
-            Chart::Survival {
+            } => losses::draw(
+                root,
+                &losses::Spec {
+                    title,
+                    stages,
+                    lost,
+                    amount,
+                    reasons,
+                    currency,
+                },
+                self.lang,
+            ),
+            Kind::Cycle { title, won, lost } => cycle::draw(root, title, won, lost, self.lang),
+            Kind::Survival {
                 title,
                 steps,
                 median,
-            } => survival::draw(root, title, steps, *median),
-            Chart::Leaderboard {
+            } => survival::draw(root, title, steps, *median, self.lang),
+            Kind::Leaderboard {
                 title,
                 names,
                 won_amount,
@@ -403,11 +511,13 @@ impl Chart {
                     avg_rate: *avg_rate,
                     currency,
                 },
+                self.lang,
             ),
-            Chart::Deviations {
+            Kind::Deviations {
                 title,
                 rows,
                 kpis,
+                labels,
                 values,
                 z,
                 lower_is_better,
@@ -417,12 +527,14 @@ impl Chart {
                     title,
                     rows,
                     kpis,
+                    labels,
                     values,
                     z,
                     lower_is_better,
                 },
+                self.lang,
             ),
-            Chart::CampaignConversion {
+            Kind::CampaignConversion {
                 title,
                 names,
                 rate,
@@ -441,8 +553,9 @@ impl Chart {
                     verdict,
                     overall: *overall,
                 },
+                self.lang,
             ),
-            Chart::CampaignRomi {
+            Kind::CampaignRomi {
                 title,
                 names,
                 cost,
@@ -457,6 +570,26 @@ impl Chart {
                     romi,
                     currency,
                 },
+                self.lang,
+            ),
+            Kind::Trends {
+                title,
+                months,
+                won_amount,
+                created,
+                win_rate,
+                currency,
+            } => trends::draw(
+                root,
+                &trends::Trends {
+                    title,
+                    months,
+                    won_amount,
+                    created,
+                    win_rate,
+                    currency,
+                },
+                self.lang,
             ),
         }?;
         root.present().map_err(|e| e.to_string())
@@ -504,7 +637,7 @@ pub fn render_all(charts: &[Chart], dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Row labels of a managers table: the name (or the id when there is none), or the team.
-fn row_labels(frame: &DataFrame, group: ManagerGroup) -> Result<Vec<String>> {
+fn row_labels(frame: &DataFrame, group: ManagerGroup, lang: Lang) -> Result<Vec<String>> {
     Ok(match group {
         ManagerGroup::Manager => {
             let ids = strings(frame, "manager_id")?;
@@ -516,7 +649,7 @@ fn row_labels(frame: &DataFrame, group: ManagerGroup) -> Result<Vec<String>> {
                 .map(|((id, name), active)| {
                     let who = if name.is_empty() { id } else { name };
                     if active == "false" {
-                        format!("{who} (left)")
+                        format!("{who} {}", tr(lang, "(left)"))
                     } else {
                         who
                     }

@@ -5,12 +5,14 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{FONT, palette};
+use crate::i18n::{Lang, pick, tr};
 
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     steps: &[(f64, f64, f64, f64)],
     median: Option<i64>,
+    lang: Lang,
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let max_day = steps.last().map_or(1.0, |s| s.0).max(1.0);
@@ -24,8 +26,8 @@ pub fn draw<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .light_line_style(WHITE)
-        .x_desc("days since the deal was created")
-        .y_desc("share of deals still open")
+        .x_desc(tr(lang, "days since the deal was created"))
+        .y_desc(tr(lang, "share of deals still open"))
         .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
         .x_label_formatter(&|v| format!("{v:.0}"))
         .label_style((FONT, 15))
@@ -57,7 +59,7 @@ pub fn draw<DB: DrawingBackend>(
             palette::BLUE.mix(0.2).filled(),
         )))
         .map_err(e)?
-        .label("95% interval (Greenwood, log-log)")
+        .label(tr(lang, "95% interval (Greenwood, log-log)"))
         .legend(|(x, y)| {
             Rectangle::new(
                 [(x, y - 6), (x + 14, y + 6)],
@@ -70,13 +72,17 @@ pub fn draw<DB: DrawingBackend>(
             palette::BLUE.stroke_width(2),
         ))
         .map_err(e)?
-        .label("Kaplan–Meier estimate")
+        .label(tr(lang, "Kaplan–Meier estimate"))
         .legend(|(x, y)| {
             PathElement::new(vec![(x, y), (x + 14, y)], palette::BLUE.stroke_width(2))
         });
     let median_label = match median {
-        Some(d) => format!("median: {d} days"),
-        None => "median: not reached".to_string(),
+        Some(d) => pick(
+            lang,
+            format!("median: {d} days"),
+            format!("медиана: {d} дн."),
+        ),
+        None => tr(lang, "median: not reached"),
     };
     chart
         .draw_series(LineSeries::new(

@@ -46,8 +46,13 @@ pub(crate) fn results(
     }
     notes.extend(c.notes);
     let charts = vec![
-        Chart::campaign_conversion(&c.campaigns, &snap.period.label)?,
-        Chart::campaign_romi(&c.campaigns, &snap.period.label, &config.currency)?,
+        Chart::campaign_conversion(&c.campaigns, &snap.period.label, config.lang)?,
+        Chart::campaign_romi(
+            &c.campaigns,
+            &snap.period.label,
+            &config.currency,
+            config.lang,
+        )?,
     ];
     Ok(super::Results {
         book: "campaigns",

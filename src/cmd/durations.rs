@@ -3,20 +3,21 @@
 use crate::chart::Chart;
 use crate::cli::FigureArgs;
 use crate::error::Result;
+use crate::i18n::Lang;
 use crate::metrics::{durations, snapshot::Snapshot};
 use crate::output::NamedTable;
 
 pub fn run(args: &FigureArgs) -> Result<()> {
     super::prepare(&args.out)?;
-    let (_, loaded) = super::load(&args.data)?;
+    let (config, loaded) = super::load(&args.data)?;
     let period = super::period(&args.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let results = results(&snap)?;
+    let results = results(&snap, config.lang)?;
     super::emit(&args.out, results, &loaded.report)
 }
 
 /// The duration tables and charts for a snapshot.
-pub(crate) fn results(snap: &Snapshot) -> Result<super::Results> {
+pub(crate) fn results(snap: &Snapshot, lang: Lang) -> Result<super::Results> {
     let period = &snap.period;
     let d = durations::durations(snap)?;
     let mut notes = snap.notes.clone();
@@ -27,8 +28,8 @@ pub(crate) fn results(snap: &Snapshot) -> Result<super::Results> {
         notes.push("median time to close: not reached (fewer than half the deals created in the period closed)".into());
     }
     let charts = vec![
-        Chart::cycle_histogram(&d.cycle_days.0, &d.cycle_days.1, &period.label),
-        Chart::survival(&d.time_to_close, &period.label),
+        Chart::cycle_histogram(&d.cycle_days.0, &d.cycle_days.1, &period.label, lang),
+        Chart::survival(&d.time_to_close, &period.label, lang),
     ];
     Ok(super::Results {
         book: "durations",

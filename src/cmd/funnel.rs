@@ -3,21 +3,27 @@
 use crate::chart::Chart;
 use crate::cli::FunnelArgs;
 use crate::error::{PolarsContext, Result};
+use crate::i18n::Lang;
 use crate::metrics::{GROUP, GroupBy, Mode, funnel, snapshot::Snapshot};
 use crate::output::NamedTable;
 
 pub fn run(args: &FunnelArgs) -> Result<()> {
     let fig = &args.figure;
     super::prepare(&fig.out)?;
-    let (_, loaded) = super::load(&fig.data)?;
+    let (config, loaded) = super::load(&fig.data)?;
     let period = super::period(&fig.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let results = results(&snap, args.mode, args.by)?;
+    let results = results(&snap, args.mode, args.by, config.lang)?;
     super::emit(&fig.out, results, &loaded.report)
 }
 
 /// The funnel's tables and chart for a snapshot.
-pub(crate) fn results(snap: &Snapshot, mode: Mode, by: Option<GroupBy>) -> Result<super::Results> {
+pub(crate) fn results(
+    snap: &Snapshot,
+    mode: Mode,
+    by: Option<GroupBy>,
+    lang: Lang,
+) -> Result<super::Results> {
     let period = &snap.period;
     let mut t = funnel::funnel(snap, mode, by)?;
     let mut notes = snap.notes.clone();
@@ -36,7 +42,7 @@ pub(crate) fn results(snap: &Snapshot, mode: Mode, by: Option<GroupBy>) -> Resul
                 .rename(GROUP, by.column().into())
                 .ctx("naming the group column")?;
         }
-        None => charts.push(Chart::funnel(&t.funnel, &period.label)?),
+        None => charts.push(Chart::funnel(&t.funnel, &period.label, lang)?),
     }
     let mode = match mode {
         Mode::Cohort => "cohort: deals created in the period; ",

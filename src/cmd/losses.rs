@@ -40,6 +40,7 @@ pub(crate) fn results(
         &l.loss_reasons,
         &period.label,
         &config.currency,
+        config.lang,
     )?];
     let mut tables = vec![
         NamedTable::new("losses", "Losses by stage", l.losses),

@@ -66,8 +66,20 @@ pub(crate) fn results(
         );
     }
     let charts = vec![
-        Chart::leaderboard(&k.managers, group, &snap.period.label, &config.currency)?,
-        Chart::deviations(&k.managers, &k.deviations, group, &snap.period.label)?,
+        Chart::leaderboard(
+            &k.managers,
+            group,
+            &snap.period.label,
+            &config.currency,
+            config.lang,
+        )?,
+        Chart::deviations(
+            &k.managers,
+            &k.deviations,
+            group,
+            &snap.period.label,
+            config.lang,
+        )?,
     ];
     let who = match group {
         ManagerGroup::Manager => "Managers",

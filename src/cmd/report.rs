@@ -26,13 +26,16 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let sections: Vec<Section> = vec![
         (
             "Funnel",
-            Box::new(|| super::funnel::results(&snap, Mode::Cohort, None)),
+            Box::new(|| super::funnel::results(&snap, Mode::Cohort, None, config.lang)),
         ),
         (
             "Losses",
             Box::new(|| super::losses::results(&snap, &loaded, &config, Mode::Cohort)),
         ),
-        ("Durations", Box::new(|| super::durations::results(&snap))),
+        (
+            "Durations",
+            Box::new(|| super::durations::results(&snap, config.lang)),
+        ),
         (
             "Managers",
             Box::new(|| super::managers::results(&snap, &loaded, &config, ManagerGroup::Manager)),

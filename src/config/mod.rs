@@ -23,6 +23,8 @@ mod payroll;
 pub struct Config {
     /// Currency of amounts that have no `currency` column.
     pub currency: String,
+    /// Language of charts and the HTML report: `en` or `ru`.
+    pub lang: crate::i18n::Lang,
     /// Extra datetime formats (chrono `strftime` syntax), tried after the built-in
     /// ISO 8601 and `dd.mm.yyyy[ HH:MM[:SS]]` forms.
     pub datetime_formats: Vec<String>,
@@ -158,6 +160,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             currency: "RUB".into(),
+            lang: crate::i18n::Lang::En,
             datetime_formats: Vec::new(),
             input: InputConfig::default(),
             funnel: FunnelConfig::default(),

@@ -19,6 +19,8 @@ pub struct Losses {
     pub loss_reasons: DataFrame,
     pub biggest_drop: DataFrame,
     pub stalled: DataFrame,
+    /// Every lost deal counted in `losses`: deal_id, stage (where it was lost).
+    pub lost_deals: DataFrame,
     /// `None` when the contacts table or stage_history is missing (the note says which).
     pub followup: Option<Followup>,
     pub notes: Vec<String>,
@@ -67,6 +69,17 @@ pub fn losses(
         loss_reasons: reasons(snap, &parts)?,
         biggest_drop: biggest_drop(&grid)?,
         stalled: stalled(snap)?,
+        lost_deals: parts
+            .lost
+            .clone()
+            .join_on(
+                snap.stage_frame()?.lazy(),
+                &["stage_index"],
+                JoinType::Inner,
+            )
+            .select([col("deal_id"), col("stage")])
+            .collect()
+            .ctx("lost deals")?,
         followup,
         notes,
     })

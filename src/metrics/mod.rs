@@ -5,6 +5,7 @@ pub mod bgnbd;
 pub mod campaigns;
 pub mod durations;
 pub mod funnel;
+pub mod headline;
 pub mod losses;
 pub mod managers;
 pub mod payroll;
