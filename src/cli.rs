@@ -103,12 +103,22 @@ pub struct ReportArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub period: PeriodArgs,
-    /// Folder for the report: tables, charts and report.md.
+    /// Folder for the report: index.html, report.xlsx, summary.json, tables/ and charts/.
     #[arg(long, value_name = "DIR", default_value = "report")]
     pub out: PathBuf,
-    /// Format of the table files.
+    /// Format of the files in tables/.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
+    /// Language of the page and the charts (default: `lang` in crmstat.toml, else en).
+    #[arg(long, value_enum)]
+    pub lang: Option<crate::i18n::Lang>,
+    /// Currency of the amounts, a code (RUB, USD) or a symbol (default: `currency` in
+    /// crmstat.toml, else RUB).
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// No progress bar and no notes on stderr (problems with the data are still shown).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -166,6 +166,70 @@ const RU: &[(&str, &str)] = &[
     ("Deals created by month", "Создано сделок по месяцам"),
     ("Win rate by month", "Доля выигранных по месяцам"),
     ("amount", "сумма"),
+    // Report page.
+    ("from the first stage", "от первого этапа"),
+    ("lost deals", "проигранные сделки"),
+    ("lost amount", "сумма проигранных"),
+    ("invoice entries", "вошли в этап счёта"),
+    ("judged", "оценено"),
+    ("no contact in time", "без контакта вовремя"),
+    ("share without contact", "доля без контакта"),
+    ("window, days", "окно, дней"),
+    ("mean days", "в среднем, дней"),
+    ("visits", "заходов"),
+    ("still there", "ещё на этапе"),
+    ("clients in work", "клиенты в работе"),
+    ("top loss reason", "главная причина проигрыша"),
+    ("95% interval from", "95% интервал от"),
+    ("to", "до"),
+    ("ROMI", "ROMI"),
+    ("to win back", "вернуть"),
+    ("clients", "клиенты"),
+    ("revenue", "выручка"),
+    ("file", "файл"),
+    ("column", "столбец"),
+    ("Loss reasons by stage", "Причины проигрыша по этапам"),
+    (
+        "Follow-up after the invoice",
+        "Контакт после выставления счёта",
+    ),
+    (
+        "Cycle of deals closed in the period",
+        "Цикл сделок, закрытых в периоде",
+    ),
+    ("Time in stage", "Время на этапе"),
+    (
+        "Top candidates to win back",
+        "Кого вернуть в первую очередь",
+    ),
+    ("Buyers by RFM segment", "Покупатели по RFM-сегментам"),
+    ("Rows per table", "Строки по таблицам"),
+    (
+        "Every rejected row, with its file and line, is in tables/rejects.",
+        "Каждая отклонённая строка с файлом и номером строки — в tables/rejects.",
+    ),
+    (
+        "No client is due for reactivation.",
+        "Некого возвращать: ни один клиент не просрочил свой обычный интервал.",
+    ),
+    ("no payments table", "нет таблицы платежей"),
+    ("no deals won", "нет выигранных"),
+    ("Duration of deals", "Длительность сделок"),
+    ("Managers and teams", "Менеджеры и команды"),
+    ("Champions", "Чемпионы"),
+    ("Loyal", "Лояльные"),
+    ("Potential loyalists", "Потенциально лояльные"),
+    ("New customers", "Новые клиенты"),
+    ("Promising", "Перспективные"),
+    ("Need attention", "Требуют внимания"),
+    ("About to sleep", "Засыпают"),
+    ("At risk", "Под угрозой"),
+    ("Can't lose them", "Нельзя потерять"),
+    ("Hibernating", "Спящие"),
+    ("(no campaign)", "(без кампании)"),
+    ("Company average", "Среднее по компании"),
+    ("amounts in", "суммы в"),
+    ("(company average)", "(среднее по компании)"),
     ("Kaplan–Meier estimate", "оценка Каплана–Мейера"),
     (
         "95% interval (Greenwood, log-log)",
@@ -231,6 +295,42 @@ pub fn kpi_label(kpi: &str, lang: Lang) -> String {
         || kpi.to_string(),
         |(_, en, ru)| pick(lang, en, ru).to_string(),
     )
+}
+
+/// Russian for the notes a run most often writes (matched by their start); any other note
+/// is shown as written, in English.
+const NOTES: &[(&str, &str)] = &[
+    (
+        "follow-up breaches need the contacts table",
+        "для проверки контакта после счёта нужна таблица contacts; не посчитано",
+    ),
+    (
+        "follow-up breaches need stage_history",
+        "для проверки контакта после счёта нужна история этапов (stage_history); не посчитано",
+    ),
+    (
+        "no stage_history: time in stage counts",
+        "нет истории этапов: время на этапе — вся жизнь сделки на её последнем открытом этапе",
+    ),
+    (
+        "visited needs stage_history",
+        "столбец visited требует истории этапов (stage_history); оставлен пустым",
+    ),
+    (
+        "median time to close: not reached",
+        "медиана времени до закрытия не достигнута: закрыто меньше половины сделок, созданных в периоде",
+    ),
+];
+
+/// A note in the report's language (English when it has no translation).
+pub fn note(text: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => text.to_string(),
+        Lang::Ru => NOTES
+            .iter()
+            .find(|(en, _)| text.starts_with(en))
+            .map_or_else(|| text.to_string(), |(_, ru)| ru.to_string()),
+    }
 }
 
 /// Whether a text has its Russian translation.

@@ -24,3 +24,4 @@ pub mod i18n;
 pub mod metrics;
 pub mod output;
 pub mod period;
+pub mod report;

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{FONT, compact, palette, row_label, short};
-use crate::i18n::{Lang, tr};
+use crate::i18n::{Lang, percent, tr};
 
 /// Conversion rows, top to bottom.
 pub struct Conversion<'a> {
@@ -71,7 +71,7 @@ pub fn conversion<DB: DrawingBackend>(
                 palette::GREY.stroke_width(2),
             ))
             .map_err(e)?
-            .label(format!("{} {x:.1}%", tr(lang, "all deals")))
+            .label(format!("{} {}", tr(lang, "all deals"), percent(o, lang)))
             .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], palette::GREY));
     }
     for (i, rate) in c.rate.iter().enumerate() {
@@ -96,7 +96,7 @@ pub fn conversion<DB: DrawingBackend>(
             chart
                 .draw_series([Circle::new((x, y), 6, colour.filled())])
                 .map_err(e)?;
-            let text = format!("{x:.1}%");
+            let text = percent(*r, lang);
             chart
                 .draw_series([Text::new(
                     text,

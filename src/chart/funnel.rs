@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Bars, bars, grouped, palette};
-use crate::i18n::{Lang, pick, tr};
+use crate::i18n::{Lang, percent, pick, tr};
 
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -22,8 +22,8 @@ pub fn draw<DB: DrawingBackend>(
         .map(|(r, s)| match s {
             Some(s) => pick(
                 lang,
-                format!("{}  → next {:.1}%", grouped(*r as f64), s * 100.0),
-                format!("{}  → дальше {:.1}%", grouped(*r as f64), s * 100.0),
+                format!("{}  → next {}", grouped(*r as f64), percent(*s, lang)),
+                format!("{}  → дальше {}", grouped(*r as f64), percent(*s, lang)),
             ),
             None => grouped(*r as f64),
         })

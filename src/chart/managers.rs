@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Bars, FONT, bars, compact, grouped, palette, short};
-use crate::i18n::{Lang, pick, tr};
+use crate::i18n::{Lang, percent, pick, tr};
 
 /// Leaderboard rows, already sorted best first.
 pub struct Board<'a> {
@@ -50,17 +50,16 @@ pub fn leaderboard<DB: DrawingBackend>(
     let texts = b
         .win_rate
         .iter()
-        .map(|r| {
-            r.map_or(tr(lang, "no closed deals"), |r| {
-                format!("{:.1}%", r * 100.0)
-            })
-        })
+        .map(|r| r.map_or(tr(lang, "no closed deals"), |r| percent(r, lang)))
         .collect();
     let caption = match b.avg_rate {
         Some(a) => pick(
             lang,
-            format!("Win rate (company average {:.1}%)", a * 100.0),
-            format!("Доля выигранных (в среднем по компании {:.1}%)", a * 100.0),
+            format!("Win rate (company average {})", percent(a, lang)),
+            format!(
+                "Доля выигранных (в среднем по компании {})",
+                percent(a, lang)
+            ),
         ),
         None => tr(lang, "Win rate"),
     };

@@ -145,6 +145,16 @@ impl Chart {
         }
     }
 
+    /// Whether the chart has nothing to draw (a campaign chart with no campaign).
+    pub fn is_empty(&self) -> bool {
+        match &self.kind {
+            Kind::CampaignConversion { names, .. } | Kind::CampaignRomi { names, .. } => {
+                names.is_empty()
+            }
+            _ => false,
+        }
+    }
+
     fn size(&self) -> (u32, u32) {
         match &self.kind {
             Kind::Losses { .. } => (1100, 820),
@@ -389,7 +399,7 @@ impl Chart {
                     pick(
                         lang,
                         format!("{} ({n} deals)", names[*i]),
-                        format!("{} ({n} сд.)", names[*i]),
+                        format!("{} ({n} сд.)", tr(lang, &names[*i])),
                     )
                 })
                 .collect(),
@@ -427,7 +437,7 @@ impl Chart {
                 "{}, {period}",
                 tr(lang, "Return on marketing investment against spend")
             ),
-            names: keep.iter().map(|i| names[*i].clone()).collect(),
+            names: keep.iter().map(|i| tr(lang, &names[*i])).collect(),
             cost: keep.iter().map(|i| cost[*i].unwrap_or(0.0)).collect(),
             romi: keep.iter().map(|i| romi[*i].unwrap_or(0.0)).collect(),
             currency: currency.to_string(),

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{FONT, compact, grouped, palette};
-use crate::i18n::{Lang, tr};
+use crate::i18n::{Lang, percent, tr};
 
 pub struct Trends<'a> {
     pub title: &'a str,
@@ -44,7 +44,7 @@ pub fn draw<DB: DrawingBackend>(
         &|v| grouped(v),
     )
     .map_err(e)?;
-    rate_panel(&panels[2], &tr(lang, "Win rate by month"), t).map_err(e)
+    rate_panel(&panels[2], &tr(lang, "Win rate by month"), t, lang).map_err(e)
 }
 
 /// One bar per month with its value above it.
@@ -96,6 +96,7 @@ fn rate_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     caption: &str,
     t: &Trends,
+    lang: Lang,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let n = t.months.len().max(1);
     let top = t
@@ -115,6 +116,7 @@ fn rate_panel<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .light_line_style(WHITE)
         .x_labels(n * 2 + 1)
         .x_label_formatter(&|x| month_at(t.months, *x))
         .y_labels(5)
@@ -134,7 +136,7 @@ fn rate_panel<DB: DrawingBackend>(
     for (x, y) in points {
         chart.draw_series([Circle::new((x, y), 4, palette::ORANGE.filled())])?;
         chart.draw_series([Text::new(
-            format!("{y:.1}%"),
+            percent(y / 100.0, lang),
             (x - 0.25, y + top * 0.1),
             (FONT, 12).into_font().color(&BLACK),
         )])?;

@@ -45,7 +45,8 @@ pub(crate) fn results(
         notes.push("no campaigns table: names and costs are unknown, ROMI left empty".into());
     }
     notes.extend(c.notes);
-    let charts = vec![
+    // A chart with nothing to show (no deals; no campaign with spend and a ROMI) is left out.
+    let charts = [
         Chart::campaign_conversion(&c.campaigns, &snap.period.label, config.lang)?,
         Chart::campaign_romi(
             &c.campaigns,
@@ -53,7 +54,10 @@ pub(crate) fn results(
             &config.currency,
             config.lang,
         )?,
-    ];
+    ]
+    .into_iter()
+    .filter(|c| !c.is_empty())
+    .collect();
     Ok(super::Results {
         book: "campaigns",
         heading: super::heading("Campaigns", &snap.period, ""),

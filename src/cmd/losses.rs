@@ -47,6 +47,11 @@ pub(crate) fn results(
         NamedTable::new("loss_reasons", "Loss reasons by stage", l.loss_reasons),
         NamedTable::new("biggest_drop", "Biggest drop", l.biggest_drop),
         NamedTable::detail(
+            "lost_deals",
+            "Lost deals and the stage each was lost at",
+            l.lost_deals,
+        ),
+        NamedTable::detail(
             "stalled",
             "Stalled open deals (time in stage above the stage's p90)",
             l.stalled,

@@ -97,7 +97,7 @@ pub(crate) fn period(args: &PeriodArgs, tables: &Tables) -> Result<Period> {
 }
 
 /// Earliest and latest moment in deals (created, closed) and stage history.
-fn data_span(tables: &Tables) -> Result<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
+pub(crate) fn data_span(tables: &Tables) -> Result<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
     let mut moments: Vec<Column> = vec![
         tables.deals.column("created_at").ctx("created_at")?.clone(),
         tables.deals.column("closed_at").ctx("closed_at")?.clone(),

@@ -1,124 +1,329 @@
-//! `crmstat report`: the main job. Validates the data once, then writes the funnel, loss,
-//! duration, manager, campaign and reactivation tables with their charts into one folder, plus `report.md`, which puts
-//! every table and chart of the period on one page.
+//! `crmstat report`: the main job. Validates the data once, computes every figure family in
+//! parallel and writes one folder: `index.html` (the page for people, self-contained),
+//! `report.xlsx` (a sheet per summary table), `summary.json` (the headline for machines),
+//! `tables/` (every table, row-level ones too) and `charts/` (SVG and PNG).
 
-use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
 
+use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::chart::Chart;
 use crate::cli::ReportArgs;
+use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::i18n::{self, tr};
+use crate::metrics::headline::{self, Leak};
 use crate::metrics::managers::ManagerGroup;
 use crate::metrics::{Mode, snapshot::Snapshot};
 use crate::output::{self, NamedTable};
+use crate::period::Period;
+use crate::report::{self, Headline, Locale, Part};
+use crate::validate::Loaded;
+
+/// Steps the progress bar counts.
+const STEPS: u64 = 5;
 
 pub fn run(args: &ReportArgs) -> Result<()> {
     output::prepare_dir(&args.out)?;
-    let (config, loaded) = super::load(&args.data)?;
+    let bar = progress(args.quiet);
+    bar.set_message("reading and checking the data");
+    let (mut config, loaded) = super::load(&args.data)?;
+    if let Some(lang) = args.lang {
+        config.lang = lang;
+    }
+    if let Some(c) = &args.currency {
+        config.currency = c.clone();
+    }
+    let loc = Locale {
+        lang: config.lang,
+        symbol: i18n::currency_symbol(&config.currency),
+    };
+    // Charts label amounts with the symbol.
+    config.currency = loc.symbol.clone();
     let period = super::period(&args.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    // Independent sections are computed in parallel; one that fails says why in the report
-    // and the rest stand.
-    type Section<'a> = (
-        &'static str,
-        Box<dyn Fn() -> Result<super::Results> + Sync + 'a>,
+    bar.inc(1);
+    bar.set_message("computing the figures");
+    let (parts, head) = rayon::join(
+        || sections(&snap, &loaded, &config),
+        || headline_and_trends(&snap, &loaded, &period),
     );
-    let sections: Vec<Section> = vec![
-        (
-            "Funnel",
-            Box::new(|| super::funnel::results(&snap, Mode::Cohort, None, config.lang)),
-        ),
-        (
-            "Losses",
-            Box::new(|| super::losses::results(&snap, &loaded, &config, Mode::Cohort)),
-        ),
-        (
-            "Durations",
-            Box::new(|| super::durations::results(&snap, config.lang)),
-        ),
-        (
-            "Managers",
-            Box::new(|| super::managers::results(&snap, &loaded, &config, ManagerGroup::Manager)),
-        ),
-        (
-            "Campaigns",
-            Box::new(|| {
-                super::campaigns::results(&snap, &loaded, &config, config.campaigns.attribution)
-            }),
-        ),
-        (
-            "Reactivation",
-            Box::new(|| super::reactivation::results(&snap, &loaded, &config)),
-        ),
-    ];
-    let parts: Vec<(&str, Result<super::Results>)> = sections
-        .par_iter()
-        .map(|(name, build)| (*name, build()))
-        .collect();
-    let mut page = format!(
-        "# crmstat report — {}\n\n{}\n\n",
-        period.label,
-        loaded.report.summary_line()
-    );
-    for note in &loaded.report.notes {
-        let _ = writeln!(page, "> {note}\n");
+    let (head, trends) = head?;
+    bar.inc(1);
+    bar.set_message("drawing the charts");
+    let (tables_dir, charts_dir) = (args.out.join("tables"), args.out.join("charts"));
+    for dir in [&tables_dir, &charts_dir] {
+        output::prepare_dir(dir)?;
     }
-    let mut written = Vec::new();
-    let mut said: Vec<String> = Vec::new();
-    for (name, part) in parts {
-        let mut part = match part {
-            Ok(p) => p,
+    let trends_chart = Chart::trends(&trends, &loc.symbol, loc.lang)?;
+    let mut charts: Vec<&Chart> = vec![&trends_chart];
+    for (_, part) in &parts {
+        if let Ok(r) = part {
+            charts.extend(r.charts.iter());
+        }
+    }
+    let mut written: Vec<std::path::PathBuf> = charts
+        .par_iter()
+        .map(|c| c.render(&charts_dir))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    bar.inc(1);
+    bar.set_message("writing the tables");
+    let mut notes: Vec<String> = loaded.report.notes.clone();
+    notes.extend(head.notes.iter().cloned());
+    let mut laid: Vec<Part> = Vec::new();
+    for (key, title, part) in parts.into_iter().map(|((k, t), p)| (k, t, p)) {
+        match part {
+            Ok(r) => {
+                for n in &r.notes {
+                    if !notes.contains(n) {
+                        notes.push(n.clone());
+                    }
+                }
+                let svgs = r
+                    .charts
+                    .iter()
+                    .map(|c| {
+                        let path = charts_dir.join(format!("{}.svg", c.name()));
+                        read_svg(&path).map(|s| (c.name().to_string(), s))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                laid.push(Part {
+                    key,
+                    title,
+                    tables: r.tables,
+                    svgs,
+                    notes: r.notes,
+                    error: None,
+                });
+            }
             Err(e) => {
-                eprintln!("note: {name}: this section could not be built: {e}");
-                let _ = writeln!(
-                    page,
-                    "## {name}\n\n> This section could not be built: {e}\n"
-                );
-                continue;
-            }
-        };
-        let _ = writeln!(page, "## {}\n", part.heading);
-        for note in &part.notes {
-            if !said.contains(note) {
-                eprintln!("note: {note}");
-                let _ = writeln!(page, "> {note}\n");
-                said.push(note.clone());
+                notes.push(format!("{title}: this section could not be built: {e}"));
+                laid.push(Part {
+                    key,
+                    title,
+                    tables: Vec::new(),
+                    svgs: Vec::new(),
+                    notes: Vec::new(),
+                    error: Some(e.to_string()),
+                });
             }
         }
-        for chart in &part.charts {
-            let _ = writeln!(page, "![{}]({}.png)\n", chart.name(), chart.name());
-        }
-        let mut sections = Vec::new();
-        output::print_markdown(&part.tables, &mut sections)?;
-        page.push_str(
-            &String::from_utf8_lossy(&sections)
-                .replace("\n## ", "\n### ")
-                .replacen("## ", "### ", 1),
-        );
+    }
+    let leaks = leaks(&laid, &loaded, &snap)?;
+    let head_frame = report::headline_frame(&head)?;
+    let mut own = vec![
+        NamedTable::new("headline", "Headline figures", head_frame.clone()),
+        NamedTable::new("trends", "The last 12 months", trends.clone()),
+        NamedTable::new(
+            "data_quality",
+            "Rows per table",
+            loaded.report.counts_frame()?,
+        ),
+        NamedTable::new(
+            "rejected_by_reason",
+            "Rejected rows by reason",
+            report::rejected_by_reason(&loaded.report)?,
+        ),
+        NamedTable::detail("rejects", "Rejected rows", loaded.report.rejects_frame()?),
+    ];
+    written.extend(output::write_tables(&tables_dir, args.format, &mut own)?);
+    for part in &mut laid {
         written.extend(output::write_tables(
-            &args.out,
+            &tables_dir,
             args.format,
             &mut part.tables,
         )?);
-        written.extend(crate::chart::render_all(&part.charts, &args.out)?);
     }
-    let mut rejects = [NamedTable::detail(
-        "rejects",
-        "Rejected rows",
-        loaded.report.rejects_frame()?,
-    )];
-    written.extend(output::write_tables(&args.out, args.format, &mut rejects)?);
-    let page_path = args.out.join("report.md");
-    output::write_atomic(&page_path, |w| {
+    // The workbook: every summary table (row-level lists stay in tables/: they can outgrow
+    // a sheet).
+    let mut sheets: Vec<&NamedTable> = own.iter().filter(|t| !t.detail).collect();
+    for part in &laid {
+        sheets.extend(part.tables.iter().filter(|t| !t.detail));
+    }
+    written.push(output::write_book(&args.out, "report", &sheets)?);
+    bar.inc(1);
+    bar.set_message("writing the page");
+    let trends_svg = read_svg(&charts_dir.join(format!("{}.svg", trends_chart.name()))).ok();
+    let inputs = report::Inputs {
+        loc: loc.clone(),
+        period_label: period.label.clone(),
+        last_day: (period.end - chrono::Duration::days(1)).date().to_string(),
+        headline: &head,
+        leaks: &leaks,
+        followup_days: config.funnel.followup_days,
+        trends: &trends,
+        trends_svg,
+        parts: &laid,
+        report: &loaded.report,
+        notes: notes.clone(),
+    };
+    let page = report::html::render(&report::page(&inputs)?);
+    let index = args.out.join("index.html");
+    output::write_atomic(&index, |w| {
         w.write_all(page.as_bytes())
-            .map_err(|e| Error::io(&page_path, "cannot write", e))
+            .map_err(|e| Error::io(&index, "cannot write", e))
     })?;
-    eprintln!(
-        "report for {}: {} files in {}; open {}",
-        period.label,
-        written.len() + 1,
-        args.out.display(),
-        page_path.display()
-    );
+    let summary = report::summary(&inputs, &head_frame)?;
+    let summary_path = args.out.join("summary.json");
+    let text = serde_json::to_string_pretty(&summary)
+        .map_err(|e| Error::Usage(format!("summary.json: {e}")))?;
+    output::write_atomic(&summary_path, |w| {
+        w.write_all(text.as_bytes())
+            .and_then(|_| w.write_all(b"\n"))
+            .map_err(|e| Error::io(&summary_path, "cannot write", e))
+    })?;
+    written.extend([index.clone(), summary_path]);
+    bar.inc(1);
+    bar.finish_and_clear();
+    if !args.quiet {
+        for n in &notes {
+            eprintln!("note: {n}");
+        }
+        eprintln!(
+            "{} {}: {} files in {}; open {}",
+            tr(loc.lang, "Sales report"),
+            period.label,
+            written.len(),
+            args.out.display(),
+            index.display()
+        );
+    }
     Ok(())
+}
+
+/// The progress bar on stderr: hidden with --quiet or when stderr is not a terminal.
+fn progress(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(STEPS);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} [{bar:24}] {pos}/{len} {msg} ({elapsed})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+type Key = (&'static str, &'static str);
+
+/// The figure sections, computed in parallel; one that fails is reported, the rest stand.
+fn sections(
+    snap: &Snapshot,
+    loaded: &Loaded,
+    config: &Config,
+) -> Vec<(Key, Result<super::Results>)> {
+    type Build<'a> = Box<dyn Fn() -> Result<super::Results> + Sync + 'a>;
+    let lang = config.lang;
+    let sections: Vec<(Key, Build)> = vec![
+        (
+            ("funnel", "Funnel"),
+            Box::new(move || super::funnel::results(snap, Mode::Cohort, None, lang)),
+        ),
+        (
+            ("losses", "Losses"),
+            Box::new(|| super::losses::results(snap, loaded, config, Mode::Cohort)),
+        ),
+        (
+            ("durations", "Durations"),
+            Box::new(move || super::durations::results(snap, lang)),
+        ),
+        (
+            ("managers", "Managers"),
+            Box::new(|| super::managers::results(snap, loaded, config, ManagerGroup::Manager)),
+        ),
+        (
+            ("campaigns", "Campaigns"),
+            Box::new(|| {
+                super::campaigns::results(snap, loaded, config, config.campaigns.attribution)
+            }),
+        ),
+        (
+            ("reactivation", "Whom to win back"),
+            Box::new(|| super::reactivation::results(snap, loaded, config)),
+        ),
+    ];
+    sections
+        .par_iter()
+        .map(|(key, build)| (*key, build()))
+        .collect()
+}
+
+/// The period's figures, the previous period's and a year earlier's where the data reach
+/// back to them, and the last twelve months.
+fn headline_and_trends(
+    snap: &Snapshot,
+    loaded: &Loaded,
+    period: &Period,
+) -> Result<(Headline, polars::prelude::DataFrame)> {
+    let payments = loaded.tables.payments.as_ref();
+    let (first, _) = super::data_span(&loaded.tables)?;
+    let mut notes = Vec::new();
+    let mut compare = |span: Option<Period>| -> Result<Option<headline::Figures>> {
+        let Some(span) = span else { return Ok(None) };
+        match first {
+            Some(f) if f < span.end => {
+                if f > span.start {
+                    notes.push(format!(
+                        "the data start on {}: the figures for {} cover only part of it",
+                        f.date(),
+                        span.label
+                    ));
+                }
+                Ok(Some(headline::figures(snap, payments, &span)?))
+            }
+            _ => Ok(None),
+        }
+    };
+    let previous = compare(period.previous())?;
+    let year_earlier = compare(period.year_earlier())?;
+    let current = headline::figures(snap, payments, period)?;
+    let months = headline::last_months(period, 12);
+    let trends = headline::trends(snap, payments, &months)?;
+    Ok((
+        Headline {
+            current,
+            previous,
+            year_earlier,
+            notes,
+        },
+        trends,
+    ))
+}
+
+/// The funnel's leaks from the losses section's tables.
+fn leaks(parts: &[Part], loaded: &Loaded, snap: &Snapshot) -> Result<Vec<Leak>> {
+    let Some(losses) = parts
+        .iter()
+        .find(|p| p.key == "losses" && p.error.is_none())
+    else {
+        return Ok(Vec::new());
+    };
+    let find = |name: &str| {
+        losses
+            .tables
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| &t.frame)
+    };
+    let (Some(per_stage), Some(lost)) = (find("losses"), find("lost_deals")) else {
+        return Ok(Vec::new());
+    };
+    let invoice = loaded
+        .stages
+        .invoice_index()
+        .and_then(|i| snap.stages.get(i))
+        .map(String::as_str);
+    headline::leaks(per_stage, lost, find("followup_breaches"), invoice, 3)
+}
+
+fn read_svg(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read", e))
 }

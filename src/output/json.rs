@@ -66,3 +66,10 @@ fn json_value(v: &AnyValue) -> Value {
         (_, Some(text)) => Value::String(text),
     }
 }
+
+/// An exact amount in minor units as a JSON number with two decimals (`1234.50`).
+pub fn exact(minor: i128) -> Value {
+    crate::money::format_decimal(minor, crate::money::SCALE)
+        .parse::<Number>()
+        .map_or(Value::Null, Value::Number)
+}

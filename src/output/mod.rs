@@ -4,7 +4,7 @@
 //! table that looks whole.
 
 mod csv;
-mod json;
+pub mod json;
 mod markdown;
 mod parquet;
 mod xlsx;
