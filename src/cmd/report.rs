@@ -182,7 +182,8 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     bar.inc(1);
     bar.finish_and_clear();
     if !args.quiet {
-        for n in &notes {
+        // The loading notes were printed when the data was read.
+        for n in notes.iter().filter(|n| !loaded.report.notes.contains(n)) {
             eprintln!("note: {n}");
         }
         eprintln!(
