@@ -54,9 +54,11 @@ fn json(dir: &Path, table: &str) -> Vec<Value> {
         .clone()
 }
 
-/// The README's main command writes the whole report.
+/// The README's main command writes the whole report: the page, the workbook, the summary,
+/// the tables and the charts. The headline figures are counted straight from the CSV files.
 #[test]
 fn main_job_writes_the_report() {
+    use calamine::{Data, Reader, open_workbook_auto};
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("report");
     crmstat()
@@ -70,44 +72,124 @@ fn main_job_writes_the_report() {
             "deals 3000 read = 3000 used + 0 rejected",
         ));
     for file in [
-        "report.md",
-        "funnel.csv",
-        "win_rate.csv",
-        "losses.csv",
-        "loss_reasons.csv",
-        "biggest_drop.csv",
-        "stalled.csv",
-        "followup.csv",
-        "followup_breaches.csv",
-        "cycle.csv",
-        "time_to_close.csv",
-        "stage_durations.csv",
-        "rejects.csv",
-        "funnel_chart.png",
-        "funnel_chart.svg",
-        "losses_chart.png",
-        "cycle_histogram.png",
-        "time_to_close_chart.png",
+        "index.html",
+        "report.xlsx",
+        "summary.json",
+        "tables/headline.csv",
+        "tables/trends.csv",
+        "tables/funnel.csv",
+        "tables/win_rate.csv",
+        "tables/losses.csv",
+        "tables/loss_reasons.csv",
+        "tables/followup_breaches.csv",
+        "tables/cycle.csv",
+        "tables/managers.csv",
+        "tables/campaigns.csv",
+        "tables/reactivation.csv",
+        "tables/rejects.csv",
+        "charts/funnel_chart.png",
+        "charts/funnel_chart.svg",
+        "charts/losses_chart.png",
+        "charts/trends_12_months.png",
+        "charts/managers_leaderboard.svg",
+        "charts/time_to_close_chart.png",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
-    let page = std::fs::read_to_string(dir.join("report.md")).unwrap();
-    assert!(
-        page.contains("# crmstat report — 2025-12"),
-        "default period is the last month with data"
+    // December 2025 (the last month with data), from deals.csv and payments.csv.
+    let deals = rows("deals");
+    let in_dec = |t: &str| t.starts_with("2025-12");
+    let created = deals.iter().filter(|d| in_dec(&d["created_at"])).count();
+    let won: Vec<_> = deals
+        .iter()
+        .filter(|d| d["status"] == "won" && in_dec(&d["closed_at"]))
+        .collect();
+    let lost = deals
+        .iter()
+        .filter(|d| d["status"] == "lost" && in_dec(&d["closed_at"]))
+        .count();
+    let won_cents: i64 = won.iter().map(|d| cents(&d["amount"])).sum();
+    let open = deals.iter().filter(|d| d["status"] == "open").count();
+    let paid_cents: i64 = rows("payments")
+        .iter()
+        .filter(|p| in_dec(&p["paid_at"]))
+        .map(|p| cents(&p["amount"]))
+        .sum();
+    let text = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+    let s: Value = serde_json::from_str(&text).unwrap();
+    let now = &s["headline"]["current"];
+    assert_eq!(
+        s["period"], "2025-12",
+        "default period: the last month with data"
     );
-    assert!(page.contains("![funnel_chart](funnel_chart.png)"));
-    let svg = std::fs::read_to_string(dir.join("funnel_chart.svg")).unwrap();
+    assert_eq!(now["deals_created"], created as u64);
+    assert_eq!(now["deals_won"], won.len() as u64);
+    assert_eq!(now["deals_lost"], lost as u64);
+    assert_eq!(cents(&now["won_amount"].to_string()), won_cents);
+    assert_eq!(cents(&now["paid_amount"].to_string()), paid_cents);
+    assert_eq!(now["open_at_end"], open as u64);
+    assert_eq!(s["headline"]["previous"]["period"], "2025-11");
+    assert_eq!(s["headline"]["year_earlier"]["period"], "2024-12");
+    assert_eq!(s["trends"].as_array().unwrap().len(), 12);
+    // The page carries the figures as the locale writes them.
+    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let money = format!("{}.{:02}\u{a0}₽", group(won_cents / 100), won_cents % 100);
+    assert!(page.contains(&money), "{money} on the page");
+    assert!(page.contains("<h1>Sales report — 2025-12</h1>"));
+    let svg = std::fs::read_to_string(dir.join("charts/funnel_chart.svg")).unwrap();
     assert!(
         svg.contains("Первичный звонок"),
         "Cyrillic stage names in the chart"
     );
+    // The workbook: summary tables as sheets, money as numbers.
+    let mut book = open_workbook_auto(dir.join("report.xlsx")).unwrap();
+    let names = book.sheet_names();
+    for sheet in [
+        "headline",
+        "trends",
+        "funnel",
+        "managers",
+        "campaigns",
+        "data_quality",
+    ] {
+        assert!(names.iter().any(|n| n == sheet), "sheet {sheet}");
+    }
+    assert!(
+        !names.iter().any(|n| n == "stage_time_per_deal"),
+        "row-level lists stay in tables/"
+    );
+    let head = book.worksheet_range("headline").unwrap();
+    let header: Vec<String> = head
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let at = header.iter().position(|h| h == "won_amount").unwrap();
+    match &head.rows().nth(1).unwrap()[at] {
+        Data::Float(v) => assert_eq!((v * 100.0).round() as i64, won_cents),
+        other => panic!("won_amount is not a number: {other:?}"),
+    }
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.path().to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
+}
+
+/// 1234567 → "1,234,567".
+fn group(n: i64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// 2025 cohort: the first stage's reach is the number of deals created in 2025; the last

@@ -191,7 +191,10 @@ fn headline_changes_leaks_and_trends() {
     assert_eq!(trends[10]["deals_created"], 3);
     assert_eq!(text(&trends[11]["won_amount"]), "1550.50");
     assert_eq!(trends[11]["win_rate"], 0.5);
-    assert!(trends[0]["win_rate"].is_null(), "nothing closed in April 2023");
+    assert!(
+        trends[0]["win_rate"].is_null(),
+        "nothing closed in April 2023"
+    );
 
     // Data quality: D11's date.
     let q = &s["data_quality"];
@@ -246,8 +249,7 @@ fn russian_page_and_another_currency() {
          по 1 из них не было контакта в течение 2 дн."
     ));
     assert!(html.contains("Главные цифры"));
-    let svg =
-        std::fs::read_to_string(out.path().join("charts/trends_12_months.svg")).unwrap();
+    let svg = std::fs::read_to_string(out.path().join("charts/trends_12_months.svg")).unwrap();
     assert!(svg.contains("Создано сделок по месяцам"));
 }
 
