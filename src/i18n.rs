@@ -168,7 +168,6 @@ const RU: &[(&str, &str)] = &[
     ("amount", "сумма"),
     // Report page.
     ("from the first stage", "от первого этапа"),
-    ("lost deals", "проигранные сделки"),
     ("lost amount", "сумма проигранных"),
     ("invoice entries", "вошли в этап счёта"),
     ("judged", "оценено"),
@@ -229,7 +228,6 @@ const RU: &[(&str, &str)] = &[
     ("(no campaign)", "(без кампании)"),
     ("Company average", "Среднее по компании"),
     ("amounts in", "суммы в"),
-    ("(company average)", "(среднее по компании)"),
     ("Kaplan–Meier estimate", "оценка Каплана–Мейера"),
     (
         "95% interval (Greenwood, log-log)",
