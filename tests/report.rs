@@ -270,3 +270,35 @@ fn missing_tables_are_said() {
         assert_eq!(s["sections"][key]["built"], true, "{key}");
     }
 }
+
+/// Without a terminal there is no progress bar; `--quiet` also leaves out the notes and the
+/// closing line, but not the problems with the data.
+#[test]
+fn quiet_is_quiet() {
+    let data = company();
+    for (quiet, out) in [
+        (false, tempfile::tempdir().unwrap()),
+        (true, tempfile::tempdir().unwrap()),
+    ] {
+        let mut cmd = Command::cargo_bin("crmstat").unwrap();
+        cmd.args(["report", "--period", "2024-03", "--data"])
+            .arg(data.path())
+            .arg("--out")
+            .arg(out.path());
+        if quiet {
+            cmd.arg("--quiet");
+        }
+        let run = cmd.assert().success();
+        let stderr = String::from_utf8(run.get_output().stderr.clone()).unwrap();
+        assert!(
+            stderr.contains("deals.csv:12: created_at"),
+            "problems are always shown"
+        );
+        assert!(
+            !stderr.contains('\r') && !stderr.contains("[="),
+            "no progress bar"
+        );
+        assert_eq!(stderr.contains("note:"), !quiet);
+        assert_eq!(stderr.contains("report for 2024-03"), !quiet);
+    }
+}

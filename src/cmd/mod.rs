@@ -52,11 +52,18 @@ const PROBLEMS_SHOWN: usize = 5;
 /// Load config and tables, print the one-line row count and notes to stderr, and stop
 /// under `--strict` when rows were rejected.
 pub(crate) fn load(args: &DataArgs) -> Result<(Config, Loaded)> {
+    load_with(args, false)
+}
+
+/// [`load`]; `quiet` prints only the problems (no row counts, no notes).
+pub(crate) fn load_with(args: &DataArgs, quiet: bool) -> Result<(Config, Loaded)> {
     let (config, _) = Config::load(args.config.as_deref(), &args.data)?;
     let loaded = crate::validate::load(&args.data, &config)?;
     let report = &loaded.report;
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", report.summary_line());
+    if !quiet {
+        let _ = writeln!(err, "{}", report.summary_line());
+    }
     let shown = if args.strict {
         usize::MAX
     } else {
@@ -73,7 +80,7 @@ pub(crate) fn load(args: &DataArgs) -> Result<(Config, Loaded)> {
             args.data.display()
         );
     }
-    for note in &report.notes {
+    for note in report.notes.iter().filter(|_| !quiet) {
         let _ = writeln!(err, "note: {note}");
     }
     if args.strict && report.rejected() > 0 {

@@ -14,7 +14,7 @@ use crate::chart::Chart;
 use crate::cli::ReportArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::i18n::{self, tr};
+use crate::i18n;
 use crate::metrics::headline::{self, Leak};
 use crate::metrics::managers::ManagerGroup;
 use crate::metrics::{Mode, snapshot::Snapshot};
@@ -30,7 +30,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     output::prepare_dir(&args.out)?;
     let bar = progress(args.quiet);
     bar.set_message("reading and checking the data");
-    let (mut config, loaded) = super::load(&args.data)?;
+    let (mut config, loaded) = super::load_with(&args.data, args.quiet)?;
     if let Some(lang) = args.lang {
         config.lang = lang;
     }
@@ -49,7 +49,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     bar.set_message("computing the figures");
     let (parts, head) = rayon::join(
         || sections(&snap, &loaded, &config),
-        || headline_and_trends(&snap, &loaded, &period),
+        || headline_and_trends(&snap, &loaded, &period, loc.lang),
     );
     let (head, trends) = head?;
     bar.inc(1);
@@ -187,8 +187,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             eprintln!("note: {n}");
         }
         eprintln!(
-            "{} {}: {} files in {}; open {}",
-            tr(loc.lang, "Sales report"),
+            "report for {}: {} files in {}; open {}",
             period.label,
             written.len(),
             args.out.display(),
@@ -263,6 +262,7 @@ fn headline_and_trends(
     snap: &Snapshot,
     loaded: &Loaded,
     period: &Period,
+    lang: i18n::Lang,
 ) -> Result<(Headline, polars::prelude::DataFrame)> {
     let payments = loaded.tables.payments.as_ref();
     let (first, _) = super::data_span(&loaded.tables)?;
@@ -272,10 +272,18 @@ fn headline_and_trends(
         match first {
             Some(f) if f < span.end => {
                 if f > span.start {
-                    notes.push(format!(
-                        "the data start on {}: the figures for {} cover only part of it",
-                        f.date(),
-                        span.label
+                    notes.push(i18n::pick(
+                        lang,
+                        format!(
+                            "the data start on {}: the figures for {} cover only part of it",
+                            f.date(),
+                            span.label
+                        ),
+                        format!(
+                            "данные начинаются {}: цифры за {} охватывают только часть периода",
+                            f.date(),
+                            span.label
+                        ),
                     ));
                 }
                 Ok(Some(headline::figures(snap, payments, &span)?))

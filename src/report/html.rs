@@ -87,7 +87,7 @@ h2 { font-size: 21px; margin: 4px 0 12px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 12px; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; background: var(--band); break-inside: avoid; }
 .card .label { color: var(--muted); font-size: 13px; }
-.card .value { font-size: 26px; font-weight: bold; margin: 4px 0 6px; white-space: nowrap; }
+.card .value { font-size: 26px; font-weight: bold; margin: 4px 0 6px; }
 .card .line { font-size: 13px; color: var(--muted); }
 .good { color: var(--good) !important; }
 .bad { color: var(--bad) !important; }
