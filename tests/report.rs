@@ -302,3 +302,28 @@ fn quiet_is_quiet() {
         assert_eq!(stderr.contains("report for 2024-03"), !quiet);
     }
 }
+
+/// `--period all` (March 2023 – March 2024 here) is compared with nothing: the data do not
+/// reach before it, and a span longer than a year has no "same period a year earlier".
+#[test]
+fn all_is_compared_with_nothing() {
+    let data = company();
+    let out = tempfile::tempdir().unwrap();
+    Command::cargo_bin("crmstat")
+        .unwrap()
+        .args(["report", "--period", "all", "--quiet", "--data"])
+        .arg(data.path())
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(s["period"], "2023-03 – 2024-03");
+    let spans: Vec<&String> = s["headline"].as_object().unwrap().keys().collect();
+    assert_eq!(spans, ["current"]);
+    // Every valid deal: D1–D10 (D11 rejected); won D1, D6, D7, D8, D10.
+    assert_eq!(s["headline"]["current"]["deals_created"], 10);
+    assert_eq!(s["headline"]["current"]["deals_won"], 5);
+}

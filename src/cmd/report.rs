@@ -292,7 +292,9 @@ fn headline_and_trends(
         }
     };
     let previous = compare(period.previous())?;
-    let year_earlier = compare(period.year_earlier())?;
+    // A span longer than a year (`--period all`) has no "same period a year earlier".
+    let within_a_year = period.end - period.start <= chrono::Duration::days(366);
+    let year_earlier = compare(period.year_earlier().filter(|_| within_a_year))?;
     let current = headline::figures(snap, payments, period)?;
     let months = headline::last_months(period, 12);
     let trends = headline::trends(snap, payments, &months)?;
