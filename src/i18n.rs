@@ -315,20 +315,124 @@ const NOTES: &[(&str, &str)] = &[
         "столбец visited требует истории этапов (stage_history); оставлен пустым",
     ),
     (
+        "paid amount needs the payments table",
+        "для суммы оплат нужна таблица payments; не посчитано",
+    ),
+    (
+        "contacts, tasks and clients contacted need the contacts table",
+        "для контактов, задач и охвата клиентов нужна таблица contacts",
+    ),
+    (
+        "handoffs need stage_history with manager_id",
+        "для передач сделок нужна история этапов с manager_id; не посчитано",
+    ),
+    (
+        "follow-up compliance needs contacts, stage_history and an invoice stage",
+        "для доли звонков после счёта нужны contacts, stage_history и этап счёта; не посчитано",
+    ),
+    (
+        "no campaigns table: names and costs are unknown",
+        "нет таблицы campaigns: названия и расходы кампаний неизвестны, ROMI не посчитан",
+    ),
+    (
         "median time to close: not reached",
         "медиана времени до закрытия не достигнута: закрыто меньше половины сделок, созданных в периоде",
     ),
 ];
 
+/// Notes with values: `{}` stands for a value, carried into the Russian in the same order.
+const NOTE_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "{} candidates ({} with one purchase, judged on the company median gap of {} days, \
+         where BG/NBD p_alive is 1 by definition); ranked by expected value",
+        "кандидатов на возврат: {} (с одной покупкой: {}, их судят по медианному интервалу компании \
+         {} дн., и P(активен) по BG/NBD для них по определению 1); порядок — по ожидаемой ценности",
+    ),
+    (
+        "no client is overdue without an open deal ({} buyers looked at)",
+        "ни один клиент без открытой сделки не просрочил свой интервал (просмотрено покупателей: {})",
+    ),
+    (
+        "the BG/NBD fit ran to the edge of its parameters (r = {}, α = {}, a = {}, b = {}): \
+         the data do not tell buyers apart on one side of the model (huge r and α: every buyer buys at \
+         the same rate; huge a and b: every buyer has the same drop-out chance; tiny a: almost nobody \
+         drops out); p_alive follows from those values, read it with care",
+        "модель BG/NBD упёрлась в край параметров (r = {}, α = {}, a = {}, b = {}): данные не различают \
+         покупателей по одной из сторон модели; P(активен) следует из этих значений, читайте его осторожно",
+    ),
+    (
+        "BG/NBD needs at least 20 clients of whom 5 bought more than once (have {} and {}); \
+         p_alive and expected purchases are left empty",
+        "для BG/NBD нужно не меньше 20 клиентов, из них 5 с повторными покупками (есть {} и {}); \
+         P(активен) и ожидаемые покупки не посчитаны",
+    ),
+    (
+        "the data start on {}: the figures for {} cover only part of it",
+        "данные начинаются {}: цифры за {} охватывают только часть периода",
+    ),
+    (
+        "{} lost deals record no stage they were lost at; counted as lost at {} (as [funnel] lost_at says)",
+        "у проигранных сделок ({}) не записан этап проигрыша; они считаются проигранными на этапе {} (так задано в [funnel] lost_at)",
+    ),
+    (
+        "{} lost deals record no stage they were lost at; counted as lost at {} (the stage before the won \
+         stage; set [funnel] lost_at in crmstat.toml if that is wrong)",
+        "у проигранных сделок ({}) не записан этап проигрыша; они считаются проигранными на этапе {} \
+         (последний перед выигрышем; если это не так, задайте [funnel] lost_at в crmstat.toml)",
+    ),
+    (
+        "no payments table: paid amount, ROMI and cost per customer need payments; \
+         paying customers are taken as clients with a won deal",
+        "нет таблицы платежей: оплаты, ROMI и стоимость клиента без неё не считаются; \
+         платящими клиентами считаются клиенты с выигранной сделкой",
+    ),
+    (
+        "not in the data folder: {} (figures that need them say so)",
+        "в папке с данными нет таблиц: {} (разделы, которым они нужны, говорят об этом)",
+    ),
+];
+
+/// The values a template's `{}` stand for in `text`, if `text` is that template filled in.
+fn fill<'a>(template: &str, text: &'a str) -> Option<Vec<&'a str>> {
+    let parts: Vec<&str> = template.split("{}").collect();
+    let mut rest = text.strip_prefix(parts[0])?;
+    let mut values = Vec::new();
+    for (i, part) in parts.iter().enumerate().skip(1) {
+        let at = if i + 1 == parts.len() {
+            // The last literal ends the text.
+            rest.len()
+                .checked_sub(part.len())
+                .filter(|at| rest[*at..] == **part)?
+        } else {
+            rest.find(part)?
+        };
+        values.push(&rest[..at]);
+        rest = &rest[at + part.len()..];
+    }
+    Some(values)
+}
+
 /// A note in the report's language (English when it has no translation).
 pub fn note(text: &str, lang: Lang) -> String {
-    match lang {
-        Lang::En => text.to_string(),
-        Lang::Ru => NOTES
-            .iter()
-            .find(|(en, _)| text.starts_with(en))
-            .map_or_else(|| text.to_string(), |(_, ru)| ru.to_string()),
+    if lang == Lang::En {
+        return text.to_string();
     }
+    for (en, ru) in NOTE_TEMPLATES {
+        if let Some(values) = fill(en, text) {
+            let mut out = String::new();
+            for (i, part) in ru.split("{}").enumerate() {
+                if i > 0 {
+                    out.push_str(values.get(i - 1).copied().unwrap_or(""));
+                }
+                out.push_str(part);
+            }
+            return out;
+        }
+    }
+    NOTES
+        .iter()
+        .find(|(en, _)| text.starts_with(en))
+        .map_or_else(|| text.to_string(), |(_, ru)| ru.to_string())
 }
 
 /// Whether a text has its Russian translation.
@@ -432,6 +536,29 @@ mod tests {
         assert_eq!(percent(0.3126, Lang::En), "31.3%");
         assert_eq!(percent(0.3126, Lang::Ru), "31,3\u{a0}%");
         assert_eq!(currency_symbol("rub"), "₽");
+    }
+
+    #[test]
+    fn notes_with_values() {
+        let en = "328 candidates (266 with one purchase, judged on the company median gap of 113 days, \
+                  where BG/NBD p_alive is 1 by definition); ranked by expected value";
+        assert_eq!(
+            note(en, Lang::Ru),
+            "кандидатов на возврат: 328 (с одной покупкой: 266, их судят по медианному интервалу \
+             компании 113 дн., и P(активен) по BG/NBD для них по определению 1); порядок — по \
+             ожидаемой ценности"
+        );
+        assert_eq!(note(en, Lang::En), en);
+        assert_eq!(
+            note(
+                "not in the data folder: clients, payments (figures that need them say so)",
+                Lang::Ru
+            ),
+            "в папке с данными нет таблиц: clients, payments (разделы, которым они нужны, говорят об этом)"
+        );
+        assert_eq!(note("something else", Lang::Ru), "something else");
+        assert_eq!(fill("a {} b {} c", "a 1 b 22 c"), Some(vec!["1", "22"]));
+        assert_eq!(fill("a {} b", "a 1 b x"), None);
     }
 
     #[test]

@@ -249,6 +249,11 @@ fn russian_page_and_another_currency() {
          по 1 из них не было контакта в течение 2 дн."
     ));
     assert!(html.contains("Главные цифры"));
+    // Notes in Russian too: one written by the command, one by the metric (with its values).
+    assert!(html.contains("покупки — выигранные сделки до конца 2024-03-31"));
+    assert!(html.contains(
+        "в папке с данными нет таблиц: campaigns, clients (разделы, которым они нужны, говорят об этом)"
+    ));
     let svg = std::fs::read_to_string(out.path().join("charts/trends_12_months.svg")).unwrap();
     assert!(svg.contains("Создано сделок по месяцам"));
 }

@@ -5,6 +5,7 @@ use crate::chart::Chart;
 use crate::cli::CampaignsArgs;
 use crate::config::{Attribution, Config, CostRule};
 use crate::error::Result;
+use crate::i18n::pick;
 use crate::metrics::{campaigns, snapshot::Snapshot};
 use crate::output::NamedTable;
 use crate::validate::Loaded;
@@ -28,18 +29,46 @@ pub(crate) fn results(
     how: Attribution,
 ) -> Result<super::Results> {
     let c = campaigns::campaigns(&loaded.tables, snap, how, &config.campaigns)?;
+    let lang = config.lang;
     let how_text = match how {
-        Attribution::First => "first touch: the deal's campaign, else the client's",
-        Attribution::Last => "last touch: the latest campaign touch up to the close",
-        Attribution::Linear => "linear: every campaign touch up to the close gets an equal share",
+        Attribution::First => pick(
+            lang,
+            "first touch: the deal's campaign, else the client's",
+            "по первому касанию: кампания сделки, иначе клиента",
+        ),
+        Attribution::Last => pick(
+            lang,
+            "last touch: the latest campaign touch up to the close",
+            "по последнему касанию до закрытия",
+        ),
+        Attribution::Linear => pick(
+            lang,
+            "linear: every campaign touch up to the close gets an equal share",
+            "линейная: каждое касание до закрытия получает равную долю",
+        ),
     };
     let cost_text = match config.campaigns.cost {
-        CostRule::Spread => "cost spread evenly over each campaign's days",
-        CostRule::Start => "each campaign's whole cost in the period it started",
+        CostRule::Spread => pick(
+            lang,
+            "cost spread evenly over each campaign's days",
+            "расходы распределены равномерно по дням кампании",
+        ),
+        CostRule::Start => pick(
+            lang,
+            "each campaign's whole cost in the period it started",
+            "все расходы кампании — в периоде её начала",
+        ),
     };
-    let mut notes = vec![format!(
-        "deals created in the period, followed to its end; attribution {how_text}; {cost_text}. \
-         p_value: two-proportion z-test against all other deals; significant at 5%"
+    let mut notes = vec![pick(
+        lang,
+        format!(
+            "deals created in the period, followed to its end; attribution {how_text}; {cost_text}. \
+             p_value: two-proportion z-test against all other deals; significant at 5%"
+        ),
+        format!(
+            "сделки, созданные в периоде, прослежены до его конца; атрибуция {how_text}; {cost_text}. \
+             p_value: z-тест двух долей против всех остальных сделок; значимо при 5 %"
+        ),
     )];
     if loaded.tables.campaigns.is_none() {
         notes.push("no campaigns table: names and costs are unknown, ROMI left empty".into());

@@ -75,9 +75,13 @@ pub(crate) fn load_with(args: &DataArgs, quiet: bool) -> Result<(Config, Loaded)
     if report.problems.len() > shown {
         let _ = writeln!(
             err,
-            "… {} more problems; run `crmstat validate --data {}` to list them all",
+            "… {} more problems; run `crmstat validate --data {}{}` to list them all",
             report.problems.len() - shown,
-            args.data.display()
+            args.data.display(),
+            args.config
+                .as_ref()
+                .map(|c| format!(" --config {}", c.display()))
+                .unwrap_or_default()
         );
     }
     for note in report.notes.iter().filter(|_| !quiet) {

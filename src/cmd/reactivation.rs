@@ -6,6 +6,7 @@ use polars::prelude::*;
 use crate::cli::ReactivationArgs;
 use crate::config::{Config, PurchaseSource};
 use crate::error::{PolarsContext, Result};
+use crate::i18n::pick;
 use crate::metrics::{managers, reactivation, snapshot::Snapshot};
 use crate::output::NamedTable;
 use crate::period::Period;
@@ -28,17 +29,26 @@ pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Resu
     let roster = managers::roster(&loaded.tables, &snap.period)?;
     let r = reactivation::reactivation(&loaded.tables, snap, &roster, &config.reactivation)?;
     let cfg = &config.reactivation;
+    let lang = config.lang;
     let what = match cfg.purchases {
-        PurchaseSource::Deals => "won deals",
-        PurchaseSource::Payments => "payments",
+        PurchaseSource::Deals => pick(lang, "won deals", "выигранные сделки"),
+        PurchaseSource::Payments => pick(lang, "payments", "платежи"),
     };
-    let mut notes = vec![format!(
-        "purchases are {what} up to the end of {}; a client is due when the days since the last \
-         purchase exceed its mean gap × {} (one purchase: the company median gap), never below {} days; \
-         clients with an open deal are left out",
-        (snap.period.as_of() - chrono::Duration::days(1)).date(),
-        cfg.factor,
-        cfg.floor_days
+    let last_day = (snap.period.as_of() - chrono::Duration::days(1)).date();
+    let mut notes = vec![pick(
+        lang,
+        format!(
+            "purchases are {what} up to the end of {last_day}; a client is due when the days since the last \
+             purchase exceed its mean gap × {} (one purchase: the company median gap), never below {} days; \
+             clients with an open deal are left out",
+            cfg.factor, cfg.floor_days
+        ),
+        format!(
+            "покупки — {what} до конца {last_day}; клиента пора возвращать, когда дней с последней покупки \
+             больше его среднего интервала × {} (одна покупка: медианный интервал компании), но не меньше {} дней; \
+             клиенты с открытой сделкой не включены",
+            cfg.factor, cfg.floor_days
+        ),
     )];
     notes.extend(r.notes);
     let (clients, repeaters) = r.fitted_on;

@@ -989,7 +989,7 @@ pub fn summary(inp: &Inputs, head_frame: &DataFrame) -> Result<Value> {
             "tables": crate::output::json::rows(&r.counts_frame()?),
             "rejected_by_reason": crate::output::json::rows(&rejected_by_reason(r)?),
         },
-        "notes": inp.notes,
+        "notes": inp.notes.iter().map(|n| i18n::note(n, inp.loc.lang)).collect::<Vec<_>>(),
     }))
 }
 
