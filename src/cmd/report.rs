@@ -88,17 +88,13 @@ pub fn run(args: &ReportArgs) -> Result<()> {
                 let svgs = r
                     .charts
                     .iter()
-                    .map(|c| {
-                        let path = charts_dir.join(format!("{}.svg", c.name()));
-                        read_svg(&path).map(|s| (c.name().to_string(), s))
-                    })
+                    .map(|c| read_svg(&charts_dir.join(format!("{}.svg", c.name()))))
                     .collect::<Result<Vec<_>>>()?;
                 laid.push(Part {
                     key,
                     title,
                     tables: r.tables,
                     svgs,
-                    notes: r.notes,
                     error: None,
                 });
             }
@@ -109,7 +105,6 @@ pub fn run(args: &ReportArgs) -> Result<()> {
                     title,
                     tables: Vec::new(),
                     svgs: Vec::new(),
-                    notes: Vec::new(),
                     error: Some(e.to_string()),
                 });
             }

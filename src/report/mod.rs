@@ -22,9 +22,8 @@ pub struct Part {
     /// The section's title in English (the key of its translation).
     pub title: &'static str,
     pub tables: Vec<NamedTable>,
-    /// Charts as (file stem, SVG markup).
-    pub svgs: Vec<(String, String)>,
-    pub notes: Vec<String>,
+    /// The charts' SVG markup.
+    pub svgs: Vec<String>,
     /// Why the section could not be built.
     pub error: Option<String>,
 }
@@ -353,7 +352,8 @@ struct Measure {
 #[derive(Clone, Copy)]
 enum Change {
     Count,
-    Money,
+    /// Money, with its exact value in minor units.
+    Money(fn(&Figures) -> Option<i128>),
     Points,
     Days,
 }
@@ -381,7 +381,7 @@ const MEASURES: &[Measure] = &[
         better: 1,
         value: |f| Some(f.won_minor as f64),
         text: |f, l| l.money(f.won_minor),
-        change: Change::Money,
+        change: Change::Money(|f| Some(f.won_minor)),
     },
     Measure {
         key: "win_rate",
@@ -403,7 +403,7 @@ const MEASURES: &[Measure] = &[
             f.paid_minor
                 .map_or_else(|| tr(l.lang, "no payments table"), |p| l.money(p))
         },
-        change: Change::Money,
+        change: Change::Money(|f| f.paid_minor),
     },
     Measure {
         key: "open_at_end",
@@ -446,11 +446,8 @@ fn change_text(m: &Measure, now: &Figures, then: &Figures, loc: &Locale) -> Opti
             i18n::number(d, 0, loc.lang),
             rel().unwrap_or_default()
         ),
-        Change::Money => {
-            let minor = match (m.key, now.paid_minor, then.paid_minor) {
-                ("paid_amount", Some(x), Some(y)) => x - y,
-                _ => now.won_minor - then.won_minor,
-            };
+        Change::Money(exact) => {
+            let minor = exact(now)? - exact(then)?;
             format!(
                 "{}{}{}",
                 sign(d),
@@ -654,7 +651,7 @@ pub fn page(inp: &Inputs) -> Result<Page> {
     items.push(Item::Sentences(sentences));
     for key in ["funnel", "losses"] {
         if let Some(p) = inp.parts.iter().find(|p| p.key == key) {
-            items.extend(p.svgs.iter().map(|(_, s)| Item::Svg(s.clone())));
+            items.extend(p.svgs.iter().cloned().map(Item::Svg));
         }
     }
     if let Some(p) = inp.parts.iter().find(|p| p.key == "funnel") {
@@ -737,7 +734,7 @@ pub fn page(inp: &Inputs) -> Result<Page> {
                 t("This section could not be built")
             )));
         }
-        items.extend(p.svgs.iter().map(|(_, s)| Item::Svg(s.clone())));
+        items.extend(p.svgs.iter().cloned().map(Item::Svg));
         let add = |items: &mut Vec<Item>,
                    name: &str,
                    caption: &str,
@@ -920,14 +917,11 @@ pub fn summary(inp: &Inputs, head_frame: &DataFrame) -> Result<Value> {
             for m in MEASURES {
                 let v = match ((m.value)(&inp.headline.current), (m.value)(o)) {
                     (Some(a), Some(b)) => match m.change {
-                        Change::Money => {
-                            let minor = if m.key == "paid_amount" {
-                                inp.headline.current.paid_minor.unwrap_or(0)
-                                    - o.paid_minor.unwrap_or(0)
-                            } else {
-                                inp.headline.current.won_minor - o.won_minor
-                            };
-                            json!({"difference": crate::output::json::exact(minor), "relative": rel(a, b)})
+                        Change::Money(exact) => {
+                            let minor = exact(&inp.headline.current)
+                                .zip(exact(o))
+                                .map(|(x, y)| x - y);
+                            json!({"difference": minor.map(crate::output::json::exact), "relative": rel(a, b)})
                         }
                         Change::Points => json!({"difference": round(a - b, 4)}),
                         Change::Count => {
