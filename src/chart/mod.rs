@@ -226,7 +226,7 @@ impl Chart {
             lost: ints(losses, "lost")?,
             amount,
             reasons,
-            currency: currency.to_string(),
+            currency: currency_label(currency),
         };
         Ok(Chart { kind, lang })
     }
@@ -297,7 +297,7 @@ impl Chart {
             won_amount: order.iter().map(|i| amount[*i].unwrap_or(0.0)).collect(),
             win_rate: order.iter().map(|i| rate[*i]).collect(),
             avg_rate: avg,
-            currency: currency.to_string(),
+            currency: currency_label(currency),
         };
         Ok(Chart { kind, lang })
     }
@@ -440,7 +440,7 @@ impl Chart {
             names: keep.iter().map(|i| tr(lang, &names[*i])).collect(),
             cost: keep.iter().map(|i| cost[*i].unwrap_or(0.0)).collect(),
             romi: keep.iter().map(|i| romi[*i].unwrap_or(0.0)).collect(),
-            currency: currency.to_string(),
+            currency: currency_label(currency),
         };
         Ok(Chart { kind, lang })
     }
@@ -461,7 +461,7 @@ impl Chart {
                 .collect(),
             created: ints(frame, "deals_created")?,
             win_rate: floats(frame, "win_rate")?,
-            currency: currency.to_string(),
+            currency: currency_label(currency),
         };
         Ok(Chart { kind, lang })
     }
@@ -646,6 +646,17 @@ pub fn render_all(charts: &[Chart], dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files.into_iter().flatten().collect())
 }
 
+/// The currency as charts write it: the bundled font has no ₽, ₸ or ₴ (a PNG would show an
+/// empty box), so those are written as their codes.
+fn currency_label(currency: &str) -> String {
+    match currency {
+        "₽" => "RUB".into(),
+        "₸" => "KZT".into(),
+        "₴" => "UAH".into(),
+        other => other.to_string(),
+    }
+}
+
 /// Row labels of a managers table: the name (or the id when there is none), or the team.
 fn row_labels(frame: &DataFrame, group: ManagerGroup, lang: Lang) -> Result<Vec<String>> {
     Ok(match group {
@@ -817,4 +828,16 @@ pub fn bars<DB: DrawingBackend>(
         )))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_glyphs_the_font_lacks_become_codes() {
+        assert_eq!(currency_label("₽"), "RUB");
+        assert_eq!(currency_label("$"), "$");
+        assert_eq!(currency_label("RUB"), "RUB");
+    }
 }
