@@ -44,6 +44,31 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Show the config: the defaults, or what a data folder's crmstat.toml resolves to.
     Config(ConfigArgs),
+    /// Turn a CRM's own export (Bitrix24, amoCRM, HubSpot, Salesforce, Pipedrive) into
+    /// canonical tables, with a mapping report to check once.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CRM the export comes from (default: `profile` in the config).
+    #[arg(long, value_enum)]
+    pub profile: Option<crate::import::Profile>,
+    /// Folder with the CRM's export files as they came (CSV, Excel, the HTML .xls).
+    #[arg(long, value_name = "EXPORT_DIR")]
+    pub from: PathBuf,
+    /// Folder for the canonical tables, crmstat.toml, mapping.md and rejects.
+    #[arg(long, value_name = "DATA_DIR")]
+    pub out: PathBuf,
+    /// Format of the canonical tables.
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: Format,
+    /// Keep only the deals of this pipeline (default: `[import] pipeline`, else all).
+    #[arg(long, value_name = "NAME")]
+    pub pipeline: Option<String>,
+    /// Config file (default: crmstat.toml in the export folder, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Where the data is and how strictly to take it.
@@ -58,6 +83,21 @@ pub struct DataArgs {
     /// Stop with exit code 1 if any row is rejected, instead of going on with good rows.
     #[arg(long)]
     pub strict: bool,
+    /// Read the folder as this CRM's own export (default: `profile` in crmstat.toml, else
+    /// canonical tables). `crmstat import` writes canonical tables from one once.
+    #[arg(long, value_enum)]
+    pub profile: Option<crate::import::Profile>,
+}
+
+impl DataArgs {
+    /// The config for these arguments, with `--profile` applied.
+    pub fn config(&self) -> crate::Result<(crate::config::Config, Option<PathBuf>)> {
+        let (mut config, path) = crate::config::Config::load(self.config.as_deref(), &self.data)?;
+        if self.profile.is_some() {
+            config.profile = self.profile;
+        }
+        Ok((config, path))
+    }
 }
 
 /// The reporting period.

@@ -21,6 +21,7 @@ pub mod cli;
 pub mod cmd;
 pub mod generate;
 pub mod i18n;
+pub mod import;
 pub mod metrics;
 pub mod output;
 pub mod period;

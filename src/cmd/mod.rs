@@ -6,6 +6,7 @@ mod config;
 mod durations;
 mod funnel;
 mod generate;
+mod import;
 mod losses;
 mod managers;
 mod payroll;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Report(a) => report::run(&a),
         Command::Generate(a) => generate::run(&a),
         Command::Config(a) => config::run(&a),
+        Command::Import(a) => import::run(&a),
     }
 }
 
@@ -57,7 +59,7 @@ pub(crate) fn load(args: &DataArgs) -> Result<(Config, Loaded)> {
 
 /// [`load`]; `quiet` prints only the problems (no row counts, no notes).
 pub(crate) fn load_with(args: &DataArgs, quiet: bool) -> Result<(Config, Loaded)> {
-    let (config, _) = Config::load(args.config.as_deref(), &args.data)?;
+    let (config, _) = args.config()?;
     let loaded = crate::validate::load(&args.data, &config)?;
     let report = &loaded.report;
     let mut err = std::io::stderr().lock();

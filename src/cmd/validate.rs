@@ -4,14 +4,13 @@
 use std::io::Write;
 
 use crate::cli::ValidateArgs;
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::output::{self, NamedTable};
 use crate::validate;
 
 pub fn run(args: &ValidateArgs) -> Result<()> {
     output::prepare_dir(&args.out)?;
-    let (config, config_path) = Config::load(args.data.config.as_deref(), &args.data.data)?;
+    let (config, config_path) = args.data.config()?;
     let loaded = validate::load(&args.data.data, &config)?;
     let report = &loaded.report;
     let mut out = std::io::stdout().lock();

@@ -25,6 +25,11 @@ pub struct Config {
     pub currency: String,
     /// Language of charts and the HTML report: `en` or `ru`.
     pub lang: crate::i18n::Lang,
+    /// Read the data folder as this CRM's own export (`bitrix24`, `amocrm`, `hubspot`,
+    /// `salesforce`, `pipedrive`) instead of canonical tables.
+    pub profile: Option<crate::import::Profile>,
+    /// Settings of reading a CRM export through a profile.
+    pub import: ImportConfig,
     /// Extra datetime formats (chrono `strftime` syntax), tried after the built-in
     /// ISO 8601 and `dd.mm.yyyy[ HH:MM[:SS]]` forms.
     pub datetime_formats: Vec<String>,
@@ -40,6 +45,29 @@ pub struct Config {
     pub payroll: PayrollConfig,
     /// Per-table file names and column mappings, keyed by canonical table name.
     pub tables: BTreeMap<String, TableConfig>,
+}
+
+/// Reading a CRM's own export (with `profile`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImportConfig {
+    /// Keep only the deals of this pipeline (by its name in the export). Default: all.
+    pub pipeline: Option<String>,
+    /// The manager of deals the export gives no owner for.
+    pub default_manager: String,
+    /// Stage code → stage name, for stage history that records codes (Bitrix24
+    /// `crm.stagehistory.list`: `C3:NEW` = "Новая"). Added to the built-in default codes.
+    pub stage_names: BTreeMap<String, String>,
+}
+
+impl Default for ImportConfig {
+    fn default() -> Self {
+        ImportConfig {
+            pipeline: None,
+            default_manager: "(unassigned)".into(),
+            stage_names: BTreeMap::new(),
+        }
+    }
 }
 
 /// Decoding of CSV files.
@@ -161,6 +189,8 @@ impl Default for Config {
         Config {
             currency: "RUB".into(),
             lang: crate::i18n::Lang::En,
+            profile: None,
+            import: ImportConfig::default(),
             datetime_formats: Vec::new(),
             input: InputConfig::default(),
             funnel: FunnelConfig::default(),
@@ -274,7 +304,7 @@ impl Config {
             && crate::input::csv::encoding_by_name(&self.input.encoding).is_none()
         {
             return Err(format!(
-                "[input] encoding `{}`: use auto, utf-8 or windows-1251",
+                "[input] encoding `{}`: use auto, utf-8, windows-1251 or windows-1252 (iso-8859-1)",
                 self.input.encoding
             ));
         }

@@ -33,6 +33,7 @@ pub struct RawTable {
 }
 
 /// How a record number becomes a line number for messages.
+#[derive(Clone)]
 pub enum LineSource {
     /// CSV text: records are located on demand (values may span lines).
     /// The file is read again when line numbers are needed (only when there are problems),

@@ -198,19 +198,39 @@ pub fn load(dir: &Path, config: &Config) -> Result<Loaded> {
             dir.display()
         )));
     }
-    let mut checking: BTreeMap<&'static str, Checking> = BTreeMap::new();
+    if config.profile.is_some() {
+        let imported = crate::import::read(dir, config)?;
+        let mut config = config.clone();
+        config.funnel = imported.funnel;
+        let mut loaded = load_raw(imported.tables, &config)?;
+        loaded.report.notes.extend(imported.mapping.notes);
+        return Ok(loaded);
+    }
+    let mut raws = Vec::new();
     for spec in schema::ALL {
         if let Some(path) = input::locate(dir, spec, config)? {
-            let raw = input::read_table(&path, spec, config)?;
-            checking.insert(spec.name, convert::convert(raw, config)?);
+            raws.push(input::read_table(&path, spec, config)?);
         }
     }
-    if !checking.contains_key("deals") {
+    if !raws.iter().any(|r| r.spec.name == "deals") {
         return Err(Error::BadFile {
             file: dir.join("deals.csv").display().to_string(),
             problem: "no deals table in the data folder (deals is the one required table)".into(),
             fix: "add deals.csv (or .parquet/.arrow/.xlsx), or name the file with [tables.deals] file = \"…\"".into(),
         });
+    }
+    load_raw(raws, config)
+}
+
+/// Validate tables already read (from canonical files, or built by an import profile).
+pub fn load_raw(raws: Vec<input::RawTable>, config: &Config) -> Result<Loaded> {
+    let mut checking: BTreeMap<&'static str, Checking> = BTreeMap::new();
+    for raw in raws {
+        let name = raw.spec.name;
+        checking.insert(name, convert::convert(raw, config)?);
+    }
+    if !checking.contains_key("deals") {
+        return Err(Error::Usage("no deals table".into()));
     }
     let mut report = Report::default();
     let stages = Stages::resolve(

@@ -1,0 +1,157 @@
+//! `crmstat import --profile P --from EXPORT_DIR --out DATA_DIR`: a CRM's own export
+//! turned into canonical tables once, with `mapping.md` (which column went where, what
+//! was left out and why, row counts), `crmstat.toml` (the funnel the import found) and
+//! `rejects.csv` when rows break the contract. Everything else then runs on DATA_DIR.
+
+use std::io::Write;
+
+use crate::cli::ImportArgs;
+use crate::config::{Config, ImportConfig, InputConfig};
+use crate::error::{Error, Result};
+use crate::output::{self, Format, NamedTable};
+use crate::{import, schema, validate};
+
+pub fn run(args: &ImportArgs) -> Result<()> {
+    if !matches!(args.format, Format::Csv | Format::Parquet) {
+        return Err(Error::Usage(
+            "crmstat import writes tables crmstat reads back: --format parquet (default) or csv"
+                .into(),
+        ));
+    }
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        a.canonicalize().ok().is_some_and(|a| b.canonicalize().ok() == Some(a))
+    };
+    if same(&args.from, &args.out) {
+        return Err(Error::Usage(
+            "--out must be another folder than --from (the canonical tables would mix with the export)"
+                .into(),
+        ));
+    }
+    let (mut config, _) = Config::load(args.config.as_deref(), &args.from)?;
+    if args.profile.is_some() {
+        config.profile = args.profile;
+    }
+    let Some(profile) = config.profile else {
+        return Err(Error::Usage(
+            "crmstat import needs --profile bitrix24|amocrm|hubspot|salesforce|pipedrive (or profile = \"…\" in crmstat.toml)".into(),
+        ));
+    };
+    if let Some(p) = &args.pipeline {
+        config.import.pipeline = Some(p.clone());
+    }
+    let imported = import::read(&args.from, &config)?;
+    let mut checked = config.clone();
+    checked.funnel = imported.funnel.clone();
+    let loaded = validate::load_raw(imported.tables, &checked)?;
+    let report = &loaded.report;
+
+    output::prepare_dir(&args.out)?;
+    let removed = remove_old_tables(&args.out)?;
+    let mut tables: Vec<NamedTable> = loaded
+        .tables
+        .named()
+        .into_iter()
+        .map(|(name, frame)| NamedTable::new(name, name, frame.clone()))
+        .collect();
+    let written = output::write_tables(&args.out, args.format, &mut tables)?;
+    let rejects_path = args.out.join("rejects.csv");
+    if report.rejected() > 0 {
+        let mut rejects = [NamedTable::new("rejects", "Rejected rows", report.rejects_frame()?)];
+        output::write_tables(&args.out, Format::Csv, &mut rejects)?;
+    } else if rejects_path.exists() {
+        std::fs::remove_file(&rejects_path)
+            .map_err(|e| Error::io(&rejects_path, "cannot remove the old rejects", e))?;
+    }
+
+    // The data folder's config: the funnel the import settled on, no profile or mapping
+    // (the tables are canonical now), every other setting as it was.
+    let mut out_config = checked.clone();
+    out_config.profile = None;
+    out_config.tables.clear();
+    out_config.import = ImportConfig::default();
+    out_config.input = InputConfig::default();
+    out_config.datetime_formats.clear();
+    out_config.funnel.stages = loaded.stages.order.clone();
+    let body = toml::to_string_pretty(&out_config)
+        .map_err(|e| Error::Usage(format!("cannot write crmstat.toml: {e}")))?;
+    let toml_path = args.out.join(crate::config::FILE_NAME);
+    output::write_atomic(&toml_path, |out| {
+        write!(
+            out,
+            "# Written by `crmstat import --profile {profile}` from {}.\n# The stage order is what the import found; edit it if it is wrong.\n{body}",
+            args.from.display()
+        )
+        .map_err(|e| Error::io(&toml_path, "cannot write", e))
+    })?;
+
+    let mut validation = output::markdown_table(&report.counts_frame()?);
+    if !report.problems.is_empty() {
+        validation.push_str(&format!(
+            "\n{} problems; the first ones (all of them are in rejects.csv and `crmstat validate --data {}`):\n\n",
+            report.problems.len(),
+            args.out.display()
+        ));
+        for p in report.problems.iter().take(20) {
+            validation.push_str(&format!("- {p}\n"));
+        }
+    }
+    let mut mapping = imported.mapping;
+    mapping.notes.extend(report.notes.iter().cloned());
+    if !removed.is_empty() {
+        mapping
+            .notes
+            .push(format!("replaced the tables of an earlier import: {}", removed.join(", ")));
+    }
+    let md = mapping.markdown(Some(&validation));
+    let mapping_path = args.out.join("mapping.md");
+    output::write_atomic(&mapping_path, |out| {
+        out.write_all(md.as_bytes())
+            .map_err(|e| Error::io(&mapping_path, "cannot write", e))
+    })?;
+
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", report.summary_line());
+    for p in report.problems.iter().take(5) {
+        let _ = writeln!(err, "{p}");
+    }
+    if report.problems.len() > 5 {
+        let _ = writeln!(err, "… {} more problems in rejects.csv", report.problems.len() - 5);
+    }
+    let mut out = std::io::stdout().lock();
+    let io = |e| Error::io("<stdout>", "cannot write", e);
+    writeln!(out, "imported a {profile} export from {}", args.from.display()).map_err(io)?;
+    for c in &mapping.counts {
+        writeln!(out, "  {} ← {}: {} rows in, {} out; {}", c.table, c.from, c.rows_in, c.rows_out, c.note).map_err(io)?;
+    }
+    for path in &written {
+        writeln!(out, "wrote {}", path.display()).map_err(io)?;
+    }
+    if report.rejected() > 0 {
+        writeln!(out, "wrote {} ({} rejected rows)", rejects_path.display(), report.rejected()).map_err(io)?;
+    }
+    writeln!(out, "wrote {}", toml_path.display()).map_err(io)?;
+    writeln!(
+        out,
+        "wrote {} — check it once, then run e.g. `crmstat report --data {}`",
+        mapping_path.display(),
+        args.out.display()
+    )
+    .map_err(io)?;
+    Ok(())
+}
+
+/// Remove canonical table files an earlier import left (another format would make two
+/// files for one table). Only files named like a canonical table are touched.
+fn remove_old_tables(dir: &std::path::Path) -> Result<Vec<String>> {
+    let mut removed = Vec::new();
+    for spec in schema::ALL {
+        for ext in ["csv", "parquet"] {
+            let path = dir.join(format!("{}.{ext}", spec.name));
+            if path.is_file() {
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, "cannot replace", e))?;
+                removed.push(format!("{}.{ext}", spec.name));
+            }
+        }
+    }
+    Ok(removed)
+}
