@@ -19,7 +19,9 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         ));
     }
     let same = |a: &std::path::Path, b: &std::path::Path| {
-        a.canonicalize().ok().is_some_and(|a| b.canonicalize().ok() == Some(a))
+        a.canonicalize()
+            .ok()
+            .is_some_and(|a| b.canonicalize().ok() == Some(a))
     };
     if same(&args.from, &args.out) {
         return Err(Error::Usage(
@@ -56,7 +58,11 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     let written = output::write_tables(&args.out, args.format, &mut tables)?;
     let rejects_path = args.out.join("rejects.csv");
     if report.rejected() > 0 {
-        let mut rejects = [NamedTable::new("rejects", "Rejected rows", report.rejects_frame()?)];
+        let mut rejects = [NamedTable::new(
+            "rejects",
+            "Rejected rows",
+            report.rejects_frame()?,
+        )];
         output::write_tables(&args.out, Format::Csv, &mut rejects)?;
     } else if rejects_path.exists() {
         std::fs::remove_file(&rejects_path)
@@ -98,9 +104,10 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     let mut mapping = imported.mapping;
     mapping.notes.extend(report.notes.iter().cloned());
     if !removed.is_empty() {
-        mapping
-            .notes
-            .push(format!("replaced the tables of an earlier import: {}", removed.join(", ")));
+        mapping.notes.push(format!(
+            "replaced the tables of an earlier import: {}",
+            removed.join(", ")
+        ));
     }
     let md = mapping.markdown(Some(&validation));
     let mapping_path = args.out.join("mapping.md");
@@ -115,19 +122,39 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         let _ = writeln!(err, "{p}");
     }
     if report.problems.len() > 5 {
-        let _ = writeln!(err, "… {} more problems in rejects.csv", report.problems.len() - 5);
+        let _ = writeln!(
+            err,
+            "… {} more problems in rejects.csv",
+            report.problems.len() - 5
+        );
     }
     let mut out = std::io::stdout().lock();
     let io = |e| Error::io("<stdout>", "cannot write", e);
-    writeln!(out, "imported a {profile} export from {}", args.from.display()).map_err(io)?;
+    writeln!(
+        out,
+        "imported a {profile} export from {}",
+        args.from.display()
+    )
+    .map_err(io)?;
     for c in &mapping.counts {
-        writeln!(out, "  {} ← {}: {} rows in, {} out; {}", c.table, c.from, c.rows_in, c.rows_out, c.note).map_err(io)?;
+        writeln!(
+            out,
+            "  {} ← {}: {} rows in, {} out; {}",
+            c.table, c.from, c.rows_in, c.rows_out, c.note
+        )
+        .map_err(io)?;
     }
     for path in &written {
         writeln!(out, "wrote {}", path.display()).map_err(io)?;
     }
     if report.rejected() > 0 {
-        writeln!(out, "wrote {} ({} rejected rows)", rejects_path.display(), report.rejected()).map_err(io)?;
+        writeln!(
+            out,
+            "wrote {} ({} rejected rows)",
+            rejects_path.display(),
+            report.rejected()
+        )
+        .map_err(io)?;
     }
     writeln!(out, "wrote {}", toml_path.display()).map_err(io)?;
     writeln!(

@@ -19,9 +19,9 @@ use crate::stages::normalize as stage_key;
 
 /// Read an export folder through the config's profile (`profile` must be set).
 pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
-    let profile = config
-        .profile
-        .ok_or_else(|| Error::Usage("no profile: pass --profile or set profile in crmstat.toml".into()))?;
+    let profile = config.profile.ok_or_else(|| {
+        Error::Usage("no profile: pass --profile or set profile in crmstat.toml".into())
+    })?;
     let def = profiles::def(profile);
     let mut mapping = Mapping {
         profile: profile.to_string(),
@@ -58,7 +58,9 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
     ctx.build_deals(&mut mapping)?;
     let entries = match (profile, &history) {
         (Profile::Hubspot, _) => ctx.hubspot_history(&mut mapping)?,
-        (Profile::Salesforce, Some(h)) => ctx.long_history(h, HistoryKind::Salesforce, &mut mapping)?,
+        (Profile::Salesforce, Some(h)) => {
+            ctx.long_history(h, HistoryKind::Salesforce, &mut mapping)?
+        }
         (Profile::Bitrix24, Some(h)) => ctx.long_history(h, HistoryKind::Bitrix, &mut mapping)?,
         _ => {
             mapping.notes.push(format!(
@@ -116,9 +118,10 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
         });
     }
     for line in &deals_src.repeated_headers {
-        mapping
-            .notes
-            .push(format!("{}:{line}: repeated header line left out", deals_src.file));
+        mapping.notes.push(format!(
+            "{}:{line}: repeated header line left out",
+            deals_src.file
+        ));
     }
     Ok(Imported {
         tables,
@@ -128,8 +131,10 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 struct Picked {
@@ -145,10 +150,14 @@ struct Picked {
 fn pick_files(dir: &Path, def: &Def, config: &Config) -> Result<Picked> {
     let files = export_files(dir)?;
     let mut canonical = Vec::new();
-    let (mut history, mut accounts, mut named, mut other) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut history, mut accounts, mut named, mut other) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for path in files {
         let name = file_name(&path).to_lowercase();
-        let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s).to_string();
+        let stem = name
+            .rsplit_once('.')
+            .map_or(name.as_str(), |(s, _)| s)
+            .to_string();
         let has = |parts: &[&str]| parts.iter().any(|p| name.contains(p));
         let passthrough = ["managers", "clients", "contacts", "payments", "campaigns"];
         if let Some(spec) = passthrough
@@ -170,7 +179,11 @@ fn pick_files(dir: &Path, def: &Def, config: &Config) -> Result<Picked> {
     let one = |mut v: Vec<PathBuf>, what: &str| -> Result<Option<PathBuf>> {
         if v.len() > 1 {
             return Err(Error::BadFile {
-                file: v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" and "),
+                file: v
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
                 problem: format!("more than one {what} file in the export folder"),
                 fix: "keep one of them in the folder".into(),
             });
@@ -186,7 +199,11 @@ fn pick_files(dir: &Path, def: &Def, config: &Config) -> Result<Picked> {
             problem: format!(
                 "no deals export in the folder (a {} deals file is named like {})",
                 def.profile,
-                def.deal_files.iter().map(|p| format!("*{p}*")).collect::<Vec<_>>().join(", ")
+                def.deal_files
+                    .iter()
+                    .map(|p| format!("*{p}*"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             fix: "put the CRM's deal export (CSV, Excel or the HTML .xls) in the folder".into(),
         });
@@ -206,22 +223,27 @@ fn pick_files(dir: &Path, def: &Def, config: &Config) -> Result<Picked> {
                 .map(|(s, _)| s.file.clone())
                 .collect::<Vec<_>>()
                 .join(" and "),
-            problem: format!("more than one file looks like the {} deals export", def.profile),
+            problem: format!(
+                "more than one file looks like the {} deals export",
+                def.profile
+            ),
             fix: "keep one deals export in the folder".into(),
         });
     }
     let index = match read.iter().position(|(_, ok)| *ok) {
         Some(i) => i,
         None => {
-            // Explain with the file that fits best.
+            // Explain with the file that looks most like a deals export of any CRM.
+            let likeness = |s: &Source| {
+                profiles::ALL
+                    .iter()
+                    .map(|d| profiles::fit(d, &s.names_as_header()).0)
+                    .fold(0.0, f64::max)
+            };
             let best = read
                 .iter()
                 .enumerate()
-                .max_by(|a, b| {
-                    let fa = profiles::fit(def, &a.1.0.names_as_header()).0;
-                    let fb = profiles::fit(def, &b.1.0.names_as_header()).0;
-                    fa.total_cmp(&fb)
-                })
+                .max_by(|a, b| likeness(&a.1.0).total_cmp(&likeness(&b.1.0)))
                 .map_or(0, |(i, _)| i);
             let src = &read[best].0;
             let header = src.names_as_header();
@@ -340,14 +362,23 @@ const OVERRIDES: &[(&str, Role)] = &[
 ];
 
 impl<'a> Context<'a> {
-    fn new(def: &'static Def, config: &'a Config, src: &Source, mapping: &mut Mapping) -> Result<Self> {
+    fn new(
+        def: &'static Def,
+        config: &'a Config,
+        src: &Source,
+        mapping: &mut Mapping,
+    ) -> Result<Self> {
         let header = src.header.clone();
         let mut roles = profiles::match_roles(def, &header);
         for (canonical, header_name) in &config.table("deals").columns {
             let Some((_, role)) = OVERRIDES.iter().find(|(c, _)| c == canonical) else {
                 return Err(Error::Usage(format!(
                     "[tables.deals.columns] {canonical}: with a profile, the deals columns you can name are {}",
-                    OVERRIDES.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+                    OVERRIDES
+                        .iter()
+                        .map(|(c, _)| *c)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             };
             let pos = header
@@ -414,7 +445,8 @@ impl<'a> Context<'a> {
     fn when(&self, text: Option<&str>) -> When {
         let Some(t) = text else { return When::None };
         let n = profiles::normalize(t);
-        if ["не закрыта", "не закрыто", "not closed", "-", "—"].contains(&n.as_str()) {
+        if ["не закрыта", "не закрыто", "not closed", "-", "—"].contains(&n.as_str())
+        {
             return When::None;
         }
         if let Some(dt) = parse_datetime(t, &self.formats) {
@@ -438,7 +470,11 @@ impl<'a> Context<'a> {
     }
 
     /// The deal's status from whatever the export says (see the README's profile table).
-    fn status(&self, row: usize, stage: Option<&str>) -> std::result::Result<&'static str, &'static str> {
+    fn status(
+        &self,
+        row: usize,
+        stage: Option<&str>,
+    ) -> std::result::Result<&'static str, &'static str> {
         if let Some(s) = self.value(Role::Semantic, row).and_then(semantic) {
             return Ok(s);
         }
@@ -466,10 +502,16 @@ impl<'a> Context<'a> {
 
     fn build_deals(&mut self, mapping: &mut Mapping) -> Result<()> {
         let height = self.values.values().next().map_or(0, Vec::len);
-        let (mut deleted, mut other_pipeline, mut no_client, mut no_owner, mut open_close) = (0, 0, 0, 0, 0);
+        let (mut deleted, mut other_pipeline, mut no_client, mut no_owner, mut open_close) =
+            (0, 0, 0, 0, 0);
         let mut by_contact = 0;
         let mut pipelines: BTreeMap<String, usize> = BTreeMap::new();
-        let wanted = self.config.import.pipeline.as_deref().map(profiles::normalize);
+        let wanted = self
+            .config
+            .import
+            .pipeline
+            .as_deref()
+            .map(profiles::normalize);
         if wanted.is_some() && !self.values.contains_key(&Role::Pipeline) {
             return Err(Error::Usage(format!(
                 "[import] pipeline is set, but the {} deals export has no pipeline column",
@@ -522,7 +564,10 @@ impl<'a> Context<'a> {
                     continue;
                 }
             };
-            let client = match (self.value(Role::Company, row), self.value(Role::Contact, row)) {
+            let client = match (
+                self.value(Role::Company, row),
+                self.value(Role::Contact, row),
+            ) {
                 (Some(c), _) => c.to_string(),
                 (None, Some(c)) => {
                     by_contact += 1;
@@ -541,8 +586,14 @@ impl<'a> Context<'a> {
                 }
             };
             let closed = match status {
-                "won" => self.when(self.value(Role::WonTime, row).or(self.value(Role::Closed, row))),
-                "lost" => self.when(self.value(Role::LostTime, row).or(self.value(Role::Closed, row))),
+                "won" => self.when(
+                    self.value(Role::WonTime, row)
+                        .or(self.value(Role::Closed, row)),
+                ),
+                "lost" => self.when(
+                    self.value(Role::LostTime, row)
+                        .or(self.value(Role::Closed, row)),
+                ),
                 _ => {
                     if self.value(Role::Closed, row).is_some() {
                         open_close += 1;
@@ -603,7 +654,9 @@ impl<'a> Context<'a> {
             ));
         }
         if by_contact > 0 {
-            notes.push(format!("{by_contact} deals without a company: their contact is the client"));
+            notes.push(format!(
+                "{by_contact} deals without a company: their contact is the client"
+            ));
         }
         if no_client > 0 {
             notes.push(format!("{no_client} deals name neither company nor contact: each is its own client (`deal <id>`)"));
@@ -629,7 +682,11 @@ impl<'a> Context<'a> {
             from: self.deals_file(),
             rows_in: rows,
             rows_out: self.deals.len(),
-            note: if notes.is_empty() { "one row per deal".into() } else { notes.join("; ") },
+            note: if notes.is_empty() {
+                "one row per deal".into()
+            } else {
+                notes.join("; ")
+            },
         });
         Ok(())
     }
@@ -644,8 +701,13 @@ impl<'a> Context<'a> {
             let role = self.roles.iter().find(|(_, p)| *p == i).map(|(r, _)| *r);
             let (target, note) = match role {
                 Some(r) => (Some(r.target().to_string()), self.role_note(r)),
-                None if h == TRAILING => (None, "empty column made by the delimiter at the end of every line".to_string()),
-                None if hubspot_stage_column(h).is_some() && self.def.profile == Profile::Hubspot => {
+                None if h == TRAILING => (
+                    None,
+                    "empty column made by the delimiter at the end of every line".to_string(),
+                ),
+                None if hubspot_stage_column(h).is_some()
+                    && self.def.profile == Profile::Hubspot =>
+                {
                     let (stage, pipeline) = hubspot_stage_column(h).unwrap_or_default();
                     (
                         Some("stage_history.entered_at".to_string()),
@@ -655,17 +717,29 @@ impl<'a> Context<'a> {
                         },
                     )
                 }
-                None if hubspot_derived_column(h) => (None, "crmstat takes a stage's exit and time from the next entry".into()),
+                None if hubspot_derived_column(h) => (
+                    None,
+                    "crmstat takes a stage's exit and time from the next entry".into(),
+                ),
                 None if self.header[..i].contains(h) => {
                     let first = self.header.iter().position(|x| x == h).unwrap_or(0) + 1;
-                    (None, format!("repeated column name; the one at position {first} is the one read"))
+                    (
+                        None,
+                        format!(
+                            "repeated column name; the one at position {first} is the one read"
+                        ),
+                    )
                 }
                 None => (None, "no canonical column for it".into()),
             };
             mapping.columns.push(ColumnUse {
                 file: self.file.clone(),
                 position: i + 1,
-                header: if h == TRAILING { "(empty)".into() } else { h.clone() },
+                header: if h == TRAILING {
+                    "(empty)".into()
+                } else {
+                    h.clone()
+                },
                 target,
                 note,
             });
@@ -684,11 +758,15 @@ impl<'a> Context<'a> {
                 }
                 s
             }
-            Role::ClosedFlag | Role::WonFlag | Role::Deleted => "Да/Нет, Yes/No, TRUE/FALSE, 1/0".into(),
+            Role::ClosedFlag | Role::WonFlag | Role::Deleted => {
+                "Да/Нет, Yes/No, TRUE/FALSE, 1/0".into()
+            }
             Role::Semantic => "P = open, S = won, F = lost (or the group's name)".into(),
             Role::StatusWord => "Open / Won / Lost (Deleted left out)".into(),
             Role::Stage if self.def.profile == Profile::Amocrm => "142 = won, 143 = lost".into(),
-            Role::Amount if self.def.profile == Profile::Bitrix24 => "product rows of one deal summed".into(),
+            Role::Amount if self.def.profile == Profile::Bitrix24 => {
+                "product rows of one deal summed".into()
+            }
             Role::Company => "the client; the contact when no company".into(),
             Role::Owner => format!("no owner → `{}`", self.config.import.default_manager),
             _ => String::new(),
@@ -739,9 +817,16 @@ impl<'a> Context<'a> {
 
     /// Funnel settings: the CRM's won/lost names added; its default order when every
     /// stage seen belongs to it and the config names none.
-    fn funnel(&self, entries: Option<&Vec<Entry>>, mapping: &mut Mapping) -> crate::config::FunnelConfig {
+    fn funnel(
+        &self,
+        entries: Option<&Vec<Entry>>,
+        mapping: &mut Mapping,
+    ) -> crate::config::FunnelConfig {
         let mut funnel = self.config.funnel.clone();
-        for (list, extra) in [(&mut funnel.won_stages, self.def.won), (&mut funnel.lost_stages, self.def.lost)] {
+        for (list, extra) in [
+            (&mut funnel.won_stages, self.def.won),
+            (&mut funnel.lost_stages, self.def.lost),
+        ] {
             for name in extra {
                 if !list.iter().any(|s| stage_key(s) == stage_key(name)) {
                     list.push(name.to_string());
@@ -758,12 +843,15 @@ impl<'a> Context<'a> {
             .filter_map(|d| d.stage.clone())
             .chain(entries.into_iter().flatten().map(|e| e.stage.clone()));
         for s in stages {
-            if self.stage_outcome(&s).is_none() && !seen.iter().any(|x| stage_key(x) == stage_key(&s)) {
+            if self.stage_outcome(&s).is_none()
+                && !seen.iter().any(|x| stage_key(x) == stage_key(&s))
+            {
                 seen.push(s);
             }
         }
         let fits = self.def.orders.iter().find(|order| {
-            seen.iter().all(|s| order.iter().any(|o| stage_key(o) == stage_key(s)))
+            seen.iter()
+                .all(|s| order.iter().any(|o| stage_key(o) == stage_key(s)))
         });
         match fits {
             Some(order) if !seen.is_empty() => {
@@ -810,17 +898,31 @@ impl<'a> Context<'a> {
             col("loss_reason", &|x| x.loss_reason.clone()),
         ];
         for (name, role, f) in [
-            ("title", Role::Title, (|x: &Deal| x.title.clone()) as fn(&Deal) -> Option<String>),
+            (
+                "title",
+                Role::Title,
+                (|x: &Deal| x.title.clone()) as fn(&Deal) -> Option<String>,
+            ),
             ("pipeline", Role::Pipeline, |x: &Deal| x.pipeline.clone()),
             ("source", Role::Source, |x: &Deal| x.source.clone()),
-            ("probability", Role::Probability, |x: &Deal| x.probability.clone()),
+            ("probability", Role::Probability, |x: &Deal| {
+                x.probability.clone()
+            }),
         ] {
             if self.values.contains_key(&role) {
                 columns.push(col(name, &f));
             }
         }
         let rows: Vec<u32> = d.iter().map(|x| src.rows[x.row as usize]).collect();
-        raw(&schema::DEALS, src.file.clone(), src.lines.clone(), columns, rows, src.repeated_headers.clone(), self.sources())
+        raw(
+            &schema::DEALS,
+            src.file.clone(),
+            src.lines.clone(),
+            columns,
+            rows,
+            src.repeated_headers.clone(),
+            self.sources(),
+        )
     }
 
     fn sources(&self) -> Vec<(String, String)> {
@@ -837,7 +939,12 @@ impl<'a> Context<'a> {
 
     /// Clients named in the deals: created at their first deal; names, industry and region
     /// from the account file when there is one.
-    fn clients_table(&self, src: &Source, accounts: Option<&Source>, mapping: &mut Mapping) -> Result<RawTable> {
+    fn clients_table(
+        &self,
+        src: &Source,
+        accounts: Option<&Source>,
+        mapping: &mut Mapping,
+    ) -> Result<RawTable> {
         struct Client {
             row: u32,
             first: Option<NaiveDateTime>,
@@ -849,7 +956,12 @@ impl<'a> Context<'a> {
         for d in &self.deals {
             let c = clients.entry(d.client.clone()).or_insert_with(|| {
                 order.push(d.client.clone());
-                Client { row: d.row, first: None, bad: None, source: d.source.clone() }
+                Client {
+                    row: d.row,
+                    first: None,
+                    bad: None,
+                    source: d.source.clone(),
+                }
             });
             match &d.created {
                 When::At(t) => c.first = Some(c.first.map_or(*t, |f| f.min(*t))),
@@ -860,13 +972,21 @@ impl<'a> Context<'a> {
         let mut info: HashMap<String, [Option<String>; 3]> = HashMap::new();
         if let Some(a) = accounts {
             let find = |names: &[&str]| {
-                a.header.iter().position(|h| names.contains(&profiles::normalize(h).as_str()))
+                a.header
+                    .iter()
+                    .position(|h| names.contains(&profiles::normalize(h).as_str()))
             };
-            let cols = [find(&["name", "account name"]), find(&["industry"]), find(&["billingstate", "billing state/province", "billingcity"])];
+            let cols = [
+                find(&["name", "account name"]),
+                find(&["industry"]),
+                find(&["billingstate", "billing state/province", "billingcity"]),
+            ];
             if let Some(id) = find(&["id", "account id"]) {
                 let ids = a.values(id)?;
-                let vals: Vec<Option<Vec<Option<String>>>> =
-                    cols.iter().map(|c| c.map(|i| a.values(i)).transpose()).collect::<Result<_>>()?;
+                let vals: Vec<Option<Vec<Option<String>>>> = cols
+                    .iter()
+                    .map(|c| c.map(|i| a.values(i)).transpose())
+                    .collect::<Result<_>>()?;
                 for (r, id) in ids.iter().enumerate() {
                     if let Some(id) = id {
                         let get = |k: usize| vals[k].as_ref().and_then(|v| v[r].clone());
@@ -880,36 +1000,72 @@ impl<'a> Context<'a> {
                 from: a.file.clone(),
                 rows_in: a.height(),
                 rows_out: used,
-                note: format!("accounts with opportunities; {} accounts without any are not clients here", a.height().saturating_sub(used)),
+                note: format!(
+                    "accounts with opportunities; {} accounts without any are not clients here",
+                    a.height().saturating_sub(used)
+                ),
             });
         }
         let pick = |k: usize, id: &str| info.get(id).and_then(|i| i[k].clone());
         let columns = vec![
             Column::new("client_id".into(), order.clone()),
-            Column::new("name".into(), order.iter().map(|c| pick(0, c).or_else(|| Some(c.clone()))).collect::<Vec<_>>()),
-            Column::new("industry".into(), order.iter().map(|c| pick(1, c)).collect::<Vec<_>>()),
-            Column::new("region".into(), order.iter().map(|c| pick(2, c)).collect::<Vec<_>>()),
-            Column::new("source".into(), order.iter().map(|c| clients[c].source.clone()).collect::<Vec<_>>()),
+            Column::new(
+                "name".into(),
+                order
+                    .iter()
+                    .map(|c| pick(0, c).or_else(|| Some(c.clone())))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "industry".into(),
+                order.iter().map(|c| pick(1, c)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "region".into(),
+                order.iter().map(|c| pick(2, c)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "source".into(),
+                order
+                    .iter()
+                    .map(|c| clients[c].source.clone())
+                    .collect::<Vec<_>>(),
+            ),
             Column::new(
                 "created_at".into(),
                 order
                     .iter()
                     .map(|c| {
                         let c = &clients[c];
-                        c.first.map(|t| When::At(t).text().unwrap_or_default()).or_else(|| c.bad.clone())
+                        c.first
+                            .map(|t| When::At(t).text().unwrap_or_default())
+                            .or_else(|| c.bad.clone())
                     })
                     .collect::<Vec<_>>(),
             ),
         ];
-        let rows: Vec<u32> = order.iter().map(|c| src.rows[clients[c].row as usize]).collect();
+        let rows: Vec<u32> = order
+            .iter()
+            .map(|c| src.rows[clients[c].row as usize])
+            .collect();
         mapping.counts.push(Count {
             table: "clients".into(),
             from: src.file.clone(),
             rows_in: self.deals.len(),
             rows_out: order.len(),
-            note: "one client per company (or contact) named in the deals; created at its first deal".into(),
+            note:
+                "one client per company (or contact) named in the deals; created at its first deal"
+                    .into(),
         });
-        raw(&schema::CLIENTS, src.file.clone(), src.lines.clone(), columns, rows, Vec::new(), Vec::new())
+        raw(
+            &schema::CLIENTS,
+            src.file.clone(),
+            src.lines.clone(),
+            columns,
+            rows,
+            Vec::new(),
+            Vec::new(),
+        )
     }
 
     fn managers_table(&self, src: &Source, mapping: &mut Mapping) -> Result<RawTable> {
@@ -932,7 +1088,15 @@ impl<'a> Context<'a> {
             rows_out: order.len(),
             note: "one manager per deal owner named in the deals".into(),
         });
-        raw(&schema::MANAGERS, src.file.clone(), src.lines.clone(), columns, rows, Vec::new(), Vec::new())
+        raw(
+            &schema::MANAGERS,
+            src.file.clone(),
+            src.lines.clone(),
+            columns,
+            rows,
+            Vec::new(),
+            Vec::new(),
+        )
     }
 }
 
@@ -954,7 +1118,12 @@ enum HistoryKind {
 impl Context<'_> {
     /// Entries from a long history file (Salesforce OpportunityHistory, Bitrix24
     /// `crm.stagehistory.list` rows).
-    fn long_history(&self, h: &Source, kind: HistoryKind, mapping: &mut Mapping) -> Result<Option<Vec<Entry>>> {
+    fn long_history(
+        &self,
+        h: &Source,
+        kind: HistoryKind,
+        mapping: &mut Mapping,
+    ) -> Result<Option<Vec<Entry>>> {
         let (wanted, names): (&[(&str, &[&str])], _) = match kind {
             HistoryKind::Salesforce => (
                 &[
@@ -977,7 +1146,11 @@ impl Context<'_> {
         };
         let mut pos: HashMap<&str, usize> = HashMap::new();
         for (key, aliases) in wanted {
-            if let Some(i) = h.header.iter().position(|x| aliases.contains(&profiles::normalize(x).as_str())) {
+            if let Some(i) = h
+                .header
+                .iter()
+                .position(|x| aliases.contains(&profiles::normalize(x).as_str()))
+            {
                 pos.insert(*key, i);
             }
         }
@@ -985,8 +1158,15 @@ impl Context<'_> {
             .iter()
             .filter(|k| !pos.contains_key(*k))
             .map(|k| {
-                let aliases = wanted.iter().find(|(w, _)| w == k).map_or(&[][..], |(_, a)| *a);
-                aliases.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(" or ")
+                let aliases = wanted
+                    .iter()
+                    .find(|(w, _)| w == k)
+                    .map_or(&[][..], |(_, a)| *a);
+                aliases
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             })
             .collect();
         if !missing.is_empty() {
@@ -1015,7 +1195,9 @@ impl Context<'_> {
                     _ => "rows deleted in the CRM are left out".to_string(),
                 }),
                 note: match used {
-                    Some("stage") if names => "stage codes named by the Bitrix24 defaults and [import.stage_names]".into(),
+                    Some("stage") if names => {
+                        "stage codes named by the Bitrix24 defaults and [import.stage_names]".into()
+                    }
                     Some(_) => String::new(),
                     None => "no canonical column for it".into(),
                 },
@@ -1030,13 +1212,23 @@ impl Context<'_> {
         let mut unnamed: BTreeMap<String, usize> = BTreeMap::new();
         let mut entries = Vec::new();
         for r in 0..h.height() {
-            if deleted.as_ref().and_then(|d| d[r].as_deref()).and_then(flag) == Some(true) {
+            if deleted
+                .as_ref()
+                .and_then(|d| d[r].as_deref())
+                .and_then(flag)
+                == Some(true)
+            {
                 left_deleted += 1;
                 continue;
             }
             let (Some(d), Some(s)) = (&deal[r], &stage[r]) else {
                 // Passed on without a deal or stage: validation rejects it at its line.
-                entries.push(Entry { deal: deal[r].clone().unwrap_or_default(), stage: stage[r].clone().unwrap_or_default(), at: self.when(at[r].as_deref()), row: r as u32 });
+                entries.push(Entry {
+                    deal: deal[r].clone().unwrap_or_default(),
+                    stage: stage[r].clone().unwrap_or_default(),
+                    at: self.when(at[r].as_deref()),
+                    row: r as u32,
+                });
                 continue;
             };
             if !known.contains_key(d.as_str()) {
@@ -1054,7 +1246,12 @@ impl Context<'_> {
             } else {
                 s.clone()
             };
-            entries.push(Entry { deal: d.clone(), stage: name, at: self.when(at[r].as_deref()), row: r as u32 });
+            entries.push(Entry {
+                deal: d.clone(),
+                stage: name,
+                at: self.when(at[r].as_deref()),
+                row: r as u32,
+            });
         }
         let rows_in = h.height();
         let (entries, collapsed) = collapse(entries);
@@ -1066,7 +1263,9 @@ impl Context<'_> {
             notes.push(format!("{left_deleted} rows deleted in the CRM left out"));
         }
         if unknown > 0 {
-            notes.push(format!("{unknown} rows of deals that are not in the deals export left out"));
+            notes.push(format!(
+                "{unknown} rows of deals that are not in the deals export left out"
+            ));
         }
         if !unnamed.is_empty() {
             mapping.notes.push(format!(
@@ -1079,7 +1278,11 @@ impl Context<'_> {
             from: h.file.clone(),
             rows_in,
             rows_out: entries.len(),
-            note: if notes.is_empty() { "one row per stage entry".into() } else { notes.join("; ") },
+            note: if notes.is_empty() {
+                "one row per stage entry".into()
+            } else {
+                notes.join("; ")
+            },
         });
         Ok(Some(entries))
     }
@@ -1090,7 +1293,9 @@ impl Context<'_> {
         }
         // `C14:NEW` is NEW of pipeline 14.
         let bare = match code.split_once(':') {
-            Some((p, rest)) if p.starts_with('C') && p[1..].chars().all(|c| c.is_ascii_digit()) => rest,
+            Some((p, rest)) if p.starts_with('C') && p[1..].chars().all(|c| c.is_ascii_digit()) => {
+                rest
+            }
             _ => code,
         };
         profiles::BITRIX_CODES
@@ -1120,19 +1325,29 @@ impl Context<'_> {
         let mut other_pipeline = 0;
         for d in &self.deals {
             for ((_, stage, pipeline), values) in columns.iter().zip(&src_values) {
-                let Some(v) = values[d.row as usize].as_deref() else { continue };
+                let Some(v) = values[d.row as usize].as_deref() else {
+                    continue;
+                };
                 if let (Some(p), Some(dp)) = (pipeline, &d.pipeline) {
                     if profiles::normalize(p) != profiles::normalize(dp) {
                         other_pipeline += 1;
                         continue;
                     }
                 }
-                entries.push(Entry { deal: d.id.clone(), stage: stage.clone(), at: self.when(Some(v)), row: d.row });
+                entries.push(Entry {
+                    deal: d.id.clone(),
+                    stage: stage.clone(),
+                    at: self.when(Some(v)),
+                    row: d.row,
+                });
             }
         }
         let cells = entries.len() + other_pipeline;
         let (entries, collapsed) = collapse(entries);
-        let mut note = format!("{} `Date entered` columns; one entry per filled cell", columns.len());
+        let mut note = format!(
+            "{} `Date entered` columns; one entry per filled cell",
+            columns.len()
+        );
         if other_pipeline > 0 {
             note.push_str(&format!("; {other_pipeline} entries into stages of another pipeline than the deal's left out"));
         }
@@ -1176,7 +1391,10 @@ fn collapse(mut entries: Vec<Entry>) -> (Vec<Entry>, usize) {
     let mut out: Vec<Entry> = Vec::with_capacity(before);
     for e in entries {
         if let Some(prev) = out.last() {
-            if prev.deal == e.deal && stage_key(&prev.stage) == stage_key(&e.stage) && e.at.at().is_some() {
+            if prev.deal == e.deal
+                && stage_key(&prev.stage) == stage_key(&e.stage)
+                && e.at.at().is_some()
+            {
                 continue;
             }
         }
@@ -1189,11 +1407,34 @@ fn collapse(mut entries: Vec<Entry>) -> (Vec<Entry>, usize) {
 fn history_table(entries: Vec<Entry>, src: &Source, file: String) -> Result<RawTable> {
     let rows: Vec<u32> = entries.iter().map(|e| src.rows[e.row as usize]).collect();
     let columns = vec![
-        Column::new("deal_id".into(), entries.iter().map(|e| Some(e.deal.clone()).filter(|s| !s.is_empty())).collect::<Vec<_>>()),
-        Column::new("stage".into(), entries.iter().map(|e| Some(e.stage.clone()).filter(|s| !s.is_empty())).collect::<Vec<_>>()),
-        Column::new("entered_at".into(), entries.iter().map(|e| e.at.text()).collect::<Vec<_>>()),
+        Column::new(
+            "deal_id".into(),
+            entries
+                .iter()
+                .map(|e| Some(e.deal.clone()).filter(|s| !s.is_empty()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "stage".into(),
+            entries
+                .iter()
+                .map(|e| Some(e.stage.clone()).filter(|s| !s.is_empty()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "entered_at".into(),
+            entries.iter().map(|e| e.at.text()).collect::<Vec<_>>(),
+        ),
     ];
-    raw(&schema::STAGE_HISTORY, file, src.lines.clone(), columns, rows, Vec::new(), Vec::new())
+    raw(
+        &schema::STAGE_HISTORY,
+        file,
+        src.lines.clone(),
+        columns,
+        rows,
+        Vec::new(),
+        Vec::new(),
+    )
 }
 
 fn raw(
@@ -1246,9 +1487,17 @@ pub(crate) fn hubspot_stage_column(header: &str) -> Option<(String, Option<Strin
 
 fn hubspot_derived_column(header: &str) -> bool {
     let l = header.trim().to_lowercase();
-    ["date exited ", "time in ", "cumulative time in ", "hs_v2_date_exited_", "hs_date_exited_", "hs_v2_time_in_", "hs_time_in_"]
-        .iter()
-        .any(|p| l.starts_with(p))
+    [
+        "date exited ",
+        "time in ",
+        "cumulative time in ",
+        "hs_v2_date_exited_",
+        "hs_date_exited_",
+        "hs_v2_time_in_",
+        "hs_time_in_",
+    ]
+    .iter()
+    .any(|p| l.starts_with(p))
 }
 
 /// Booleans as CRMs write them.
@@ -1269,11 +1518,19 @@ fn semantic(v: &str) -> Option<&'static str> {
         "f" => return Some("lost"),
         _ => {}
     }
-    if n.starts_with("в работе") || n.starts_with("в процессе") || n.starts_with("in progress") || n.starts_with("in work") {
+    if n.starts_with("в работе")
+        || n.starts_with("в процессе")
+        || n.starts_with("in progress")
+        || n.starts_with("in work")
+    {
         Some("open")
     } else if n.starts_with("успе") || n.starts_with("success") || n == "won" {
         Some("won")
-    } else if n.starts_with("провал") || n.starts_with("неуспе") || n.starts_with("fail") || n == "lost" {
+    } else if n.starts_with("провал")
+        || n.starts_with("неуспе")
+        || n.starts_with("fail")
+        || n == "lost"
+    {
         Some("lost")
     } else {
         None
@@ -1283,9 +1540,14 @@ fn semantic(v: &str) -> Option<&'static str> {
 /// Pipedrive's status word; `Err` for a deleted deal.
 fn status_word(v: &str) -> std::result::Result<&'static str, &'static str> {
     match profiles::normalize(v).as_str() {
-        "open" | "открыта" | "открытая" | "открыто" | "otevřený" | "otevřeno" | "otevřen" => Ok("open"),
-        "won" | "выиграна" | "выиграно" | "выигран" | "успешно" | "vyhraný" | "vyhráno" | "vyhrán" => Ok("won"),
-        "lost" | "проиграна" | "проиграно" | "проигран" | "prohraný" | "prohráno" | "prohrán" => Ok("lost"),
+        "open" | "открыта" | "открытая" | "открыто" | "otevřený" | "otevřeno" | "otevřen" => {
+            Ok("open")
+        }
+        "won" | "выиграна" | "выиграно" | "выигран" | "успешно" | "vyhraný" | "vyhráno"
+        | "vyhrán" => Ok("won"),
+        "lost" | "проиграна" | "проиграно" | "проигран" | "prohraný" | "prohráno" | "prohrán" => {
+            Ok("lost")
+        }
         "deleted" | "удалена" | "удалено" | "smazaný" | "smazáno" => Err("deleted"),
         // Passed on as written: validation rejects it with its line.
         _ => Ok("unknown"),
@@ -1321,7 +1583,9 @@ mod tests {
             Some(("Qualified To Buy".into(), None))
         );
         assert_eq!(hubspot_stage_column("Deal Stage"), None);
-        assert!(hubspot_derived_column("Date exited \"Closed Won (Sales Pipeline)\""));
+        assert!(hubspot_derived_column(
+            "Date exited \"Closed Won (Sales Pipeline)\""
+        ));
     }
 
     #[test]
@@ -1333,9 +1597,14 @@ mod tests {
         assert_eq!(semantic("Провалена"), Some("lost"));
         assert_eq!(status_word("Выиграна"), Ok("won"));
         assert_eq!(status_word("Deleted"), Err("deleted"));
+        // 45292 is 2024-01-01 in Excel; + 31 (January) + 29 (February) = 45352, March 1.
+        assert_eq!(
+            excel_serial("45292").map(|d| d.to_string()),
+            Some("2024-01-01 00:00:00".into())
+        );
         assert_eq!(
             excel_serial("45352.5").map(|d| d.to_string()),
-            Some("2024-03-02 12:00:00".into())
+            Some("2024-03-01 12:00:00".into())
         );
         assert_eq!(excel_serial("150000"), None);
     }

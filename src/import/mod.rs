@@ -99,7 +99,10 @@ pub struct Count {
 impl Mapping {
     /// The report as Markdown (written as mapping.md next to the canonical tables).
     pub fn markdown(&self, validated: Option<&str>) -> String {
-        let mut s = format!("# Import mapping — profile `{}`\n\n## Files\n\n", self.profile);
+        let mut s = format!(
+            "# Import mapping — profile `{}`\n\n## Files\n\n",
+            self.profile
+        );
         s.push_str("| file | used as | read as | rows |\n|---|---|---|---:|\n");
         for f in &self.files {
             s.push_str(&format!(
@@ -110,7 +113,9 @@ impl Mapping {
                 f.rows
             ));
         }
-        s.push_str("\n## Columns\n\n| file | # | header | went to | note |\n|---|---:|---|---|---|\n");
+        s.push_str(
+            "\n## Columns\n\n| file | # | header | went to | note |\n|---|---:|---|---|---|\n",
+        );
         for c in &self.columns {
             s.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",
@@ -197,7 +202,7 @@ pub(crate) fn wrong_profile(
     Error::BadFile {
         file: file.into(),
         problem: format!(
-            "not a {profile} deals export: no column for {expected}; the columns found are: {found}"
+            "does not look like a deals export of {profile}: no column for {expected}; the columns found are: {found}"
         ),
         fix: suggestion,
     }
@@ -222,7 +227,8 @@ pub(crate) fn export_files(dir: &Path) -> Result<Vec<PathBuf>> {
                     .map(|e| e.to_ascii_lowercase())
                     .is_some_and(|e| {
                         [
-                            "csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods", "html", "htm", "json",
+                            "csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods", "html", "htm",
+                            "json",
                         ]
                         .contains(&e.as_str())
                     })

@@ -91,7 +91,11 @@ pub struct Def {
 /// Lower case, `ё` as `е`, spaces (incl. no-break) collapsed, quotes around the whole
 /// header removed.
 pub fn normalize(header: &str) -> String {
-    let h = header.trim().trim_matches('"').to_lowercase().replace('ё', "е");
+    let h = header
+        .trim()
+        .trim_matches('"')
+        .to_lowercase()
+        .replace('ё', "е");
     h.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -119,20 +123,39 @@ pub static BITRIX24: Def = Def {
         (Role::Pipeline, &["направление", "pipeline", "воронка"]),
         (Role::Amount, &["сумма", "income", "amount", "opportunity"]),
         (Role::Currency, &["валюта", "currency"]),
-        (Role::Owner, &["ответственный", "responsible", "responsible person"]),
-        (Role::Created, &["дата создания", "created", "дата начала", "start date"]),
+        (
+            Role::Owner,
+            &["ответственный", "responsible", "responsible person"],
+        ),
+        (
+            Role::Created,
+            &["дата создания", "created", "дата начала", "start date"],
+        ),
         (
             Role::Closed,
-            &["предполагаемая дата закрытия", "assumed close date", "дата закрытия"],
+            &[
+                "предполагаемая дата закрытия",
+                "assumed close date",
+                "дата закрытия",
+            ],
         ),
         (Role::ClosedFlag, &["сделка закрыта", "closed"]),
-        (Role::Semantic, &["группа стадий", "deal status", "stage_semantic_id"]),
+        (
+            Role::Semantic,
+            &["группа стадий", "deal status", "stage_semantic_id"],
+        ),
         (Role::Company, &["компания", "company"]),
         (Role::Contact, &["контакт", "contact", "клиент"]),
         (Role::Source, &["источник", "source"]),
-        (Role::LossReason, &["причина провала", "причина отказа", "loss reason"]),
+        (
+            Role::LossReason,
+            &["причина провала", "причина отказа", "loss reason"],
+        ),
         (Role::Product, &["товар", "product", "товары", "products"]),
-        (Role::Probability, &["вероятность", "probability, %", "probability"]),
+        (
+            Role::Probability,
+            &["вероятность", "probability, %", "probability"],
+        ),
     ],
     required: &[Role::DealId, Role::Stage, Role::Created],
     date_formats: &[],
@@ -169,7 +192,11 @@ pub static BITRIX24: Def = Def {
 pub const BITRIX_CODES: &[(&str, &str, &str)] = &[
     ("NEW", "Новая", "New"),
     ("PREPARATION", "Подготовка документов", "Prepare documents"),
-    ("PREPAYMENT_INVOICE", "Счёт на предоплату", "Prepayment invoice"),
+    (
+        "PREPAYMENT_INVOICE",
+        "Счёт на предоплату",
+        "Prepayment invoice",
+    ),
     ("EXECUTING", "В работе", "In progress"),
     ("FINAL_INVOICE", "Финальный счёт", "Final invoice"),
     ("WON", "Сделка успешна", "Deal won"),
@@ -185,7 +212,10 @@ pub static AMOCRM: Def = Def {
     account_files: &[],
     deals: &[
         (Role::DealId, &["id"]),
-        (Role::Title, &["название сделки", "lead title", "lead name", "name"]),
+        (
+            Role::Title,
+            &["название сделки", "lead title", "lead name", "name"],
+        ),
         (
             Role::Amount,
             &[
@@ -201,19 +231,48 @@ pub static AMOCRM: Def = Def {
         ),
         (
             Role::Owner,
-            &["ответственный", "responsible user", "responsible", "lead owner"],
+            &[
+                "ответственный",
+                "responsible user",
+                "responsible",
+                "lead owner",
+            ],
         ),
         (
             Role::Created,
-            &["дата создания сделки", "дата создания", "date created", "created"],
+            &[
+                "дата создания сделки",
+                "дата создания",
+                "date created",
+                "created",
+            ],
         ),
-        (Role::Closed, &["дата закрытия", "closing date", "date closed", "closed"]),
-        (Role::Stage, &["этап сделки", "статус сделки", "этап", "stage", "lead status", "status"]),
+        (
+            Role::Closed,
+            &["дата закрытия", "closing date", "date closed", "closed"],
+        ),
+        (
+            Role::Stage,
+            &[
+                "этап сделки",
+                "статус сделки",
+                "этап",
+                "stage",
+                "lead status",
+                "status",
+            ],
+        ),
         (Role::Pipeline, &["воронка", "pipeline"]),
         (Role::Company, &["компания", "company"]),
         (
             Role::Contact,
-            &["полное имя контакта", "контакт", "contact", "contact name", "full name"],
+            &[
+                "полное имя контакта",
+                "контакт",
+                "contact",
+                "contact name",
+                "full name",
+            ],
         ),
         (Role::Source, &["источник", "source"]),
         (Role::Campaign, &["utm_campaign"]),
@@ -238,7 +297,12 @@ pub static AMOCRM: Def = Def {
         ],
     ],
     won: &["успешно реализовано", "closed - won", "closed won", "142"],
-    lost: &["закрыто и не реализовано", "closed - lost", "closed lost", "143"],
+    lost: &[
+        "закрыто и не реализовано",
+        "closed - lost",
+        "closed lost",
+        "143",
+    ],
 };
 
 pub static HUBSPOT: Def = Def {
@@ -255,10 +319,16 @@ pub static HUBSPOT: Def = Def {
         (Role::Amount, &["amount", "amount in company currency"]),
         (Role::Currency, &["currency", "deal currency code"]),
         (Role::Owner, &["deal owner", "hubspot owner", "owner"]),
-        (Role::Created, &["create date", "createdate", "created date"]),
+        (
+            Role::Created,
+            &["create date", "createdate", "created date"],
+        ),
         (Role::Closed, &["close date", "closedate"]),
         (Role::WonFlag, &["is closed won", "hs_is_closed_won"]),
-        (Role::ClosedFlag, &["is deal closed?", "is closed", "hs_is_closed"]),
+        (
+            Role::ClosedFlag,
+            &["is deal closed?", "is closed", "hs_is_closed"],
+        ),
         (
             Role::Company,
             &[
@@ -268,10 +338,16 @@ pub static HUBSPOT: Def = Def {
                 "company name",
             ],
         ),
-        (Role::Contact, &["associated contact", "associated contacts"]),
+        (
+            Role::Contact,
+            &["associated contact", "associated contacts"],
+        ),
         (Role::Source, &["original source type", "source"]),
         (Role::Campaign, &["hubspot campaign"]),
-        (Role::LossReason, &["closed lost reason", "closed_lost_reason"]),
+        (
+            Role::LossReason,
+            &["closed lost reason", "closed_lost_reason"],
+        ),
         (Role::Probability, &["deal probability"]),
     ],
     required: &[Role::DealId, Role::Stage, Role::Created],
@@ -303,10 +379,17 @@ pub static SALESFORCE: Def = Def {
     profile: Profile::Salesforce,
     fallback: encoding_rs::WINDOWS_1252,
     deal_files: &["opportunit"],
-    history_files: &["opportunityhistory", "opportunity_history", "opportunity history"],
+    history_files: &[
+        "opportunityhistory",
+        "opportunity_history",
+        "opportunity history",
+    ],
     account_files: &["account"],
     deals: &[
-        (Role::DealId, &["id", "opportunity id", "opportunity id (18)"]),
+        (
+            Role::DealId,
+            &["id", "opportunity id", "opportunity id (18)"],
+        ),
         (Role::Title, &["name", "opportunity name"]),
         (Role::Stage, &["stagename", "stage"]),
         (Role::Amount, &["amount"]),
@@ -356,7 +439,10 @@ pub static PIPEDRIVE: Def = Def {
     deals: &[
         (Role::DealId, &["id"]),
         (Role::Title, &["title", "название", "název"]),
-        (Role::Amount, &["value", "deal value", "стоимость", "сумма", "hodnota"]),
+        (
+            Role::Amount,
+            &["value", "deal value", "стоимость", "сумма", "hodnota"],
+        ),
         (
             Role::Currency,
             &["currency", "currency of value", "валюта", "měna"],
@@ -377,9 +463,15 @@ pub static PIPEDRIVE: Def = Def {
                 "obchod vytvořen",
             ],
         ),
-        (Role::Closed, &["closed on", "close time", "дата закрытия", "uzavřeno"]),
+        (
+            Role::Closed,
+            &["closed on", "close time", "дата закрытия", "uzavřeno"],
+        ),
         (Role::WonTime, &["won time", "время выигрыша", "čas výhry"]),
-        (Role::LostTime, &["lost time", "время проигрыша", "čas prohry"]),
+        (
+            Role::LostTime,
+            &["lost time", "время проигрыша", "čas prohry"],
+        ),
         (Role::Stage, &["stage", "stage (pipeline)", "этап", "fáze"]),
         (Role::Pipeline, &["pipeline", "воронка"]),
         (Role::StatusWord, &["status", "статус", "stav"]),
@@ -391,7 +483,10 @@ pub static PIPEDRIVE: Def = Def {
             Role::Contact,
             &["contact person", "контактное лицо", "kontaktní osoba"],
         ),
-        (Role::LossReason, &["lost reason", "причина проигрыша", "důvod prohry"]),
+        (
+            Role::LossReason,
+            &["lost reason", "причина проигрыша", "důvod prohry"],
+        ),
         (Role::Source, &["source", "source channel", "источник"]),
         (Role::Probability, &["probability", "вероятность"]),
     ],
@@ -419,7 +514,9 @@ pub fn pipedrive_header(h: &str) -> String {
     let names = ["name", "название", "имя", "název", "jméno"];
     match entity {
         "deal" | "сделка" | "obchod" => field.to_string(),
-        "organization" | "organisation" | "организация" | "organizace" if names.contains(&field) => {
+        "organization" | "organisation" | "организация" | "organizace"
+            if names.contains(&field) =>
+        {
             "organization".into()
         }
         "person" | "контакт" | "контактное лицо" | "osoba" | "kontaktní osoba"
@@ -514,7 +611,17 @@ mod tests {
 
     #[test]
     fn the_right_crm_fits_best() {
-        let sf = h(&["Id", "AccountId", "Name", "StageName", "Amount", "CloseDate", "IsClosed", "IsWon", "CreatedDate"]);
+        let sf = h(&[
+            "Id",
+            "AccountId",
+            "Name",
+            "StageName",
+            "Amount",
+            "CloseDate",
+            "IsClosed",
+            "IsWon",
+            "CreatedDate",
+        ]);
         let best = ALL
             .iter()
             .max_by(|a, b| fit(a, &sf).0.total_cmp(&fit(b, &sf).0))

@@ -46,10 +46,17 @@ impl Source {
     /// The text values of a column by its position.
     pub fn values(&self, index: usize) -> Result<Vec<Option<String>>> {
         let name = &self.names[index];
-        let c = self.frame.column(name).ctx(format!("{}: {name}", self.file))?;
+        let c = self
+            .frame
+            .column(name)
+            .ctx(format!("{}: {name}", self.file))?;
         let s = c.str().ctx(format!("{}: {name}", self.file))?;
         Ok(s.iter()
-            .map(|v| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_string))
+            .map(|v| {
+                v.map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+            })
             .collect())
     }
 
@@ -265,13 +272,16 @@ fn declared_charset(bytes: &[u8]) -> Option<&'static Encoding> {
 /// JSON rows: an array of objects, or a REST answer holding one under `result` /
 /// `result.items` / `items`. Line numbers count records (first = 1).
 fn json_rows(path: &Path, file: &str, bytes: &[u8]) -> Result<Source> {
-    let bad = |problem: String| Error::BadFile {
+    let bad = |problem: String| {
+        Error::BadFile {
         file: file.into(),
         problem,
         fix: "save the REST answer as returned (an array of rows, or {\"result\": {\"items\": [...]}})".into(),
+    }
     };
-    let value: serde_json::Value = serde_json::from_slice(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-        .map_err(|e| bad(format!("cannot be read as JSON: {e}")))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+            .map_err(|e| bad(format!("cannot be read as JSON: {e}")))?;
     let rows = [
         value.pointer("/result/items"),
         value.pointer("/result"),
@@ -353,7 +363,10 @@ fn drop_repeated_headers(source: &mut Source) -> Result<()> {
     let rows: Vec<u32> = (0..height as u32).filter(|r| mask[*r as usize]).collect();
     source.repeated_headers = source.lines.lines_of(&rows);
     let keep: BooleanChunked = mask.iter().map(|m| !m).collect();
-    source.frame = source.frame.filter(&keep).ctx("dropping repeated headers")?;
+    source.frame = source
+        .frame
+        .filter(&keep)
+        .ctx("dropping repeated headers")?;
     source.rows.retain(|r| !mask[*r as usize]);
     Ok(())
 }
@@ -400,7 +413,10 @@ mod tests {
         assert_eq!(s.names, vec!["Id", "StageName", "cid", "cid_2"]);
         assert_eq!(s.header, vec!["Id", "StageName", "cid", "cid"]);
         assert_eq!(s.values(1).unwrap()[0].as_deref(), Some("Negociación"));
-        assert_eq!(s.values(3).unwrap(), vec![Some("b".into()), Some("d".into())]);
+        assert_eq!(
+            s.values(3).unwrap(),
+            vec![Some("b".into()), Some("d".into())]
+        );
         assert_eq!(s.repeated_headers, vec![3]);
         assert_eq!(s.row_lines(), vec![2, 4]);
     }
