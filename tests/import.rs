@@ -235,6 +235,15 @@ fn bitrix24_html_xls_in_windows_1251() {
         }
     }
     assert_eq!(get(&html, "101", "client_id"), Some("ООО «Альфа»"));
+    // The CSV as an old on-premise portal writes it: Windows-1251, no BOM.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("bitrix24").join("deals.csv")).unwrap();
+    let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text.trim_start_matches('\u{feff}'));
+    std::fs::write(dir.path().join("deals.csv"), &bytes).unwrap();
+    let cp1251 = deals(&load(dir.path(), Some(Profile::Bitrix24)));
+    for id in ["101", "102", "103", "104"] {
+        assert_eq!(cp1251[id], csv[id], "{id}");
+    }
 }
 
 // amoCRM: comma CSV, `DD.MM.YYYY HH:MM:SS`, «не закрыта» for open deals, `Бюджет ₽`,
