@@ -43,7 +43,7 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
     }
     for path in &picked.unused {
         mapping.files.push(FileUse {
-            file: file_name(path),
+            file: input::file_label(path),
             used_as: "not used".into(),
             kind: "no table of this profile is read from it".into(),
             rows: 0,
@@ -130,13 +130,6 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
     })
 }
 
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
-}
-
 struct Picked {
     deals: Source,
     history: Option<PathBuf>,
@@ -153,7 +146,7 @@ fn pick_files(dir: &Path, def: &Def, config: &Config) -> Result<Picked> {
     let (mut history, mut accounts, mut named, mut other) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for path in files {
-        let name = file_name(&path).to_lowercase();
+        let name = input::file_label(&path).to_lowercase();
         let stem = name
             .rsplit_once('.')
             .map_or(name.as_str(), |(s, _)| s)

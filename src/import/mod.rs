@@ -221,17 +221,10 @@ pub(crate) fn export_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .and_then(|e| e.to_str())
-                    .map(|e| e.to_ascii_lowercase())
-                    .is_some_and(|e| {
-                        [
-                            "csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods", "html", "htm",
-                            "json",
-                        ]
-                        .contains(&e.as_str())
-                    })
+            const KINDS: [&str; 10] = [
+                "csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods", "html", "htm", "json",
+            ];
+            p.is_file() && KINDS.contains(&crate::input::extension(p).as_str())
         })
         .collect();
     files.sort();

@@ -73,15 +73,8 @@ impl Source {
 /// Read an export file. `fallback` is the encoding of bytes that are not UTF-8 (the
 /// CRM's legacy one), unless `[input] encoding` in the config forces one.
 pub fn read(path: &Path, fallback: &'static Encoding, config: &Config) -> Result<Source> {
-    let file = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let file = crate::input::file_label(path);
+    let ext = crate::input::extension(path);
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
     let mut source = match ext.as_str() {
         "xlsx" | "xlsm" | "xls" | "ods" if !looks_like_html(&bytes) => {

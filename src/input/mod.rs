@@ -124,17 +124,26 @@ fn matches_table(path: &Path, table: &str) -> bool {
     stem.eq_ignore_ascii_case(table) && EXTENSIONS.contains(&ext.as_str())
 }
 
-/// Read a table's file into text columns with canonical names.
-pub fn read_table(path: &Path, spec: &'static TableSpec, config: &Config) -> Result<RawTable> {
-    let file = path.file_name().map_or_else(
+/// A file's name as messages show it.
+pub fn file_label(path: &Path) -> String {
+    path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
-    );
-    let ext = path
-        .extension()
+    )
+}
+
+/// A file's extension in lower case ("" when it has none).
+pub fn extension(path: &Path) -> String {
+    path.extension()
         .and_then(|s| s.to_str())
         .unwrap_or("")
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// Read a table's file into text columns with canonical names.
+pub fn read_table(path: &Path, spec: &'static TableSpec, config: &Config) -> Result<RawTable> {
+    let file = file_label(path);
+    let ext = extension(path);
     let (frame, header, lines) = match ext.as_str() {
         "csv" => read_csv(path, &file, config)?,
         "parquet" => binary_frame(read_parquet(path), &file)?,
