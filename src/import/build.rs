@@ -1458,8 +1458,12 @@ fn raw(
 pub(crate) fn hubspot_stage_column(header: &str) -> Option<(String, Option<String>)> {
     let h = header.trim();
     let lower = h.to_lowercase();
-    if let Some(rest) = lower.strip_prefix("date entered ") {
-        let inner = h[h.len() - rest.len()..].trim().trim_matches('"').trim();
+    const PREFIX: &str = "date entered ";
+    let prefixed = h
+        .get(..PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(PREFIX));
+    if let Some(rest) = h.get(PREFIX.len()..).filter(|_| prefixed) {
+        let inner = rest.trim().trim_matches('"').trim();
         return Some(match inner.rfind(" (") {
             Some(i) if inner.ends_with(')') => (
                 inner[..i].trim().to_string(),
