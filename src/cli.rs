@@ -49,6 +49,22 @@ pub enum Command {
     Import(ImportArgs),
 }
 
+/// Formats crmstat reads back, for `crmstat import`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFormat {
+    Parquet,
+    Csv,
+}
+
+impl From<ImportFormat> for Format {
+    fn from(f: ImportFormat) -> Format {
+        match f {
+            ImportFormat::Parquet => Format::Parquet,
+            ImportFormat::Csv => Format::Csv,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The CRM the export comes from (default: `profile` in the config).
@@ -62,7 +78,7 @@ pub struct ImportArgs {
     pub out: PathBuf,
     /// Format of the canonical tables.
     #[arg(long, value_enum, default_value = "parquet")]
-    pub format: Format,
+    pub format: ImportFormat,
     /// Keep only the deals of this pipeline (default: `[import] pipeline`, else all).
     #[arg(long, value_name = "NAME")]
     pub pipeline: Option<String>,

@@ -509,6 +509,10 @@ fn pipedrive_localised_headers_named_people_and_excel_serial_dates() {
     assert_eq!(column(&rows, "lost_here"), ints(&[1, 0, 0]));
     assert_eq!(win["won_amount"].to_string(), "12500.50");
     assert_eq!(win["lost_amount"].to_string(), "3000.00");
+    // Imported as CSV instead of Parquet: the same funnel.
+    let (csv_out, _) = import("pipedrive", &dir, &["--format", "csv"]);
+    assert!(csv_out.path().join("deals.csv").is_file());
+    assert_eq!(funnel(csv_out.path(), "2024-06", &[]).0, rows);
 }
 
 // The Pipedrive export saved as .xlsx (calamine): numbers and a real date cell give the

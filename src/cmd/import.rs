@@ -12,12 +12,6 @@ use crate::output::{self, Format, NamedTable};
 use crate::{import, schema, validate};
 
 pub fn run(args: &ImportArgs) -> Result<()> {
-    if !matches!(args.format, Format::Csv | Format::Parquet) {
-        return Err(Error::Usage(
-            "crmstat import writes tables crmstat reads back: --format parquet (default) or csv"
-                .into(),
-        ));
-    }
     let same = |a: &std::path::Path, b: &std::path::Path| {
         a.canonicalize()
             .ok()
@@ -55,7 +49,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         .into_iter()
         .map(|(name, frame)| NamedTable::new(name, name, frame.clone()))
         .collect();
-    let written = output::write_tables(&args.out, args.format, &mut tables)?;
+    let written = output::write_tables(&args.out, args.format.into(), &mut tables)?;
     let rejects_path = args.out.join("rejects.csv");
     if report.rejected() > 0 {
         let mut rejects = [NamedTable::new(
