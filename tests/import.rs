@@ -370,6 +370,9 @@ fn salesforce_latin1_flags_deleted_rows_and_same_stage_runs() {
     assert_eq!(get(&d, "006A", "manager_id"), Some("005M1"));
     assert_eq!(get(&d, "006B", "loss_reason"), Some("Precio"));
     assert_eq!(get(&d, "006B", "currency"), Some("USD"));
+    // CampaignId: 701C1 for 006A; the Data Export's empty lookup 000000000000000AAA is empty.
+    assert_eq!(get(&d, "006A", "campaign_id"), Some("701C1"));
+    assert_eq!(get(&d, "006B", "campaign_id"), None);
     let clients = table_rows(loaded.tables.clients.as_ref().unwrap(), "client_id");
     assert_eq!(clients.len(), 2);
     assert_eq!(clients["001X"]["name"].as_deref(), Some("Compañía Norte"));

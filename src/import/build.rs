@@ -394,7 +394,16 @@ impl<'a> Context<'a> {
         }
         let mut values = BTreeMap::new();
         for (role, i) in &roles {
-            values.insert(*role, src.values(*i)?);
+            let mut v = src.values(*i)?;
+            if def.profile == Profile::Salesforce {
+                // The Data Export writes an empty lookup as the all-zero id.
+                for cell in &mut v {
+                    if cell.as_deref().is_some_and(is_empty_salesforce_id) {
+                        *cell = None;
+                    }
+                }
+            }
+            values.insert(*role, v);
         }
         let names = |extra: &[&str], base: &[String]| -> Vec<String> {
             base.iter()
@@ -1495,6 +1504,11 @@ fn hubspot_derived_column(header: &str) -> bool {
     ]
     .iter()
     .any(|p| l.starts_with(p))
+}
+
+/// `000000000000000AAA`: how a Salesforce Data Export writes an empty lookup.
+fn is_empty_salesforce_id(v: &str) -> bool {
+    (v.len() == 15 || v.len() == 18) && v.starts_with("000000000000000")
 }
 
 /// Booleans as CRMs write them.
