@@ -204,7 +204,7 @@ fn pick_files(dir: &Path, def: &Def, config: &Config) -> Result<Picked> {
     let mut read: Vec<(Source, bool)> = Vec::new();
     for path in candidates {
         let src = source::read(path, def.fallback, config)?;
-        let ok = profiles::fit(def, &src.names_as_header()).1;
+        let ok = profiles::fit(def, &src.header).1;
         read.push((src, ok));
     }
     let fitting = read.iter().filter(|(_, ok)| *ok).count();
@@ -227,20 +227,21 @@ fn pick_files(dir: &Path, def: &Def, config: &Config) -> Result<Picked> {
         Some(i) => i,
         None => {
             // Explain with the file that looks most like a deals export of any CRM.
-            let likeness = |s: &Source| {
-                profiles::ALL
-                    .iter()
-                    .map(|d| profiles::fit(d, &s.names_as_header()).0)
-                    .fold(0.0, f64::max)
-            };
-            let best = read
+            let likeness: Vec<f64> = read
                 .iter()
-                .enumerate()
-                .max_by(|a, b| likeness(&a.1.0).total_cmp(&likeness(&b.1.0)))
-                .map_or(0, |(i, _)| i);
+                .map(|(s, _)| {
+                    profiles::ALL
+                        .iter()
+                        .map(|d| profiles::fit(d, &s.header).0)
+                        .fold(0.0, f64::max)
+                })
+                .collect();
+            let best = (0..read.len())
+                .max_by(|a, b| likeness[*a].total_cmp(&likeness[*b]))
+                .unwrap_or(0);
             let src = &read[best].0;
-            let header = src.names_as_header();
-            let roles = profiles::match_roles(def, &header);
+            let header = &src.header;
+            let roles = profiles::match_roles(def, header);
             let missing: Vec<(Role, &[&str])> = def
                 .deals
                 .iter()
@@ -263,14 +264,6 @@ fn pick_files(dir: &Path, def: &Def, config: &Config) -> Result<Picked> {
         canonical,
         unused,
     })
-}
-
-impl Source {
-    /// The header cells (original spelling) used for matching; a repeated name is matched
-    /// by its first position.
-    fn names_as_header(&self) -> Vec<String> {
-        self.header.clone()
-    }
 }
 
 /// A date as the import read it.
@@ -701,29 +694,28 @@ impl<'a> Context<'a> {
     fn column_report(&self, mapping: &mut Mapping) {
         for (i, h) in self.header.iter().enumerate() {
             let role = self.roles.iter().find(|(_, p)| *p == i).map(|(r, _)| *r);
-            let (target, note) = match role {
-                Some(r) => (Some(r.target().to_string()), self.role_note(r)),
-                None if h == TRAILING => (
+            let wide = match self.def.profile {
+                Profile::Hubspot => hubspot_stage_column(h),
+                _ => None,
+            };
+            let (target, note) = match (role, wide) {
+                (Some(r), _) => (Some(r.target().to_string()), self.role_note(r)),
+                (None, _) if h == TRAILING => (
                     None,
                     "empty column made by the delimiter at the end of every line".to_string(),
                 ),
-                None if hubspot_stage_column(h).is_some()
-                    && self.def.profile == Profile::Hubspot =>
-                {
-                    let (stage, pipeline) = hubspot_stage_column(h).unwrap_or_default();
-                    (
-                        Some("stage_history.entered_at".to_string()),
-                        match pipeline {
-                            Some(p) => format!("entry into `{stage}` (pipeline {p})"),
-                            None => format!("entry into `{stage}`"),
-                        },
-                    )
-                }
-                None if hubspot_derived_column(h) => (
+                (None, Some((stage, pipeline))) => (
+                    Some("stage_history.entered_at".to_string()),
+                    match pipeline {
+                        Some(p) => format!("entry into `{stage}` (pipeline {p})"),
+                        None => format!("entry into `{stage}`"),
+                    },
+                ),
+                (None, _) if hubspot_derived_column(h) => (
                     None,
                     "crmstat takes a stage's exit and time from the next entry".into(),
                 ),
-                None if self.header[..i].contains(h) => {
+                (None, _) if self.header[..i].contains(h) => {
                     let first = self.header.iter().position(|x| x == h).unwrap_or(0) + 1;
                     (
                         None,
@@ -732,7 +724,7 @@ impl<'a> Context<'a> {
                         ),
                     )
                 }
-                None => (None, "no canonical column for it".into()),
+                (None, _) => (None, "no canonical column for it".into()),
             };
             mapping.columns.push(ColumnUse {
                 file: self.file.clone(),
