@@ -13,4 +13,4 @@ SELECT
 FROM deals AS d
 LEFT JOIN clients AS c ON d.client_id = c.client_id
 GROUP BY COALESCE(c.source, '(unknown)'), d.stage
-ORDER BY source, deals DESC
+ORDER BY source, deals DESC, d.stage

@@ -14,4 +14,4 @@ FROM deals AS d
 LEFT JOIN managers AS m ON d.manager_id = m.manager_id
 WHERE d.status = 'open'
 GROUP BY d.manager_id, m.name, m.left_on, d.stage
-ORDER BY d.manager_id, pipeline_amount DESC
+ORDER BY d.manager_id, pipeline_amount DESC, d.stage

@@ -271,6 +271,11 @@ pub struct GenerateArgs {
     /// File format of the tables.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
+    /// Write the tables as an older CRM exports them, with defects to reject: other
+    /// delimiters and encodings, Russian dates and decimal commas, blank and repeated
+    /// header lines, bad values, unknown and duplicate ids (CSV only).
+    #[arg(long)]
+    pub dirty: bool,
 }
 
 #[derive(Debug, Args)]

@@ -13,20 +13,22 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
             "generate writes csv or parquet (the formats crmstat reads)".into(),
         ));
     }
+    if args.dirty && args.format != Format::Csv {
+        return Err(Error::Usage("--dirty writes CSV: drop --format".into()));
+    }
     crate::output::prepare_dir(&args.out)?;
     let started = Instant::now();
     // A progress bar on a terminal only (indicatif hides it otherwise).
     let bar = indicatif::ProgressBar::new(args.deals as u64);
-    let mut generated = generate::generate_with_progress(args.deals, args.seed, &mut |done| {
-        bar.set_position(done as u64)
-    })?;
+    let (written, rows) =
+        generate::write_files(args.deals, args.seed, &args.out, args.format, &mut |done| {
+            bar.set_position(done as u64)
+        })?;
     bar.finish_and_clear();
-    let rows: Vec<String> = generated
-        .tables
-        .iter()
-        .map(|(n, f)| format!("{n} {}", f.height()))
-        .collect();
-    let written = generate::write(&mut generated, &args.out, args.format)?;
+    if args.dirty {
+        generate::dirty::soil(&args.out)?;
+    }
+    let rows: Vec<String> = rows.iter().map(|(n, r)| format!("{n} {r}")).collect();
     eprintln!(
         "generated {} deals (seed {}) in {:.1}s: {}",
         args.deals,

@@ -5,6 +5,7 @@
 //! tasks, and payments that lag wins, come in parts or are refunded.
 //! The same `--deals` and `--seed` always give the same files.
 
+pub mod dirty;
 mod sim;
 mod world;
 
@@ -30,41 +31,98 @@ pub struct Generated {
     pub tables: Vec<(&'static str, DataFrame)>,
 }
 
+/// The tables in the order they are written.
+pub const TABLES: [&str; 7] = [
+    "managers",
+    "campaigns",
+    "clients",
+    "deals",
+    "stage_history",
+    "contacts",
+    "payments",
+];
+
+/// Deals simulated between two writes of their rows (bounds memory for large companies).
+const PART: usize = 50_000;
+
 /// Generate `deals` deals from `seed`.
 pub fn generate(deals: usize, seed: u64) -> Result<Generated> {
     generate_with_progress(deals, seed, &mut |_| {})
 }
 
-/// Generate, calling `progress` with the number of deals done every 10,000 deals.
+/// Generate in memory, calling `progress` with the number of deals done every part.
 pub fn generate_with_progress(
     deals: usize,
     seed: u64,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Generated> {
+    let mut parts: Vec<Vec<DataFrame>> = vec![Vec::new(); TABLES.len()];
+    simulate(deals, seed, &mut |tables, done| {
+        for (k, (_, frame)) in tables.into_iter().enumerate() {
+            parts[k].push(frame);
+        }
+        progress(done);
+        Ok(())
+    })?;
+    let mut tables = Vec::with_capacity(TABLES.len());
+    for (name, frames) in TABLES.iter().zip(parts) {
+        let mut frames = frames.into_iter();
+        let mut all = frames.next().unwrap_or_default();
+        for f in frames {
+            all.vstack_mut_owned(f).ctx("joining generated parts")?;
+        }
+        tables.push((*name, all));
+    }
+    Ok(Generated { tables })
+}
+
+/// Run the simulation, handing the rows to `sink` part by part (with the number of deals
+/// done so far). The managers and campaigns come whole with the first part, empty after.
+fn simulate(
+    deals: usize,
+    seed: u64,
+    sink: &mut dyn FnMut(Vec<(&'static str, DataFrame)>, usize) -> Result<()>,
+) -> Result<()> {
     let mut rng = Pcg64Mcg::seed_from_u64(seed);
     let managers = world::managers(&mut rng, (deals / 300).clamp(8, 2000), START_MS, END_MS);
     let campaigns = world::campaigns(&mut rng, (deals / 4000).clamp(8, 60), START_MS, END_MS);
     let mut sim = sim::Sim::new(rng, &managers, &campaigns, END_MS);
     // Deals are created evenly over the span, up to the export moment.
     let span = (END_MS - START_MS) as f64;
-    for i in 0..deals {
-        let t = START_MS + (span * (i as f64 + 0.5) / deals.max(1) as f64) as i64;
-        sim.deal(i, t);
-        if i % 10_000 == 9_999 {
-            progress(i + 1);
+    let (mut contacts_so_far, mut payments_so_far) = (0usize, 0usize);
+    let mut first = true;
+    let mut i = 0;
+    while first || i < deals {
+        let upto = (i + PART).min(deals);
+        for k in i..upto {
+            let t = START_MS + (span * (k as f64 + 0.5) / deals.max(1) as f64) as i64;
+            sim.deal(k, t);
         }
+        i = upto;
+        let b = sim.take();
+        let (m, c) = if first {
+            (managers_frame(&managers)?, campaigns_frame(&campaigns)?)
+        } else {
+            (
+                managers_frame(&managers[..0])?,
+                campaigns_frame(&campaigns[..0])?,
+            )
+        };
+        let tables = vec![
+            ("managers", m),
+            ("campaigns", c),
+            ("clients", clients_frame(&b.clients)?),
+            ("deals", deals_frame(&b.deals)?),
+            ("stage_history", history_frame(&b.history)?),
+            ("contacts", contacts_frame(&b.contacts, contacts_so_far)?),
+            ("payments", payments_frame(&b.payments, payments_so_far)?),
+        ];
+        contacts_so_far += b.contacts.client.len();
+        payments_so_far += b.payments.deal.len();
+        first = false;
+        sink(tables, i)?;
     }
-    let b = sim.out;
-    let tables = vec![
-        ("managers", managers_frame(&managers)?),
-        ("campaigns", campaigns_frame(&campaigns)?),
-        ("clients", clients_frame(&b.clients)?),
-        ("deals", deals_frame(&b.deals)?),
-        ("stage_history", history_frame(&b.history)?),
-        ("contacts", contacts_frame(&b.contacts)?),
-        ("payments", payments_frame(&b.payments)?),
-    ];
-    Ok(Generated { tables })
+    Ok(())
 }
 
 fn datetime(name: &str, ms: impl IntoIterator<Item = Option<i64>>) -> Column {
@@ -183,8 +241,10 @@ fn history_frame(h: &sim::History) -> Result<DataFrame> {
     ])
 }
 
-fn contacts_frame(c: &sim::Contacts) -> Result<DataFrame> {
-    let ids: Vec<String> = (1..=c.client.len()).map(|i| format!("T{i:08}")).collect();
+fn contacts_frame(c: &sim::Contacts, before: usize) -> Result<DataFrame> {
+    let ids: Vec<String> = (1..=c.client.len())
+        .map(|i| format!("T{:08}", before + i))
+        .collect();
     frame(vec![
         text("contact_id", &ids),
         text("client_id", &c.client),
@@ -201,8 +261,10 @@ fn contacts_frame(c: &sim::Contacts) -> Result<DataFrame> {
     ])
 }
 
-fn payments_frame(p: &sim::Payments) -> Result<DataFrame> {
-    let ids: Vec<String> = (1..=p.deal.len()).map(|i| format!("P{i:07}")).collect();
+fn payments_frame(p: &sim::Payments, before: usize) -> Result<DataFrame> {
+    let ids: Vec<String> = (1..=p.deal.len())
+        .map(|i| format!("P{:07}", before + i))
+        .collect();
     frame(vec![
         text("payment_id", &ids),
         text("deal_id", &p.deal),
@@ -255,17 +317,147 @@ pub fn write(
     format: crate::output::Format,
 ) -> Result<Vec<std::path::PathBuf>> {
     crate::output::prepare_dir(dir)?;
-    let mut tables: Vec<crate::output::NamedTable> = generated
-        .tables
-        .drain(..)
-        .map(|(name, frame)| crate::output::NamedTable::new(name, name, frame))
-        .collect();
-    let mut written = crate::output::write_tables(dir, format, &mut tables)?;
-    let config = dir.join(crate::config::FILE_NAME);
-    crate::output::write_atomic(&config, |out| {
-        out.write_all(config_text().as_bytes())
-            .map_err(|e| crate::Error::io(&config, "cannot write", e))
+    let mut files = Files::create(dir, format)?;
+    let tables = std::mem::take(&mut generated.tables);
+    files.write_part(tables)?;
+    files.finish(dir)
+}
+
+/// Simulate and write straight to files part by part, so memory stays bounded whatever
+/// the size. Returns the files written and the rows of each table.
+pub fn write_files(
+    deals: usize,
+    seed: u64,
+    dir: &Path,
+    format: crate::output::Format,
+    progress: &mut dyn FnMut(usize),
+) -> Result<(Vec<std::path::PathBuf>, Vec<(&'static str, usize)>)> {
+    crate::output::prepare_dir(dir)?;
+    let mut files = Files::create(dir, format)?;
+    simulate(deals, seed, &mut |tables, done| {
+        files.write_part(tables)?;
+        progress(done);
+        Ok(())
     })?;
-    written.push(config);
-    Ok(written)
+    let rows = TABLES.iter().copied().zip(files.rows.clone()).collect();
+    Ok((files.finish(dir)?, rows))
+}
+
+/// The open table files of a generation run (written under a temporary name, moved into
+/// place at the end).
+struct Files {
+    format: crate::output::Format,
+    open: Vec<(std::path::PathBuf, TableFile)>,
+    rows: Vec<usize>,
+}
+
+enum TableFile {
+    /// CSV as exporters write it: every text and date value quoted, numbers bare.
+    Csv {
+        out: std::io::BufWriter<std::fs::File>,
+        header_written: bool,
+    },
+    Parquet(Option<polars::io::parquet::write::BatchedWriter<std::fs::File>>),
+}
+
+impl Files {
+    fn create(dir: &Path, format: crate::output::Format) -> Result<Files> {
+        use crate::output::Format;
+        let ext = match format {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+            _ => {
+                return Err(crate::Error::Usage(
+                    "generate writes csv or parquet (the formats crmstat reads)".into(),
+                ));
+            }
+        };
+        let mut open = Vec::new();
+        for name in TABLES {
+            let path = dir.join(format!("{name}.{ext}.tmp"));
+            let file = std::fs::File::create(&path)
+                .map_err(|e| crate::Error::io(&path, "cannot create", e))?;
+            let table = match format {
+                Format::Csv => TableFile::Csv {
+                    out: std::io::BufWriter::with_capacity(1 << 20, file),
+                    header_written: false,
+                },
+                _ => {
+                    drop(file);
+                    TableFile::Parquet(None)
+                }
+            };
+            open.push((path, table));
+        }
+        Ok(Files {
+            format,
+            open,
+            rows: vec![0; TABLES.len()],
+        })
+    }
+
+    fn write_part(&mut self, tables: Vec<(&'static str, DataFrame)>) -> Result<()> {
+        for (k, (name, mut frame)) in tables.into_iter().enumerate() {
+            let (path, table) = &mut self.open[k];
+            self.rows[k] += frame.height();
+            match table {
+                TableFile::Csv {
+                    out,
+                    header_written,
+                } => {
+                    CsvWriter::new(&mut *out)
+                        .include_header(!*header_written)
+                        .with_quote_style(QuoteStyle::NonNumeric)
+                        .with_datetime_format(Some("%Y-%m-%d %H:%M:%S".into()))
+                        .finish(&mut frame)
+                        .ctx(format!("writing {name}"))?;
+                    *header_written = true;
+                }
+                TableFile::Parquet(writer) => {
+                    if writer.is_none() {
+                        let file = std::fs::File::create(&*path)
+                            .map_err(|e| crate::Error::io(&*path, "cannot create", e))?;
+                        *writer = Some(
+                            ParquetWriter::new(file)
+                                .batched(frame.schema())
+                                .ctx(format!("writing {name}"))?,
+                        );
+                    }
+                    if let Some(w) = writer {
+                        w.write_batch(&frame).ctx(format!("writing {name}"))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+        let mut written = Vec::new();
+        for (tmp, table) in self.open {
+            match table {
+                TableFile::Csv { mut out, .. } => {
+                    use std::io::Write;
+                    out.flush()
+                        .map_err(|e| crate::Error::io(&tmp, "cannot write", e))?;
+                }
+                TableFile::Parquet(Some(w)) => {
+                    w.finish().ctx(tmp.display().to_string())?;
+                }
+                TableFile::Parquet(None) => {}
+            }
+            let path = tmp.with_extension("");
+            std::fs::rename(&tmp, &path)
+                .map_err(|e| crate::Error::io(&path, "cannot move into place", e))?;
+            written.push(path);
+        }
+        let _ = self.format;
+        let config = dir.join(crate::config::FILE_NAME);
+        crate::output::write_atomic(&config, |out| {
+            out.write_all(config_text().as_bytes())
+                .map_err(|e| crate::Error::io(&config, "cannot write", e))
+        })?;
+        written.push(config);
+        Ok(written)
+    }
 }

@@ -13,6 +13,10 @@ use super::world::{
     self, ADVANCE, Campaign, DAY, INVOICE, Manager, REASONS, SEGMENTS, STAGE_DAYS, exp, weighted,
 };
 
+/// Kinds of the everyday touches and how often each comes.
+const ACTIVITY: [&str; 6] = ["call", "email", "task", "message", "inquiry", "meeting"];
+const ACTIVITY_WEIGHTS: [f64; 6] = [0.42, 0.26, 0.13, 0.08, 0.06, 0.05];
+
 /// Column buffers of every table.
 #[derive(Default)]
 pub struct Buffers {
@@ -34,10 +38,22 @@ pub struct Clients {
     pub campaign: Vec<Option<String>>,
     pub manager: Vec<String>,
     pub created: Vec<i64>,
-    /// Usual days between purchases (not written).
-    pub interval: Vec<f64>,
-    /// Manager index of the owner (not written).
-    pub owner: Vec<usize>,
+}
+
+/// What the simulation remembers of every client after its row is written.
+#[derive(Default)]
+struct ClientState {
+    /// Index into `SEGMENTS`.
+    segment: Vec<usize>,
+    /// Usual days between purchases.
+    interval: Vec<f64>,
+    /// Manager index of the owner.
+    owner: Vec<usize>,
+}
+
+/// A client's id from its index.
+fn client_id(idx: usize) -> String {
+    format!("C{:07}", idx + 1)
 }
 
 #[derive(Default)]
@@ -95,6 +111,7 @@ pub struct Sim<'a> {
     pub out: Buffers,
     /// Clients due to buy again: (due time, client index).
     due: BinaryHeap<Reverse<(i64, usize)>>,
+    clients: ClientState,
 }
 
 impl<'a> Sim<'a> {
@@ -111,7 +128,14 @@ impl<'a> Sim<'a> {
             end,
             out: Buffers::default(),
             due: BinaryHeap::new(),
+            clients: ClientState::default(),
         }
+    }
+
+    /// The rows made since the last call (the simulation's state is kept), so a large
+    /// company can be written in parts.
+    pub fn take(&mut self) -> Buffers {
+        std::mem::take(&mut self.out)
     }
 
     fn active(&self, m: usize, t: i64) -> bool {
@@ -154,14 +178,14 @@ impl<'a> Sim<'a> {
             .collect();
         let campaign = (!live.is_empty() && rng.random::<f64>() < 0.6)
             .then(|| live[rng.random_range(0..live.len())]);
-        let idx = self.out.clients.id.len();
+        let idx = self.clients.owner.len();
         let seg = weighted(rng, &[0.45, 0.3, 0.17, 0.08]);
         let owner = rng.random_range(0..self.managers.len());
         let created = t - rng.random_range(0..10 * DAY);
         let owner = self.holder(owner, created);
         let rng = &mut self.rng;
         let c = &mut self.out.clients;
-        c.id.push(format!("C{:07}", idx + 1));
+        c.id.push(client_id(idx));
         c.name.push(format!(
             "ООО «{}-{}»",
             world::INDUSTRIES[idx % world::INDUSTRIES.len()],
@@ -181,8 +205,11 @@ impl<'a> Sim<'a> {
             .push(campaign.map(|k| self.campaigns[k].id.clone()));
         c.manager.push(self.managers[owner].id.clone());
         c.created.push(created);
-        c.interval.push(45.0 + rng.random::<f64>() * 110.0);
-        c.owner.push(owner);
+        self.clients.segment.push(seg);
+        self.clients
+            .interval
+            .push(45.0 + rng.random::<f64>() * 110.0);
+        self.clients.owner.push(owner);
         (idx, campaign)
     }
 
@@ -195,11 +222,8 @@ impl<'a> Sim<'a> {
         returning: bool,
     ) {
         let deal_id = format!("D{:07}", i + 1);
-        let mut m = self.holder(self.out.clients.owner[client], created);
-        let seg = SEGMENTS
-            .iter()
-            .position(|s| s.0 == self.out.clients.segment[client])
-            .unwrap_or(0);
+        let mut m = self.holder(self.clients.owner[client], created);
+        let seg = self.clients.segment[client];
         let pull = campaign.map_or(1.0, |k| self.campaigns[k].pull);
         let stuck = self.rng.random::<f64>() < 0.04;
         let (mut stage, mut t) = (0usize, created);
@@ -235,6 +259,10 @@ impl<'a> Sim<'a> {
                 dwell *= 8.0;
             }
             let next_t = t + (dwell * DAY as f64) as i64;
+            // The everyday touches of the stage; after an invoice the follow-up call
+            // alone decides whether the client was called back in time.
+            let quiet_until = if stage == INVOICE { t + 2 * DAY } else { t };
+            self.activity(client, m, &deal_id, quiet_until, next_t);
             let mut p = ADVANCE[stage] * mgr.skill * pull * (1.0 - 0.04 * seg as f64);
             if stage == INVOICE && !self.follow_up(client, m, &deal_id, t) {
                 p *= 0.62; // no call back within two days: many invoices go unpaid
@@ -289,7 +317,35 @@ impl<'a> Sim<'a> {
                 self.contact(client, m, &deal_id, None, t, "email");
             }
         };
+        if let Some(("won", _, closed)) = outcome {
+            self.service(client, m, &deal_id, closed);
+        }
         self.finish(deal_id, client, campaign, m, created, stage, outcome);
+    }
+
+    /// Touches between `from` and `to` while a deal is at a stage: calls, emails, planned
+    /// tasks, messages, inquiries and meetings, about one every day and a half (telephony
+    /// integrations log every call, so a deal has about ten contacts).
+    fn activity(&mut self, client: usize, m: usize, deal: &str, from: i64, to: i64) {
+        let mut at = from;
+        loop {
+            at += (exp(&mut self.rng, 1.9) * DAY as f64) as i64 + 60_000;
+            if at >= to {
+                return;
+            }
+            let kind = ACTIVITY[weighted(&mut self.rng, &ACTIVITY_WEIGHTS)];
+            self.contact(client, m, deal, None, at, kind);
+        }
+    }
+
+    /// Calls after a win: delivery, documents, the next order.
+    fn service(&mut self, client: usize, m: usize, deal: &str, won: i64) {
+        let calls = weighted(&mut self.rng, &[0.2, 0.35, 0.3, 0.15]);
+        let mut at = won;
+        for _ in 0..calls {
+            at += (exp(&mut self.rng, 9.0) * DAY as f64) as i64 + 3_600_000;
+            self.contact(client, m, deal, None, at, "call");
+        }
     }
 
     /// Usually the next stage; returning clients often go straight to the invoice, some
@@ -351,12 +407,16 @@ impl<'a> Sim<'a> {
         let rng = &mut self.rng;
         let (channel, direction) = match kind {
             "meeting" => ("meeting", "out"),
+            "email" if rng.random::<f64>() < 0.2 => ("email", "in"),
             "email" => ("email", "out"),
+            "message" => ("messenger", ["in", "out"][rng.random_range(0..2)]),
             "inquiry" => (["phone", "chat", "email"][rng.random_range(0..3)], "in"),
             _ => ("phone", "out"),
         };
-        // A third of touches are planned tasks; some are done late, a few never.
-        let (due, done) = if rng.random::<f64>() < 0.33 {
+        // A task is planned; so is a third of the other outgoing touches. Some are done
+        // late, a few never.
+        let planned = kind == "task" || (direction == "out" && rng.random::<f64>() < 0.33);
+        let (due, done) = if planned {
             let r = rng.random::<f64>();
             let done = if r < 0.06 {
                 None
@@ -370,7 +430,7 @@ impl<'a> Sim<'a> {
             (None, None)
         };
         let c = &mut self.out.contacts;
-        c.client.push(self.out.clients.id[client].clone());
+        c.client.push(client_id(client));
         c.manager.push(self.managers[m].id.clone());
         c.deal.push(deal.to_string());
         c.campaign
@@ -399,11 +459,8 @@ impl<'a> Sim<'a> {
         stage: usize,
         outcome: Option<(&'static str, usize, i64)>,
     ) {
+        let seg = self.clients.segment[client];
         let rng = &mut self.rng;
-        let seg = SEGMENTS
-            .iter()
-            .position(|s| s.0 == self.out.clients.segment[client])
-            .unwrap_or(0);
         let list = SEGMENTS[seg].1
             * (0.6 + rng.random::<f64>() * 0.8)
             * (1.0 + rng.random::<f64>().powi(4) * 3.0);
@@ -425,9 +482,9 @@ impl<'a> Sim<'a> {
         let again = match (status, closed) {
             ("won", Some(at)) => {
                 self.pay(&deal_id, amount, at);
-                (self.rng.random::<f64>() < 0.75).then_some((at, self.out.clients.interval[client]))
+                (self.rng.random::<f64>() < 0.9).then_some((at, self.clients.interval[client]))
             }
-            ("lost", Some(at)) => (self.rng.random::<f64>() < 0.2).then_some((at, 120.0)),
+            ("lost", Some(at)) => (self.rng.random::<f64>() < 0.36).then_some((at, 120.0)),
             _ => None,
         };
         if let Some((at, interval)) = again {
@@ -436,7 +493,7 @@ impl<'a> Sim<'a> {
         }
         let d = &mut self.out.deals;
         d.id.push(deal_id);
-        d.client.push(self.out.clients.id[client].clone());
+        d.client.push(client_id(client));
         d.manager.push(self.managers[m].id.clone());
         d.campaign
             .push(campaign.map(|k| self.campaigns[k].id.clone()));
@@ -456,17 +513,26 @@ impl<'a> Sim<'a> {
         let lag = (2.0 + exp(rng, 12.0)) * DAY as f64;
         let first = won_at + lag as i64;
         let r = rng.random::<f64>();
-        let mut parts: Vec<(i64, i64)> = if r < 0.04 {
-            Vec::new()
-        } else if r < 0.29 {
-            let share = amount * [30, 50][rng.random_range(0..2)] / 100;
-            vec![
-                (first, share),
-                (first + rng.random_range(10..45) * DAY, amount - share),
-            ]
+        // A prepayment and the rest, or monthly instalments: one to four parts.
+        let count = if r < 0.04 {
+            0
         } else {
-            vec![(first, amount)]
+            1 + weighted(rng, &[0.34, 0.35, 0.21, 0.10])
         };
+        let mut parts: Vec<(i64, i64)> = Vec::with_capacity(count + 1);
+        let (mut at, mut left) = (first, amount);
+        for k in 0..count {
+            let share = if k + 1 == count {
+                left
+            } else if k == 0 {
+                amount * [30, 50][rng.random_range(0..2)] / 100
+            } else {
+                left / (count - k) as i64
+            };
+            parts.push((at, share));
+            left -= share;
+            at += rng.random_range(10..45) * DAY;
+        }
         if !parts.is_empty() && rng.random::<f64>() < 0.03 {
             let last = parts[parts.len() - 1].0;
             parts.push((last + rng.random_range(5..60) * DAY, -(amount / 10)));
