@@ -151,16 +151,16 @@ def figures(con, stages, invoice, start, end, show):
     # Follow-up after an invoice entry in the period.
     out["followup"] = run("""
         WITH inv AS (
-            SELECT row_number() OVER () AS entry, e.deal_id, sn.client_id, sn.manager_id, e.entered_at AS at
+            SELECT row_number() OVER () AS entry, e.deal_id, sn.client_id, sn.manager_id, e.entered_at AS inv_at
             FROM entries e JOIN snap sn USING (deal_id)
             WHERE e.stage_index = {invoice} AND e.entered_at >= {s} AND e.entered_at < {e}),
-        touches AS (SELECT client_id, coalesce(done_at, at) AS t FROM contacts
-                    WHERE (due_at IS NULL OR done_at IS NOT NULL) AND coalesce(done_at, at) < {e}),
+        touches AS (SELECT client_id, coalesce(done_at, "at") AS t FROM contacts
+                    WHERE (due_at IS NULL OR done_at IS NOT NULL) AND coalesce(done_at, "at") < {e}),
         nxt AS (SELECT inv.entry, min(t) AS t FROM inv JOIN touches USING (client_id)
-                WHERE t >= inv.at GROUP BY inv.entry)
+                WHERE t >= inv.inv_at GROUP BY inv.entry)
         SELECT count(*),
-               count(*) FILTER ((epoch_ms(nxt.t) - epoch_ms(inv.at)) > 2 * 86400000 OR
-                                (nxt.t IS NULL AND epoch_ms(inv.at) + 2 * 86400000 <= epoch_ms({e})))
+               count(*) FILTER ((epoch_ms(nxt.t) - epoch_ms(inv.inv_at)) > 2 * 86400000 OR
+                                (nxt.t IS NULL AND epoch_ms(inv.inv_at) + 2 * 86400000 <= epoch_ms({e})))
         FROM inv LEFT JOIN nxt USING (entry)""")
     # Manager KPIs of the period.
     out["managers"] = run("""
@@ -177,13 +177,13 @@ def figures(con, stages, invoice, start, end, show):
             FROM snap GROUP BY manager_id),
         c AS (SELECT manager_id, count(*) AS contacts FROM contacts
               WHERE (due_at IS NULL OR done_at IS NOT NULL)
-                AND coalesce(done_at, at) >= {s} AND coalesce(done_at, at) < {e} GROUP BY 1),
+                AND coalesce(done_at, "at") >= {s} AND coalesce(done_at, "at") < {e} GROUP BY 1),
         k AS (SELECT manager_id, count(DISTINCT client_id) AS clients FROM (
                 SELECT manager_id, client_id FROM snap WHERE status = 'open'
                 UNION ALL
                 SELECT manager_id, client_id FROM contacts
                 WHERE (due_at IS NULL OR done_at IS NOT NULL)
-                  AND coalesce(done_at, at) >= {s} AND coalesce(done_at, at) < {e}) GROUP BY 1),
+                  AND coalesce(done_at, "at") >= {s} AND coalesce(done_at, "at") < {e}) GROUP BY 1),
         t AS (SELECT manager_id, count(*) AS due,
                      count(*) FILTER (done_at IS NULL OR done_at >= {e} OR done_at > due_at) AS overdue
               FROM contacts WHERE due_at >= {s} AND due_at < {e} GROUP BY 1),
@@ -191,7 +191,7 @@ def figures(con, stages, invoice, start, end, show):
               WHERE p.paid_at >= {s} AND p.paid_at < {e} GROUP BY 1),
         kinds AS (SELECT manager_id, kind, count(*) FROM contacts
                   WHERE (due_at IS NULL OR done_at IS NOT NULL)
-                    AND coalesce(done_at, at) >= {s} AND coalesce(done_at, at) < {e} GROUP BY ALL)
+                    AND coalesce(done_at, "at") >= {s} AND coalesce(done_at, "at") < {e} GROUP BY ALL)
         SELECT m.manager_id, d.*, c.contacts, k.clients, t.due, t.overdue, p.paid,
                (SELECT count(*) FROM kinds WHERE kinds.manager_id = m.manager_id)
         FROM managers m LEFT JOIN d USING (manager_id) LEFT JOIN c USING (manager_id)
@@ -214,11 +214,11 @@ def figures(con, stages, invoice, start, end, show):
         ORDER BY campaign_id""")
     # Reactivation candidates as of the end of the period.
     out["reactivation"] = run("""
-        WITH buys AS (SELECT client_id, closed_at AS at, amount FROM snap WHERE status = 'won'),
-        gaps AS (SELECT client_id, at, amount,
-                        (epoch_ms(at) - epoch_ms(lag(at) OVER (PARTITION BY client_id ORDER BY at))) / 86400000.0 AS gap
+        WITH buys AS (SELECT client_id, closed_at AS bought, amount FROM snap WHERE status = 'won'),
+        gaps AS (SELECT client_id, bought, amount,
+                        (epoch_ms(bought) - epoch_ms(lag(bought) OVER (PARTITION BY client_id ORDER BY bought))) / 86400000.0 AS gap
                  FROM buys),
-        per AS (SELECT client_id, count(*) AS purchases, max(at) AS last, avg(gap) AS mean_gap,
+        per AS (SELECT client_id, count(*) AS purchases, max(bought) AS last, avg(gap) AS mean_gap,
                        sum(amount) AS revenue, median(amount) AS typical
                 FROM gaps GROUP BY 1),
         company AS (SELECT coalesce(median(gap), 90) AS g FROM gaps),
