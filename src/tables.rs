@@ -18,6 +18,10 @@ pub struct Tables {
     pub contacts: Option<DataFrame>,
     pub payments: Option<DataFrame>,
     pub campaigns: Option<DataFrame>,
+    /// The manager ids of every contact used, when the contacts kept are only those of the
+    /// command's windows and there is no managers table (the roster is then every manager
+    /// the data names).
+    pub contact_managers: Option<Series>,
 }
 
 impl Tables {
@@ -34,6 +38,7 @@ impl Tables {
             contacts: frames.remove("contacts"),
             payments: frames.remove("payments"),
             campaigns: frames.remove("campaigns"),
+            contact_managers: None,
         })
     }
 

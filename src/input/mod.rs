@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod excel;
+pub mod scan;
 pub mod values;
 
 pub use excel::excel_frame;
@@ -52,6 +53,11 @@ impl LineSource {
     pub fn lines_of(&self, rows: &[u32]) -> Vec<u64> {
         match self {
             LineSource::Offset(off) => rows.iter().map(|r| u64::from(*r) + off).collect(),
+            LineSource::Csv {
+                path,
+                encoding: None,
+                delimiter,
+            } => scan::csv_record_lines(path, *delimiter, rows),
             LineSource::Csv {
                 path,
                 encoding,
@@ -281,7 +287,7 @@ fn map_columns(
     })
 }
 
-fn find_header<'a>(header: &'a [String], name: &str) -> Option<&'a str> {
+pub(crate) fn find_header<'a>(header: &'a [String], name: &str) -> Option<&'a str> {
     header
         .iter()
         .find(|h| h.as_str() == name)
@@ -293,7 +299,7 @@ fn find_header<'a>(header: &'a [String], name: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-fn shown_headers(header: &[String]) -> String {
+pub(crate) fn shown_headers(header: &[String]) -> String {
     header
         .iter()
         .filter(|h| h.as_str() != csv::TRAILING)
@@ -302,7 +308,12 @@ fn shown_headers(header: &[String]) -> String {
         .join(", ")
 }
 
-fn missing_required(spec: &TableSpec, column: &str, header: &[String], file: &str) -> Error {
+pub(crate) fn missing_required(
+    spec: &TableSpec,
+    column: &str,
+    header: &[String],
+    file: &str,
+) -> Error {
     Error::BadFile {
         file: file.into(),
         problem: format!(

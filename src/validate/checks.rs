@@ -1,45 +1,13 @@
-//! Row and reference checks of SPEC §5: stage names, status, closed before created, value
-//! ranges, duplicate ids and references between tables.
-
-use std::collections::BTreeMap;
+//! Row checks of SPEC §5 that belong to one table: stage names (rewritten to the config's
+//! spelling), status from the stage, close dates against status and creation, value ranges,
+//! and dates in order. They run on each part of a table as it streams by.
 
 use polars::prelude::*;
 
-use super::{Checking, KeySet};
+use super::pass::PartProblems;
 use crate::error::{PolarsContext, Result};
-use crate::schema;
+use crate::schema::TableSpec;
 use crate::stages::{Outcome, Stages};
-
-/// Stage entries of the usable history rows as (deal, stage, position within the deal).
-pub fn history_sequence(history: &Checking) -> Result<Vec<(String, String, u32)>> {
-    let deals = history.text("deal_id")?;
-    let stages = history.text("stage")?;
-    let at = datetime_values(&history.frame, "entered_at")?;
-    let mut rows: Vec<(&str, i64, &str)> = Vec::new();
-    for (pos, ((d, s), t)) in deals.iter().zip(stages.iter()).zip(at.iter()).enumerate() {
-        if let (Some(d), Some(s), Some(t), false) = (d, s, t, history.is_rejected(pos)) {
-            rows.push((d, *t, s));
-        }
-    }
-    rows.sort_unstable();
-    let mut out = Vec::with_capacity(rows.len());
-    let mut position = 0;
-    for (i, (deal, _, stage)) in rows.iter().enumerate() {
-        position = if i > 0 && rows[i - 1].0 == *deal {
-            position + 1
-        } else {
-            0
-        };
-        out.push((deal.to_string(), stage.to_string(), position));
-    }
-    Ok(out)
-}
-
-fn datetime_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
-    let c = frame.column(name).ctx(name.to_string())?;
-    let phys = c.to_physical_repr();
-    Ok(phys.i64().ctx(name.to_string())?.iter().collect())
-}
 
 /// Notes about how the stage order was found.
 pub fn stage_notes(stages: &Stages) -> Vec<String> {
@@ -58,29 +26,67 @@ pub fn stage_notes(stages: &Stages) -> Vec<String> {
     notes
 }
 
-/// Table-specific checks of single rows.
-pub fn row_checks(c: &mut Checking, stages: &Stages) -> Result<()> {
-    match c.spec.name {
-        "deals" => deal_checks(c, stages),
-        "stage_history" => stage_name_checks(c, stages, "stage"),
-        "managers" => order_check(c, "hired_on", "left_on", "left before being hired"),
-        "campaigns" => order_check(c, "started_on", "ended_on", "ended before it started"),
+/// Stage entries as (deal, stage, position within the deal in time order), from rows
+/// (deal, time, stage).
+pub fn history_sequence(mut rows: Vec<(String, i64, String)>) -> Vec<(String, String, u32)> {
+    rows.sort_unstable();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut position = 0;
+    let mut previous: Option<String> = None;
+    for (deal, _, stage) in rows {
+        position = if previous.as_deref() == Some(deal.as_str()) {
+            position + 1
+        } else {
+            0
+        };
+        previous = Some(deal.clone());
+        out.push((deal, stage, position));
+    }
+    out
+}
+
+/// The checks of one table on one part.
+pub fn row_checks(
+    spec: &TableSpec,
+    part: &mut DataFrame,
+    p: &mut PartProblems,
+    stages: &Stages,
+) -> Result<()> {
+    match spec.name {
+        "deals" => deal_checks(part, p, stages),
+        "stage_history" => stage_name_checks(part, p, stages, "stage"),
+        "managers" => order_check(part, p, "hired_on", "left_on", "left before being hired"),
+        "campaigns" => order_check(part, p, "started_on", "ended_on", "ended before it started"),
         _ => Ok(()),
     }
 }
 
+fn text(part: &DataFrame, name: &str) -> Result<StringChunked> {
+    Ok(part
+        .column(name)
+        .ctx(name.to_string())?
+        .str()
+        .ctx(name.to_string())?
+        .clone())
+}
+
 /// Stage names must be funnel stages (or won/lost names); they are rewritten to the
 /// config's spelling.
-fn stage_name_checks(c: &mut Checking, stages: &Stages, column: &str) -> Result<()> {
+fn stage_name_checks(
+    part: &mut DataFrame,
+    p: &mut PartProblems,
+    stages: &Stages,
+    column: &str,
+) -> Result<()> {
     if !stages.known() {
         return Ok(());
     }
-    let text = c.text(column)?;
+    let names = text(part, column)?;
     let known = stages.order.join(", ");
-    let mut out: Vec<Option<String>> = Vec::with_capacity(text.len());
+    let mut out: Vec<Option<String>> = Vec::with_capacity(names.len());
     // Exports repeat a handful of stage names millions of times: classify each name once.
     let mut seen: PlHashMap<&str, (Option<&str>, Option<Outcome>)> = PlHashMap::new();
-    for (pos, v) in text.iter().enumerate() {
+    for (pos, v) in names.iter().enumerate() {
         out.push(match v {
             None => None,
             Some(v) => match *seen
@@ -90,7 +96,7 @@ fn stage_name_checks(c: &mut Checking, stages: &Stages, column: &str) -> Result<
                 (Some(name), _) => Some(name.to_string()),
                 (None, Some(_)) => Some(v.to_string()),
                 (None, None) => {
-                    c.reject(
+                    p.reject(
                         pos,
                         column,
                         v,
@@ -104,17 +110,23 @@ fn stage_name_checks(c: &mut Checking, stages: &Stages, column: &str) -> Result<
     let col = StringChunked::from_iter(out)
         .with_name(column.into())
         .into_column();
-    c.frame.replace(column, col).ctx(column.to_string())?;
+    part.replace(column, col).ctx(column.to_string())?;
     Ok(())
 }
 
-fn deal_checks(c: &mut Checking, stages: &Stages) -> Result<()> {
-    stage_name_checks(c, stages, "stage")?;
-    resolve_status(c, stages)?;
-    let created = datetime_values(&c.frame, "created_at")?;
-    let mut closed = datetime_values(&c.frame, "closed_at")?;
-    let status = c.text("status")?;
-    let raw_closed = c.frame.column("closed_at").ctx("closed_at")?.clone();
+fn datetime_values(part: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    let c = part.column(name).ctx(name.to_string())?;
+    let phys = c.to_physical_repr();
+    Ok(phys.i64().ctx(name.to_string())?.iter().collect())
+}
+
+fn deal_checks(part: &mut DataFrame, p: &mut PartProblems, stages: &Stages) -> Result<()> {
+    stage_name_checks(part, p, stages, "stage")?;
+    resolve_status(part, p, stages)?;
+    let created = datetime_values(part, "created_at")?;
+    let mut closed = datetime_values(part, "closed_at")?;
+    let status = text(part, "status")?;
+    let raw_closed = part.column("closed_at").ctx("closed_at")?.clone();
     for pos in 0..created.len() {
         let shown = || {
             raw_closed
@@ -124,7 +136,7 @@ fn deal_checks(c: &mut Checking, stages: &Stages) -> Result<()> {
         };
         match (status.get(pos), closed[pos]) {
             (Some("open"), Some(_)) => {
-                c.warn(
+                p.warn(
                     pos,
                     "closed_at",
                     &shown(),
@@ -133,7 +145,7 @@ fn deal_checks(c: &mut Checking, stages: &Stages) -> Result<()> {
                 closed[pos] = None;
             }
             (Some(s @ ("won" | "lost")), None) => {
-                c.reject(
+                p.reject(
                     pos,
                     "closed_at",
                     "",
@@ -144,7 +156,7 @@ fn deal_checks(c: &mut Checking, stages: &Stages) -> Result<()> {
         }
         if let (Some(cr), Some(cl)) = (created[pos], closed[pos]) {
             if cl < cr {
-                c.reject(pos, "closed_at", &shown(), "closed before it was created");
+                p.reject(pos, "closed_at", &shown(), "closed before it was created");
             }
         }
     }
@@ -152,15 +164,17 @@ fn deal_checks(c: &mut Checking, stages: &Stages) -> Result<()> {
         .with_name("closed_at".into())
         .into_datetime(TimeUnit::Milliseconds, None)
         .into_column();
-    c.frame.replace("closed_at", closed_col).ctx("closed_at")?;
+    part.replace("closed_at", closed_col).ctx("closed_at")?;
     range_check(
-        c,
+        part,
+        p,
         "amount",
         |v| v >= 0.0,
         "a deal amount cannot be negative",
     )?;
     range_check(
-        c,
+        part,
+        p,
         "discount_pct",
         |v| (0.0..=100.0).contains(&v),
         "a discount must be between 0 and 100",
@@ -169,9 +183,9 @@ fn deal_checks(c: &mut Checking, stages: &Stages) -> Result<()> {
 }
 
 /// Status from the status column, else from a won/lost stage name, else open.
-fn resolve_status(c: &mut Checking, stages: &Stages) -> Result<()> {
-    let status = c.text("status")?;
-    let stage = c.text("stage")?;
+fn resolve_status(part: &mut DataFrame, p: &mut PartProblems, stages: &Stages) -> Result<()> {
+    let status = text(part, "status")?;
+    let stage = text(part, "stage")?;
     let mut out: Vec<Option<&str>> = Vec::with_capacity(status.len());
     let mut seen: PlHashMap<&str, Option<Outcome>> = PlHashMap::new();
     for pos in 0..status.len() {
@@ -185,8 +199,8 @@ fn resolve_status(c: &mut Checking, stages: &Stages) -> Result<()> {
                 },
             ),
             (None, None) => {
-                if !c.is_rejected(pos) {
-                    c.reject(
+                if !p.is_rejected(pos) {
+                    p.reject(
                         pos,
                         "status",
                         "",
@@ -201,23 +215,19 @@ fn resolve_status(c: &mut Checking, stages: &Stages) -> Result<()> {
     let col = StringChunked::from_iter(out)
         .with_name("status".into())
         .into_column();
-    c.frame.replace("status", col).ctx("status")?;
+    part.replace("status", col).ctx("status")?;
     Ok(())
 }
 
 fn range_check(
-    c: &mut Checking,
+    part: &DataFrame,
+    p: &mut PartProblems,
     column: &str,
     ok: impl Fn(f64) -> bool,
     reason: &str,
 ) -> Result<()> {
-    let values = c
-        .frame
-        .column(column)
-        .ctx(column.to_string())?
-        .cast(&DataType::Float64)
-        .ctx(column.to_string())?;
-    let shown = c.frame.column(column).ctx(column.to_string())?.clone();
+    let shown = part.column(column).ctx(column.to_string())?;
+    let values = shown.cast(&DataType::Float64).ctx(column.to_string())?;
     let bad: Vec<usize> = values
         .f64()
         .ctx(column.to_string())?
@@ -227,18 +237,23 @@ fn range_check(
         .collect();
     for pos in bad {
         let value = shown.get(pos).map(|v| v.to_string()).unwrap_or_default();
-        c.reject(pos, column, &value, reason);
+        p.reject(pos, column, &value, reason);
     }
     Ok(())
 }
 
-fn order_check(c: &mut Checking, first: &str, second: &str, reason: &str) -> Result<()> {
-    let a = c
-        .frame
+fn order_check(
+    part: &DataFrame,
+    p: &mut PartProblems,
+    first: &str,
+    second: &str,
+    reason: &str,
+) -> Result<()> {
+    let a = part
         .column(first)
         .ctx(first.to_string())?
         .to_physical_repr();
-    let b = c.frame.column(second).ctx(second.to_string())?.clone();
+    let b = part.column(second).ctx(second.to_string())?.clone();
     let bp = b.to_physical_repr();
     let (a, bp) = (
         a.i32().ctx(first.to_string())?,
@@ -252,110 +267,7 @@ fn order_check(c: &mut Checking, first: &str, second: &str, reason: &str) -> Res
         .collect();
     for pos in bad {
         let value = b.get(pos).map(|v| v.to_string()).unwrap_or_default();
-        c.reject(pos, second, &value, reason);
-    }
-    Ok(())
-}
-
-/// Later rows that repeat an id are rejected; the first one is kept.
-pub fn duplicate_keys(c: &mut Checking) -> Result<()> {
-    let Some(key) = c.spec.key else { return Ok(()) };
-    let ids = c.text(key)?;
-    let rows: Vec<u32> = c
-        .frame
-        .column(crate::input::ROW)
-        .ctx("row")?
-        .idx()
-        .ctx("row")?
-        .into_no_null_iter()
-        .collect();
-    let mut first: PlHashMap<&str, usize> = PlHashMap::with_capacity(ids.len());
-    let mut dups: Vec<(usize, usize, String)> = Vec::new();
-    for (pos, v) in ids.iter().enumerate() {
-        if let Some(v) = v {
-            match first.get(v) {
-                Some(&f) => dups.push((pos, f, v.to_string())),
-                None => {
-                    first.insert(v, pos);
-                }
-            }
-        }
-    }
-    if dups.is_empty() {
-        return Ok(());
-    }
-    let first_rows: Vec<u32> = dups.iter().map(|(_, f, _)| rows[*f]).collect();
-    let first_lines = c.lines.lines_of(&first_rows);
-    for ((pos, _, v), line) in dups.into_iter().zip(first_lines) {
-        c.reject(
-            pos,
-            key,
-            &v,
-            &format!("duplicate {key}; first seen on line {line}"),
-        );
-    }
-    Ok(())
-}
-
-type KeySets = BTreeMap<&'static str, KeySet>;
-
-/// Each reference must point at a used row of its target table (when that table exists).
-pub fn references(c: &mut Checking, keys: &KeySets) -> Result<()> {
-    for r in schema::REFERENCES.iter().filter(|r| r.table == c.spec.name) {
-        let Some(target) = keys.get(r.target) else {
-            continue;
-        };
-        let value = col(r.column);
-        let flags = c
-            .frame
-            .clone()
-            .lazy()
-            .select([
-                value
-                    .clone()
-                    .is_not_null()
-                    .and(
-                        value
-                            .clone()
-                            .is_in(lit(target.used.clone()).implode(false), false)
-                            .not(),
-                    )
-                    .alias("unknown"),
-                value
-                    .is_in(lit(target.rejected.clone()).implode(false), false)
-                    .alias("rejected"),
-            ])
-            .collect()
-            .ctx(format!("checking {} references", r.column))?;
-        let unknown = flags
-            .column("unknown")
-            .ctx("unknown")?
-            .bool()
-            .ctx("unknown")?
-            .clone();
-        if !unknown.any() {
-            continue;
-        }
-        let was_rejected = flags
-            .column("rejected")
-            .ctx("rejected")?
-            .bool()
-            .ctx("rejected")?
-            .clone();
-        let values = c.text(r.column)?;
-        let bad: Vec<usize> = unknown
-            .iter()
-            .enumerate()
-            .filter_map(|(pos, u)| (u == Some(true)).then_some(pos))
-            .collect();
-        for pos in bad {
-            let reason = if was_rejected.get(pos) == Some(true) {
-                format!("refers to a {} row that was rejected", r.target)
-            } else {
-                format!("unknown {}: no such {} in {}", r.column, r.column, r.target)
-            };
-            c.reject(pos, r.column, values.get(pos).unwrap_or(""), &reason);
-        }
+        p.reject(pos, second, &value, reason);
     }
     Ok(())
 }

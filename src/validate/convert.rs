@@ -1,62 +1,16 @@
-//! Turning text columns into typed ones. Every value that does not parse becomes a problem
-//! for its row; nothing is dropped quietly.
+//! Typing canonical columns inside the scan. Text values are parsed by crmstat's own rules
+//! (`input::values`) in a function the streaming engine runs on each part of the file in
+//! parallel; Parquet and Arrow columns that already have the type are cast, not parsed.
+//! A value that does not parse becomes empty here; [`failure`] says why, for the rows the
+//! check finds empty with a text beside them.
+
+use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::Checking;
-use crate::config::Config;
-use crate::error::{PolarsContext, Result};
 use crate::input::values::{parse_date, parse_datetime, parse_money, parse_number};
-use crate::input::{RawTable, csv::TRAILING};
 use crate::money;
 use crate::schema::{Column as Spec, Kind};
-
-/// Type every canonical column of a raw table; collect parse and missing-value problems.
-pub fn convert(raw: RawTable, config: &Config) -> Result<Checking> {
-    let RawTable {
-        spec,
-        file,
-        frame,
-        lines,
-        skipped_lines,
-        ..
-    } = raw;
-    let mut checking = Checking::new(spec, file, frame.height(), lines, skipped_lines);
-    let zero_missing = config.table(spec.name).zero_amount_is_missing;
-    let mut columns: Vec<Column> = Vec::with_capacity(frame.width());
-    for c in frame.columns() {
-        let name = c.name().as_str();
-        if name == TRAILING {
-            check_trailing(c, &mut checking)?;
-            continue;
-        }
-        match spec.column(name) {
-            Some(def) => {
-                let text = c.str().ctx(format!("{}: column {name}", checking.file))?;
-                let zero = zero_missing && name == "amount";
-                columns.push(typed(
-                    text,
-                    def,
-                    &config.datetime_formats,
-                    zero,
-                    &mut checking,
-                ));
-            }
-            None => columns.push(c.clone()),
-        }
-    }
-    for def in spec.columns {
-        if frame.column(def.name).is_err() {
-            columns.push(Column::full_null(
-                def.name.into(),
-                frame.height(),
-                &dtype_of(def.kind),
-            ));
-        }
-    }
-    checking.frame = DataFrame::new(frame.height(), columns).ctx(checking.file.clone())?;
-    Ok(checking)
-}
 
 /// The polars type a canonical column kind is stored as.
 pub fn dtype_of(kind: Kind) -> DataType {
@@ -69,155 +23,148 @@ pub fn dtype_of(kind: Kind) -> DataType {
     }
 }
 
-fn check_trailing(c: &Column, checking: &mut Checking) -> Result<()> {
-    let text = c.str().ctx("trailing column")?;
-    for (pos, v) in text.iter().enumerate() {
-        if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
-            checking.reject(
-                pos,
-                "(after the last column)",
-                v,
-                "value after the last header column",
-            );
-        }
-    }
-    Ok(())
+/// How values are read: extra datetime formats, and whether an amount of 0 is "not recorded".
+#[derive(Clone)]
+pub struct Rules {
+    pub formats: Arc<Vec<String>>,
+    pub zero_missing: bool,
 }
 
-fn typed(
-    text: &StringChunked,
-    def: &Spec,
-    formats: &[String],
-    zero_missing: bool,
-    ch: &mut Checking,
-) -> Column {
-    let name = def.name;
-    let values = text
-        .iter()
-        .map(|v| v.map(str::trim).filter(|v| !v.is_empty()));
-    let missing = |pos: usize, ch: &mut Checking| {
-        if def.required {
-            ch.reject(pos, name, "", "required value is missing");
-        }
-    };
-    match def.kind {
-        Kind::Id | Kind::Text => {
-            let out: StringChunked = values
-                .enumerate()
-                .map(|(pos, v)| {
-                    if v.is_none() {
-                        missing(pos, ch);
-                    }
-                    v
-                })
-                .collect();
-            out.with_name(name.into()).into_column()
-        }
-        Kind::Status | Kind::Direction => {
-            let allowed: &[&str] = if def.kind == Kind::Status {
-                &["open", "won", "lost"]
-            } else {
-                &["in", "out"]
-            };
-            let out: StringChunked = values
-                .enumerate()
-                .map(|(pos, v)| {
-                    let v = v?;
-                    let lower = v.to_lowercase();
-                    if allowed.contains(&lower.as_str()) {
-                        Some(lower)
-                    } else {
-                        ch.reject(
-                            pos,
-                            name,
-                            v,
-                            &format!("must be one of {}", allowed.join(", ")),
-                        );
-                        None
-                    }
-                })
-                .collect();
-            out.with_name(name.into()).into_column()
-        }
-        Kind::Datetime => {
-            let out: Int64Chunked = values
-                .enumerate()
-                .map(|(pos, v)| match v {
-                    None => {
-                        missing(pos, ch);
-                        None
-                    }
-                    Some(v) => match parse_datetime(v, formats) {
-                        Some(dt) => Some(dt.and_utc().timestamp_millis()),
-                        None => {
-                            ch.reject(pos, name, v, "cannot parse as a date/time");
-                            None
-                        }
-                    },
-                })
-                .collect();
-            out.with_name(name.into())
-                .into_datetime(TimeUnit::Milliseconds, None)
-                .into_column()
-        }
-        Kind::Date => {
-            let epoch = chrono::NaiveDate::default();
-            let out: Int32Chunked = values
-                .enumerate()
-                .map(|(pos, v)| match v {
-                    None => {
-                        missing(pos, ch);
-                        None
-                    }
-                    Some(v) => match parse_date(v, formats) {
-                        Some(d) => i32::try_from((d - epoch).num_days()).ok(),
-                        None => {
-                            ch.reject(pos, name, v, "cannot parse as a date");
-                            None
-                        }
-                    },
-                })
-                .collect();
-            out.with_name(name.into()).into_date().into_column()
-        }
-        Kind::Money => {
-            let minor: Vec<Option<i64>> = values
-                .enumerate()
-                .map(|(pos, v)| match v {
-                    None => {
-                        missing(pos, ch);
-                        None
-                    }
-                    Some(v) => match parse_money(v) {
-                        Ok(0) if zero_missing => None,
-                        Ok(m) => Some(m),
-                        Err(e) => {
-                            ch.reject(pos, name, v, &e.to_string());
-                            None
-                        }
-                    },
-                })
-                .collect();
-            money::column(name, minor)
-        }
-        Kind::Number => {
-            let out: Float64Chunked = values
-                .enumerate()
-                .map(|(pos, v)| match v {
-                    None => {
-                        missing(pos, ch);
-                        None
-                    }
-                    Some(v) => {
-                        let n = parse_number(v);
-                        if n.is_none() {
-                            ch.reject(pos, name, v, "not a number");
-                        }
-                        n
-                    }
-                })
-                .collect();
-            out.with_name(name.into()).into_column()
-        }
+/// The allowed values of a status or direction column.
+pub fn allowed(kind: Kind) -> &'static [&'static str] {
+    if kind == Kind::Status {
+        &["open", "won", "lost"]
+    } else {
+        &["in", "out"]
     }
+}
+
+/// The typed value of canonical column `def`, from a column of type `from`.
+pub fn typed(def: &Spec, from: &DataType, rules: &Rules) -> Expr {
+    let name = def.name;
+    let c = col(name);
+    let target = dtype_of(def.kind);
+    match (def.kind, from) {
+        (_, DataType::String) => text_to(def.kind, rules.clone(), c),
+        (Kind::Datetime, DataType::Datetime(_, None) | DataType::Date) => c.cast(target),
+        (Kind::Date, DataType::Date) => c,
+        (Kind::Date, DataType::Datetime(_, None)) => c.cast(DataType::Date),
+        (Kind::Money, DataType::Decimal(_, s)) if *s <= money::SCALE => {
+            if rules.zero_missing {
+                let m = c.cast(target.clone());
+                when(m.clone().eq(lit(0).cast(target.clone())))
+                    .then(lit(NULL).cast(target))
+                    .otherwise(m)
+            } else {
+                c.cast(target)
+            }
+        }
+        (Kind::Id | Kind::Text, dt) if dt.is_integer() => c.cast(DataType::String),
+        (Kind::Number, dt) if dt.is_integer() || *dt == DataType::Float64 => {
+            c.cast(DataType::Float64)
+        }
+        // Anything else is read through its text, like a CSV value (a float amount, a
+        // decimal with more places, a time zone): the same rules, the same messages.
+        _ => text_to(def.kind, rules.clone(), c.cast(DataType::String)),
+    }
+}
+
+/// The column's value as text, for messages (the scan keeps it beside the typed one).
+pub fn text(def: &Spec, from: &DataType) -> Expr {
+    let c = col(def.name);
+    match from {
+        DataType::String => c,
+        _ => c.cast(DataType::String),
+    }
+}
+
+fn output(kind: Kind) -> impl Fn(&Schema, &Field) -> PolarsResult<Field> + Send + Sync {
+    let dtype = dtype_of(kind);
+    move |_, f| Ok(Field::new(f.name().clone(), dtype.clone()))
+}
+
+fn trimmed(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Parse text by the rules of `kind`.
+fn text_to(kind: Kind, rules: Rules, e: Expr) -> Expr {
+    e.map(
+        move |c: Column| {
+            let s = c.str()?;
+            let name = c.name().clone();
+            let values = s.iter().map(trimmed);
+            let out: Column = match kind {
+                Kind::Id | Kind::Text => {
+                    let ca: StringChunked = values.collect();
+                    ca.into_column()
+                }
+                Kind::Status | Kind::Direction => {
+                    let ok = allowed(kind);
+                    let ca: StringChunked = values
+                        .map(|v| {
+                            let lower = v?.to_lowercase();
+                            ok.contains(&lower.as_str()).then_some(lower)
+                        })
+                        .collect();
+                    ca.into_column()
+                }
+                Kind::Datetime => {
+                    let ca: Int64Chunked = values
+                        .map(|v| {
+                            parse_datetime(v?, &rules.formats)
+                                .map(|dt| dt.and_utc().timestamp_millis())
+                        })
+                        .collect();
+                    ca.into_datetime(TimeUnit::Milliseconds, None).into_column()
+                }
+                Kind::Date => {
+                    let epoch = chrono::NaiveDate::default();
+                    let ca: Int32Chunked = values
+                        .map(|v| {
+                            let d = parse_date(v?, &rules.formats)?;
+                            i32::try_from((d - epoch).num_days()).ok()
+                        })
+                        .collect();
+                    ca.into_date().into_column()
+                }
+                Kind::Money => {
+                    let zero = rules.zero_missing;
+                    money::column(
+                        "",
+                        values.map(|v| match parse_money(v?) {
+                            Ok(0) if zero => None,
+                            Ok(m) => Some(m),
+                            Err(_) => None,
+                        }),
+                    )
+                }
+                Kind::Number => {
+                    let ca: Float64Chunked = values.map(|v| parse_number(v?)).collect();
+                    ca.into_column()
+                }
+            };
+            Ok(out.with_name(name))
+        },
+        output(kind),
+    )
+}
+
+/// Why a present value did not become a typed one; `None` when that is no problem (an
+/// amount of 0 read as not recorded).
+pub fn failure(def: &Spec, value: &str, rules: &Rules) -> Option<String> {
+    Some(match def.kind {
+        Kind::Id | Kind::Text => return None,
+        Kind::Status | Kind::Direction => {
+            format!("must be one of {}", allowed(def.kind).join(", "))
+        }
+        Kind::Datetime => "cannot parse as a date/time".into(),
+        Kind::Date => "cannot parse as a date".into(),
+        Kind::Money => match parse_money(value) {
+            Ok(0) if rules.zero_missing => return None,
+            Ok(_) => return None,
+            Err(e) => e.to_string(),
+        },
+        Kind::Number => "not a number".into(),
+    })
 }

@@ -1,13 +1,20 @@
-//! Validation (SPEC §5): read every table of a data folder, type its values, check rows
-//! and references, and split good rows from rejects. Every problem is reported as
+//! Validation (SPEC §5): every table of a data folder streamed through its checks, typed,
+//! and split into good rows and rejects. Every problem is reported as
 //! `file:line: column: what is wrong (value)` and counted; nothing is dropped quietly.
+//!
+//! Tables are checked in the order of [`schema::ALL`] (a table after those it refers to),
+//! each in one streaming pass over its file ([`pass`]): memory holds the rows a command
+//! needs ([`Demand`]), the ids other tables refer to and the problems, never a whole file.
 
 mod checks;
 mod convert;
+mod keys;
+mod pass;
 mod report;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -16,7 +23,8 @@ pub use report::{Problem, Report, TableCount};
 
 use crate::config::Config;
 use crate::error::{Error, PolarsContext, Result};
-use crate::input::{self, LineSource, ROW};
+use crate::input::scan::TableSource;
+use crate::input::{self, RawTable};
 use crate::schema::{self, TableSpec};
 use crate::stages::Stages;
 use crate::tables::Tables;
@@ -28,170 +36,57 @@ pub struct Loaded {
     pub report: Report,
 }
 
-/// One table while it is being checked.
-pub struct Checking {
-    pub spec: &'static TableSpec,
-    pub file: String,
-    pub frame: DataFrame,
-    lines: LineSource,
-    skipped_lines: Vec<u64>,
-    read: usize,
-    problems: Vec<RowProblem>,
-    rejected: Vec<bool>,
+/// Which contacts a command needs, given the validated deals and stage history (from
+/// which it resolves its period): a condition on the typed contact columns.
+pub type ContactWindow =
+    Arc<dyn Fn(&DataFrame, Option<&DataFrame>) -> Result<Option<Expr>> + Send + Sync>;
+
+/// What a command needs of the tables. Every row is checked and counted whatever it asks.
+#[derive(Clone)]
+pub struct Demand {
+    /// Keep the rows (`validate` only reports).
+    pub rows: bool,
+    /// Keep the export's extra columns (SQL queries, conversion).
+    pub extras: bool,
+    /// Keep only the contacts in the command's windows.
+    pub contacts: Option<ContactWindow>,
 }
 
-/// The keys of a table other tables refer to.
-pub struct KeySet {
-    pub used: Series,
-    pub rejected: Series,
-}
-
-struct RowProblem {
-    pos: usize,
-    column: String,
-    value: String,
-    reason: String,
-    rejects: bool,
-}
-
-impl Checking {
-    fn new(
-        spec: &'static TableSpec,
-        file: String,
-        rows: usize,
-        lines: LineSource,
-        skipped: Vec<u64>,
-    ) -> Self {
-        Checking {
-            spec,
-            file,
-            frame: DataFrame::empty(),
-            lines,
-            skipped_lines: skipped,
-            read: rows,
-            problems: Vec::new(),
-            rejected: vec![false; rows],
+impl Demand {
+    /// Every row and column.
+    pub fn everything() -> Demand {
+        Demand {
+            rows: true,
+            extras: true,
+            contacts: None,
         }
     }
 
-    /// Reject the row at `pos` for a reason.
-    pub fn reject(&mut self, pos: usize, column: &str, value: &str, reason: &str) {
-        self.add(pos, column, value, reason, true);
-    }
-
-    /// Warn about the row at `pos` (it is still used).
-    pub fn warn(&mut self, pos: usize, column: &str, value: &str, reason: &str) {
-        self.add(pos, column, value, reason, false);
-    }
-
-    fn add(&mut self, pos: usize, column: &str, value: &str, reason: &str, rejects: bool) {
-        if rejects {
-            self.rejected[pos] = true;
+    /// The canonical columns of every row.
+    pub fn figures() -> Demand {
+        Demand {
+            extras: false,
+            ..Demand::everything()
         }
-        self.problems.push(RowProblem {
-            pos,
-            column: column.into(),
-            value: value.into(),
-            reason: reason.into(),
-            rejects,
-        });
     }
 
-    /// Whether the row at `pos` is rejected so far.
-    pub fn is_rejected(&self, pos: usize) -> bool {
-        self.rejected[pos]
-    }
-
-    /// A text column of the frame.
-    pub fn text(&self, name: &str) -> Result<StringChunked> {
-        Ok(self
-            .frame
-            .column(name)
-            .ctx(name.to_string())?
-            .str()
-            .ctx(name.to_string())?
-            .clone())
-    }
-
-    /// Key values of rows that survive, and of rows that were rejected (and whose key no
-    /// surviving row has), as columns for `is_in` checks.
-    fn keys(&self, column: &str) -> Result<KeySet> {
-        let keep: BooleanChunked = self.rejected.iter().map(|r| !r).collect();
-        let values = self
-            .frame
-            .column(column)
-            .ctx(column.to_string())?
-            .as_materialized_series()
-            .clone();
-        let unique = |mask: &BooleanChunked| -> Result<Series> {
-            values
-                .filter(mask)
-                .and_then(|s| s.drop_nulls().unique())
-                .ctx(format!("{column} keys"))
-        };
-        let used = unique(&keep)?;
-        let rejected = unique(&!&keep)?;
-        Ok(KeySet { used, rejected })
-    }
-
-    /// Move the problems into the report and return the good rows.
-    fn finish(self, report: &mut Report) -> Result<DataFrame> {
-        let rows: Vec<u32> = self
-            .frame
-            .column(ROW)
-            .ctx(ROW)?
-            .idx()
-            .ctx(ROW)?
-            .into_no_null_iter()
-            .collect();
-        let positions: Vec<u32> = self.problems.iter().map(|p| rows[p.pos]).collect();
-        let lines = if positions.is_empty() {
-            Vec::new()
-        } else {
-            self.lines.lines_of(&positions)
-        };
-        let mut found: Vec<Problem> = Vec::with_capacity(self.problems.len());
-        for (p, line) in self.problems.into_iter().zip(lines) {
-            found.push(Problem {
-                table: self.spec.name,
-                file: self.file.clone(),
-                line,
-                column: p.column,
-                value: p.value,
-                reason: p.reason,
-                rejects_row: p.rejects,
-            });
+    /// Nothing kept: the checks and counts only.
+    pub fn report_only() -> Demand {
+        Demand {
+            rows: false,
+            extras: false,
+            contacts: None,
         }
-        // In file order: a person fixes an export from top to bottom.
-        found.sort_by_key(|p| p.line);
-        report.problems.extend(found);
-        for line in &self.skipped_lines {
-            report.notes.push(format!(
-                "{}:{line}: repeated header line skipped",
-                self.file
-            ));
-        }
-        let keep: BooleanChunked = self.rejected.iter().map(|r| !r).collect();
-        let good = self
-            .frame
-            .filter(&keep)
-            .ctx("keeping good rows")?
-            .drop(ROW)
-            .ctx(ROW)?;
-        let rejected = self.rejected.iter().filter(|r| **r).count();
-        report.counts.push(TableCount {
-            table: self.spec.name,
-            file: self.file,
-            read: self.read,
-            used: self.read - rejected,
-            rejected,
-        });
-        Ok(good)
     }
 }
 
-/// Read and validate every table in `dir`.
+/// Read and validate every table in `dir`, keeping everything.
 pub fn load(dir: &Path, config: &Config) -> Result<Loaded> {
+    load_with(dir, config, &Demand::everything())
+}
+
+/// Read and validate every table in `dir`, keeping what `demand` asks for.
+pub fn load_with(dir: &Path, config: &Config, demand: &Demand) -> Result<Loaded> {
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
             "{}: no such data folder; pass --data DIR with the exported tables",
@@ -202,55 +97,142 @@ pub fn load(dir: &Path, config: &Config) -> Result<Loaded> {
         let imported = crate::import::read(dir, config)?;
         let mut config = config.clone();
         config.funnel = imported.funnel;
-        let mut loaded = load_raw(imported.tables, &config)?;
+        let sources = imported
+            .tables
+            .into_iter()
+            .map(TableSource::from_raw)
+            .collect();
+        let mut loaded = check(sources, &config, demand)?;
         loaded.report.notes.extend(imported.mapping.notes);
         return Ok(loaded);
     }
-    let mut raws = Vec::new();
+    let mut sources = Vec::new();
     for spec in schema::ALL {
         if let Some(path) = input::locate(dir, spec, config)? {
-            raws.push(input::read_table(&path, spec, config)?);
+            sources.push(TableSource::open(&path, spec, config)?);
         }
     }
-    if !raws.iter().any(|r| r.spec.name == "deals") {
+    if !sources.iter().any(|r| r.spec.name == "deals") {
         return Err(Error::BadFile {
             file: dir.join("deals.csv").display().to_string(),
             problem: "no deals table in the data folder (deals is the one required table)".into(),
             fix: "add deals.csv (or .parquet/.arrow/.xlsx), or name the file with [tables.deals] file = \"…\"".into(),
         });
     }
-    load_raw(raws, config)
+    check(sources, config, demand)
 }
 
-/// Validate tables already read (from canonical files, or built by an import profile).
-pub fn load_raw(raws: Vec<input::RawTable>, config: &Config) -> Result<Loaded> {
-    let mut checking: BTreeMap<&'static str, Checking> = BTreeMap::new();
-    for raw in raws {
-        let name = raw.spec.name;
-        checking.insert(name, convert::convert(raw, config)?);
+/// Validate tables already read (built by an import profile), keeping everything.
+pub fn load_raw(raws: Vec<RawTable>, config: &Config) -> Result<Loaded> {
+    let sources = raws.into_iter().map(TableSource::from_raw).collect();
+    check(sources, config, &Demand::everything())
+}
+
+fn rules(spec: &TableSpec, config: &Config) -> convert::Rules {
+    convert::Rules {
+        formats: Arc::new(config.datetime_formats.clone()),
+        zero_missing: config.table(spec.name).zero_amount_is_missing,
     }
-    if !checking.contains_key("deals") {
+}
+
+/// The stage entries of the history rows that parse, for inferring the stage order.
+fn history_entries(source: &TableSource, config: &Config) -> Result<Vec<(String, i64, String)>> {
+    let rules = rules(source.spec, config);
+    let mut lf = source.scan()?;
+    let schema = lf
+        .collect_schema()
+        .ctx(format!("{}: reading", source.file))?;
+    let mut ok = lit(true);
+    if source.may_repeat_header {
+        if let Some(flag) = source
+            .sources
+            .iter()
+            .filter(|(_, h)| !h.is_empty())
+            .map(|(canonical, h)| {
+                col(canonical.as_str())
+                    .str()
+                    .strip_chars(lit(NULL))
+                    .eq(lit(h.as_str()))
+            })
+            .reduce(|a, b| a.and(b))
+        {
+            ok = ok.and(flag.fill_null(lit(false)).not());
+        }
+    }
+    if source.trailing {
+        ok = ok.and(
+            col(crate::input::csv::TRAILING)
+                .str()
+                .strip_chars(lit(NULL))
+                .fill_null(lit(""))
+                .eq(lit("")),
+        );
+    }
+    let mut typed = Vec::new();
+    for name in ["deal_id", "stage", "entered_at"] {
+        let def = source
+            .spec
+            .column(name)
+            .ok_or_else(|| Error::Usage(name.into()))?;
+        let from = schema.get(name).cloned().unwrap_or(DataType::String);
+        let e = convert::typed(def, &from, &rules);
+        ok = ok.and(e.clone().is_not_null());
+        typed.push(e.alias(name));
+    }
+    let frame = lf
+        .filter(ok)
+        .select(typed)
+        .collect()
+        .map_err(|e| Error::BadFile {
+            file: source.file.clone(),
+            problem: format!("cannot be read: {e}"),
+            fix: "check the delimiter and quoting, or set [input] delimiter in crmstat.toml".into(),
+        })?;
+    let deals = frame
+        .column("deal_id")
+        .ctx("deal_id")?
+        .str()
+        .ctx("deal_id")?
+        .clone();
+    let stages = frame
+        .column("stage")
+        .ctx("stage")?
+        .str()
+        .ctx("stage")?
+        .clone();
+    let at = frame
+        .column("entered_at")
+        .ctx("entered_at")?
+        .to_physical_repr();
+    let at = at.i64().ctx("entered_at")?;
+    Ok(deals
+        .iter()
+        .zip(stages.iter())
+        .zip(at.iter())
+        .filter_map(|((d, s), t)| Some((d?.to_string(), t?, s?.to_string())))
+        .collect())
+}
+
+/// Check every table, in dependency order.
+fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<Loaded> {
+    let mut sources: BTreeMap<&'static str, TableSource> =
+        sources.into_iter().map(|s| (s.spec.name, s)).collect();
+    if !sources.contains_key("deals") {
         return Err(Error::Usage("no deals table".into()));
     }
     let mut report = Report::default();
-    let stages = Stages::resolve(
-        &config.funnel,
-        checking
-            .get("stage_history")
-            .map(checks::history_sequence)
-            .transpose()?
-            .as_deref(),
-    );
+    let history = match sources.get("stage_history") {
+        Some(h) if config.funnel.stages.is_empty() => {
+            Some(checks::history_sequence(history_entries(h, config)?))
+        }
+        _ => None,
+    };
+    let stages = Stages::resolve(&config.funnel, history.as_deref());
     report.notes.extend(checks::stage_notes(&stages));
-    for c in checking.values_mut() {
-        checks::row_checks(c, &stages)?;
-    }
-    let mut keys: BTreeMap<&'static str, KeySet> = BTreeMap::new();
-    let mut frames: BTreeMap<&'static str, DataFrame> = BTreeMap::new();
     let absent: Vec<&str> = schema::ALL
         .iter()
         .map(|t| t.name)
-        .filter(|t| !checking.contains_key(t))
+        .filter(|t| !sources.contains_key(t))
         .collect();
     if !absent.is_empty() {
         report.notes.push(format!(
@@ -258,18 +240,54 @@ pub fn load_raw(raws: Vec<input::RawTable>, config: &Config) -> Result<Loaded> {
             absent.join(", ")
         ));
     }
+    let shared_stages = Arc::new(stages.clone());
+    let mut keys: BTreeMap<&'static str, Arc<keys::KeySet>> = BTreeMap::new();
+    let mut frames: BTreeMap<&'static str, DataFrame> = BTreeMap::new();
+    let mut contact_managers = None;
     for spec in schema::ALL {
-        let Some(mut c) = checking.remove(spec.name) else {
+        let Some(source) = sources.remove(spec.name) else {
             continue;
         };
-        checks::duplicate_keys(&mut c)?;
-        checks::references(&mut c, &keys)?;
-        if let Some(key) = spec.key {
-            keys.insert(spec.name, c.keys(key)?);
+        let targets = schema::REFERENCES
+            .iter()
+            .filter(|r| r.table == spec.name)
+            .filter_map(|r| keys.get(r.target).map(|k| (r, k.clone())))
+            .collect();
+        let window = match (&demand.contacts, spec.name) {
+            (Some(w), "contacts") if demand.rows => {
+                let deals = frames.get("deals").ok_or_else(|| {
+                    Error::Usage("the deals table is needed before contacts".into())
+                })?;
+                w(deals, frames.get("stage_history"))?
+            }
+            _ => None,
+        };
+        let windowed = window.is_some();
+        let setup = pass::Setup {
+            rules: rules(spec, config),
+            stages: shared_stages.clone(),
+            targets,
+            keep_rows: demand.rows,
+            keep_extras: demand.extras,
+            window,
+            manager_ids: windowed && !frames.contains_key("managers"),
+        };
+        let mut checked = pass::run(&source, setup)?;
+        let (problems, notes) = pass::located(&mut checked, &source);
+        report.problems.extend(problems);
+        report.notes.extend(notes);
+        report.counts.push(checked.count.clone());
+        if let Some(k) = checked.keys.take() {
+            keys.insert(spec.name, Arc::new(k));
         }
-        frames.insert(spec.name, c.finish(&mut report)?);
+        if let Some(ids) = checked.manager_ids.take() {
+            let ids: Vec<&str> = ids.ids().collect();
+            contact_managers = Some(Series::new("manager_id".into(), ids));
+        }
+        frames.insert(spec.name, checked.frame);
     }
-    let tables = Tables::from_frames(frames)?;
+    let mut tables = Tables::from_frames(frames)?;
+    tables.contact_managers = contact_managers;
     Ok(Loaded {
         tables,
         stages,

@@ -1,0 +1,636 @@
+//! How a table is read for volume: a lazy polars scan of its file (CSV, Parquet, Arrow IPC)
+//! or of a frame already in memory (Excel, an import profile's tables), with canonical
+//! column names and each row's record number. Nothing is read until validation streams the
+//! scan; CSV values arrive as text, Parquet and Arrow columns with their own types.
+//!
+//! CSV that is not UTF-8 is transcoded once, in a streaming pass, into a temporary UTF-8
+//! file that is scanned instead (and removed when the table is done).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use encoding_rs::{Encoding, UTF_8, WINDOWS_1251};
+use polars::prelude::*;
+
+use super::csv::{TRAILING, encoding_by_name, unique_names};
+use super::{LineSource, ROW, RawTable};
+use crate::config::Config;
+use crate::error::{Error, PolarsContext, Result};
+use crate::schema::TableSpec;
+
+/// One table's file, ready to be scanned.
+pub struct TableSource {
+    pub spec: &'static TableSpec,
+    /// The file name as messages show it.
+    pub file: String,
+    pub lines: LineSource,
+    /// Canonical column → the export header it came from.
+    pub sources: Vec<(String, String)>,
+    /// Export columns that map to no canonical column: (name in the scan, header).
+    pub extras: Vec<String>,
+    /// The scan has a [`TRAILING`] column (a trailing delimiter).
+    pub trailing: bool,
+    /// Lines that repeat the header can occur (CSV text).
+    pub may_repeat_header: bool,
+    /// Record numbers (as in `ROW`) of lines that are not data, known before the scan.
+    pub skipped_rows: Vec<u32>,
+    origin: Origin,
+    /// A transcoded copy, removed on drop.
+    _temp: Option<TempFile>,
+}
+
+enum Origin {
+    Csv {
+        path: PathBuf,
+        delimiter: u8,
+        /// Column names of the file (unique), in order.
+        names: Vec<String>,
+    },
+    Parquet(PathBuf),
+    Ipc(PathBuf),
+    Frame(DataFrame),
+}
+
+/// A temporary file deleted when dropped.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+impl TableSource {
+    /// Open a table's file: its header, delimiter and encoding, and the column mapping.
+    pub fn open(path: &Path, spec: &'static TableSpec, config: &Config) -> Result<TableSource> {
+        let file = super::file_label(path);
+        match super::extension(path).as_str() {
+            "csv" => open_csv(path, &file, spec, config),
+            "xlsx" => {
+                let (frame, header, lines) = super::excel_frame(path, &file)?;
+                from_frame(frame, &header, spec, config, &file, lines)
+            }
+            ext => {
+                let lf = if ext == "parquet" {
+                    LazyFrame::scan_parquet(pl_path(path)?, ScanArgsParquet::default())
+                } else {
+                    LazyFrame::scan_ipc(pl_path(path)?, Default::default(), Default::default())
+                };
+                let schema =
+                    lf.and_then(|mut lf| lf.collect_schema())
+                        .map_err(|e| Error::BadFile {
+                            file: file.clone(),
+                            problem: format!("cannot be read: {e}"),
+                            fix: "check that the file is a complete Parquet or Arrow IPC file"
+                                .into(),
+                        })?;
+                let header: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+                let (sources, extras) = map_columns(&header, spec, config, &file)?;
+                let origin = if ext == "parquet" {
+                    Origin::Parquet(path.into())
+                } else {
+                    Origin::Ipc(path.into())
+                };
+                Ok(TableSource {
+                    spec,
+                    file,
+                    lines: LineSource::Offset(1),
+                    sources,
+                    extras,
+                    trailing: false,
+                    may_repeat_header: false,
+                    skipped_rows: Vec::new(),
+                    origin,
+                    _temp: None,
+                })
+            }
+        }
+    }
+
+    /// A table built in memory (an import profile's): its frame already has canonical
+    /// names and `ROW`.
+    pub fn from_raw(raw: RawTable) -> TableSource {
+        let RawTable {
+            spec,
+            file,
+            frame,
+            lines,
+            skipped_lines,
+            sources,
+        } = raw;
+        let extras = frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .filter(|n| n != ROW && n != TRAILING && spec.column(n).is_none())
+            .collect();
+        let trailing = frame.column(TRAILING).is_ok();
+        let _ = skipped_lines;
+        TableSource {
+            spec,
+            file,
+            lines,
+            sources,
+            extras,
+            trailing,
+            may_repeat_header: false,
+            skipped_rows: Vec::new(),
+            origin: Origin::Frame(frame),
+            _temp: None,
+        }
+    }
+
+    /// Whether a canonical column comes from the file.
+    pub fn has(&self, canonical: &str) -> bool {
+        match &self.origin {
+            Origin::Frame(f) => f.column(canonical).is_ok(),
+            _ => self.sources.iter().any(|(c, _)| c == canonical),
+        }
+    }
+
+    /// The scan: canonical columns (present ones, in schema order), the extras, the
+    /// trailing column, and `ROW` (the record number among non-blank records).
+    pub fn scan(&self) -> Result<LazyFrame> {
+        let file = &self.file;
+        let mut select: Vec<Expr> = vec![col(ROW)];
+        let lf = match &self.origin {
+            Origin::Frame(f) => {
+                select.extend(
+                    self.spec
+                        .columns
+                        .iter()
+                        .filter(|c| f.column(c.name).is_ok())
+                        .map(|c| col(c.name)),
+                );
+                select.extend(self.extras.iter().map(|e| col(e.as_str())));
+                if self.trailing {
+                    select.push(col(TRAILING));
+                }
+                return Ok(f.clone().lazy().select(select));
+            }
+            Origin::Csv {
+                path,
+                delimiter,
+                names,
+            } => {
+                let schema: Schema = names
+                    .iter()
+                    .map(|n| Field::new(n.as_str().into(), DataType::String))
+                    .collect();
+                let lf = LazyCsvReader::new(pl_path(path)?)
+                    .with_has_header(false)
+                    .with_skip_rows(1)
+                    .with_schema(Some(Arc::new(schema)))
+                    .with_separator(*delimiter)
+                    .with_quote_char(Some(b'"'))
+                    .with_missing_is_null(true)
+                    .with_raise_if_empty(false)
+                    .finish()
+                    .ctx(format!("{file}: reading"))?;
+                // A blank line (or one of delimiters only) is not a row.
+                let any = names
+                    .iter()
+                    .map(|n| col(n.as_str()).is_not_null())
+                    .reduce(|a, b| a.or(b))
+                    .unwrap_or(lit(false));
+                lf.filter(any)
+            }
+            Origin::Parquet(path) => {
+                LazyFrame::scan_parquet(pl_path(path)?, ScanArgsParquet::default())
+                    .ctx(format!("{file}: reading"))?
+            }
+            Origin::Ipc(path) => {
+                LazyFrame::scan_ipc(pl_path(path)?, Default::default(), Default::default())
+                    .ctx(format!("{file}: reading"))?
+            }
+        };
+        let lf = lf.with_row_index(ROW, None);
+        for (canonical, header) in &self.sources {
+            select.push(col(header.as_str()).alias(canonical.as_str()));
+        }
+        for e in &self.extras {
+            // An unmapped column named like a canonical one keeps its data as export_<name>.
+            let name = if self.spec.column(e).is_some() {
+                format!("export_{e}")
+            } else {
+                e.clone()
+            };
+            select.push(col(e.as_str()).alias(name));
+        }
+        if self.trailing {
+            select.push(col(TRAILING));
+        }
+        Ok(lf.select(select))
+    }
+
+    /// The first CSV line with more or fewer fields than the header, as (line, fields,
+    /// header fields): why polars could not read the file.
+    pub fn first_ragged(&self) -> Option<(u64, usize, usize)> {
+        let Origin::Csv {
+            path,
+            delimiter,
+            names,
+        } = &self.origin
+        else {
+            return None;
+        };
+        let f = std::fs::File::open(path).ok()?;
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(*delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(BufReader::with_capacity(1 << 20, f));
+        let mut record = csv::ByteRecord::new();
+        let mut index: u32 = 0;
+        while let Ok(true) = reader.read_byte_record(&mut record) {
+            if record.iter().all(<[u8]>::is_empty) {
+                continue;
+            }
+            if record.len() != names.len() && index > 0 {
+                let line = csv_record_lines(path, *delimiter, &[index - 1])
+                    .first()
+                    .copied()
+                    .unwrap_or(0);
+                return Some((line, record.len(), names.len()));
+            }
+            index += 1;
+        }
+        None
+    }
+
+    /// Names of the extra columns as the scan gives them.
+    pub fn extra_names(&self) -> Vec<String> {
+        match &self.origin {
+            Origin::Frame(_) => self.extras.clone(),
+            _ => self
+                .extras
+                .iter()
+                .map(|e| {
+                    if self.spec.column(e).is_some() {
+                        format!("export_{e}")
+                    } else {
+                        e.clone()
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+fn pl_path(path: &Path) -> Result<PlRefPath> {
+    let s = path.to_str().ok_or_else(|| {
+        Error::Usage(format!(
+            "{}: the path is not valid UTF-8; rename the file or folder",
+            path.display()
+        ))
+    })?;
+    Ok(PlRefPath::new(s))
+}
+
+/// The first lines of a file as text (at least `want` bytes, whole lines), for the header,
+/// the delimiter and a check of the encoding.
+fn head(path: &Path, want: usize) -> Result<Vec<u8>> {
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    let mut r = BufReader::with_capacity(1 << 16, f);
+    let mut out = Vec::with_capacity(want + 4096);
+    while out.len() < want {
+        let n = r
+            .read_until(b'\n', &mut out)
+            .map_err(|e| Error::io(path, "cannot read", e))?;
+        if n == 0 {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the bytes are UTF-8 (a character cut at the end does not count against it).
+fn utf8_prefix(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    }
+}
+
+/// The encoding to read a CSV file with: forced by the config, else a BOM or valid UTF-8
+/// means UTF-8, anything else Windows-1251. The whole file is checked for UTF-8 in a
+/// streaming pass only when its beginning is UTF-8 (a file of another encoding shows it in
+/// its first lines, nearly always).
+fn choose_encoding(path: &Path, first: &[u8], config: &Config) -> Result<&'static Encoding> {
+    if let Some(e) = encoding_by_name(&config.input.encoding) {
+        return Ok(e);
+    }
+    if first.starts_with(b"\xEF\xBB\xBF") {
+        return Ok(UTF_8);
+    }
+    if !utf8_prefix(first) {
+        return Ok(WINDOWS_1251);
+    }
+    Ok(if whole_file_is_utf8(path)? {
+        UTF_8
+    } else {
+        WINDOWS_1251
+    })
+}
+
+fn whole_file_is_utf8(path: &Path) -> Result<bool> {
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry = 0usize;
+    loop {
+        let n = f
+            .read(&mut buf[carry..])
+            .map_err(|e| Error::io(path, "cannot read", e))?;
+        if n == 0 {
+            return Ok(carry == 0);
+        }
+        let end = carry + n;
+        match std::str::from_utf8(&buf[..end]) {
+            Ok(_) => carry = 0,
+            Err(e) if e.error_len().is_none() => {
+                // A character cut at the end of the buffer: keep its bytes.
+                let valid = e.valid_up_to();
+                buf.copy_within(valid..end, 0);
+                carry = end - valid;
+            }
+            Err(_) => return Ok(false),
+        }
+    }
+}
+
+/// Copy a file into a temporary UTF-8 file, decoding it as it streams.
+fn transcode(path: &Path, encoding: &'static Encoding) -> Result<TempFile> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let name = format!(
+        "crmstat-{}-{}-{}.utf8.csv",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        super::file_label(path)
+    );
+    let tmp = TempFile(std::env::temp_dir().join(name));
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    let mut reader = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .bom_override(true)
+        .build(f);
+    let out = std::fs::File::create(&tmp.0).map_err(|e| Error::io(&tmp.0, "cannot create", e))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    std::io::copy(&mut reader, &mut out).map_err(|e| Error::io(path, "cannot decode", e))?;
+    out.flush()
+        .map_err(|e| Error::io(&tmp.0, "cannot write", e))?;
+    Ok(tmp)
+}
+
+fn open_csv(
+    path: &Path,
+    file: &str,
+    spec: &'static TableSpec,
+    config: &Config,
+) -> Result<TableSource> {
+    let first = head(path, 1 << 16)?;
+    let encoding = choose_encoding(path, &first, config)?;
+    let (scanned, temp, first) = if encoding == UTF_8 {
+        (path.to_path_buf(), None, first)
+    } else {
+        let tmp = transcode(path, encoding)?;
+        let first = head(&tmp.0, 1 << 16)?;
+        (tmp.0.clone(), Some(tmp), first)
+    };
+    let text = String::from_utf8_lossy(first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first));
+    let delimiter = config
+        .delimiter_byte()
+        .unwrap_or_else(|| super::csv::detect_delimiter(&text));
+    let (mut names, width) = super::csv::header_and_width(&text, delimiter);
+    if names.is_empty() {
+        return Err(Error::BadFile {
+            file: file.into(),
+            problem: "the file is empty: no header line".into(),
+            fix: "export the table again with its header line".into(),
+        });
+    }
+    let mut trailing = false;
+    if names.last().is_some_and(|n| n.is_empty()) {
+        names.pop();
+        names.push(TRAILING.into());
+        trailing = true;
+    } else if width == Some(names.len() + 1) {
+        names.push(TRAILING.into());
+        trailing = true;
+    }
+    let names = unique_names(&names);
+    let (sources, extras) = map_columns(&names, spec, config, file)?;
+    Ok(TableSource {
+        spec,
+        file: file.into(),
+        lines: LineSource::Csv {
+            path: scanned.clone(),
+            encoding: None,
+            delimiter,
+        },
+        sources,
+        extras,
+        trailing,
+        may_repeat_header: true,
+        skipped_rows: Vec::new(),
+        origin: Origin::Csv {
+            path: scanned,
+            delimiter,
+            names,
+        },
+        _temp: temp,
+    })
+}
+
+/// An in-memory text frame (Excel) with its header.
+fn from_frame(
+    frame: DataFrame,
+    header: &[String],
+    spec: &'static TableSpec,
+    config: &Config,
+    file: &str,
+    lines: LineSource,
+) -> Result<TableSource> {
+    let (sources, extras) = map_columns(header, spec, config, file)?;
+    let mut columns: Vec<Column> = Vec::new();
+    for (canonical, h) in &sources {
+        let c = frame.column(h).ctx(file.to_string())?.clone();
+        columns.push(c.with_name(canonical.as_str().into()));
+    }
+    let mut extra_names = Vec::new();
+    for e in &extras {
+        let c = frame.column(e).ctx(file.to_string())?.clone();
+        let name = if spec.column(e).is_some() {
+            format!("export_{e}")
+        } else {
+            e.clone()
+        };
+        extra_names.push(name.clone());
+        columns.push(c.with_name(name.into()));
+    }
+    let mut frame = DataFrame::new(frame.height(), columns).ctx(file.to_string())?;
+    frame = frame
+        .with_row_index(ROW.into(), None)
+        .ctx(file.to_string())?;
+    Ok(TableSource {
+        spec,
+        file: file.into(),
+        lines,
+        sources,
+        extras: extra_names,
+        trailing: false,
+        may_repeat_header: false,
+        skipped_rows: Vec::new(),
+        origin: Origin::Frame(frame),
+        _temp: None,
+    })
+}
+
+/// Which header each canonical column comes from, and the headers left over. A mapped
+/// header that is missing, or a required column without a header, stops the run.
+fn map_columns(
+    header: &[String],
+    spec: &'static TableSpec,
+    config: &Config,
+    file: &str,
+) -> Result<(Vec<(String, String)>, Vec<String>)> {
+    let mapping = config.table(spec.name).columns;
+    let mut sources = Vec::new();
+    let mut used: Vec<&str> = Vec::new();
+    for column in spec.columns {
+        let wanted = mapping.get(column.name).map(String::as_str);
+        match (
+            super::find_header(header, wanted.unwrap_or(column.name)),
+            wanted,
+        ) {
+            (Some(h), _) => {
+                used.push(h);
+                sources.push((column.name.to_string(), h.to_string()));
+            }
+            (None, Some(w)) => {
+                return Err(Error::BadFile {
+                    file: file.into(),
+                    problem: format!(
+                        "no column `{w}`, which crmstat.toml maps to {}; the headers are: {}",
+                        column.name,
+                        super::shown_headers(header)
+                    ),
+                    fix: format!(
+                        "correct [tables.{}.columns] {} = \"…\"",
+                        spec.name, column.name
+                    ),
+                });
+            }
+            (None, None) if column.required => {
+                return Err(super::missing_required(spec, column.name, header, file));
+            }
+            (None, None) => {}
+        }
+    }
+    let extras = header
+        .iter()
+        .filter(|h| !used.contains(&h.as_str()) && h.as_str() != TRAILING)
+        .cloned()
+        .collect();
+    Ok((sources, extras))
+}
+
+/// Line numbers of records, by reading the file again (only when there is something to
+/// report). `rows` are record numbers among the non-blank records (record 0 is the
+/// header); the result is in the same order, 0 where a record was not found.
+pub fn csv_record_lines(path: &Path, delimiter: u8, rows: &[u32]) -> Vec<u64> {
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let mut wanted: Vec<u32> = rows.iter().map(|r| r + 1).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    // Pass 1: the byte where each wanted record starts.
+    let Ok(f) = std::fs::File::open(path) else {
+        return vec![0; rows.len()];
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(BufReader::with_capacity(1 << 20, f));
+    let mut record = csv::ByteRecord::new();
+    let mut starts: Vec<(u32, u64)> = Vec::with_capacity(wanted.len());
+    let mut index: u32 = 0;
+    let mut next = 0usize;
+    while next < wanted.len() {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            _ => break,
+        }
+        if record.iter().all(<[u8]>::is_empty) {
+            continue; // a blank record is not a row (see `TableSource::scan`)
+        }
+        if index == wanted[next] {
+            starts.push((index, record.position().map_or(0, |p| p.byte())));
+            next += 1;
+        }
+        index += 1;
+    }
+    // Pass 2: count line breaks before each start (moved past the line break the csv
+    // crate reports a record to start at).
+    let mut lines: std::collections::HashMap<u32, u64> = std::collections::HashMap::new();
+    if let Ok(f) = std::fs::File::open(path) {
+        let mut r = BufReader::with_capacity(1 << 20, f);
+        let (mut pos, mut line) = (0u64, 1u64);
+        let mut k = 0usize;
+        let mut pending_skip = false;
+        let mut target = starts.first().map(|s| s.1);
+        loop {
+            let buf = match r.fill_buf() {
+                Ok(b) if !b.is_empty() => b,
+                _ => break,
+            };
+            let mut i = 0usize;
+            while i < buf.len() {
+                let Some(t) = target else { break };
+                let here = pos + i as u64;
+                if !pending_skip && here < t {
+                    // Count line breaks up to the target in one go.
+                    let upto = ((t - pos) as usize).min(buf.len());
+                    line += buf[i..upto].iter().filter(|b| **b == b'\n').count() as u64;
+                    i = upto;
+                    continue;
+                }
+                pending_skip = true;
+                if matches!(buf[i], b'\r' | b'\n') {
+                    if buf[i] == b'\n' {
+                        line += 1;
+                    }
+                    i += 1;
+                    continue;
+                }
+                // The record starts here.
+                while let Some(&(row, s)) = starts.get(k) {
+                    if s != t {
+                        break;
+                    }
+                    lines.insert(row, line);
+                    k += 1;
+                }
+                pending_skip = false;
+                target = starts.get(k).map(|s| s.1);
+            }
+            let n = buf.len();
+            pos += n as u64;
+            r.consume(n);
+            if target.is_none() {
+                break;
+            }
+        }
+        // Records whose start is the end of the file.
+        while let Some(&(row, _)) = starts.get(k) {
+            lines.insert(row, line);
+            k += 1;
+        }
+    }
+    rows.iter()
+        .map(|r| lines.get(&(r + 1)).copied().unwrap_or(0))
+        .collect()
+}

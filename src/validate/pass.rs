@@ -1,0 +1,508 @@
+//! One table's streaming pass: the scan's parts arrive in file order; each part's rows are
+//! checked (values that did not parse, missing required values, a value after the last
+//! column, the table's own row checks, duplicate ids, references to other tables) and the
+//! good rows that the command needs are kept. Problems remember their record number;
+//! line numbers are found once the pass is over, for those rows only.
+
+use std::sync::{Arc, Mutex};
+
+use polars::prelude::*;
+
+use super::convert::{self, Rules};
+use super::keys::{KeyIndex, KeySet};
+use super::report::{Problem, TableCount};
+use super::{checks, dtype_of};
+use crate::error::{Error, PolarsContext, Result};
+use crate::input::scan::TableSource;
+use crate::input::{ROW, csv::TRAILING};
+use crate::schema::{self, Column as Spec, Reference, TableSpec};
+use crate::stages::Stages;
+
+/// Column flagging a line that repeats the header.
+pub const HEADER: &str = "__repeated_header";
+/// Column saying whether the command needs the row (its window).
+pub const KEEP: &str = "__keep";
+
+/// Name of the text beside a typed column.
+pub fn text_name(column: &str) -> String {
+    format!("__text_{column}")
+}
+
+/// Why a row has a problem.
+pub enum Reason {
+    Text(String),
+    /// A repeated id, first seen on another row (its line is found at the end).
+    Duplicate {
+        key: &'static str,
+        first: u32,
+    },
+}
+
+/// A problem with a row of the table, by record number.
+pub struct RowProblem {
+    pub row: u32,
+    pub column: String,
+    pub value: String,
+    pub reason: Reason,
+    pub rejects: bool,
+}
+
+/// The problems of one part of the file, by position in the part.
+pub struct PartProblems<'a> {
+    rows: &'a [u32],
+    out: &'a mut Vec<RowProblem>,
+    rejected: &'a mut [bool],
+}
+
+impl PartProblems<'_> {
+    /// Reject the row at `pos` for a reason.
+    pub fn reject(&mut self, pos: usize, column: &str, value: &str, reason: &str) {
+        self.add(pos, column, value, Reason::Text(reason.into()), true);
+    }
+
+    /// Warn about the row at `pos` (it is still used).
+    pub fn warn(&mut self, pos: usize, column: &str, value: &str, reason: &str) {
+        self.add(pos, column, value, Reason::Text(reason.into()), false);
+    }
+
+    /// Whether the row at `pos` is rejected so far.
+    pub fn is_rejected(&self, pos: usize) -> bool {
+        self.rejected[pos]
+    }
+
+    fn add(&mut self, pos: usize, column: &str, value: &str, reason: Reason, rejects: bool) {
+        if rejects {
+            self.rejected[pos] = true;
+        }
+        self.out.push(RowProblem {
+            row: self.rows[pos],
+            column: column.into(),
+            value: value.into(),
+            reason,
+            rejects,
+        });
+    }
+}
+
+/// What a pass needs from the run.
+pub struct Setup {
+    pub rules: Rules,
+    pub stages: Arc<Stages>,
+    /// The tables this one refers to that have been checked, with their ids.
+    pub targets: Vec<(&'static Reference, Arc<KeySet>)>,
+    /// Keep the rows at all (not for `validate`, which only reports).
+    pub keep_rows: bool,
+    /// Keep the export's extra columns (for SQL queries and conversion).
+    pub keep_extras: bool,
+    /// Which rows the command needs (contacts of the period's windows); `None`: all.
+    pub window: Option<Expr>,
+    /// Collect the distinct manager ids of the rows used (contacts, for a roster without
+    /// a managers table).
+    pub manager_ids: bool,
+}
+
+/// The outcome of a pass.
+pub struct Checked {
+    pub frame: DataFrame,
+    pub problems: Vec<RowProblem>,
+    /// Record numbers of lines that repeated the header.
+    pub header_rows: Vec<u32>,
+    pub count: TableCount,
+    /// Ids of the rows kept and rejected, when other tables refer to this one.
+    pub keys: Option<KeySet>,
+    pub manager_ids: Option<KeyIndex>,
+}
+
+/// The state of a pass while parts arrive.
+struct State {
+    spec: &'static TableSpec,
+    present: Vec<&'static Spec>,
+    trailing: bool,
+    setup: Setup,
+    problems: Vec<RowProblem>,
+    header_rows: Vec<u32>,
+    read: usize,
+    rejected: usize,
+    kept: Vec<DataFrame>,
+    output: Vec<String>,
+    first_seen: Option<KeyIndex>,
+    keys: Option<KeySet>,
+    manager_ids: Option<KeyIndex>,
+    error: Option<Error>,
+}
+
+/// Stream the table through the checks.
+pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
+    let spec = source.spec;
+    let file = source.file.clone();
+    let mut lf = source.scan()?;
+    let schema = lf
+        .collect_schema()
+        .ctx(format!("{file}: reading the columns"))?;
+    let present: Vec<&'static Spec> = spec
+        .columns
+        .iter()
+        .filter(|c| schema.get(c.name).is_some())
+        .collect();
+    let mut exprs: Vec<Expr> = Vec::new();
+    if source.may_repeat_header {
+        let named: Vec<&(String, String)> = source
+            .sources
+            .iter()
+            .filter(|(_, h)| !h.is_empty())
+            .collect();
+        if !named.is_empty() {
+            let flag = named
+                .iter()
+                .map(|(canonical, h)| {
+                    col(canonical.as_str())
+                        .str()
+                        .strip_chars(lit(NULL))
+                        .eq(lit(h.as_str()))
+                })
+                .reduce(|a, b| a.and(b))
+                .unwrap_or(lit(false));
+            exprs.push(flag.fill_null(lit(false)).alias(HEADER));
+        }
+    }
+    for def in &present {
+        let from = schema.get(def.name).cloned().unwrap_or(DataType::String);
+        exprs.push(convert::text(def, &from).alias(text_name(def.name)));
+        exprs.push(convert::typed(def, &from, &setup.rules).alias(def.name));
+    }
+    // The checks see every canonical column; those the file lacks are empty.
+    for def in spec.columns.iter().filter(|c| schema.get(c.name).is_none()) {
+        exprs.push(lit(NULL).cast(dtype_of(def.kind)).alias(def.name));
+    }
+    let mut lf = lf.with_columns(exprs);
+    if let Some(w) = &setup.window {
+        lf = lf.with_column(w.clone().fill_null(lit(false)).alias(KEEP));
+    }
+    // As before the pass: the canonical columns of the file, the extras, then the
+    // canonical columns the file lacks (empty, or filled by the checks: status).
+    let mut output: Vec<String> = present.iter().map(|c| c.name.to_string()).collect();
+    if setup.keep_extras {
+        output.extend(source.extra_names());
+    }
+    output.extend(
+        spec.columns
+            .iter()
+            .filter(|c| schema.get(c.name).is_none())
+            .map(|c| c.name.to_string()),
+    );
+    let is_target = schema::REFERENCES.iter().any(|r| r.target == spec.name);
+    let first_seen = spec.key.map(|_| KeyIndex::default());
+    let manager_ids = setup.manager_ids.then(KeyIndex::default);
+    let state = Arc::new(Mutex::new(State {
+        spec,
+        present,
+        trailing: source.trailing,
+        setup,
+        problems: Vec::new(),
+        header_rows: source.skipped_rows.clone(),
+        read: 0,
+        rejected: 0,
+        kept: Vec::new(),
+        output,
+        first_seen,
+        keys: is_target.then(KeySet::default),
+        manager_ids,
+        error: None,
+    }));
+    let shared = state.clone();
+    let callback = PlanCallback::new(move |part: DataFrame| {
+        let mut s = shared
+            .lock()
+            .map_err(|_| polars_err!(ComputeError: "validation state poisoned"))?;
+        match s.part(part) {
+            Ok(()) => Ok(false),
+            Err(e) => {
+                let msg = e.to_string();
+                s.error = Some(e);
+                Err(polars_err!(ComputeError: "{}", msg))
+            }
+        }
+    });
+    let streamed = lf
+        .sink_batches(callback, true, std::num::NonZeroUsize::new(100_000))
+        .and_then(|lf| lf.collect_with_engine(Engine::Streaming));
+    let mut s = state
+        .lock()
+        .map_err(|_| Error::Usage("validation state poisoned".into()))?;
+    if let Some(e) = s.error.take() {
+        return Err(e);
+    }
+    if let Err(e) = streamed {
+        return Err(match source.first_ragged() {
+            Some((line, fields, width)) => Error::BadFile {
+                file: format!("{file}:{line}"),
+                problem: format!("this line has {fields} fields but the header has {width}"),
+                fix: "quote values that contain the delimiter, or remove the stray delimiter"
+                    .into(),
+            },
+            None => read_error(&file, e),
+        });
+    }
+    let frame = s.frame()?;
+    Ok(Checked {
+        frame,
+        problems: std::mem::take(&mut s.problems),
+        header_rows: std::mem::take(&mut s.header_rows),
+        count: TableCount {
+            table: spec.name,
+            file,
+            read: s.read,
+            used: s.read - s.rejected,
+            rejected: s.rejected,
+        },
+        keys: s.keys.take(),
+        manager_ids: s.manager_ids.take(),
+    })
+}
+
+/// A file polars could not read to the end, as a message a person can act on.
+fn read_error(file: &str, e: PolarsError) -> Error {
+    Error::BadFile {
+        file: file.into(),
+        problem: format!("cannot be read: {e}"),
+        fix: "check the delimiter and quoting, or set [input] delimiter in crmstat.toml".into(),
+    }
+}
+
+fn text_values(frame: &DataFrame, name: &str) -> Result<StringChunked> {
+    Ok(frame
+        .column(name)
+        .ctx(name.to_string())?
+        .str()
+        .ctx(name.to_string())?
+        .clone())
+}
+
+impl State {
+    fn part(&mut self, mut part: DataFrame) -> Result<()> {
+        if let Ok(h) = part.column(HEADER) {
+            let mask = h.bool().ctx(HEADER)?.clone();
+            if mask.any() {
+                let rows = part.column(ROW).ctx(ROW)?.idx().ctx(ROW)?.clone();
+                for (r, m) in rows.iter().zip(mask.iter()) {
+                    if let (Some(r), Some(true)) = (r, m) {
+                        self.header_rows.push(r);
+                    }
+                }
+                part = part.filter(&!&mask).ctx("dropping repeated headers")?;
+            }
+        }
+        let n = part.height();
+        if n == 0 {
+            return Ok(());
+        }
+        self.read += n;
+        let rows: Vec<u32> = part
+            .column(ROW)
+            .ctx(ROW)?
+            .idx()
+            .ctx(ROW)?
+            .into_no_null_iter()
+            .collect();
+        let mut rejected = vec![false; n];
+        let mut p = PartProblems {
+            rows: &rows,
+            out: &mut self.problems,
+            rejected: &mut rejected,
+        };
+        // Values: missing where required, or present but not of their type.
+        for def in &self.present {
+            let typed = part.column(def.name).ctx(def.name)?;
+            let nulls = typed.is_null();
+            if !nulls.any() {
+                continue;
+            }
+            let text = text_values(&part, &text_name(def.name))?;
+            for (pos, (is_null, v)) in nulls.iter().zip(text.iter()).enumerate() {
+                if is_null != Some(true) {
+                    continue;
+                }
+                match v.map(str::trim).filter(|v| !v.is_empty()) {
+                    None if def.required => {
+                        p.reject(pos, def.name, "", "required value is missing")
+                    }
+                    None => {}
+                    Some(v) => {
+                        if let Some(reason) = convert::failure(def, v, &self.setup.rules) {
+                            p.reject(pos, def.name, v, &reason);
+                        }
+                    }
+                }
+            }
+        }
+        if self.trailing {
+            let text = text_values(&part, TRAILING)?;
+            for (pos, v) in text.iter().enumerate() {
+                if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+                    p.reject(
+                        pos,
+                        "(after the last column)",
+                        v,
+                        "value after the last header column",
+                    );
+                }
+            }
+        }
+        checks::row_checks(self.spec, &mut part, &mut p, &self.setup.stages)?;
+        if let (Some(key), Some(seen)) = (self.spec.key, self.first_seen.as_mut()) {
+            let ids = text_values(&part, key)?;
+            for (pos, v) in ids.iter().enumerate() {
+                if let Some(v) = v {
+                    if let Some(first) = seen.insert(v, rows[pos]) {
+                        p.add(pos, key, v, Reason::Duplicate { key, first }, true);
+                    }
+                }
+            }
+        }
+        for (r, target) in &self.setup.targets {
+            let values = text_values(&part, r.column)?;
+            for (pos, v) in values.iter().enumerate() {
+                let Some(v) = v else { continue };
+                if target.used.contains(v) {
+                    continue;
+                }
+                let reason = if target.rejected.contains(v) {
+                    format!("refers to a {} row that was rejected", r.target)
+                } else {
+                    format!("unknown {}: no such {} in {}", r.column, r.column, r.target)
+                };
+                p.reject(pos, r.column, v, &reason);
+            }
+        }
+        self.rejected += rejected.iter().filter(|r| **r).count();
+        if let (Some(key), Some(keys)) = (self.spec.key, self.keys.as_mut()) {
+            let ids = text_values(&part, key)?;
+            for (pos, v) in ids.iter().enumerate() {
+                if let Some(v) = v {
+                    let set = if rejected[pos] {
+                        &mut keys.rejected
+                    } else {
+                        &mut keys.used
+                    };
+                    set.insert(v, rows[pos]);
+                }
+            }
+        }
+        if let Some(ids) = self.manager_ids.as_mut() {
+            let managers = text_values(&part, "manager_id")?;
+            for (pos, v) in managers.iter().enumerate() {
+                if let (Some(v), false) = (v, rejected[pos]) {
+                    ids.insert(v, rows[pos]);
+                }
+            }
+        }
+        if !self.setup.keep_rows {
+            return Ok(());
+        }
+        let mut keep: BooleanChunked = rejected.iter().map(|r| !r).collect();
+        if let Ok(w) = part.column(KEEP) {
+            keep = &keep & w.bool().ctx(KEEP)?;
+        }
+        let names: Vec<&str> = self.output.iter().map(String::as_str).collect();
+        let kept = part
+            .filter(&keep)
+            .ctx("keeping good rows")?
+            .select(names)
+            .ctx("keeping good rows")?;
+        if kept.height() > 0 {
+            self.kept.push(kept);
+        }
+        Ok(())
+    }
+
+    /// The rows kept, in file order, with every canonical column (absent ones empty)
+    /// followed by the extras, as before the pass.
+    fn frame(&mut self) -> Result<DataFrame> {
+        let mut parts = std::mem::take(&mut self.kept).into_iter();
+        let mut frame = match parts.next() {
+            Some(first) => {
+                let mut all = first;
+                for p in parts {
+                    all.vstack_mut_owned(p).ctx("joining the parts")?;
+                }
+                all.rechunk_mut();
+                all
+            }
+            None => {
+                let fields: Vec<Field> = self
+                    .output
+                    .iter()
+                    .map(|name| {
+                        let dtype = self
+                            .spec
+                            .column(name)
+                            .map_or(DataType::String, |c| dtype_of(c.kind));
+                        Field::new(name.as_str().into(), dtype)
+                    })
+                    .collect();
+                DataFrame::empty_with_schema(&Schema::from_iter(fields))
+            }
+        };
+        let height = frame.height();
+        for def in self.spec.columns {
+            if frame.column(def.name).is_err() {
+                frame
+                    .with_column(Column::full_null(
+                        def.name.into(),
+                        height,
+                        &dtype_of(def.kind),
+                    ))
+                    .ctx(def.name)?;
+            }
+        }
+        Ok(frame)
+    }
+}
+
+/// Problems with their lines, in file order, and the notes of a pass.
+pub fn located(checked: &mut Checked, source: &TableSource) -> (Vec<Problem>, Vec<String>) {
+    let mut wanted: Vec<u32> = checked.problems.iter().map(|p| p.row).collect();
+    for p in &checked.problems {
+        if let Reason::Duplicate { first, .. } = p.reason {
+            wanted.push(first);
+        }
+    }
+    wanted.extend(checked.header_rows.iter().copied());
+    wanted.sort_unstable();
+    wanted.dedup();
+    let lines: std::collections::HashMap<u32, u64> = if wanted.is_empty() {
+        Default::default()
+    } else {
+        wanted
+            .iter()
+            .copied()
+            .zip(source.lines.lines_of(&wanted))
+            .collect()
+    };
+    let line = |row: u32| lines.get(&row).copied().unwrap_or(0);
+    let mut found: Vec<Problem> = std::mem::take(&mut checked.problems)
+        .into_iter()
+        .map(|p| Problem {
+            table: source.spec.name,
+            file: source.file.clone(),
+            line: line(p.row),
+            column: p.column,
+            value: p.value,
+            reason: match p.reason {
+                Reason::Text(t) => t,
+                Reason::Duplicate { key, first } => {
+                    format!("duplicate {key}; first seen on line {}", line(first))
+                }
+            },
+            rejects_row: p.rejects,
+        })
+        .collect();
+    // In file order: a person fixes an export from top to bottom.
+    found.sort_by_key(|p| p.line);
+    let notes = checked
+        .header_rows
+        .iter()
+        .map(|r| format!("{}:{}: repeated header line skipped", source.file, line(*r)))
+        .collect();
+    (found, notes)
+}
