@@ -3,6 +3,11 @@
 
 use std::process::ExitCode;
 
+// Polars allocates and frees many short-lived buffers from several threads; the system
+// allocator keeps much of that memory (a 1M-deal run peaked at 4.8 GB with it).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 fn main() -> ExitCode {

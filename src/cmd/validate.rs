@@ -11,7 +11,7 @@ use crate::validate;
 pub fn run(args: &ValidateArgs) -> Result<()> {
     output::prepare_dir(&args.out)?;
     let (config, config_path) = args.data.config()?;
-    let loaded = validate::load(&args.data.data, &config)?;
+    let loaded = validate::load_with(&args.data.data, &config, &validate::Demand::report_only())?;
     let report = &loaded.report;
     let mut out = std::io::stdout().lock();
     let io = |e| Error::io("<stdout>", "cannot write", e);

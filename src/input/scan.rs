@@ -205,7 +205,11 @@ impl TableSource {
                     .ctx(format!("{file}: reading"))?
             }
         };
-        let lf = lf.with_row_index(ROW, None);
+        let lf = if std::env::var("CRMSTAT_EXP").is_ok_and(|e| e.contains("norow")) {
+            lf.with_column(lit(0u32).alias(ROW))
+        } else {
+            lf.with_row_index(ROW, None)
+        };
         for (canonical, header) in &self.sources {
             select.push(col(header.as_str()).alias(canonical.as_str()));
         }
@@ -257,6 +261,21 @@ impl TableSource {
             index += 1;
         }
         None
+    }
+
+    /// About how many rows the file has (from its size and its first lines), to size the
+    /// id sets once.
+    pub fn estimated_rows(&self) -> Option<usize> {
+        match &self.origin {
+            Origin::Csv { path, .. } => {
+                let size = std::fs::metadata(path).ok()?.len() as usize;
+                let first = head(path, 1 << 16).ok()?;
+                let lines = first.iter().filter(|b| **b == b'\n').count().max(1);
+                Some(size / (first.len() / lines).max(1))
+            }
+            Origin::Frame(f) => Some(f.height()),
+            _ => None,
+        }
     }
 
     /// Names of the extra columns as the scan gives them.

@@ -83,6 +83,17 @@ fn output(kind: Kind) -> impl Fn(&Schema, &Field) -> PolarsResult<Field> + Send 
     move |_, f| Ok(Field::new(f.name().clone(), dtype.clone()))
 }
 
+/// A value that trimming leaves as it is, and not empty.
+fn is_trimmed(v: &str) -> bool {
+    let b = v.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) => ![*f, *l]
+            .iter()
+            .any(|c| !c.is_ascii() || c.is_ascii_whitespace() || *c == 0x0B),
+        _ => false,
+    }
+}
+
 fn trimmed(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|v| !v.is_empty())
 }
@@ -91,10 +102,14 @@ fn trimmed(v: Option<&str>) -> Option<&str> {
 fn text_to(kind: Kind, rules: Rules, e: Expr) -> Expr {
     e.map(
         move |c: Column| {
-            let s = c.str()?;
+            let s = c.str()?.clone();
             let name = c.name().clone();
             let values = s.iter().map(trimmed);
             let out: Column = match kind {
+                // Most ids need no trimming: then the column is used as it is, uncopied.
+                Kind::Id | Kind::Text if s.iter().all(|v| v.is_none_or(is_trimmed)) => {
+                    return Ok(c);
+                }
                 Kind::Id | Kind::Text => {
                     let ca: StringChunked = values.collect();
                     ca.into_column()

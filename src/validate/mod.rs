@@ -272,7 +272,9 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
             window,
             manager_ids: windowed && !frames.contains_key("managers"),
         };
+        let started = std::time::Instant::now();
         let mut checked = pass::run(&source, setup)?;
+        trace(spec.name, started);
         let (problems, notes) = pass::located(&mut checked, &source);
         report.problems.extend(problems);
         report.notes.extend(notes);
@@ -293,4 +295,29 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
         stages,
         report,
     })
+}
+
+/// With `CRMSTAT_TRACE` set, each step's time and the peak memory so far go to stderr (for
+/// profiling at volume).
+pub fn trace(step: &str, started: std::time::Instant) {
+    if std::env::var_os("CRMSTAT_TRACE").is_none() {
+        return;
+    }
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .filter(|l| {
+                    ["VmHWM:", "RssAnon:", "RssFile:"]
+                        .iter()
+                        .any(|k| l.starts_with(k))
+                })
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                .reduce(|a, b| format!("{a}, {b}"))
+        })
+        .unwrap_or_default();
+    eprintln!(
+        "trace: {step}: {:.2} s (peak {peak})",
+        started.elapsed().as_secs_f64()
+    );
 }

@@ -4,7 +4,7 @@
 //! good rows that the command needs are kept. Problems remember their record number;
 //! line numbers are found once the pass is over, for those rows only.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -26,6 +26,38 @@ pub const KEEP: &str = "__keep";
 /// Name of the text beside a typed column.
 pub fn text_name(column: &str) -> String {
     format!("__text_{column}")
+}
+
+/// Name of the reference codes of a column.
+fn ref_name(column: &str) -> String {
+    format!("__ref_{column}")
+}
+
+/// Per value of an id column: 0 when it is empty or a used id of the target, 1 when the
+/// target has no such id, 2 when the target's row with it was rejected.
+fn reference_codes(column: &str, target: Arc<KeySet>) -> Expr {
+    col(column).map(
+        move |c: Column| {
+            let s = c.str()?;
+            let codes: UInt32Chunked = s
+                .iter()
+                .map(|v| {
+                    Some(match v {
+                        Some(v) if !target.used.contains(v) => {
+                            if target.rejected.contains(v) {
+                                2
+                            } else {
+                                1
+                            }
+                        }
+                        _ => 0u32,
+                    })
+                })
+                .collect();
+            Ok(codes.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::UInt32)),
+    )
 }
 
 /// Why a row has a problem.
@@ -128,7 +160,6 @@ struct State {
     first_seen: Option<KeyIndex>,
     keys: Option<KeySet>,
     manager_ids: Option<KeyIndex>,
-    error: Option<Error>,
 }
 
 /// Stream the table through the checks.
@@ -175,6 +206,15 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         exprs.push(lit(NULL).cast(dtype_of(def.kind)).alias(def.name));
     }
     let mut lf = lf.with_columns(exprs);
+    // References, looked up on polars' threads: 0 known or empty, 1 unknown, 2 a rejected row.
+    let refs: Vec<Expr> = setup
+        .targets
+        .iter()
+        .map(|(r, target)| reference_codes(r.column, target.clone()).alias(ref_name(r.column)))
+        .collect();
+    if !refs.is_empty() {
+        lf = lf.with_columns(refs);
+    }
     if let Some(w) = &setup.window {
         lf = lf.with_column(w.clone().fill_null(lit(false)).alias(KEEP));
     }
@@ -193,7 +233,7 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
     let is_target = schema::REFERENCES.iter().any(|r| r.target == spec.name);
     let first_seen = spec.key.map(|_| KeyIndex::default());
     let manager_ids = setup.manager_ids.then(KeyIndex::default);
-    let state = Arc::new(Mutex::new(State {
+    let mut s = State {
         spec,
         present,
         trailing: source.trailing,
@@ -207,30 +247,64 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         first_seen,
         keys: is_target.then(KeySet::default),
         manager_ids,
-        error: None,
-    }));
-    let shared = state.clone();
-    let callback = PlanCallback::new(move |part: DataFrame| {
-        let mut s = shared
-            .lock()
-            .map_err(|_| polars_err!(ComputeError: "validation state poisoned"))?;
-        match s.part(part) {
-            Ok(()) => Ok(false),
-            Err(e) => {
-                let msg = e.to_string();
-                s.error = Some(e);
-                Err(polars_err!(ComputeError: "{}", msg))
-            }
+    };
+    if let (Some(seen), Some(rows)) = (s.first_seen.as_mut(), source.estimated_rows()) {
+        if std::env::var_os("CRMSTAT_TRACE").is_some() {
+            eprintln!("trace: {}: about {rows} rows", spec.name);
         }
+        seen.reserve(rows);
+    }
+    // The scan runs on polars' threads and hands each part over a short channel (so a
+    // slow check holds the reading back instead of parts piling up in memory); the checks
+    // run here, in file order, while the next parts are read.
+    let (send, receive) = std::sync::mpsc::sync_channel::<DataFrame>(2);
+    let callback = PlanCallback::new(move |part: DataFrame| {
+        // A closed channel means the checks stopped: stop reading.
+        Ok(send.send(part).is_err())
     });
-    let streamed = lf
-        .sink_batches(callback, true, std::num::NonZeroUsize::new(100_000))
-        .and_then(|lf| lf.collect_with_engine(Engine::Streaming));
-    let mut s = state
-        .lock()
-        .map_err(|_| Error::Usage("validation state poisoned".into()))?;
-    if let Some(e) = s.error.take() {
+    let exp = std::env::var("CRMSTAT_EXP").unwrap_or_default();
+    let lf = match exp.as_str() {
+        "scan" => source.scan()?,
+        _ => lf,
+    };
+    let plan = lf.sink_batches(
+        callback,
+        exp != "unordered",
+        std::num::NonZeroUsize::new(100_000),
+    );
+    let reader = std::thread::spawn(move || -> PolarsResult<()> {
+        plan?.collect_with_engine(Engine::Streaming).map(|_| ())
+    });
+    let (mut busy, mut parts) = (0.0, 0usize);
+    let mut failed = None;
+    for part in receive.iter() {
+        if exp == "scan" || exp == "noop" {
+            continue;
+        }
+        if exp == "sleep" {
+            std::thread::sleep(std::time::Duration::from_millis(80));
+            continue;
+        }
+        let t = std::time::Instant::now();
+        if let Err(e) = s.part(part) {
+            failed = Some(e);
+            break;
+        }
+        busy += t.elapsed().as_secs_f64();
+        parts += 1;
+    }
+    drop(receive);
+    let streamed = reader
+        .join()
+        .unwrap_or_else(|_| Err(polars_err!(ComputeError: "the reader of {} stopped", file)));
+    if let Some(e) = failed {
         return Err(e);
+    }
+    if std::env::var_os("CRMSTAT_TRACE").is_some() {
+        eprintln!(
+            "trace: {}: {parts} parts, {busy:.2} s in the checks",
+            spec.name
+        );
     }
     if let Err(e) = streamed {
         return Err(match source.first_ragged() {
@@ -280,6 +354,9 @@ fn text_values(frame: &DataFrame, name: &str) -> Result<StringChunked> {
 
 impl State {
     fn part(&mut self, mut part: DataFrame) -> Result<()> {
+        if std::env::var("CRMSTAT_EXP").is_ok_and(|e| e == "early") {
+            return Ok(());
+        }
         if let Ok(h) = part.column(HEADER) {
             let mask = h.bool().ctx(HEADER)?.clone();
             if mask.any() {
@@ -296,6 +373,9 @@ impl State {
         if n == 0 {
             return Ok(());
         }
+        if std::env::var("CRMSTAT_EXP").is_ok_and(|e| e == "early2") {
+            return Ok(());
+        }
         self.read += n;
         let rows: Vec<u32> = part
             .column(ROW)
@@ -304,6 +384,9 @@ impl State {
             .ctx(ROW)?
             .into_no_null_iter()
             .collect();
+        if std::env::var("CRMSTAT_EXP").is_ok_and(|e| e == "early3") {
+            return Ok(());
+        }
         let mut rejected = vec![false; n];
         let mut p = PartProblems {
             rows: &rows,
@@ -311,7 +394,8 @@ impl State {
             rejected: &mut rejected,
         };
         // Values: missing where required, or present but not of their type.
-        for def in &self.present {
+        let exp = std::env::var("CRMSTAT_EXP").unwrap_or_default();
+        for def in self.present.iter().filter(|_| !exp.contains("noconvert")) {
             let typed = part.column(def.name).ctx(def.name)?;
             let nulls = typed.is_null();
             if !nulls.any() {
@@ -348,8 +432,18 @@ impl State {
                 }
             }
         }
+        if exp == "early4" {
+            return Ok(());
+        }
         checks::row_checks(self.spec, &mut part, &mut p, &self.setup.stages)?;
-        if let (Some(key), Some(seen)) = (self.spec.key, self.first_seen.as_mut()) {
+        if exp == "early5" {
+            return Ok(());
+        }
+        if let (Some(key), Some(seen), true) = (
+            self.spec.key,
+            self.first_seen.as_mut(),
+            !exp.contains("nodup"),
+        ) {
             let ids = text_values(&part, key)?;
             for (pos, v) in ids.iter().enumerate() {
                 if let Some(v) = v {
@@ -359,20 +453,26 @@ impl State {
                 }
             }
         }
-        for (r, target) in &self.setup.targets {
-            let values = text_values(&part, r.column)?;
-            for (pos, v) in values.iter().enumerate() {
-                let Some(v) = v else { continue };
-                if target.used.contains(v) {
-                    continue;
-                }
-                let reason = if target.rejected.contains(v) {
-                    format!("refers to a {} row that was rejected", r.target)
-                } else {
-                    format!("unknown {}: no such {} in {}", r.column, r.column, r.target)
-                };
-                p.reject(pos, r.column, v, &reason);
+        for (r, _) in &self.setup.targets {
+            let codes = part.column(&ref_name(r.column)).ctx(r.column)?;
+            let codes = codes.u32().ctx(r.column)?;
+            if codes.max().unwrap_or(0) == 0 {
+                continue;
             }
+            let values = text_values(&part, r.column)?;
+            for (pos, code) in codes.iter().enumerate() {
+                let reason = match code {
+                    Some(1) => {
+                        format!("unknown {}: no such {} in {}", r.column, r.column, r.target)
+                    }
+                    Some(2) => format!("refers to a {} row that was rejected", r.target),
+                    _ => continue,
+                };
+                p.reject(pos, r.column, values.get(pos).unwrap_or(""), &reason);
+            }
+        }
+        if exp == "early6" {
+            return Ok(());
         }
         self.rejected += rejected.iter().filter(|r| **r).count();
         if let (Some(key), Some(keys)) = (self.spec.key, self.keys.as_mut()) {
