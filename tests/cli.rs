@@ -844,3 +844,60 @@ fn reactivation_on_the_sample() {
             .all(|r| r["value"].as_f64().unwrap() > 0.0)
     );
 }
+
+/// Without a managers table the roster is every manager the data names, also those who
+/// appear only in contacts outside the period (the loader keeps only the period's contacts,
+/// but every contact's manager). Expected ids from the CSV files with the csv crate.
+#[test]
+fn roster_without_managers_table_names_every_manager() {
+    let data = tempfile::tempdir().unwrap();
+    for t in [
+        "deals",
+        "stage_history",
+        "contacts",
+        "clients",
+        "payments",
+        "campaigns",
+    ] {
+        std::fs::copy(
+            sample().join(format!("{t}.csv")),
+            data.path().join(format!("{t}.csv")),
+        )
+        .unwrap();
+    }
+    std::fs::copy(
+        sample().join("crmstat.toml"),
+        data.path().join("crmstat.toml"),
+    )
+    .unwrap();
+    // A manager who only ever made one call, in 2024 (long before the period).
+    let mut contacts = std::fs::read_to_string(data.path().join("contacts.csv")).unwrap();
+    contacts.push_str("\"T99999999\",\"C0000001\",\"M0999\",,,\"2024-02-01 10:00:00\",\"phone\",\"call\",\"out\",,,\"\"\n");
+    std::fs::write(data.path().join("contacts.csv"), contacts).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    crmstat()
+        .args([
+            "managers", "--period", "2025-11", "--format", "json", "--data",
+        ])
+        .arg(data.path())
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    let mut expected: Vec<String> = ["deals", "stage_history", "contacts"]
+        .iter()
+        .flat_map(|t| rows(t).into_iter().map(|r| r["manager_id"].clone()))
+        .chain(["M0999".to_string()])
+        .filter(|m| !m.is_empty())
+        .collect();
+    expected.sort();
+    expected.dedup();
+    let got: Vec<String> = json(out.path(), "managers")
+        .iter()
+        .filter_map(|r| r["manager_id"].as_str().map(str::to_string))
+        .filter(|m| m != "(company average)")
+        .collect();
+    let mut got_sorted = got.clone();
+    got_sorted.sort();
+    assert_eq!(got_sorted, expected);
+}

@@ -13,7 +13,8 @@ use crate::validate::Loaded;
 pub fn run(args: &CampaignsArgs) -> Result<()> {
     let fig = &args.figure;
     super::prepare(&fig.out)?;
-    let (config, loaded) = super::load(&fig.data)?;
+    let (config, loaded) =
+        super::load_with(&fig.data, Some(&fig.period), super::Contacts::Period, false)?;
     let period = super::period(&fig.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
     let how = args.attribution.unwrap_or(config.campaigns.attribution);

@@ -10,7 +10,8 @@ use crate::output::NamedTable;
 pub fn run(args: &FunnelArgs) -> Result<()> {
     let fig = &args.figure;
     super::prepare(&fig.out)?;
-    let (config, loaded) = super::load(&fig.data)?;
+    let (config, loaded) =
+        super::load_with(&fig.data, Some(&fig.period), super::Contacts::None, false)?;
     let period = super::period(&fig.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
     let results = results(&snap, args.mode, args.by, config.lang)?;

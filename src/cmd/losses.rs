@@ -12,7 +12,8 @@ use crate::validate::Loaded;
 pub fn run(args: &LossesArgs) -> Result<()> {
     let fig = &args.figure;
     super::prepare(&fig.out)?;
-    let (config, loaded) = super::load(&fig.data)?;
+    let (config, loaded) =
+        super::load_with(&fig.data, Some(&fig.period), super::Contacts::Period, false)?;
     let period = super::period(&fig.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
     let results = results(&snap, &loaded, &config, args.mode)?;

@@ -51,16 +51,67 @@ pub fn run(cli: Cli) -> Result<()> {
 /// How many problems a figure command shows before pointing at `crmstat validate`.
 const PROBLEMS_SHOWN: usize = 5;
 
+/// Which contacts a command needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Contacts {
+    /// Every one, every column (SQL queries).
+    All,
+    /// Those of the period's windows ([`contact_window`]).
+    Period,
+    /// None: the command's figures do not read contacts (they are still checked).
+    None,
+}
+
 /// Load config and tables, print the one-line row count and notes to stderr, and stop
 /// under `--strict` when rows were rejected.
 pub(crate) fn load(args: &DataArgs) -> Result<(Config, Loaded)> {
-    load_with(args, false)
+    load_with(args, None, Contacts::All, false)
 }
 
-/// [`load`]; `quiet` prints only the problems (no row counts, no notes).
-pub(crate) fn load_with(args: &DataArgs, quiet: bool) -> Result<(Config, Loaded)> {
+/// [`load`] keeping only what a figure command needs: the canonical columns, and of the
+/// contacts those that `period` (the command's) needs. `quiet` prints only the problems (no
+/// row counts, no notes).
+pub(crate) fn load_with(
+    args: &DataArgs,
+    period: Option<&PeriodArgs>,
+    contacts: Contacts,
+    quiet: bool,
+) -> Result<(Config, Loaded)> {
     let (config, _) = args.config()?;
-    let loaded = crate::validate::load(&args.data, &config)?;
+    let demand = match (contacts, period) {
+        (Contacts::All, _) => crate::validate::Demand::everything(),
+        (Contacts::None, _) => crate::validate::Demand {
+            contacts: Some(std::sync::Arc::new(
+                |_: &DataFrame, _: Option<&DataFrame>| Ok(Some(lit(false))),
+            )),
+            ..crate::validate::Demand::figures()
+        },
+        (Contacts::Period, None) => crate::validate::Demand::figures(),
+        (Contacts::Period, Some(p)) => {
+            let p = PeriodArgs {
+                period: p.period.clone(),
+                from: p.from.clone(),
+                to: p.to.clone(),
+            };
+            crate::validate::Demand {
+                contacts: Some(std::sync::Arc::new(
+                    move |deals: &DataFrame, history: Option<&DataFrame>| {
+                        let (first, last) = span_of(deals, history)?;
+                        let period = Period::resolve(
+                            p.period.as_deref(),
+                            p.from.as_deref(),
+                            p.to.as_deref(),
+                            first,
+                            last,
+                        )?;
+                        Ok(Some(contact_window(&period)))
+                    },
+                )),
+                ..crate::validate::Demand::figures()
+            }
+        }
+    };
+    let loaded = crate::validate::load_with(&args.data, &config, &demand)?;
     let report = &loaded.report;
     let mut err = std::io::stderr().lock();
     if !quiet {
@@ -109,13 +160,33 @@ pub(crate) fn period(args: &PeriodArgs, tables: &Tables) -> Result<Period> {
     )
 }
 
+/// The contacts the figures of a period read: every campaign touch (attribution looks
+/// back before the period), and every contact or task that happened, was done or was due in
+/// the period (activity, tasks, follow-up after an invoice, the first call after a
+/// handoff).
+pub(crate) fn contact_window(period: &Period) -> Expr {
+    use crate::metrics::snapshot::in_period;
+    col("campaign_id")
+        .is_not_null()
+        .or(in_period(coalesce(&[col("done_at"), col("at")]), period))
+        .or(in_period(col("at"), period))
+        .or(in_period(col("due_at"), period))
+}
+
 /// Earliest and latest moment in deals (created, closed) and stage history.
 pub(crate) fn data_span(tables: &Tables) -> Result<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
+    span_of(&tables.deals, tables.stage_history.as_ref())
+}
+
+fn span_of(
+    deals: &DataFrame,
+    history: Option<&DataFrame>,
+) -> Result<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
     let mut moments: Vec<Column> = vec![
-        tables.deals.column("created_at").ctx("created_at")?.clone(),
-        tables.deals.column("closed_at").ctx("closed_at")?.clone(),
+        deals.column("created_at").ctx("created_at")?.clone(),
+        deals.column("closed_at").ctx("closed_at")?.clone(),
     ];
-    if let Some(h) = &tables.stage_history {
+    if let Some(h) = history {
         moments.push(h.column("entered_at").ctx("entered_at")?.clone());
     }
     let (mut lo, mut hi) = (None::<i64>, None::<i64>);

@@ -11,7 +11,12 @@ use crate::validate::Loaded;
 
 pub fn run(args: &FigureArgs) -> Result<()> {
     super::prepare(&args.out)?;
-    let (config, loaded) = super::load(&args.data)?;
+    let (config, loaded) = super::load_with(
+        &args.data,
+        Some(&args.period),
+        super::Contacts::Period,
+        false,
+    )?;
     let period = super::period(&args.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
     let results = results(&snap, &loaded, &config)?;

@@ -14,7 +14,8 @@ use crate::validate::Loaded;
 
 pub fn run(args: &ReactivationArgs) -> Result<()> {
     super::prepare(&args.out)?;
-    let (config, loaded) = super::load(&args.data)?;
+    let (config, loaded) =
+        super::load_with(&args.data, Some(&args.period), super::Contacts::None, false)?;
     let period = match &args.as_of {
         Some(day) => Period::as_of_date(day)?,
         None => super::period(&args.period, &loaded.tables)?,

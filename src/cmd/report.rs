@@ -30,7 +30,12 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     output::prepare_dir(&args.out)?;
     let bar = progress(args.quiet);
     bar.set_message("reading and checking the data");
-    let (mut config, loaded) = super::load_with(&args.data, args.quiet)?;
+    let (mut config, loaded) = super::load_with(
+        &args.data,
+        Some(&args.period),
+        super::Contacts::Period,
+        args.quiet,
+    )?;
     if let Some(lang) = args.lang {
         config.lang = lang;
     }

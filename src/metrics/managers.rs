@@ -93,10 +93,12 @@ pub fn roster(tables: &Tables, period: &Period) -> Result<DataFrame> {
         ]),
         None => {
             let mut ids = vec![tables.deals.clone().lazy().select([col("manager_id")])];
-            for t in [&tables.contacts, &tables.stage_history]
-                .into_iter()
-                .flatten()
-            {
+            // When only some contacts were kept, the loader gave every contact's manager.
+            let contacts = match &tables.contact_managers {
+                Some(m) => Some(m.clone().into_frame()),
+                None => tables.contacts.clone(),
+            };
+            for t in [&contacts, &tables.stage_history].into_iter().flatten() {
                 ids.push(t.clone().lazy().select([col("manager_id")]));
             }
             concat(ids, UnionArgs::default())
