@@ -44,6 +44,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Show the config: the defaults, or what a data folder's crmstat.toml resolves to.
     Config(ConfigArgs),
+    /// Check a data folder and write its tables as typed Parquet (faster to read again).
+    Convert(ConvertArgs),
     /// Turn a CRM's own export (Bitrix24, amoCRM, HubSpot, Salesforce, Pipedrive) into
     /// canonical tables, with a mapping report to check once.
     Import(ImportArgs),
@@ -276,6 +278,18 @@ pub struct GenerateArgs {
     /// header lines, bad values, unknown and duplicate ids (CSV only).
     #[arg(long)]
     pub dirty: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Folder for the Parquet tables, crmstat.toml and rejects.csv (not the data folder).
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
+    /// Print only the row counts and problems.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -901,3 +901,63 @@ fn roster_without_managers_table_names_every_manager() {
     got_sorted.sort();
     assert_eq!(got_sorted, expected);
 }
+
+/// `crmstat convert` writes typed Parquet that gives the same report as the CSV it came
+/// from (every table of the report's tables/ byte for byte, but the data-quality tables,
+/// which name the files); converting into the data folder is refused.
+#[test]
+fn converted_parquet_gives_the_same_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let pq = dir.path().join("pq");
+    crmstat()
+        .args(["convert", "--data"])
+        .arg(sample())
+        .arg("--out")
+        .arg(&pq)
+        .assert()
+        .success();
+    for t in [
+        "deals",
+        "contacts",
+        "stage_history",
+        "payments",
+        "clients",
+        "managers",
+        "campaigns",
+    ] {
+        assert!(pq.join(format!("{t}.parquet")).is_file(), "{t}");
+    }
+    assert!(!pq.join("rejects.csv").exists());
+    let report = |data: &Path, out: &Path| {
+        crmstat()
+            .args(["report", "--period", "2025-11", "--quiet", "--data"])
+            .arg(data)
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success();
+    };
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    report(&sample(), &a);
+    report(&pq, &b);
+    let mut compared = 0;
+    for e in std::fs::read_dir(a.join("tables")).unwrap() {
+        let name = e.unwrap().file_name();
+        if ["data_quality.csv", "rejects.csv"].contains(&name.to_str().unwrap()) {
+            continue;
+        }
+        let x = std::fs::read(a.join("tables").join(&name)).unwrap();
+        let y = std::fs::read(b.join("tables").join(&name)).unwrap();
+        assert!(x == y, "{name:?} differs");
+        compared += 1;
+    }
+    assert!(compared > 15, "{compared}");
+    crmstat()
+        .args(["convert", "--data"])
+        .arg(&pq)
+        .arg("--out")
+        .arg(pq.join("inner"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("inside the data folder"));
+}

@@ -3,6 +3,7 @@
 
 mod campaigns;
 mod config;
+mod convert;
 mod durations;
 mod funnel;
 mod generate;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Generate(a) => generate::run(&a),
         Command::Config(a) => config::run(&a),
         Command::Import(a) => import::run(&a),
+        Command::Convert(a) => convert::run(&a),
     }
 }
 
@@ -215,6 +217,43 @@ pub(crate) struct Results {
     pub tables: Vec<NamedTable>,
     pub charts: Vec<Chart>,
     pub notes: Vec<String>,
+}
+
+/// Refuse an output folder that is the data folder or inside it: writing there would put
+/// outputs over the inputs (or beside them, to be read as inputs next time).
+pub(crate) fn refuse_inside(out: &std::path::Path, data: &std::path::Path) -> Result<()> {
+    let absolute = |p: &std::path::Path| {
+        std::path::absolute(p).map(|a| {
+            // Resolve what exists (links), keep the rest as written.
+            let mut base = a.clone();
+            let mut rest = Vec::new();
+            while !base.exists() {
+                match (base.file_name().map(|n| n.to_os_string()), base.parent()) {
+                    (Some(n), Some(parent)) => {
+                        rest.push(n);
+                        base = parent.to_path_buf();
+                    }
+                    _ => break,
+                }
+            }
+            let mut resolved = base.canonicalize().unwrap_or(base);
+            for n in rest.into_iter().rev() {
+                resolved.push(n);
+            }
+            resolved
+        })
+    };
+    if let (Ok(o), Ok(d)) = (absolute(out), absolute(data)) {
+        if o.starts_with(&d) {
+            return Err(Error::Usage(format!(
+                "--out {} is {} the data folder {}: outputs would be written over or beside the inputs; choose a folder outside it",
+                out.display(),
+                if o == d { "" } else { "inside" },
+                data.display()
+            ).replace("is  the", "is the")));
+        }
+    }
+    Ok(())
 }
 
 /// Make sure `--out` can be written before any heavy work.

@@ -50,6 +50,9 @@ pub struct Demand {
     pub extras: bool,
     /// Keep only the contacts in the command's windows.
     pub contacts: Option<ContactWindow>,
+    /// Write every table's rows to `<table>.parquet.tmp` in this folder as they are checked,
+    /// instead of keeping them (the tables of the result are then empty).
+    pub parquet_into: Option<std::path::PathBuf>,
 }
 
 impl Demand {
@@ -59,6 +62,7 @@ impl Demand {
             rows: true,
             extras: true,
             contacts: None,
+            parquet_into: None,
         }
     }
 
@@ -76,6 +80,7 @@ impl Demand {
             rows: false,
             extras: false,
             contacts: None,
+            parquet_into: None,
         }
     }
 }
@@ -269,6 +274,10 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
             targets,
             keep_rows: demand.rows,
             keep_extras: demand.extras,
+            write_to: demand
+                .parquet_into
+                .as_ref()
+                .map(|d| d.join(format!("{}.parquet.tmp", spec.name))),
             window,
             manager_ids: windowed && !frames.contains_key("managers"),
         };

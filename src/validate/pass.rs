@@ -126,6 +126,9 @@ pub struct Setup {
     pub keep_rows: bool,
     /// Keep the export's extra columns (for SQL queries and conversion).
     pub keep_extras: bool,
+    /// Write the rows kept to this Parquet file as they come instead of keeping them in
+    /// memory (conversion of tables of any size).
+    pub write_to: Option<std::path::PathBuf>,
     /// Which rows the command needs (contacts of the period's windows); `None`: all.
     pub window: Option<Expr>,
     /// Collect the distinct manager ids of the rows used (contacts, for a roster without
@@ -160,6 +163,7 @@ struct State {
     first_seen: Option<KeyIndex>,
     keys: Option<KeySet>,
     manager_ids: Option<KeyIndex>,
+    writer: Option<polars::io::parquet::write::BatchedWriter<std::fs::File>>,
 }
 
 /// Stream the table through the checks.
@@ -247,6 +251,7 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         first_seen,
         keys: is_target.then(KeySet::default),
         manager_ids,
+        writer: None,
     };
     if let (Some(seen), Some(rows)) = (s.first_seen.as_mut(), source.estimated_rows()) {
         if std::env::var_os("CRMSTAT_TRACE").is_some() {
@@ -509,8 +514,48 @@ impl State {
             .ctx("keeping good rows")?
             .select(names)
             .ctx("keeping good rows")?;
-        if kept.height() > 0 {
+        if self.setup.write_to.is_some() {
+            self.write(kept)?;
+        } else if kept.height() > 0 {
             self.kept.push(kept);
+        }
+        Ok(())
+    }
+
+    /// A frame with no rows and the columns kept.
+    fn empty_frame(&self) -> DataFrame {
+        let fields: Vec<Field> = self
+            .output
+            .iter()
+            .map(|name| {
+                let dtype = self
+                    .spec
+                    .column(name)
+                    .map_or(DataType::String, |c| dtype_of(c.kind));
+                Field::new(name.as_str().into(), dtype)
+            })
+            .collect();
+        DataFrame::empty_with_schema(&Schema::from_iter(fields))
+    }
+
+    /// Write a part to the Parquet file (opened with the first part).
+    fn write(&mut self, mut part: DataFrame) -> Result<()> {
+        let Some(path) = &self.setup.write_to else {
+            return Ok(());
+        };
+        part.rechunk_mut();
+        if self.writer.is_none() {
+            let file =
+                std::fs::File::create(path).map_err(|e| Error::io(path, "cannot create", e))?;
+            self.writer = Some(
+                ParquetWriter::new(file)
+                    .batched(part.schema())
+                    .ctx(format!("writing {}", path.display()))?,
+            );
+        }
+        if let Some(w) = self.writer.as_mut() {
+            w.write_batch(&part)
+                .ctx(format!("writing {}", path.display()))?;
         }
         Ok(())
     }
@@ -518,6 +563,16 @@ impl State {
     /// The rows kept, in file order, with every canonical column (absent ones empty)
     /// followed by the extras, as before the pass.
     fn frame(&mut self) -> Result<DataFrame> {
+        if let Some(path) = self.setup.write_to.clone() {
+            // Written part by part: an empty table gets its schema, then the file is closed.
+            if self.writer.is_none() {
+                self.write(self.empty_frame())?;
+            }
+            if let Some(w) = self.writer.take() {
+                w.finish().ctx(format!("writing {}", path.display()))?;
+            }
+            return Ok(self.empty_frame());
+        }
         let mut parts = std::mem::take(&mut self.kept).into_iter();
         let mut frame = match parts.next() {
             Some(first) => {
@@ -528,20 +583,7 @@ impl State {
                 all.rechunk_mut();
                 all
             }
-            None => {
-                let fields: Vec<Field> = self
-                    .output
-                    .iter()
-                    .map(|name| {
-                        let dtype = self
-                            .spec
-                            .column(name)
-                            .map_or(DataType::String, |c| dtype_of(c.kind));
-                        Field::new(name.as_str().into(), dtype)
-                    })
-                    .collect();
-                DataFrame::empty_with_schema(&Schema::from_iter(fields))
-            }
+            None => self.empty_frame(),
         };
         let height = frame.height();
         for def in self.spec.columns {
