@@ -28,6 +28,27 @@ pub fn text_name(column: &str) -> String {
     format!("__text_{column}")
 }
 
+/// Column of the hashes of a table's ids.
+const KEY_HASH: &str = "__key_hash";
+
+/// The hash of each id (empty for an empty id), computed where the part is read.
+fn id_hashes(column: &str) -> Expr {
+    col(column).map(
+        |c: Column| {
+            use std::hash::BuildHasher;
+            // The same hash for the same id in every part (a fixed-key hasher).
+            let hasher = std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default();
+            let s = c.str()?;
+            let out: UInt64Chunked = s
+                .iter()
+                .map(|v| v.map(|v| hasher.hash_one(v.as_bytes())))
+                .collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::UInt64)),
+    )
+}
+
 /// Name of the reference codes of a column.
 fn ref_name(column: &str) -> String {
     format!("__ref_{column}")
@@ -73,6 +94,9 @@ pub enum Reason {
 /// A problem with a row of the table, by record number.
 pub struct RowProblem {
     pub row: u32,
+    /// Where the check comes among a row's checks (values and row checks 0, duplicate ids
+    /// 1, references 2): a row's problems are listed in that order.
+    pub rank: u8,
     pub column: String,
     pub value: String,
     pub reason: Reason,
@@ -82,6 +106,8 @@ pub struct RowProblem {
 /// The problems of one part of the file, by position in the part.
 pub struct PartProblems<'a> {
     rows: &'a [u32],
+    /// The reference checks are running.
+    references: bool,
     out: &'a mut Vec<RowProblem>,
     rejected: &'a mut [bool],
 }
@@ -106,8 +132,14 @@ impl PartProblems<'_> {
         if rejects {
             self.rejected[pos] = true;
         }
+        let rank = match reason {
+            Reason::Duplicate { .. } => 1,
+            Reason::Text(_) if self.references => 2,
+            Reason::Text(_) => 0,
+        };
         self.out.push(RowProblem {
             row: self.rows[pos],
+            rank,
             column: column.into(),
             value: value.into(),
             reason,
@@ -164,6 +196,11 @@ struct State {
     keys: Option<KeySet>,
     manager_ids: Option<KeyIndex>,
     writer: Option<polars::io::parquet::write::BatchedWriter<std::fs::File>>,
+    /// (hash of the id, row) of every row, for finding duplicate ids after the pass
+    /// (large tables no other table refers to).
+    deferred: Option<Vec<(u64, u32)>>,
+    /// Rows rejected during the pass (so a duplicate found after it is counted once).
+    rejected_rows: Vec<u32>,
 }
 
 /// Stream the table through the checks.
@@ -235,7 +272,17 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
             .map(|c| c.name.to_string()),
     );
     let is_target = schema::REFERENCES.iter().any(|r| r.target == spec.name);
-    let first_seen = spec.key.map(|_| KeyIndex::default());
+    // Ids of a large table no other refers to are hashed on polars' threads and their
+    // duplicates found by sorting after the pass; a table others refer to (or one
+    // written as it goes) is checked row by row.
+    let defer = spec.key.is_some() && !is_target && setup.write_to.is_none();
+    if let (true, Some(key)) = (defer, spec.key) {
+        lf = lf.with_column(id_hashes(key).alias(KEY_HASH));
+        if setup.keep_rows {
+            output.push(ROW.to_string());
+        }
+    }
+    let first_seen = spec.key.filter(|_| !defer).map(|_| KeyIndex::default());
     let manager_ids = setup.manager_ids.then(KeyIndex::default);
     let mut s = State {
         spec,
@@ -252,7 +299,12 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         keys: is_target.then(KeySet::default),
         manager_ids,
         writer: None,
+        deferred: None,
+        rejected_rows: Vec::new(),
     };
+    if defer {
+        s.deferred = Some(Vec::with_capacity(source.estimated_rows().unwrap_or(0)));
+    }
     if let (Some(seen), Some(rows)) = (s.first_seen.as_mut(), source.estimated_rows()) {
         if std::env::var_os("CRMSTAT_TRACE").is_some() {
             eprintln!("trace: {}: about {rows} rows", spec.name);
@@ -322,7 +374,19 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
             None => read_error(&file, e),
         });
     }
-    let frame = s.frame()?;
+    let duplicates = s.deferred_duplicates(source)?;
+    let mut frame = s.frame()?;
+    if s.deferred.is_some() && frame.column(ROW).is_ok() {
+        if !duplicates.is_empty() {
+            let dups = Series::new("dups".into(), duplicates);
+            frame = frame
+                .lazy()
+                .filter(col(ROW).is_in(lit(dups).implode(false), false).not())
+                .collect()
+                .ctx("dropping duplicate rows")?;
+        }
+        frame = frame.drop(ROW).ctx(ROW)?;
+    }
     Ok(Checked {
         frame,
         problems: std::mem::take(&mut s.problems),
@@ -395,6 +459,7 @@ impl State {
         let mut rejected = vec![false; n];
         let mut p = PartProblems {
             rows: &rows,
+            references: false,
             out: &mut self.problems,
             rejected: &mut rejected,
         };
@@ -458,6 +523,7 @@ impl State {
                 }
             }
         }
+        p.references = true;
         for (r, _) in &self.setup.targets {
             let codes = part.column(&ref_name(r.column)).ctx(r.column)?;
             let codes = codes.u32().ctx(r.column)?;
@@ -480,6 +546,22 @@ impl State {
             return Ok(());
         }
         self.rejected += rejected.iter().filter(|r| **r).count();
+        if let Some(pairs) = self.deferred.as_mut() {
+            let hashes = part.column(KEY_HASH).ctx(KEY_HASH)?;
+            let hashes = hashes.u64().ctx(KEY_HASH)?;
+            for (pos, h) in hashes.iter().enumerate() {
+                if let Some(h) = h {
+                    pairs.push((h, rows[pos]));
+                }
+            }
+            self.rejected_rows.extend(
+                rejected
+                    .iter()
+                    .zip(&rows)
+                    .filter(|(r, _)| **r)
+                    .map(|(_, row)| *row),
+            );
+        }
         if let (Some(key), Some(keys)) = (self.spec.key, self.keys.as_mut()) {
             let ids = text_values(&part, key)?;
             for (pos, v) in ids.iter().enumerate() {
@@ -520,6 +602,81 @@ impl State {
             self.kept.push(kept);
         }
         Ok(())
+    }
+
+    /// Duplicate ids found after the pass: rows sorted by (hash, row); rows sharing a
+    /// hash read back and compared by value; a later row with the value of an earlier one
+    /// is rejected as a duplicate of it. Returns the duplicate rows.
+    fn deferred_duplicates(&mut self, source: &TableSource) -> Result<Vec<u32>> {
+        use rayon::prelude::*;
+        let (Some(pairs), Some(key)) = (self.deferred.as_mut(), self.spec.key) else {
+            return Ok(Vec::new());
+        };
+        pairs.par_sort_unstable();
+        let mut candidates: Vec<u32> = Vec::new();
+        for run in pairs.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            candidates.extend(run.iter().map(|p| p.1));
+        }
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let def = self
+            .spec
+            .column(key)
+            .ok_or_else(|| Error::Usage(format!("no {key} column")))?;
+        let mut lf = source.scan()?;
+        let from = lf
+            .collect_schema()
+            .ctx(format!("{}: reading", source.file))?
+            .get(key)
+            .cloned()
+            .unwrap_or(DataType::String);
+        let wanted = Series::new("rows".into(), candidates.clone());
+        let values = lf
+            .filter(col(ROW).is_in(lit(wanted).implode(false), false))
+            .select([
+                col(ROW),
+                convert::typed(def, &from, &self.setup.rules).alias(key),
+            ])
+            .collect()
+            .ctx(format!("{}: reading the repeated ids", source.file))?;
+        let rows = values.column(ROW).ctx(ROW)?.idx().ctx(ROW)?.clone();
+        let ids = values.column(key).ctx(key)?.str().ctx(key)?.clone();
+        let value_of: std::collections::HashMap<u32, String> = rows
+            .iter()
+            .zip(ids.iter())
+            .filter_map(|(r, v)| Some((r?, v?.to_string())))
+            .collect();
+        let already: std::collections::HashSet<u32> = self.rejected_rows.iter().copied().collect();
+        let mut duplicates = Vec::new();
+        for run in pairs.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            let mut first: std::collections::HashMap<&str, u32> = Default::default();
+            for &(_, row) in run {
+                let Some(v) = value_of.get(&row) else {
+                    continue;
+                };
+                match first.get(v.as_str()) {
+                    Some(&f) => {
+                        self.problems.push(RowProblem {
+                            row,
+                            rank: 1,
+                            column: key.into(),
+                            value: v.clone(),
+                            reason: Reason::Duplicate { key, first: f },
+                            rejects: true,
+                        });
+                        if !already.contains(&row) {
+                            self.rejected += 1;
+                        }
+                        duplicates.push(row);
+                    }
+                    None => {
+                        first.insert(v, row);
+                    }
+                }
+            }
+        }
+        Ok(duplicates)
     }
 
     /// A frame with no rows and the columns kept.
@@ -622,25 +779,32 @@ pub fn located(checked: &mut Checked, source: &TableSource) -> (Vec<Problem>, Ve
             .collect()
     };
     let line = |row: u32| lines.get(&row).copied().unwrap_or(0);
-    let mut found: Vec<Problem> = std::mem::take(&mut checked.problems)
+    let found: Vec<(u8, Problem)> = std::mem::take(&mut checked.problems)
         .into_iter()
-        .map(|p| Problem {
-            table: source.spec.name,
-            file: source.file.clone(),
-            line: line(p.row),
-            column: p.column,
-            value: p.value,
-            reason: match p.reason {
-                Reason::Text(t) => t,
-                Reason::Duplicate { key, first } => {
-                    format!("duplicate {key}; first seen on line {}", line(first))
-                }
-            },
-            rejects_row: p.rejects,
+        .map(|p| {
+            (
+                p.rank,
+                Problem {
+                    table: source.spec.name,
+                    file: source.file.clone(),
+                    line: line(p.row),
+                    column: p.column,
+                    value: p.value,
+                    reason: match p.reason {
+                        Reason::Text(t) => t,
+                        Reason::Duplicate { key, first } => {
+                            format!("duplicate {key}; first seen on line {}", line(first))
+                        }
+                    },
+                    rejects_row: p.rejects,
+                },
+            )
         })
         .collect();
     // In file order: a person fixes an export from top to bottom.
-    found.sort_by_key(|p| p.line);
+    let mut found: Vec<(u8, Problem)> = found;
+    found.sort_by_key(|(rank, p)| (p.line, *rank));
+    let found: Vec<Problem> = found.into_iter().map(|(_, p)| p).collect();
     let notes = checked
         .header_rows
         .iter()
