@@ -685,10 +685,11 @@ impl State {
             .output
             .iter()
             .map(|name| {
-                let dtype = self
-                    .spec
-                    .column(name)
-                    .map_or(DataType::String, |c| dtype_of(c.kind));
+                let dtype = match self.spec.column(name) {
+                    Some(c) => dtype_of(c.kind),
+                    None if name == ROW => IDX_DTYPE,
+                    None => DataType::String,
+                };
                 Field::new(name.as_str().into(), dtype)
             })
             .collect();
