@@ -236,9 +236,9 @@ pub struct ReactivationArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub data: DataArgs,
-    /// Folder for the rejects table (and the per-table counts).
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub out: PathBuf,
+    /// Folder for the rejects table (not the data folder). Without it nothing is written.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Format of the rejects table.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,

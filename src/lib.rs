@@ -16,6 +16,16 @@ pub mod tables;
 pub mod validate;
 
 pub use error::{Error, Result};
+
+/// `eprintln!` that never panics: a closed stderr (`crmstat … 2>&1 | head -1`) is not an
+/// error of the run, as a closed stdout is not.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 pub mod chart;
 pub mod cli;
 pub mod cmd;

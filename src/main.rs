@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             // Every error's message already carries its cause.
-            eprintln!("error: {e}");
+            crmstat::say!("error: {e}");
             ExitCode::from(e.exit_code())
         }
     }

@@ -14,8 +14,8 @@ pub fn dtype() -> DataType {
 }
 
 /// A money column from minor units.
-pub fn column(name: &str, minor: impl IntoIterator<Item = Option<i64>>) -> Column {
-    let ca: Int128Chunked = minor.into_iter().map(|v| v.map(i128::from)).collect();
+pub fn column<T: Into<i128>>(name: &str, minor: impl IntoIterator<Item = Option<T>>) -> Column {
+    let ca: Int128Chunked = minor.into_iter().map(|v| v.map(Into::into)).collect();
     ca.with_name(name.into())
         .into_decimal_unchecked(PRECISION, SCALE)
         .into_series()

@@ -108,11 +108,19 @@ fn parse(text: &str) -> Result<Period> {
         ))
     };
     let t = text.trim();
+    // A year is four digits (`24-03` is not the year 24), a month two or one.
+    let year = |y: &str| -> Result<i32> {
+        if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) {
+            y.parse().map_err(|_| bad())
+        } else {
+            Err(bad())
+        }
+    };
     if let Some((y, q)) = t
         .split_once(['-'])
         .filter(|(_, q)| q.starts_with(['Q', 'q']))
     {
-        let y: i32 = y.parse().map_err(|_| bad())?;
+        let y = year(y)?;
         let q: u32 = q[1..].parse().map_err(|_| bad())?;
         if !(1..=4).contains(&q) {
             return Err(bad());
@@ -122,10 +130,10 @@ fn parse(text: &str) -> Result<Period> {
         return Ok(span(first, last, format!("{y:04}-Q{q}")));
     }
     if let Some((y, m)) = t.split_once('-') {
-        let (y, m): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        let (y, m): (i32, u32) = (year(y)?, m.parse().map_err(|_| bad())?);
         return month(y, m).ok_or_else(bad);
     }
-    let y: i32 = t.parse().map_err(|_| bad())?;
+    let y = year(t)?;
     let (first, last) = (month(y, 1).ok_or_else(bad)?, month(y, 12).ok_or_else(bad)?);
     Ok(span(first, last, format!("{y:04}")))
 }
@@ -259,6 +267,14 @@ mod tests {
 
     fn p(s: &str) -> Period {
         Period::resolve(Some(s), None, None, None, None).unwrap()
+    }
+
+    #[test]
+    fn a_year_has_four_digits() {
+        for bad in ["24-03", "24", "024-Q1", "+2024-03", "20245-01"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse("2024-3").unwrap().label, "2024-03");
     }
 
     #[test]

@@ -417,7 +417,7 @@ fn generator_is_deterministic_and_valid() {
         .args(["validate", "--data"])
         .arg(a.path())
         .arg("--out")
-        .arg(a.path())
+        .arg(b.path().join("checked"))
         .assert()
         .success()
         .stdout(predicate::str::contains(
@@ -960,4 +960,108 @@ fn converted_parquet_gives_the_same_report() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("inside the data folder"));
+}
+
+/// Issue 17 item 1: an output folder that is the data folder, or inside it, is refused with
+/// exit 2 before anything is written, by every command that writes; `validate` without
+/// `--out` writes nothing and says how to get the rejects.
+#[test]
+fn outputs_never_go_over_or_inside_the_data_folder() {
+    let data = tempfile::tempdir().unwrap();
+    crmstat()
+        .args(["generate", "--deals", "60", "--out"])
+        .arg(data.path())
+        .assert()
+        .success();
+    let listing = |d: &std::path::Path| {
+        let mut names: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing(data.path());
+    let roster = std::fs::read(data.path().join("managers.csv")).unwrap();
+    let inside = data.path().join("out");
+    for cmd in [
+        "funnel", "losses", "durations", "managers", "campaigns", "payroll", "reactivation",
+        "report", "validate", "convert",
+    ] {
+        for out in [data.path().to_path_buf(), inside.clone()] {
+            crmstat()
+                .arg(cmd)
+                .arg("--data")
+                .arg(data.path())
+                .arg("--out")
+                .arg(&out)
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains("the data folder"));
+        }
+    }
+    crmstat()
+        .arg("query")
+        .arg(root().join("queries/revenue_by_month.sql"))
+        .arg("--data")
+        .arg(data.path())
+        .arg("--out")
+        .arg(data.path().join("deals.csv"))
+        .assert()
+        .code(2);
+    // A report run from inside the data folder with the default --out (report/) is refused.
+    crmstat()
+        .current_dir(data.path())
+        .args(["report", "--data", "."])
+        .assert()
+        .code(2);
+    assert_eq!(listing(data.path()), before, "nothing may be added to the data folder");
+    assert_eq!(std::fs::read(data.path().join("managers.csv")).unwrap(), roster);
+
+    // validate without --out: nothing written where the user stands.
+    let here = tempfile::tempdir().unwrap();
+    std::fs::write(
+        data.path().join("deals.csv"),
+        std::fs::read_to_string(data.path().join("deals.csv")).unwrap() + "D-bad,,,,,,,\n",
+    )
+    .unwrap();
+    crmstat()
+        .current_dir(here.path())
+        .arg("validate")
+        .arg("--data")
+        .arg(data.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("rejects not written: add --out DIR"));
+    assert!(listing(here.path()).is_empty());
+}
+
+/// Issue 17 item 3: a `[payroll.managers]` override whose id matches no manager is refused
+/// (exit 2, naming the id), instead of that manager silently getting the default scheme.
+#[test]
+fn payroll_override_for_an_unknown_manager_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    crmstat()
+        .args(["generate", "--deals", "60", "--out"])
+        .arg(data.path())
+        .assert()
+        .success();
+    let toml = data.path().join("crmstat.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    assert!(text.contains("M0001 = \"senior\""));
+    std::fs::write(&toml, text.replace("M0001 = \"senior\"", "M0001 = \"senior\"\nM001 = \"senior\"")).unwrap();
+    for cmd in ["payroll"] {
+        let out = tempfile::tempdir().unwrap();
+        crmstat()
+            .arg(cmd)
+            .arg("--data")
+            .arg(data.path())
+            .arg("--out")
+            .arg(out.path().join("o"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "[payroll.managers] names an id that is no manager in the data: M001",
+            ));
+    }
 }

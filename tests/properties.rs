@@ -229,16 +229,16 @@ mod payroll_invariants {
                     deal_id: format!("D{i}"),
                     payment_id: Some(format!("P{i}")),
                     at_ms: i as i64 * 1000,
-                    amount: *a,
+                    amount: i128::from(*a),
                     kind: if *a < 0 { Kind::Refund } else { Kind::Payment },
                 })
                 .collect();
             let p = commission(&entries, &s, Rounding::HalfUp, None, AfterLeaving::Withhold);
-            let basis: i64 = amounts.iter().sum();
+            let basis: i128 = amounts.iter().map(|a| i128::from(*a)).sum();
             prop_assert_eq!(p.basis, basis);
-            prop_assert_eq!(i128::from(p.commission), half_up(exact(&s, i128::from(basis))));
-            prop_assert_eq!(p.lines.iter().map(|l| l.commission).sum::<i64>(), p.commission);
-            prop_assert_eq!(p.lines.iter().map(|l| l.entry.amount).sum::<i64>(), basis);
+            prop_assert_eq!(p.commission, half_up(exact(&s, basis)));
+            prop_assert_eq!(p.lines.iter().map(|l| l.commission).sum::<i128>(), p.commission);
+            prop_assert_eq!(p.lines.iter().map(|l| l.entry.amount).sum::<i128>(), basis);
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::validate::Loaded;
 
 pub fn run(args: &CampaignsArgs) -> Result<()> {
     let fig = &args.figure;
-    super::prepare(&fig.out)?;
+    super::prepare(&fig.out, &fig.data)?;
     let (config, loaded) =
         super::load_with(&fig.data, Some(&fig.period), super::Contacts::Period, false)?;
     let period = super::period(&fig.period, &loaded.tables)?;

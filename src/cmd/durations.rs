@@ -8,7 +8,7 @@ use crate::metrics::{durations, snapshot::Snapshot};
 use crate::output::NamedTable;
 
 pub fn run(args: &FigureArgs) -> Result<()> {
-    super::prepare(&args.out)?;
+    super::prepare(&args.out, &args.data)?;
     let (config, loaded) =
         super::load_with(&args.data, Some(&args.period), super::Contacts::None, false)?;
     let period = super::period(&args.period, &loaded.tables)?;

@@ -9,7 +9,7 @@ use crate::output::NamedTable;
 
 pub fn run(args: &FunnelArgs) -> Result<()> {
     let fig = &args.figure;
-    super::prepare(&fig.out)?;
+    super::prepare(&fig.out, &fig.data)?;
     let (config, loaded) =
         super::load_with(&fig.data, Some(&fig.period), super::Contacts::None, false)?;
     let period = super::period(&fig.period, &loaded.tables)?;

@@ -29,7 +29,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         generate::dirty::soil(&args.out)?;
     }
     let rows: Vec<String> = rows.iter().map(|(n, r)| format!("{n} {r}")).collect();
-    eprintln!(
+    crate::say!(
         "generated {} deals (seed {}) in {:.1}s: {}",
         args.deals,
         args.seed,
@@ -37,7 +37,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         rows.join(", ")
     );
     for path in written {
-        eprintln!("  {}", path.display());
+        crate::say!("  {}", path.display());
     }
     Ok(())
 }

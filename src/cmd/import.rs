@@ -23,6 +23,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
                 .into(),
         ));
     }
+    super::refuse_inside(&args.out, &args.from)?;
     let (mut config, _) = Config::load(args.config.as_deref(), &args.from)?;
     if args.profile.is_some() {
         config.profile = args.profile;

@@ -257,9 +257,12 @@ pub(crate) fn refuse_inside(out: &std::path::Path, data: &std::path::Path) -> Re
 }
 
 /// Make sure `--out` can be written before any heavy work.
-pub(crate) fn prepare(out: &OutArgs) -> Result<()> {
+pub(crate) fn prepare(out: &OutArgs, data: &crate::cli::DataArgs) -> Result<()> {
     match &out.out {
-        Some(dir) => output::prepare_dir(dir),
+        Some(dir) => {
+            refuse_inside(dir, &data.data)?;
+            output::prepare_dir(dir)
+        }
         None => Ok(()),
     }
 }

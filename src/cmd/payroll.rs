@@ -10,7 +10,7 @@ use crate::output::NamedTable;
 use crate::validate::Loaded;
 
 pub fn run(args: &FigureArgs) -> Result<()> {
-    super::prepare(&args.out)?;
+    super::prepare(&args.out, &args.data)?;
     let (config, loaded) = super::load_with(
         &args.data,
         Some(&args.period),
@@ -25,6 +25,7 @@ pub fn run(args: &FigureArgs) -> Result<()> {
 
 /// The payroll tables for a snapshot.
 pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Result<super::Results> {
+    refuse_unknown_overrides(loaded, config)?;
     let roster = managers::roster(&loaded.tables, &snap.period)?;
     let p = payroll::payroll(&loaded.tables, snap, &roster, &config.payroll)?;
     // The KPIs sheet beside the money: the same period, the same roster.
@@ -80,4 +81,42 @@ pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Resu
         charts: Vec::new(),
         notes,
     })
+}
+
+/// A `[payroll.managers]` override must name a manager the data knows (the managers table,
+/// else the deals' owners): a mistyped id would silently pay that manager by the default
+/// scheme.
+fn refuse_unknown_overrides(loaded: &Loaded, config: &Config) -> Result<()> {
+    if config.payroll.managers.is_empty() {
+        return Ok(());
+    }
+    let mut known = std::collections::BTreeSet::new();
+    let mut add = |frame: &polars::prelude::DataFrame| -> Result<()> {
+        if let Ok(c) = frame.column("manager_id") {
+            let c = c.str().ctx("manager_id")?;
+            known.extend(c.iter().flatten().map(str::to_string));
+        }
+        Ok(())
+    };
+    match &loaded.tables.managers {
+        Some(m) => add(m)?,
+        None => add(&loaded.tables.deals)?,
+    }
+    let unknown: Vec<&String> = config
+        .payroll
+        .managers
+        .keys()
+        .filter(|id| !known.contains(id.as_str()))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let sample: Vec<&String> = known.iter().take(5).collect();
+    Err(crate::error::Error::Usage(format!(
+        "[payroll.managers] names {} that {} no manager in the data: {}; known managers include {}",
+        if unknown.len() == 1 { "an id" } else { "ids" },
+        if unknown.len() == 1 { "is" } else { "are" },
+        unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+        sample.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+    )))
 }

@@ -14,6 +14,9 @@ use crate::tables::Tables;
 pub fn run(args: &QueryArgs) -> Result<()> {
     let sql = std::fs::read_to_string(&args.sql)
         .map_err(|e| Error::io(&args.sql, "cannot read the SQL file", e))?;
+    if let Some(out) = &args.out {
+        super::refuse_inside(out, &args.data.data)?;
+    }
     if let Some(parent) = args
         .out
         .as_ref()
@@ -31,7 +34,7 @@ pub fn run(args: &QueryArgs) -> Result<()> {
         Some(path) => {
             let w = output::writer(args.format);
             output::write_atomic(path, |out| w.write(&mut frame, out))?;
-            eprintln!("{} rows written to {}", frame.height(), path.display());
+            crate::say!("{} rows written to {}", frame.height(), path.display());
             Ok(())
         }
         None => {

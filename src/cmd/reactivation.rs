@@ -13,7 +13,7 @@ use crate::period::Period;
 use crate::validate::Loaded;
 
 pub fn run(args: &ReactivationArgs) -> Result<()> {
-    super::prepare(&args.out)?;
+    super::prepare(&args.out, &args.data)?;
     let (config, loaded) =
         super::load_with(&args.data, Some(&args.period), super::Contacts::None, false)?;
     let period = match &args.as_of {

@@ -27,6 +27,7 @@ use crate::validate::Loaded;
 const STEPS: u64 = 5;
 
 pub fn run(args: &ReportArgs) -> Result<()> {
+    super::refuse_inside(&args.out, &args.data.data)?;
     output::prepare_dir(&args.out)?;
     let bar = progress(args.quiet);
     bar.set_message("reading and checking the data");
@@ -49,7 +50,9 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     // Charts label amounts with the symbol.
     config.currency = loc.symbol.clone();
     let period = super::period(&args.period, &loaded.tables)?;
+    let started = std::time::Instant::now();
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
+    crate::validate::trace("snapshot", started);
     bar.inc(1);
     bar.set_message("computing the figures");
     let (parts, head) = rayon::join(
@@ -57,6 +60,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         || headline_and_trends(&snap, &loaded, &period, loc.lang),
     );
     let (head, trends) = head?;
+    crate::validate::trace("figures", started);
     bar.inc(1);
     bar.set_message("drawing the charts");
     let (tables_dir, charts_dir) = (args.out.join("tables"), args.out.join("charts"));
@@ -184,9 +188,9 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     if !args.quiet {
         // The loading notes were printed when the data was read.
         for n in notes.iter().filter(|n| !loaded.report.notes.contains(n)) {
-            eprintln!("note: {n}");
+            crate::say!("note: {n}");
         }
-        eprintln!(
+        crate::say!(
             "report for {}: {} files in {}; open {}",
             period.label,
             written.len(),
@@ -252,7 +256,12 @@ fn sections(
     ];
     sections
         .par_iter()
-        .map(|(key, build)| (*key, build()))
+        .map(|(key, build)| {
+            let started = std::time::Instant::now();
+            let built = build();
+            crate::validate::trace(key.0, started);
+            (*key, built)
+        })
         .collect()
 }
 
@@ -291,6 +300,7 @@ fn headline_and_trends(
             _ => Ok(None),
         }
     };
+    let started = std::time::Instant::now();
     let previous = compare(period.previous())?;
     // A span longer than a year (`--period all`) has no "same period a year earlier".
     let within_a_year = period.end - period.start <= chrono::Duration::days(366);
@@ -298,6 +308,7 @@ fn headline_and_trends(
     let current = headline::figures(snap, payments, period)?;
     let months = headline::last_months(period, 12);
     let trends = headline::trends(snap, payments, &months)?;
+    crate::validate::trace("headline and trends", started);
     Ok((
         Headline {
             current,

@@ -9,7 +9,10 @@ use crate::output::{self, NamedTable};
 use crate::validate;
 
 pub fn run(args: &ValidateArgs) -> Result<()> {
-    output::prepare_dir(&args.out)?;
+    if let Some(dir) = &args.out {
+        super::refuse_inside(dir, &args.data.data)?;
+        output::prepare_dir(dir)?;
+    }
     let (config, config_path) = args.data.config()?;
     let loaded = validate::load_with(&args.data.data, &config, &validate::Demand::report_only())?;
     let report = &loaded.report;
@@ -35,9 +38,17 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         "Rejected rows",
         report.rejects_frame()?,
     )];
-    let written = output::write_tables(&args.out, args.format, &mut tables)?;
-    for path in written {
-        writeln!(out, "\nrejects written to {}", path.display()).map_err(io)?;
+    match &args.out {
+        Some(dir) => {
+            for path in output::write_tables(dir, args.format, &mut tables)? {
+                writeln!(out, "\nrejects written to {}", path.display()).map_err(io)?;
+            }
+        }
+        None if report.rejected() > 0 => {
+            writeln!(out, "\nrejects not written: add --out DIR to write rejects.csv there")
+                .map_err(io)?;
+        }
+        None => {}
     }
     match report.rejected() {
         0 => Ok(()),

@@ -78,6 +78,9 @@ pub struct InputConfig {
     pub encoding: String,
     /// `auto` (detect `,` `;` or tab from the first lines), or the delimiter itself.
     pub delimiter: String,
+    /// The plausible years of a date, first and last: a date outside them (`0000-01-01`,
+    /// a placeholder `9999-12-31`) is rejected.
+    pub years: [i32; 2],
 }
 
 /// Stage order and outcome names.
@@ -207,6 +210,7 @@ impl Default for InputConfig {
         InputConfig {
             encoding: "auto".into(),
             delimiter: "auto".into(),
+            years: [1990, 2100],
         }
     }
 }
@@ -275,6 +279,35 @@ impl Config {
         Ok(config)
     }
 
+    /// Refuse stage names that are one name under the ё/е, case and spacing rule (they
+    /// would count as one stage or as two), and a name that is both won and lost.
+    fn check_stages(&self) -> std::result::Result<(), String> {
+        use crate::stages::normalize;
+        let f = &self.funnel;
+        for (key, names) in [
+            ("stages", &f.stages),
+            ("won_stages", &f.won_stages),
+            ("lost_stages", &f.lost_stages),
+        ] {
+            let mut seen: BTreeMap<String, &String> = BTreeMap::new();
+            for n in names {
+                if let Some(first) = seen.insert(normalize(n), n) {
+                    return Err(format!(
+                        "[funnel] {key}: \"{first}\" and \"{n}\" are the same stage (names are compared ignoring case, spaces and ё/е); keep one"
+                    ));
+                }
+            }
+        }
+        for won in &f.won_stages {
+            if let Some(lost) = f.lost_stages.iter().find(|l| normalize(l) == normalize(won)) {
+                return Err(format!(
+                    "[funnel] \"{won}\" is in won_stages and \"{lost}\" in lost_stages: a stage cannot mean both; remove it from one"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Refuse mappings that name unknown tables or columns, and impossible settings.
     fn check(&self) -> std::result::Result<(), String> {
         for (table, tc) in &self.tables {
@@ -296,6 +329,13 @@ impl Config {
                     ));
                 }
             }
+        }
+        self.check_stages()?;
+        let [first, last] = self.input.years;
+        if first > last || first < 1 || last > 9999 {
+            return Err(format!(
+                "[input] years = [{first}, {last}]: give the first and last plausible year, e.g. [1990, 2100]"
+            ));
         }
         if self.funnel.followup_days.is_nan() || self.funnel.followup_days < 0.0 {
             return Err("[funnel] followup_days must be zero or more".into());

@@ -30,12 +30,15 @@ pub fn encoding_by_name(name: &str) -> Option<&'static Encoding> {
     }
 }
 
-/// Decode the bytes: a BOM says UTF-8; else valid UTF-8 is taken as such and anything
+/// Decode the bytes: a BOM says UTF-8 (bytes that are not read as U+FFFD); else valid UTF-8 is taken as such and anything
 /// else as Windows-1251 (the encoding of older Russian exports), unless `forced`.
 pub fn decode(mut bytes: Vec<u8>, forced: Option<&'static Encoding>) -> (String, &'static str) {
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
+    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    if bom {
         bytes.drain(..3);
     }
+    // A BOM says UTF-8: bad bytes after it read as U+FFFD, never as another encoding.
+    let forced = forced.or(bom.then_some(UTF_8));
     if forced.is_none_or(|e| e == UTF_8) {
         // Valid UTF-8 is used as it is, without a copy.
         match String::from_utf8(bytes) {

@@ -33,6 +33,9 @@ pub struct TableSource {
     pub trailing: bool,
     /// Lines that repeat the header can occur (CSV text).
     pub may_repeat_header: bool,
+    /// The file has bytes that are not of its encoding (a UTF-8 file with a few bad
+    /// bytes): they read as U+FFFD and the rows holding them are rejected.
+    pub bad_bytes: bool,
     /// Record numbers (as in `ROW`) of lines that are not data, known before the scan.
     pub skipped_rows: Vec<u32>,
     origin: Origin,
@@ -100,6 +103,7 @@ impl TableSource {
                     extras,
                     trailing: false,
                     may_repeat_header: false,
+                    bad_bytes: false,
                     skipped_rows: Vec::new(),
                     origin,
                     _temp: None,
@@ -135,6 +139,7 @@ impl TableSource {
             extras,
             trailing,
             may_repeat_header: false,
+            bad_bytes: false,
             skipped_rows: Vec::new(),
             origin: Origin::Frame(frame),
             _temp: None,
@@ -205,11 +210,7 @@ impl TableSource {
                     .ctx(format!("{file}: reading"))?
             }
         };
-        let lf = if std::env::var("CRMSTAT_EXP").is_ok_and(|e| e.contains("norow")) {
-            lf.with_column(lit(0u32).alias(ROW))
-        } else {
-            lf.with_row_index(ROW, None)
-        };
+        let lf = lf.with_row_index(ROW, None);
         for (canonical, header) in &self.sources {
             select.push(col(header.as_str()).alias(canonical.as_str()));
         }
@@ -261,6 +262,45 @@ impl TableSource {
             index += 1;
         }
         None
+    }
+
+    /// The CSV rows with fewer fields than the header, as (row, fields) in file order, and
+    /// the header's width. polars reads the missing fields of a short row as empty, so a
+    /// truncated line (a cut-off export) would pass as a row; these are rejected instead. A
+    /// row that lacks only the trailing delimiter of a file that ends its lines with one is
+    /// whole.
+    pub fn short_rows(&self) -> (Vec<(u32, usize)>, usize) {
+        let Origin::Csv {
+            path,
+            delimiter,
+            names,
+        } = &self.origin
+        else {
+            return (Vec::new(), 0);
+        };
+        let width = names.len() - usize::from(self.trailing);
+        let Ok(f) = std::fs::File::open(path) else {
+            return (Vec::new(), width);
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(*delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(BufReader::with_capacity(1 << 20, f));
+        let mut record = csv::ByteRecord::new();
+        let mut index: u32 = 0;
+        let mut short = Vec::new();
+        while let Ok(true) = reader.read_byte_record(&mut record) {
+            if record.len() < width && !record.iter().all(<[u8]>::is_empty) {
+                if index > 0 {
+                    short.push((index - 1, record.len()));
+                }
+            } else if record.iter().all(<[u8]>::is_empty) {
+                continue;
+            }
+            index += 1;
+        }
+        (short, width)
     }
 
     /// About how many rows the file has (from its size and its first lines), to size the
@@ -332,25 +372,31 @@ fn utf8_prefix(bytes: &[u8]) -> bool {
     }
 }
 
-/// The encoding to read a CSV file with: forced by the config, else a BOM or valid UTF-8
-/// means UTF-8, anything else Windows-1251. The whole file is checked for UTF-8 in a
-/// streaming pass only when its beginning is UTF-8 (a file of another encoding shows it in
-/// its first lines, nearly always).
-fn choose_encoding(path: &Path, first: &[u8], config: &Config) -> Result<&'static Encoding> {
+/// The encoding to read a CSV file with, and whether it has bytes that are not of it
+/// (read as U+FFFD, the rows that hold them rejected): forced by the config; else a BOM
+/// means UTF-8 (whatever bytes follow); valid UTF-8 is UTF-8; a file whose first lines
+/// are UTF-8 with letters beyond ASCII is UTF-8 with a few bad bytes; anything else is
+/// Windows-1251 (older Russian exports). The whole file is checked in a streaming pass
+/// only when its beginning is UTF-8.
+fn choose_encoding(
+    path: &Path,
+    first: &[u8],
+    config: &Config,
+) -> Result<(&'static Encoding, bool)> {
     if let Some(e) = encoding_by_name(&config.input.encoding) {
-        return Ok(e);
+        return Ok((e, false));
     }
-    if first.starts_with(b"\xEF\xBB\xBF") {
-        return Ok(UTF_8);
+    let bom = first.starts_with(b"\xEF\xBB\xBF");
+    if !bom && !utf8_prefix(first) {
+        return Ok((WINDOWS_1251, false));
     }
-    if !utf8_prefix(first) {
-        return Ok(WINDOWS_1251);
+    if whole_file_is_utf8(path)? {
+        return Ok((UTF_8, false));
     }
-    Ok(if whole_file_is_utf8(path)? {
-        UTF_8
-    } else {
-        WINDOWS_1251
-    })
+    if bom || !first.is_ascii() {
+        return Ok((UTF_8, true));
+    }
+    Ok((WINDOWS_1251, false))
 }
 
 fn whole_file_is_utf8(path: &Path) -> Result<bool> {
@@ -378,8 +424,10 @@ fn whole_file_is_utf8(path: &Path) -> Result<bool> {
     }
 }
 
-/// Copy a file into a temporary UTF-8 file, decoding it as it streams.
-fn transcode(path: &Path, encoding: &'static Encoding) -> Result<TempFile> {
+/// Write the file as UTF-8 to a temporary file (streaming): decoded from `encoding`
+/// (bytes not of it become U+FFFD), and with every CR a line break when the file ends its
+/// lines with a bare CR (old Mac and Excel exports).
+fn transcode(path: &Path, encoding: &'static Encoding, cr_lines: bool) -> Result<TempFile> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
     let name = format!(
@@ -393,10 +441,28 @@ fn transcode(path: &Path, encoding: &'static Encoding) -> Result<TempFile> {
     let mut reader = encoding_rs_io::DecodeReaderBytesBuilder::new()
         .encoding(Some(encoding))
         .bom_override(true)
+        .utf8_passthru(false)
         .build(f);
     let out = std::fs::File::create(&tmp.0).map_err(|e| Error::io(&tmp.0, "cannot create", e))?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
-    std::io::copy(&mut reader, &mut out).map_err(|e| Error::io(path, "cannot decode", e))?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = reader
+            .read(&mut buf)
+            .map_err(|e| Error::io(path, "cannot decode", e))?;
+        if n == 0 {
+            break;
+        }
+        if cr_lines {
+            for b in &mut buf[..n] {
+                if *b == b'\r' {
+                    *b = b'\n';
+                }
+            }
+        }
+        out.write_all(&buf[..n])
+            .map_err(|e| Error::io(&tmp.0, "cannot write", e))?;
+    }
     out.flush()
         .map_err(|e| Error::io(&tmp.0, "cannot write", e))?;
     Ok(tmp)
@@ -409,11 +475,13 @@ fn open_csv(
     config: &Config,
 ) -> Result<TableSource> {
     let first = head(path, 1 << 16)?;
-    let encoding = choose_encoding(path, &first, config)?;
-    let (scanned, temp, first) = if encoding == UTF_8 {
+    let (encoding, lossy) = choose_encoding(path, &first, config)?;
+    // Lines ended by a bare CR: the first lines hold a CR and no line feed.
+    let cr_lines = first.contains(&b'\r') && !first.contains(&b'\n');
+    let (scanned, temp, first) = if encoding == UTF_8 && !lossy && !cr_lines {
         (path.to_path_buf(), None, first)
     } else {
-        let tmp = transcode(path, encoding)?;
+        let tmp = transcode(path, encoding, cr_lines)?;
         let first = head(&tmp.0, 1 << 16)?;
         (tmp.0.clone(), Some(tmp), first)
     };
@@ -452,6 +520,7 @@ fn open_csv(
         extras,
         trailing,
         may_repeat_header: true,
+        bad_bytes: lossy,
         skipped_rows: Vec::new(),
         origin: Origin::Csv {
             path: scanned,
@@ -500,6 +569,9 @@ fn from_frame(
         extras: extra_names,
         trailing: false,
         may_repeat_header: false,
+        // Read whole and decoded already: a U+FFFD in a value marks a byte of another
+        // encoding (the check finds none in a clean file).
+        bad_bytes: true,
         skipped_rows: Vec::new(),
         origin: Origin::Frame(frame),
         _temp: None,

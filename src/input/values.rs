@@ -129,25 +129,26 @@ impl std::fmt::Display for MoneyError {
 }
 
 /// Parse money to whole minor units (kopecks, cents) exactly: `1234.50`, `1 234,50`,
-/// `1234,5`, `-15`, `1,234.50`, `1.234,50`. Spaces (also non-breaking) group thousands.
-/// With both `.` and `,` the last one is the decimal mark; a single `,` or `.` is a
-/// decimal mark; repeated ones group thousands. More than two decimals are refused unless
-/// the extra digits are zeros (`12.5000`).
+/// `1234,5`, `-15`, `1,234.50`, `1.234,50`, `1'234.50`. With both `.` and `,` the last one
+/// is the decimal mark; a single `,` or `.` is a decimal mark; repeated ones group
+/// thousands. Spaces (also non-breaking), apostrophes, and the `.`/`,` that is not the
+/// decimal mark group thousands only as written by people: a first group of 1–3 digits,
+/// then groups of exactly 3, one kind of separator throughout (`1.2.3`, `12,34,56`,
+/// `1 2`, `,,5` are refused). More than two decimals are refused unless the extra digits
+/// are zeros (`12.5000`).
 pub fn parse_money(text: &str) -> Result<i64, MoneyError> {
-    let cleaned: String = text
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '’'))
-        .collect();
-    let (negative, digits) = match cleaned.strip_prefix('-') {
+    let s = text.trim();
+    let (negative, rest) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
-        None => (false, cleaned.strip_prefix('+').unwrap_or(&cleaned)),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
-    let (whole, frac) = split_decimal(digits)?;
+    let rest = rest.trim_start();
+    let (whole, frac) = split_decimal(rest);
+    let whole = ungrouped(whole).ok_or(MoneyError::NotANumber)?;
     if whole.is_empty() && frac.is_empty() {
         return Err(MoneyError::NotANumber);
     }
-    if !whole.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit()) {
+    if !frac.bytes().all(|c| c.is_ascii_digit()) {
         return Err(MoneyError::NotANumber);
     }
     if frac.len() > 2 && frac[2..].bytes().any(|c| c != b'0') {
@@ -164,32 +165,59 @@ pub fn parse_money(text: &str) -> Result<i64, MoneyError> {
     Ok(if negative { -minor } else { minor })
 }
 
-/// Split into whole and fraction digits, removing thousands separators.
-fn split_decimal(s: &str) -> Result<(String, &str), MoneyError> {
-    let last_dot = s.rfind('.');
-    let last_comma = s.rfind(',');
+/// Split at the decimal mark: the last of `.` and `,` when both appear, else a `.` or `,`
+/// that appears once.
+fn split_decimal(s: &str) -> (&str, &str) {
     let dots = s.matches('.').count();
     let commas = s.matches(',').count();
-    let decimal_at = match (last_dot, last_comma) {
+    let decimal_at = match (s.rfind('.'), s.rfind(',')) {
         (Some(d), Some(c)) => Some(d.max(c)),
         (Some(d), None) if dots == 1 => Some(d),
         (None, Some(c)) if commas == 1 => Some(c),
         _ => None,
     };
-    let (whole, frac) = match decimal_at {
+    match decimal_at {
         Some(i) => (&s[..i], &s[i + 1..]),
         None => (s, ""),
-    };
-    let sep = match decimal_at.map(|i| s.as_bytes()[i]) {
-        Some(b'.') => ',',
-        Some(_) => '.',
-        None if dots > 1 => '.',
-        None => ',',
-    };
-    if whole.contains(if sep == ',' { '.' } else { ',' }) {
-        return Err(MoneyError::NotANumber);
     }
-    Ok((whole.replace(sep, ""), frac))
+}
+
+/// The digits of a whole part written with or without thousands separators; `None` when
+/// it is not digits grouped by threes with one kind of separator.
+fn ungrouped(whole: &str) -> Option<String> {
+    fn kind(c: char) -> Option<u8> {
+        match c {
+            ' ' | '\u{a0}' | '\u{202f}' => Some(0),
+            '\'' | '’' => Some(1),
+            ',' => Some(2),
+            '.' => Some(3),
+            _ => None,
+        }
+    }
+    let mut digits = String::with_capacity(whole.len());
+    let mut sep: Option<u8> = None;
+    let mut group = 0usize;
+    let mut first = true;
+    for c in whole.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            group += 1;
+            continue;
+        }
+        let k = kind(c)?;
+        if sep.is_some_and(|s| s != k) {
+            return None;
+        }
+        // The group before a separator: 1–3 digits first, exactly 3 after.
+        let fits = if first { (1..=3).contains(&group) } else { group == 3 };
+        if !fits {
+            return None;
+        }
+        sep = Some(k);
+        first = false;
+        group = 0;
+    }
+    (sep.is_none() || group == 3).then_some(digits)
 }
 
 /// Format minor units as a decimal with two places: `123450` → `1234.50`.
@@ -271,6 +299,21 @@ mod tests {
         assert_eq!(parse_money("0.07"), Ok(7));
         assert_eq!(parse_money("12.5000"), Ok(1250));
         assert_eq!(parse_money(",5"), Ok(50));
+        assert_eq!(parse_money("1'234.50"), Ok(123450));
+        assert_eq!(parse_money("1 234 567,00"), Ok(123456700));
+        assert_eq!(parse_money("- 15"), Ok(-1500));
+        assert_eq!(parse_money("123 456"), Ok(12345600));
+    }
+
+    /// Issue 17 item 5: thousands groups are 3 digits after a first group of 1–3.
+    #[test]
+    fn malformed_grouping_is_refused() {
+        for bad in [
+            "1.2.3", "12,34,56", "1,23,4.50", "1.2,50", "1'2'3", ",,5", "1 2", "1234 567",
+            "1 234.567,50", "1,234 567", "1,,234", "1.234.5",
+        ] {
+            assert_eq!(parse_money(bad), Err(MoneyError::NotANumber), "{bad:?}");
+        }
     }
 
     #[test]

@@ -165,7 +165,17 @@ pub fn visits(snap: &Snapshot) -> Result<DataFrame> {
                 &["deal_id"],
                 JoinType::Inner,
             )
-            .with_column(coalesce(&[col("next_at"), col("closed_at")]).alias("exited_at")),
+            // A visit ends at the close at the latest; an entry dated after the close
+            // (noted by the snapshot) is a visit of no time.
+            .with_columns([
+                super::lesser(
+                    coalesce(&[col("next_at"), col("closed_at")]),
+                    coalesce(&[col("closed_at"), col("next_at")]),
+                )
+                .alias("exited_at"),
+                super::lesser(col("entered_at"), coalesce(&[col("closed_at"), col("entered_at")]))
+                    .alias("entered_at"),
+            ]),
         None => {
             let last_open = snap
                 .last_open_index

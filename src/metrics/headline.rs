@@ -59,10 +59,11 @@ pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> 
                 .alias("created"),
             won.clone().sum().cast(DataType::Int64).alias("won"),
             lost.sum().cast(DataType::Int64).alias("lost"),
-            money::minor_expr("amount")
+            // Summed as exact decimals (i128), never in i64.
+            col("amount")
+                .cast(money::dtype())
                 .filter(won.clone())
                 .sum()
-                .cast(DataType::Int64)
                 .alias("won_minor"),
             open_at_end.sum().cast(DataType::Int64).alias("open"),
             days_between(col("created_at"), col("closed_at"))
@@ -87,19 +88,10 @@ pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> 
                 .clone()
                 .lazy()
                 .filter(in_period(col("paid_at"), span))
-                .select([money::minor_expr("amount")
-                    .sum()
-                    .cast(DataType::Int64)
-                    .alias("paid")])
+                .select([col("amount").cast(money::dtype()).sum().alias("paid")])
                 .collect()
                 .ctx("paid in the span")?;
-            Some(i128::from(
-                super::ints(&paid, "paid")?
-                    .first()
-                    .copied()
-                    .flatten()
-                    .unwrap_or(0),
-            ))
+            Some(sum_of(&paid, "paid")?)
         }
     };
     Ok(Figures {
@@ -107,7 +99,7 @@ pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> 
         deals_created: int("created")?,
         deals_won: won_n,
         deals_lost: lost_n,
-        won_minor: i128::from(int("won_minor")?),
+        won_minor: sum_of(&row, "won_minor")?,
         win_rate: (won_n + lost_n > 0).then(|| won_n as f64 / (won_n + lost_n) as f64),
         paid_minor,
         open_at_end: int("open")?,
@@ -117,6 +109,15 @@ pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> 
             .flatten()
             .map(|d| super::round_to(d, 1)),
     })
+}
+
+/// The exact money sum in the first row of `frame` (0 when empty).
+fn sum_of(frame: &DataFrame, name: &str) -> Result<i128> {
+    Ok(money::minor_units(frame.column(name).ctx(name)?)?
+        .first()
+        .copied()
+        .flatten()
+        .unwrap_or(0))
 }
 
 /// The twelve calendar months ending with the month the period ends in.

@@ -124,10 +124,10 @@ pub fn roster(tables: &Tables, period: &Period) -> Result<DataFrame> {
         .sort(["manager_id"], SortMultipleOptions::default())
         .collect()
         .ctx("managers roster")?;
-    let plans: Vec<Option<i64>> =
+    let plans: Vec<Option<i128>> =
         money::minor_units(frame.column("monthly_plan").ctx("monthly_plan")?)?
             .into_iter()
-            .map(|m| m.map(|m| period_plan(m, period) as i64))
+            .map(|m| m.map(|m| period_plan(m, period)))
             .collect();
     frame
         .with_column(money::column("period_plan", plans))
@@ -583,12 +583,12 @@ fn with_avg_won(mut frame: DataFrame) -> Result<DataFrame> {
         .ctx("deals_won")?
         .iter()
         .collect();
-    let avg: Vec<Option<i64>> = won
+    let avg: Vec<Option<i128>> = won
         .iter()
         .zip(&n)
         .map(|(w, n)| match (w, n) {
             (Some(w), Some(n)) if *n > 0 => {
-                Some(money::div_round(*w, i128::from(*n), false) as i64)
+                Some(money::div_round(*w, i128::from(*n), false))
             }
             _ => None,
         })

@@ -53,7 +53,7 @@ pub struct Entry {
     /// When it was paid (or won), in epoch milliseconds.
     pub at_ms: i64,
     /// Minor units; negative for a refund.
-    pub amount: i64,
+    pub amount: i128,
     pub kind: Kind,
 }
 
@@ -63,17 +63,17 @@ pub struct Line {
     pub entry: Entry,
     /// The rate applied; `None` for withheld money.
     pub rate: Option<Percent>,
-    pub commission: i64,
+    pub commission: i128,
     pub note: Option<String>,
 }
 
 /// A manager's payroll figures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pay {
-    pub basis: i64,
-    pub commission: i64,
+    pub basis: i128,
+    pub commission: i128,
     /// Money listed but not commissioned (dated after the manager left).
-    pub withheld: i64,
+    pub withheld: i128,
     /// The flat rate, or the retroactive rate reached; `None` for marginal schemes.
     pub rate: Option<Percent>,
     pub lines: Vec<Line>,
@@ -90,14 +90,14 @@ pub fn commission(
     let withheld_entry = |e: &Entry| {
         after_leaving == AfterLeaving::Withhold && left_on_ms.is_some_and(|l| e.at_ms >= l)
     };
-    let basis: i64 = entries
+    let basis: i128 = entries
         .iter()
         .filter(|e| !withheld_entry(e))
         .map(|e| e.amount)
         .sum();
     let rate = match scheme.kind {
         SchemeKind::Flat => scheme.percent,
-        SchemeKind::Retroactive => Some(tier_rate(scheme, i128::from(basis))),
+        SchemeKind::Retroactive => Some(tier_rate(scheme, basis)),
         SchemeKind::Marginal => None,
     };
     let f = |x: i128| -> i128 {
@@ -109,7 +109,7 @@ pub fn commission(
     let half_even = rounding == Rounding::HalfEven;
     let round = |v: i128| money::div_round(v, i128::from(RATE_SCALE), half_even);
     let mut lines = Vec::new();
-    let mut withheld = 0i64;
+    let mut withheld = 0i128;
     let mut cum: i128 = 0;
     for e in entries {
         if withheld_entry(e) {
@@ -122,20 +122,20 @@ pub fn commission(
             });
             continue;
         }
-        let to = cum + i128::from(e.amount);
+        let to = cum + e.amount;
         for (a, b) in pieces(scheme, rate.is_none(), cum, to) {
             let piece_rate = rate.unwrap_or_else(|| tier_rate(scheme, a.min(b)));
             let mut entry = e.clone();
-            entry.amount = (b - a) as i64;
-            let split = b - a != i128::from(e.amount);
+            entry.amount = b - a;
+            let split = b - a != e.amount;
             lines.push(Line {
                 entry,
                 rate: Some(piece_rate),
-                commission: (round(f(b)) - round(f(a))) as i64,
+                commission: round(f(b)) - round(f(a)),
                 note: split.then(|| {
                     format!(
                         "part of {} in the {piece_rate} tier",
-                        money::format_decimal(i128::from(e.amount), money::SCALE)
+                        money::format_decimal(e.amount, money::SCALE)
                     )
                 }),
             });
@@ -144,7 +144,7 @@ pub fn commission(
     }
     Pay {
         basis,
-        commission: round(f(i128::from(basis))) as i64,
+        commission: round(f(basis)),
         withheld,
         rate,
         lines,
@@ -266,8 +266,8 @@ pub fn payroll(
         s.manager_id.push(id.clone());
         s.name.push(names[i].clone());
         s.basis.push(Some(pay.basis));
-        s.monthly_plan.push(monthly[i].map(|v| v as i64));
-        s.period_plan.push(plans[i].map(|v| v as i64));
+        s.monthly_plan.push(monthly[i]);
+        s.period_plan.push(plans[i]);
         s.commission.push(Some(pay.commission));
         s.scheme.push(scheme_name.to_string());
         s.scheme_type.push(kind_name(scheme.kind).to_string());
@@ -279,7 +279,7 @@ pub fn payroll(
             notes.push(format!(
                 "{id}: {} dated after the manager left is listed in payroll_lines but not commissioned \
                  ([payroll] after_leaving = \"pay\" to pay it)",
-                money::format_decimal(i128::from(pay.withheld), money::SCALE)
+                money::format_decimal(pay.withheld, money::SCALE)
             ));
         }
     }
@@ -403,7 +403,7 @@ fn basis_entries(
         let amount = amounts[i].unwrap_or_else(|| {
             no_amount += 1;
             0
-        }) as i64;
+        });
         let kind = match (&payments[i], amount < 0) {
             (_, true) => Kind::Refund,
             (None, false) if basis == Basis::Won => Kind::WonDeal,
@@ -431,15 +431,15 @@ fn basis_entries(
 struct SummaryColumns {
     manager_id: Vec<String>,
     name: Vec<Option<String>>,
-    basis: Vec<Option<i64>>,
-    monthly_plan: Vec<Option<i64>>,
-    period_plan: Vec<Option<i64>>,
-    commission: Vec<Option<i64>>,
+    basis: Vec<Option<i128>>,
+    monthly_plan: Vec<Option<i128>>,
+    period_plan: Vec<Option<i128>>,
+    commission: Vec<Option<i128>>,
     scheme: Vec<String>,
     scheme_type: Vec<String>,
     rate: Vec<Option<f64>>,
     lines: Vec<i64>,
-    withheld: Vec<Option<i64>>,
+    withheld: Vec<Option<i128>>,
     active: Vec<Option<bool>>,
 }
 
@@ -494,9 +494,9 @@ struct LineColumns {
     deal_id: Vec<String>,
     payment_id: Vec<Option<String>>,
     at: Vec<i64>,
-    amount: Vec<Option<i64>>,
+    amount: Vec<Option<i128>>,
     rate: Vec<Option<f64>>,
-    commission: Vec<Option<i64>>,
+    commission: Vec<Option<i128>>,
     kind: Vec<&'static str>,
     scheme: Vec<String>,
     note: Vec<Option<String>>,
@@ -545,7 +545,7 @@ mod tests {
     use super::*;
     use crate::config::{Money, Tier};
 
-    fn entry(amount: i64, day: i64) -> Entry {
+    fn entry(amount: i128, day: i64) -> Entry {
         Entry {
             deal_id: format!("D{day}"),
             payment_id: Some(format!("P{day}")),
@@ -590,7 +590,7 @@ mod tests {
         commission(e, s, Rounding::HalfUp, None, AfterLeaving::Withhold)
     }
 
-    fn sum(p: &Pay) -> i64 {
+    fn sum(p: &Pay) -> i128 {
         p.lines.iter().map(|l| l.commission).sum()
     }
 
@@ -640,7 +640,7 @@ mod tests {
         let e = [entry(6_000_000, 1), entry(6_000_000, 2)];
         let p = up(&e, &tiered(SchemeKind::Marginal));
         assert_eq!(p.commission, 400_000);
-        let got: Vec<(i64, Option<Percent>, i64)> = p
+        let got: Vec<(i128, Option<Percent>, i128)> = p
             .lines
             .iter()
             .map(|l| (l.entry.amount, l.rate, l.commission))
@@ -679,7 +679,7 @@ mod tests {
         // and 10 000 at 3 %: −1 000 − 300; total 2 700.00.
         let p = up(&e, &tiered(SchemeKind::Marginal));
         assert_eq!(p.commission, 270_000);
-        let refund: Vec<i64> = p.lines.iter().skip(2).map(|l| l.commission).collect();
+        let refund: Vec<i128> = p.lines.iter().skip(2).map(|l| l.commission).collect();
         assert_eq!(refund, [-100_000, -30_000]);
     }
 

@@ -41,6 +41,42 @@ pub struct Snapshot {
 
 const ASSUMED: &str = "loss_stage_assumed";
 
+/// A note on stage entries dated after their deal closed (an export that logs stage moves
+/// of closed deals, or a wrong close date): their time in stage ends at the close.
+fn entries_after_close(entries: &DataFrame, deals: &DataFrame) -> Result<Option<String>> {
+    let late = entries
+        .clone()
+        .lazy()
+        .join_on(
+            deals.clone().lazy().select([col("deal_id"), col("closed_at")]),
+            &["deal_id"],
+            JoinType::Inner,
+        )
+        .filter(col("entered_at").gt(col("closed_at")))
+        .sort(["deal_id", "entered_at"], SortMultipleOptions::default())
+        .collect()
+        .ctx("stage entries after the close")?;
+    if late.height() == 0 {
+        return Ok(None);
+    }
+    let first = |name: &str| -> Result<String> {
+        Ok(late
+            .column(name)
+            .ctx(name)?
+            .get(0)
+            .map(|v| v.to_string().trim_matches('"').to_string())
+            .unwrap_or_default())
+    };
+    Ok(Some(format!(
+        "{} stage entries are dated after their deal closed (e.g. deal {} entered {} at {}, closed {}); their time in stage ends at the close",
+        late.height(),
+        first("deal_id")?,
+        first("stage")?,
+        first("entered_at")?,
+        first("closed_at")?
+    )))
+}
+
 impl Snapshot {
     /// Build the snapshot. Fails when the stage order is unknown.
     pub fn build(tables: &Tables, stages: &Stages, period: &Period) -> Result<Snapshot> {
@@ -132,7 +168,17 @@ impl Snapshot {
                 when(col("status").eq(lit("won")))
                     .then(lit(n - 1))
                     .when(col("status").eq(lit("lost")))
-                    .then(col("loss_index"))
+                    // A stage it really entered before going back counts; the won
+                    // stage does not (a deal lost after "Closed Won" was reopened).
+                    .then(super::greater(
+                        match stages.last_open_index() {
+                            Some(last) => when(col("hist_max").gt(lit(last as i32)))
+                                .then(lit(last as i32))
+                                .otherwise(col("hist_max")),
+                            None => col("hist_max"),
+                        },
+                        col("loss_index"),
+                    ))
                     .otherwise(super::greater(col("hist_max"), col("open_index")))
                     .alias("furthest_index"),
             ])
@@ -176,6 +222,11 @@ impl Snapshot {
                 "{assumed} lost deals record no stage they were lost at; counted as lost at {} ({why})",
                 stages.order[i]
             ));
+        }
+        if let Some(e) = &entries {
+            if let Some(note) = entries_after_close(e, &deals)? {
+                notes.push(note);
+            }
         }
         Ok(Snapshot {
             notes,

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use chrono::Datelike;
 use polars::prelude::*;
 
 use crate::input::values::{parse_date, parse_datetime, parse_money, parse_number};
@@ -28,6 +29,14 @@ pub fn dtype_of(kind: Kind) -> DataType {
 pub struct Rules {
     pub formats: Arc<Vec<String>>,
     pub zero_missing: bool,
+    /// The plausible years of a date, inclusive.
+    pub years: (i32, i32),
+}
+
+impl Rules {
+    fn plausible(&self, year: i32) -> bool {
+        (self.years.0..=self.years.1).contains(&year)
+    }
 }
 
 /// The allowed values of a status or direction column.
@@ -46,9 +55,11 @@ pub fn typed(def: &Spec, from: &DataType, rules: &Rules) -> Expr {
     let target = dtype_of(def.kind);
     match (def.kind, from) {
         (_, DataType::String) => text_to(def.kind, rules.clone(), c),
-        (Kind::Datetime, DataType::Datetime(_, None) | DataType::Date) => c.cast(target),
-        (Kind::Date, DataType::Date) => c,
-        (Kind::Date, DataType::Datetime(_, None)) => c.cast(DataType::Date),
+        (Kind::Datetime, DataType::Datetime(_, None) | DataType::Date) => {
+            plausible(c.cast(target), rules)
+        }
+        (Kind::Date, DataType::Date) => plausible(c, rules),
+        (Kind::Date, DataType::Datetime(_, None)) => plausible(c.cast(DataType::Date), rules),
         (Kind::Money, DataType::Decimal(_, s)) if *s <= money::SCALE => {
             if rules.zero_missing {
                 let m = c.cast(target.clone());
@@ -67,6 +78,14 @@ pub fn typed(def: &Spec, from: &DataType, rules: &Rules) -> Expr {
         // decimal with more places, a time zone): the same rules, the same messages.
         _ => text_to(def.kind, rules.clone(), c.cast(DataType::String)),
     }
+}
+
+/// A typed date or datetime, empty where its year is outside the plausible years.
+fn plausible(e: Expr, rules: &Rules) -> Expr {
+    let year = e.clone().dt().year();
+    when(year.clone().lt(lit(rules.years.0)).or(year.gt(lit(rules.years.1))))
+        .then(lit(NULL))
+        .otherwise(e)
 }
 
 /// The column's value as text, for messages (the scan keeps it beside the typed one).
@@ -128,6 +147,7 @@ fn text_to(kind: Kind, rules: Rules, e: Expr) -> Expr {
                     let ca: Int64Chunked = values
                         .map(|v| {
                             parse_datetime(v?, &rules.formats)
+                                .filter(|dt| rules.plausible(dt.year()))
                                 .map(|dt| dt.and_utc().timestamp_millis())
                         })
                         .collect();
@@ -137,7 +157,8 @@ fn text_to(kind: Kind, rules: Rules, e: Expr) -> Expr {
                     let epoch = chrono::NaiveDate::default();
                     let ca: Int32Chunked = values
                         .map(|v| {
-                            let d = parse_date(v?, &rules.formats)?;
+                            let d = parse_date(v?, &rules.formats)
+                                .filter(|d| rules.plausible(d.year()))?;
                             i32::try_from((d - epoch).num_days()).ok()
                         })
                         .collect();
@@ -173,8 +194,18 @@ pub fn failure(def: &Spec, value: &str, rules: &Rules) -> Option<String> {
         Kind::Status | Kind::Direction => {
             format!("must be one of {}", allowed(def.kind).join(", "))
         }
-        Kind::Datetime => "cannot parse as a date/time".into(),
-        Kind::Date => "cannot parse as a date".into(),
+        Kind::Datetime | Kind::Date => match parse_datetime(value, &rules.formats) {
+            Some(d) if !rules.plausible(d.year()) => format!(
+                "the year {} is outside the plausible years {}–{} (a placeholder?); [input] years = [{}, {}] in crmstat.toml widens them",
+                d.year(),
+                rules.years.0,
+                rules.years.1,
+                rules.years.0.min(d.year()),
+                rules.years.1.max(d.year())
+            ),
+            _ if def.kind == Kind::Date => "cannot parse as a date".into(),
+            _ => "cannot parse as a date/time".into(),
+        },
         Kind::Money => match parse_money(value) {
             Ok(0) if rules.zero_missing => return None,
             Ok(_) => return None,

@@ -125,7 +125,7 @@ mod memory_probe {
             .lines()
             .filter(|l| l.starts_with("VmHWM") || l.starts_with("RssAnon"))
         {
-            eprintln!("{l}");
+            crate::say!("{l}");
         }
     }
 }

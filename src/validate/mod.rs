@@ -137,6 +137,7 @@ fn rules(spec: &TableSpec, config: &Config) -> convert::Rules {
     convert::Rules {
         formats: Arc::new(config.datetime_formats.clone()),
         zero_missing: config.table(spec.name).zero_amount_is_missing,
+        years: (config.input.years[0], config.input.years[1]),
     }
 }
 
@@ -325,7 +326,7 @@ pub fn trace(step: &str, started: std::time::Instant) {
                 .reduce(|a, b| format!("{a}, {b}"))
         })
         .unwrap_or_default();
-    eprintln!(
+    crate::say!(
         "trace: {step}: {:.2} s (peak {peak})",
         started.elapsed().as_secs_f64()
     );

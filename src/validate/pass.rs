@@ -201,6 +201,12 @@ struct State {
     deferred: Option<Vec<(u64, u32)>>,
     /// Rows rejected during the pass (so a duplicate found after it is counted once).
     rejected_rows: Vec<u32>,
+    /// CSV rows with fewer fields than the header (row, fields), the header's width, and
+    /// how far the parts have come through them.
+    short: (Vec<(u32, usize)>, usize),
+    short_at: usize,
+    /// The file has bytes not of its encoding (read as U+FFFD).
+    bad_bytes: bool,
 }
 
 /// Stream the table through the checks.
@@ -301,13 +307,16 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         writer: None,
         deferred: None,
         rejected_rows: Vec::new(),
+        short: source.short_rows(),
+        short_at: 0,
+        bad_bytes: source.bad_bytes,
     };
     if defer {
         s.deferred = Some(Vec::with_capacity(source.estimated_rows().unwrap_or(0)));
     }
     if let (Some(seen), Some(rows)) = (s.first_seen.as_mut(), source.estimated_rows()) {
         if std::env::var_os("CRMSTAT_TRACE").is_some() {
-            eprintln!("trace: {}: about {rows} rows", spec.name);
+            crate::say!("trace: {}: about {rows} rows", spec.name);
         }
         seen.reserve(rows);
     }
@@ -319,29 +328,13 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         // A closed channel means the checks stopped: stop reading.
         Ok(send.send(part).is_err())
     });
-    let exp = std::env::var("CRMSTAT_EXP").unwrap_or_default();
-    let lf = match exp.as_str() {
-        "scan" => source.scan()?,
-        _ => lf,
-    };
-    let plan = lf.sink_batches(
-        callback,
-        exp != "unordered",
-        std::num::NonZeroUsize::new(100_000),
-    );
+    let plan = lf.sink_batches(callback, true, std::num::NonZeroUsize::new(100_000));
     let reader = std::thread::spawn(move || -> PolarsResult<()> {
         plan?.collect_with_engine(Engine::Streaming).map(|_| ())
     });
     let (mut busy, mut parts) = (0.0, 0usize);
     let mut failed = None;
     for part in receive.iter() {
-        if exp == "scan" || exp == "noop" {
-            continue;
-        }
-        if exp == "sleep" {
-            std::thread::sleep(std::time::Duration::from_millis(80));
-            continue;
-        }
         let t = std::time::Instant::now();
         if let Err(e) = s.part(part) {
             failed = Some(e);
@@ -358,7 +351,7 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         return Err(e);
     }
     if std::env::var_os("CRMSTAT_TRACE").is_some() {
-        eprintln!(
+        crate::say!(
             "trace: {}: {parts} parts, {busy:.2} s in the checks",
             spec.name
         );
@@ -423,9 +416,6 @@ fn text_values(frame: &DataFrame, name: &str) -> Result<StringChunked> {
 
 impl State {
     fn part(&mut self, mut part: DataFrame) -> Result<()> {
-        if std::env::var("CRMSTAT_EXP").is_ok_and(|e| e == "early") {
-            return Ok(());
-        }
         if let Ok(h) = part.column(HEADER) {
             let mask = h.bool().ctx(HEADER)?.clone();
             if mask.any() {
@@ -442,9 +432,6 @@ impl State {
         if n == 0 {
             return Ok(());
         }
-        if std::env::var("CRMSTAT_EXP").is_ok_and(|e| e == "early2") {
-            return Ok(());
-        }
         self.read += n;
         let rows: Vec<u32> = part
             .column(ROW)
@@ -453,9 +440,6 @@ impl State {
             .ctx(ROW)?
             .into_no_null_iter()
             .collect();
-        if std::env::var("CRMSTAT_EXP").is_ok_and(|e| e == "early3") {
-            return Ok(());
-        }
         let mut rejected = vec![false; n];
         let mut p = PartProblems {
             rows: &rows,
@@ -463,9 +447,46 @@ impl State {
             out: &mut self.problems,
             rejected: &mut rejected,
         };
+        // Lines cut short: their missing fields would read as empty values.
+        let (short, width) = (&self.short.0, self.short.1);
+        for (pos, r) in rows.iter().enumerate() {
+            if self.short_at >= short.len() {
+                break;
+            }
+            while self.short_at < short.len() && short[self.short_at].0 < *r {
+                self.short_at += 1;
+            }
+            if let Some(&(row, fields)) = short.get(self.short_at) {
+                if row == *r {
+                    p.reject(
+                        pos,
+                        "(row)",
+                        "",
+                        &format!(
+                            "the line has {fields} of the header's {width} fields: cut off or missing delimiters"
+                        ),
+                    );
+                }
+            }
+        }
+        // Bytes that are not UTF-8 in a UTF-8 file: the value is not what was exported.
+        if self.bad_bytes {
+            for def in &self.present {
+                let text = text_values(&part, &text_name(def.name))?;
+                for (pos, v) in text.iter().enumerate() {
+                    if let Some(v) = v.filter(|v| v.contains('\u{FFFD}')) {
+                        p.reject(
+                            pos,
+                            def.name,
+                            v,
+                            "bytes that are not UTF-8 (shown as \u{FFFD}) in a UTF-8 file; save the export as UTF-8 again",
+                        );
+                    }
+                }
+            }
+        }
         // Values: missing where required, or present but not of their type.
-        let exp = std::env::var("CRMSTAT_EXP").unwrap_or_default();
-        for def in self.present.iter().filter(|_| !exp.contains("noconvert")) {
+        for def in &self.present {
             let typed = part.column(def.name).ctx(def.name)?;
             let nulls = typed.is_null();
             if !nulls.any() {
@@ -502,18 +523,8 @@ impl State {
                 }
             }
         }
-        if exp == "early4" {
-            return Ok(());
-        }
         checks::row_checks(self.spec, &mut part, &mut p, &self.setup.stages)?;
-        if exp == "early5" {
-            return Ok(());
-        }
-        if let (Some(key), Some(seen), true) = (
-            self.spec.key,
-            self.first_seen.as_mut(),
-            !exp.contains("nodup"),
-        ) {
+        if let (Some(key), Some(seen)) = (self.spec.key, self.first_seen.as_mut()) {
             let ids = text_values(&part, key)?;
             for (pos, v) in ids.iter().enumerate() {
                 if let Some(v) = v {
@@ -541,9 +552,6 @@ impl State {
                 };
                 p.reject(pos, r.column, values.get(pos).unwrap_or(""), &reason);
             }
-        }
-        if exp == "early6" {
-            return Ok(());
         }
         self.rejected += rejected.iter().filter(|r| **r).count();
         if let Some(pairs) = self.deferred.as_mut() {

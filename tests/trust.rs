@@ -1,0 +1,324 @@
+//! Issue 17: inputs that would change a money figure without a word. Each test writes its
+//! input as bytes into a fresh folder and asserts the exact behaviour: the exit code, the
+//! `file:line: column: problem` message, and the figure that results.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn crmstat() -> Command {
+    Command::cargo_bin("crmstat").unwrap()
+}
+
+const TOML: &str = "[funnel]\nstages = [\"Звонок\", \"Встреча\", \"Счет\"]\n";
+const HEADER: &[u8] = b"deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount";
+
+/// A data folder with these files (name, bytes) and the three-stage funnel.
+fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("crmstat.toml"), TOML).unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    dir
+}
+
+/// `validate` on a folder: (exit code, stdout).
+fn validate(dir: &Path) -> (i32, String) {
+    let out = crmstat().arg("validate").arg("--data").arg(dir).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string()
+        + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// The `funnel` table's JSON for 2024-03.
+fn funnel_json(dir: &Path, strict: bool) -> (i32, serde_json::Value) {
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = crmstat();
+    cmd.args(["funnel", "--period", "2024-03", "--format", "json", "--data"])
+        .arg(dir)
+        .arg("--out")
+        .arg(out.path().join("f"));
+    if strict {
+        cmd.arg("--strict");
+    }
+    let o = cmd.output().unwrap();
+    let code = o.status.code().unwrap_or(-1);
+    let json = std::fs::read_to_string(out.path().join("f/funnel.json"))
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .unwrap_or(serde_json::Value::Null);
+    (code, json)
+}
+
+fn lines(rows: &[&str]) -> Vec<u8> {
+    let mut b = HEADER.to_vec();
+    for r in rows {
+        b.push(b'\n');
+        b.extend_from_slice(r.as_bytes());
+    }
+    b
+}
+
+/// Item 4: a last row cut short (no newline, fewer fields) is rejected with its line, under
+/// validate and --strict; so is a short row in the middle.
+#[test]
+fn short_rows_are_rejected_with_their_line() {
+    let deals = lines(&[
+        "D1,K1,M1,2024-03-01,2024-03-05,won,Счет,100.00",
+        "D2,K2,M1,2024-03-02",
+        "D3,K3,M1,2024-03-03,,open,Встреча,5",
+        "D4,K4,M1,2024-03-04,2024-03-06,lost",
+    ]);
+    let dir = folder(&[("deals.csv", &deals)]);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("deals.csv:3: (row): the line has 4 of the header's 8 fields"),
+        "{text}"
+    );
+    assert!(
+        text.contains("deals.csv:5: (row): the line has 6 of the header's 8 fields"),
+        "{text}"
+    );
+    assert!(text.contains("|    4 |    2 |        2 |"), "{text}");
+    let (code, _) = funnel_json(dir.path(), true);
+    assert_eq!(code, 1);
+}
+
+/// Item 5: thousands groups are 3 digits after a first group of 1–3; anything else is a
+/// rejected amount, not a different number.
+#[test]
+fn malformed_thousands_are_rejected() {
+    let bad = ["1.2.3", "\"12,34,56\"", "\"1,23,4.50\"", "\"1.2,50\"", "1'2'3", "\",,5\"", "1 2"];
+    let mut rows: Vec<String> = bad
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("D{i},K{i},M1,2024-03-01,,open,Звонок,{v}"))
+        .collect();
+    rows.push("D9,K9,M1,2024-03-01,,open,Звонок,\"1 234,50\"".into());
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let dir = folder(&[("deals.csv", &lines(&rows))]);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 1, "{text}");
+    for (i, v) in bad.iter().enumerate() {
+        let v = v.trim_matches('"');
+        let want = format!("deals.csv:{}: amount: not a money amount (\"{v}\")", i + 2);
+        assert!(text.contains(&want), "{want} in {text}");
+    }
+    assert!(text.contains("|    8 |    1 |        7 |"), "{text}");
+}
+
+/// Item 6: money is summed in i128: two payments of 90,000,000,000,000,000.00 (each fits
+/// an i64 of kopecks, their sum does not) give their exact sum in payroll, not a panic or a
+/// wrapped number.
+#[test]
+fn huge_amounts_add_up_exactly() {
+    let deals = lines(&["D1,K1,M1,2024-03-01,2024-03-05,won,Счет,1.00"]);
+    let payments = b"payment_id,deal_id,paid_at,amount\nP1,D1,2024-03-05,90000000000000000\nP2,D1,2024-03-06,90000000000000000.00\n";
+    let managers = b"manager_id,name\nM1,Anna\n";
+    let dir = folder(&[
+        ("deals.csv", &deals),
+        ("payments.csv", payments),
+        ("managers.csv", managers),
+    ]);
+    std::fs::write(
+        dir.path().join("crmstat.toml"),
+        format!("{TOML}[payroll]\nbasis = \"paid\"\nscheme = \"flat\"\n[payroll.schemes.flat]\ntype = \"flat\"\npercent = 10\n"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    crmstat()
+        .args(["payroll", "--period", "2024-03", "--format", "json", "--data"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out.path().join("p"))
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(out.path().join("p/payroll.json")).unwrap();
+    assert!(text.contains("180000000000000000.00"), "{text}");
+    assert!(text.contains("18000000000000000.00"), "{text}");
+}
+
+/// Item 7: lines ended by a bare CR (old Mac/Excel exports) are lines.
+#[test]
+fn cr_only_line_endings_are_lines() {
+    let mut deals = lines(&[
+        "D1,K1,M1,2024-03-01,2024-03-05,won,Счет,100.00",
+        "D2,K2,M1,2024-03-02,,open,Встреча,5",
+        "D3,K3,M1,2024-03-03,2024-03-04,won,Счет,bad",
+    ]);
+    for b in &mut deals {
+        if *b == b'\n' {
+            *b = b'\r';
+        }
+    }
+    let dir = folder(&[("deals.csv", &deals)]);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("deals.csv:4: amount: not a money amount (\"bad\")"), "{text}");
+    assert!(text.contains("|    3 |    2 |        1 |"), "{text}");
+}
+
+/// Item 10: a BOM means UTF-8; a byte that is not UTF-8 after it is reported with its line
+/// and the rest of the file reads as UTF-8 (not as Windows-1251 mojibake).
+#[test]
+fn bom_with_a_bad_byte_stays_utf8() {
+    let mut deals = b"\xEF\xBB\xBF".to_vec();
+    deals.extend(lines(&[
+        "D1,K1,M1,2024-03-01,2024-03-05,won,Счет,100.00",
+        "D2,K2,M1,2024-03-02,,open,Встреча,5",
+    ]));
+    deals.extend_from_slice(b"\nD3,K\xFF3,M1,2024-03-03,,open,\xD0\x92\xD1\x81\xD1\x82\xD1\x80\xD0\xB5\xD1\x87\xD0\xB0,7");
+    let dir = folder(&[("deals.csv", &deals)]);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("deals.csv:4: client_id: bytes that are not UTF-8"),
+        "{text}"
+    );
+    // The stages read as UTF-8: no unknown-stage rejects for Счет or Встреча.
+    assert!(!text.contains("unknown stage"), "{text}");
+    assert!(text.contains("|    3 |    2 |        1 |"), "{text}");
+}
+
+/// Item 9: a date outside the plausible years (default 1990–2100) is rejected with the
+/// setting that widens them; the placeholder 9999-12-31 does not move the default period;
+/// `--period 24-03` is refused.
+#[test]
+fn implausible_years_are_rejected() {
+    let deals = lines(&[
+        "D1,K1,M1,2024-03-01,2024-03-05,won,Счет,100.00",
+        "D2,K2,M1,2024-03-02,9999-12-31,won,Счет,5",
+        "D3,K3,M1,0000-01-01,,open,Звонок,5",
+    ]);
+    let dir = folder(&[("deals.csv", &deals)]);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("deals.csv:3: closed_at: the year 9999 is outside the plausible years 1990–2100"),
+        "{text}"
+    );
+    assert!(text.contains("[input] years = [1990, 9999]"), "{text}");
+    assert!(text.contains("deals.csv:4: created_at:"), "{text}");
+    // The default period is the last month with data: 2024-03, not 9999-12.
+    let o = crmstat().args(["funnel", "--data"]).arg(dir.path()).output().unwrap();
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(shown.lines().next().unwrap_or("").contains("2024-03"), "{shown}");
+    assert!(!shown.contains("9999"), "{shown}");
+    // Widened by config, the 9999 date is taken.
+    std::fs::write(
+        dir.path().join("crmstat.toml"),
+        format!("{TOML}[input]\nyears = [1, 9999]\n"),
+    )
+    .unwrap();
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(!text.contains("closed_at"), "9999 is taken once the years allow it: {text}");
+    assert!(text.contains("deals.csv:4: created_at: the year 0 is outside the plausible years 1–9999"), "{text}");
+    crmstat()
+        .args(["funnel", "--period", "24-03", "--data"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--period 24-03: use a month (2024-03)"));
+}
+
+/// Item 11: two stages equal under the ё/е rule, and a name both won and lost, are refused.
+#[test]
+fn ambiguous_stage_names_are_refused() {
+    let deals = lines(&["D1,K1,M1,2024-03-01,2024-03-05,won,Счет,100.00"]);
+    for (toml, message) in [
+        (
+            "[funnel]\nstages = [\"Звонок\", \"Счёт\", \"Счет\"]\n",
+            "[funnel] stages: \"Счёт\" and \"Счет\" are the same stage",
+        ),
+        (
+            "[funnel]\nstages = [\"Звонок\", \"Счет\"]\nwon_stages = [\"Закрыто\"]\nlost_stages = [\"закрыто \"]\n",
+            "[funnel] \"Закрыто\" is in won_stages and \"закрыто \" in lost_stages",
+        ),
+    ] {
+        let dir = folder(&[("deals.csv", &deals)]);
+        std::fs::write(dir.path().join("crmstat.toml"), toml).unwrap();
+        crmstat()
+            .arg("validate")
+            .arg("--data")
+            .arg(dir.path())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+}
+
+/// Item 22: a closed stderr is not a crash: the run ends with its own exit code.
+#[test]
+fn closed_stderr_is_not_a_panic() {
+    let deals = lines(&[
+        "D1,K1,M1,2024-03-01,2024-03-05,won,Счет,100.00",
+        "D2,K2,M1,2024-03-02,,open,Встреча,bad",
+    ]);
+    let dir = folder(&[("deals.csv", &deals)]);
+    let bin = assert_cmd::cargo::cargo_bin("crmstat");
+    for (args, code) in [("funnel --period 2024-03", 0), ("funnel --period 2024-03 --strict", 1), ("funnel --period nope", 2)] {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("\"$0\" {args} --data \"$1\" >/dev/null 2>&-; echo \"exit=$?\""))
+            .arg(&bin)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.trim(), format!("exit={code}"), "{args}");
+    }
+}
+
+/// Item 19: a deal that really entered a later stage, went back and was lost earlier has
+/// reached that later stage. Item 8: a stage entry dated after the close is noted, and the
+/// time in stage ends at the close (never negative).
+/// D1: Звонок 03-01, Счет 03-03, back to Встреча 03-04, lost 03-06 at Встреча.
+/// D2: Звонок 03-01, Встреча 03-02, won 03-05; an entry into Счет 03-20, after the close.
+#[test]
+fn stages_entered_before_going_back_count_and_late_entries_end_at_the_close() {
+    let deals = lines(&[
+        "D1,K1,M1,2024-03-01,2024-03-06,lost,Встреча,10",
+        "D2,K2,M1,2024-03-01,2024-03-05,won,Счет,20",
+    ]);
+    let history = "deal_id,stage,entered_at\nD1,Звонок,2024-03-01\nD1,Счет,2024-03-03\nD1,Встреча,2024-03-04\nD2,Звонок,2024-03-01\nD2,Встреча,2024-03-02\nD2,Счет,2024-03-20\n";
+    let dir = folder(&[("deals.csv", &deals), ("stage_history.csv", history.as_bytes())]);
+    let (code, json) = funnel_json(dir.path(), false);
+    assert_eq!(code, 0);
+    let reached: Vec<i64> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reached"].as_i64().unwrap())
+        .collect();
+    // Звонок 2, Встреча 2, Счет 2 (D2 won; D1 entered Счет before going back).
+    assert_eq!(reached, [2, 2, 2]);
+
+    let out = tempfile::tempdir().unwrap();
+    let o = crmstat()
+        .args(["durations", "--period", "2024-03", "--format", "json", "--data"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out.path().join("d"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("1 stage entries are dated after their deal closed (e.g. deal D2 entered Счет at 2024-03-20 00:00:00, closed 2024-03-05 00:00:00)"),
+        "{err}"
+    );
+    let per_deal = std::fs::read_to_string(out.path().join("d/stage_time_per_deal.json")).unwrap();
+    let rows: serde_json::Value = serde_json::from_str(&per_deal).unwrap();
+    for r in rows.as_array().unwrap() {
+        let days = r["cumulative_days"].as_f64().unwrap_or(0.0);
+        assert!(days >= 0.0, "negative time in stage: {r}");
+        if r["deal_id"] == "D2" && r["stage"] == "Счет" {
+            assert_eq!(days, 0.0, "{r}");
+        }
+        if r["deal_id"] == "D2" && r["stage"] == "Встреча" {
+            assert_eq!(days, 3.0, "{r}");
+        }
+    }
+}
