@@ -985,8 +985,16 @@ fn outputs_never_go_over_or_inside_the_data_folder() {
     let roster = std::fs::read(data.path().join("managers.csv")).unwrap();
     let inside = data.path().join("out");
     for cmd in [
-        "funnel", "losses", "durations", "managers", "campaigns", "payroll", "reactivation",
-        "report", "validate", "convert",
+        "funnel",
+        "losses",
+        "durations",
+        "managers",
+        "campaigns",
+        "payroll",
+        "reactivation",
+        "report",
+        "validate",
+        "convert",
     ] {
         for out in [data.path().to_path_buf(), inside.clone()] {
             crmstat()
@@ -1015,8 +1023,15 @@ fn outputs_never_go_over_or_inside_the_data_folder() {
         .args(["report", "--data", "."])
         .assert()
         .code(2);
-    assert_eq!(listing(data.path()), before, "nothing may be added to the data folder");
-    assert_eq!(std::fs::read(data.path().join("managers.csv")).unwrap(), roster);
+    assert_eq!(
+        listing(data.path()),
+        before,
+        "nothing may be added to the data folder"
+    );
+    assert_eq!(
+        std::fs::read(data.path().join("managers.csv")).unwrap(),
+        roster
+    );
 
     // validate without --out: nothing written where the user stands.
     let here = tempfile::tempdir().unwrap();
@@ -1032,7 +1047,9 @@ fn outputs_never_go_over_or_inside_the_data_folder() {
         .arg(data.path())
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("rejects not written: add --out DIR"));
+        .stdout(predicate::str::contains(
+            "rejects not written: add --out DIR",
+        ));
     assert!(listing(here.path()).is_empty());
 }
 
@@ -1049,19 +1066,24 @@ fn payroll_override_for_an_unknown_manager_is_refused() {
     let toml = data.path().join("crmstat.toml");
     let text = std::fs::read_to_string(&toml).unwrap();
     assert!(text.contains("M0001 = \"senior\""));
-    std::fs::write(&toml, text.replace("M0001 = \"senior\"", "M0001 = \"senior\"\nM001 = \"senior\"")).unwrap();
-    for cmd in ["payroll"] {
-        let out = tempfile::tempdir().unwrap();
-        crmstat()
-            .arg(cmd)
-            .arg("--data")
-            .arg(data.path())
-            .arg("--out")
-            .arg(out.path().join("o"))
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(
-                "[payroll.managers] names an id that is no manager in the data: M001",
-            ));
-    }
+    std::fs::write(
+        &toml,
+        text.replace(
+            "M0001 = \"senior\"",
+            "M0001 = \"senior\"\nM001 = \"senior\"",
+        ),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    crmstat()
+        .arg("payroll")
+        .arg("--data")
+        .arg(data.path())
+        .arg("--out")
+        .arg(out.path().join("o"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "[payroll.managers] names an id that is no manager in the data: M001",
+        ));
 }

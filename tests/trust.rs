@@ -26,9 +26,14 @@ fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 
 /// `validate` on a folder: (exit code, stdout).
 fn validate(dir: &Path) -> (i32, String) {
-    let out = crmstat().arg("validate").arg("--data").arg(dir).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string()
-        + &String::from_utf8_lossy(&out.stderr);
+    let out = crmstat()
+        .arg("validate")
+        .arg("--data")
+        .arg(dir)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -36,10 +41,12 @@ fn validate(dir: &Path) -> (i32, String) {
 fn funnel_json(dir: &Path, strict: bool) -> (i32, serde_json::Value) {
     let out = tempfile::tempdir().unwrap();
     let mut cmd = crmstat();
-    cmd.args(["funnel", "--period", "2024-03", "--format", "json", "--data"])
-        .arg(dir)
-        .arg("--out")
-        .arg(out.path().join("f"));
+    cmd.args([
+        "funnel", "--period", "2024-03", "--format", "json", "--data",
+    ])
+    .arg(dir)
+    .arg("--out")
+    .arg(out.path().join("f"));
     if strict {
         cmd.arg("--strict");
     }
@@ -90,7 +97,15 @@ fn short_rows_are_rejected_with_their_line() {
 /// rejected amount, not a different number.
 #[test]
 fn malformed_thousands_are_rejected() {
-    let bad = ["1.2.3", "\"12,34,56\"", "\"1,23,4.50\"", "\"1.2,50\"", "1'2'3", "\",,5\"", "1 2"];
+    let bad = [
+        "1.2.3",
+        "\"12,34,56\"",
+        "\"1,23,4.50\"",
+        "\"1.2,50\"",
+        "1'2'3",
+        "\",,5\"",
+        "1 2",
+    ];
     let mut rows: Vec<String> = bad
         .iter()
         .enumerate()
@@ -129,7 +144,9 @@ fn huge_amounts_add_up_exactly() {
     .unwrap();
     let out = tempfile::tempdir().unwrap();
     crmstat()
-        .args(["payroll", "--period", "2024-03", "--format", "json", "--data"])
+        .args([
+            "payroll", "--period", "2024-03", "--format", "json", "--data",
+        ])
         .arg(dir.path())
         .arg("--out")
         .arg(out.path().join("p"))
@@ -156,7 +173,10 @@ fn cr_only_line_endings_are_lines() {
     let dir = folder(&[("deals.csv", &deals)]);
     let (code, text) = validate(dir.path());
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("deals.csv:4: amount: not a money amount (\"bad\")"), "{text}");
+    assert!(
+        text.contains("deals.csv:4: amount: not a money amount (\"bad\")"),
+        "{text}"
+    );
     assert!(text.contains("|    3 |    2 |        1 |"), "{text}");
 }
 
@@ -196,15 +216,24 @@ fn implausible_years_are_rejected() {
     let (code, text) = validate(dir.path());
     assert_eq!(code, 1, "{text}");
     assert!(
-        text.contains("deals.csv:3: closed_at: the year 9999 is outside the plausible years 1990–2100"),
+        text.contains(
+            "deals.csv:3: closed_at: the year 9999 is outside the plausible years 1990–2100"
+        ),
         "{text}"
     );
     assert!(text.contains("[input] years = [1990, 9999]"), "{text}");
     assert!(text.contains("deals.csv:4: created_at:"), "{text}");
     // The default period is the last month with data: 2024-03, not 9999-12.
-    let o = crmstat().args(["funnel", "--data"]).arg(dir.path()).output().unwrap();
+    let o = crmstat()
+        .args(["funnel", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     let shown = String::from_utf8_lossy(&o.stdout);
-    assert!(shown.lines().next().unwrap_or("").contains("2024-03"), "{shown}");
+    assert!(
+        shown.lines().next().unwrap_or("").contains("2024-03"),
+        "{shown}"
+    );
     assert!(!shown.contains("9999"), "{shown}");
     // Widened by config, the 9999 date is taken.
     std::fs::write(
@@ -214,14 +243,22 @@ fn implausible_years_are_rejected() {
     .unwrap();
     let (code, text) = validate(dir.path());
     assert_eq!(code, 1, "{text}");
-    assert!(!text.contains("closed_at"), "9999 is taken once the years allow it: {text}");
-    assert!(text.contains("deals.csv:4: created_at: the year 0 is outside the plausible years 1–9999"), "{text}");
+    assert!(
+        !text.contains("closed_at"),
+        "9999 is taken once the years allow it: {text}"
+    );
+    assert!(
+        text.contains("deals.csv:4: created_at: the year 0 is outside the plausible years 1–9999"),
+        "{text}"
+    );
     crmstat()
         .args(["funnel", "--period", "24-03", "--data"])
         .arg(dir.path())
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--period 24-03: use a month (2024-03)"));
+        .stderr(predicate::str::contains(
+            "--period 24-03: use a month (2024-03)",
+        ));
 }
 
 /// Item 11: two stages equal under the ё/е rule, and a name both won and lost, are refused.
@@ -259,10 +296,16 @@ fn closed_stderr_is_not_a_panic() {
     ]);
     let dir = folder(&[("deals.csv", &deals)]);
     let bin = assert_cmd::cargo::cargo_bin("crmstat");
-    for (args, code) in [("funnel --period 2024-03", 0), ("funnel --period 2024-03 --strict", 1), ("funnel --period nope", 2)] {
+    for (args, code) in [
+        ("funnel --period 2024-03", 0),
+        ("funnel --period 2024-03 --strict", 1),
+        ("funnel --period nope", 2),
+    ] {
         let out = std::process::Command::new("sh")
             .arg("-c")
-            .arg(format!("\"$0\" {args} --data \"$1\" >/dev/null 2>&-; echo \"exit=$?\""))
+            .arg(format!(
+                "\"$0\" {args} --data \"$1\" >/dev/null 2>&-; echo \"exit=$?\""
+            ))
             .arg(&bin)
             .arg(dir.path())
             .output()
@@ -284,7 +327,10 @@ fn stages_entered_before_going_back_count_and_late_entries_end_at_the_close() {
         "D2,K2,M1,2024-03-01,2024-03-05,won,Счет,20",
     ]);
     let history = "deal_id,stage,entered_at\nD1,Звонок,2024-03-01\nD1,Счет,2024-03-03\nD1,Встреча,2024-03-04\nD2,Звонок,2024-03-01\nD2,Встреча,2024-03-02\nD2,Счет,2024-03-20\n";
-    let dir = folder(&[("deals.csv", &deals), ("stage_history.csv", history.as_bytes())]);
+    let dir = folder(&[
+        ("deals.csv", &deals),
+        ("stage_history.csv", history.as_bytes()),
+    ]);
     let (code, json) = funnel_json(dir.path(), false);
     assert_eq!(code, 0);
     let reached: Vec<i64> = json
@@ -298,7 +344,14 @@ fn stages_entered_before_going_back_count_and_late_entries_end_at_the_close() {
 
     let out = tempfile::tempdir().unwrap();
     let o = crmstat()
-        .args(["durations", "--period", "2024-03", "--format", "json", "--data"])
+        .args([
+            "durations",
+            "--period",
+            "2024-03",
+            "--format",
+            "json",
+            "--data",
+        ])
         .arg(dir.path())
         .arg("--out")
         .arg(out.path().join("d"))

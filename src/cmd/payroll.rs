@@ -116,7 +116,15 @@ fn refuse_unknown_overrides(loaded: &Loaded, config: &Config) -> Result<()> {
         "[payroll.managers] names {} that {} no manager in the data: {}; known managers include {}",
         if unknown.len() == 1 { "an id" } else { "ids" },
         if unknown.len() == 1 { "is" } else { "are" },
-        unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-        sample.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        unknown
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        sample
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     )))
 }

@@ -45,8 +45,11 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
             }
         }
         None if report.rejected() > 0 => {
-            writeln!(out, "\nrejects not written: add --out DIR to write rejects.csv there")
-                .map_err(io)?;
+            writeln!(
+                out,
+                "\nrejects not written: add --out DIR to write rejects.csv there"
+            )
+            .map_err(io)?;
         }
         None => {}
     }

@@ -299,7 +299,11 @@ impl Config {
             }
         }
         for won in &f.won_stages {
-            if let Some(lost) = f.lost_stages.iter().find(|l| normalize(l) == normalize(won)) {
+            if let Some(lost) = f
+                .lost_stages
+                .iter()
+                .find(|l| normalize(l) == normalize(won))
+            {
                 return Err(format!(
                     "[funnel] \"{won}\" is in won_stages and \"{lost}\" in lost_stages: a stage cannot mean both; remove it from one"
                 ));

@@ -325,13 +325,16 @@ pub fn write(
 
 /// Simulate and write straight to files part by part, so memory stays bounded whatever
 /// the size. Returns the files written and the rows of each table.
+/// The files written and the rows of each table.
+pub type Written = (Vec<std::path::PathBuf>, Vec<(&'static str, usize)>);
+
 pub fn write_files(
     deals: usize,
     seed: u64,
     dir: &Path,
     format: crate::output::Format,
     progress: &mut dyn FnMut(usize),
-) -> Result<(Vec<std::path::PathBuf>, Vec<(&'static str, usize)>)> {
+) -> Result<Written> {
     crate::output::prepare_dir(dir)?;
     let mut files = Files::create(dir, format)?;
     simulate(deals, seed, &mut |tables, done| {
@@ -357,7 +360,7 @@ enum TableFile {
         out: std::io::BufWriter<std::fs::File>,
         header_written: bool,
     },
-    Parquet(Option<polars::io::parquet::write::BatchedWriter<std::fs::File>>),
+    Parquet(Option<Box<polars::io::parquet::write::BatchedWriter<std::fs::File>>>),
 }
 
 impl Files {
@@ -417,11 +420,11 @@ impl Files {
                     if writer.is_none() {
                         let file = std::fs::File::create(&*path)
                             .map_err(|e| crate::Error::io(&*path, "cannot create", e))?;
-                        *writer = Some(
+                        *writer = Some(Box::new(
                             ParquetWriter::new(file)
                                 .batched(frame.schema())
                                 .ctx(format!("writing {name}"))?,
-                        );
+                        ));
                     }
                     if let Some(w) = writer {
                         w.write_batch(&frame).ctx(format!("writing {name}"))?;

@@ -19,6 +19,41 @@ use crate::config::Config;
 use crate::error::{Error, PolarsContext, Result};
 use crate::schema::TableSpec;
 
+/// Short CSV rows as a reader thread finds them (see [`TableSource::short_rows`]).
+pub struct ShortRows {
+    /// The header's width.
+    pub width: usize,
+    receive: std::sync::mpsc::Receiver<(Vec<(u32, usize)>, u32)>,
+    found: std::collections::VecDeque<(u32, usize)>,
+    /// Rows below this one have been read.
+    upto: u32,
+}
+
+impl ShortRows {
+    /// The number of fields of `row` when it is short. Rows must be asked in increasing
+    /// order; this waits until the reader has come past `row`.
+    pub fn fields(&mut self, row: u32) -> Option<usize> {
+        while self.upto <= row {
+            match self.receive.recv() {
+                Ok((rows, upto)) => {
+                    self.found.extend(rows);
+                    self.upto = upto;
+                }
+                Err(_) => {
+                    self.upto = u32::MAX;
+                }
+            }
+        }
+        while self.found.front().is_some_and(|(r, _)| *r < row) {
+            self.found.pop_front();
+        }
+        match self.found.front() {
+            Some(&(r, fields)) if r == row => Some(fields),
+            _ => None,
+        }
+    }
+}
+
 /// One table's file, ready to be scanned.
 pub struct TableSource {
     pub spec: &'static TableSpec,
@@ -264,43 +299,59 @@ impl TableSource {
         None
     }
 
-    /// The CSV rows with fewer fields than the header, as (row, fields) in file order, and
-    /// the header's width. polars reads the missing fields of a short row as empty, so a
-    /// truncated line (a cut-off export) would pass as a row; these are rejected instead. A
-    /// row that lacks only the trailing delimiter of a file that ends its lines with one is
-    /// whole.
-    pub fn short_rows(&self) -> (Vec<(u32, usize)>, usize) {
+    /// The CSV rows with fewer fields than the header, found by a reader thread that runs
+    /// beside the scan (polars reads the missing fields of a short row as empty, so a
+    /// truncated line — a cut-off export — would pass as a row; these are rejected
+    /// instead). A row that lacks only the trailing delimiter of a file that ends its
+    /// lines with one is whole. `None` for sources that are not CSV files.
+    pub fn short_rows(&self) -> Option<ShortRows> {
         let Origin::Csv {
             path,
             delimiter,
             names,
         } = &self.origin
         else {
-            return (Vec::new(), 0);
+            return None;
         };
         let width = names.len() - usize::from(self.trailing);
-        let Ok(f) = std::fs::File::open(path) else {
-            return (Vec::new(), width);
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(*delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(BufReader::with_capacity(1 << 20, f));
-        let mut record = csv::ByteRecord::new();
-        let mut index: u32 = 0;
-        let mut short = Vec::new();
-        while let Ok(true) = reader.read_byte_record(&mut record) {
-            if record.len() < width && !record.iter().all(<[u8]>::is_empty) {
-                if index > 0 {
+        let (send, receive) = std::sync::mpsc::sync_channel(64);
+        let (path, delimiter) = (path.clone(), *delimiter);
+        std::thread::spawn(move || {
+            let Ok(f) = std::fs::File::open(&path) else {
+                let _ = send.send((Vec::new(), u32::MAX));
+                return;
+            };
+            let mut reader = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(BufReader::with_capacity(1 << 20, f));
+            let mut record = csv::ByteRecord::new();
+            let mut index: u32 = 0;
+            let mut short = Vec::new();
+            while let Ok(true) = reader.read_byte_record(&mut record) {
+                let blank = record.iter().all(<[u8]>::is_empty);
+                if blank {
+                    continue;
+                }
+                if record.len() < width && index > 0 {
                     short.push((index - 1, record.len()));
                 }
-            } else if record.iter().all(<[u8]>::is_empty) {
-                continue;
+                index += 1;
+                if index % (1 << 16) == 0
+                    && send.send((std::mem::take(&mut short), index - 1)).is_err()
+                {
+                    return;
+                }
             }
-            index += 1;
-        }
-        (short, width)
+            let _ = send.send((short, u32::MAX));
+        });
+        Some(ShortRows {
+            width,
+            receive,
+            found: std::collections::VecDeque::new(),
+            upto: 0,
+        })
     }
 
     /// About how many rows the file has (from its size and its first lines), to size the
@@ -578,6 +629,9 @@ fn from_frame(
     })
 }
 
+/// (canonical column, export header) pairs, and the headers no canonical column takes.
+type Mapped = (Vec<(String, String)>, Vec<String>);
+
 /// Which header each canonical column comes from, and the headers left over. A mapped
 /// header that is missing, or a required column without a header, stops the run.
 fn map_columns(
@@ -585,7 +639,7 @@ fn map_columns(
     spec: &'static TableSpec,
     config: &Config,
     file: &str,
-) -> Result<(Vec<(String, String)>, Vec<String>)> {
+) -> Result<Mapped> {
     let mapping = config.table(spec.name).columns;
     let mut sources = Vec::new();
     let mut used: Vec<&str> = Vec::new();

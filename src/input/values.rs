@@ -209,7 +209,11 @@ fn ungrouped(whole: &str) -> Option<String> {
             return None;
         }
         // The group before a separator: 1–3 digits first, exactly 3 after.
-        let fits = if first { (1..=3).contains(&group) } else { group == 3 };
+        let fits = if first {
+            (1..=3).contains(&group)
+        } else {
+            group == 3
+        };
         if !fits {
             return None;
         }
@@ -309,8 +313,18 @@ mod tests {
     #[test]
     fn malformed_grouping_is_refused() {
         for bad in [
-            "1.2.3", "12,34,56", "1,23,4.50", "1.2,50", "1'2'3", ",,5", "1 2", "1234 567",
-            "1 234.567,50", "1,234 567", "1,,234", "1.234.5",
+            "1.2.3",
+            "12,34,56",
+            "1,23,4.50",
+            "1.2,50",
+            "1'2'3",
+            ",,5",
+            "1 2",
+            "1234 567",
+            "1 234.567,50",
+            "1,234 567",
+            "1,,234",
+            "1.234.5",
         ] {
             assert_eq!(parse_money(bad), Err(MoneyError::NotANumber), "{bad:?}");
         }

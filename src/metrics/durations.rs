@@ -173,8 +173,11 @@ pub fn visits(snap: &Snapshot) -> Result<DataFrame> {
                     coalesce(&[col("closed_at"), col("next_at")]),
                 )
                 .alias("exited_at"),
-                super::lesser(col("entered_at"), coalesce(&[col("closed_at"), col("entered_at")]))
-                    .alias("entered_at"),
+                super::lesser(
+                    col("entered_at"),
+                    coalesce(&[col("closed_at"), col("entered_at")]),
+                )
+                .alias("entered_at"),
             ]),
         None => {
             let last_open = snap

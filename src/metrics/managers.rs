@@ -587,9 +587,7 @@ fn with_avg_won(mut frame: DataFrame) -> Result<DataFrame> {
         .iter()
         .zip(&n)
         .map(|(w, n)| match (w, n) {
-            (Some(w), Some(n)) if *n > 0 => {
-                Some(money::div_round(*w, i128::from(*n), false))
-            }
+            (Some(w), Some(n)) if *n > 0 => Some(money::div_round(*w, i128::from(*n), false)),
             _ => None,
         })
         .collect();

@@ -48,7 +48,10 @@ fn entries_after_close(entries: &DataFrame, deals: &DataFrame) -> Result<Option<
         .clone()
         .lazy()
         .join_on(
-            deals.clone().lazy().select([col("deal_id"), col("closed_at")]),
+            deals
+                .clone()
+                .lazy()
+                .select([col("deal_id"), col("closed_at")]),
             &["deal_id"],
             JoinType::Inner,
         )

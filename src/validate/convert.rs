@@ -83,9 +83,13 @@ pub fn typed(def: &Spec, from: &DataType, rules: &Rules) -> Expr {
 /// A typed date or datetime, empty where its year is outside the plausible years.
 fn plausible(e: Expr, rules: &Rules) -> Expr {
     let year = e.clone().dt().year();
-    when(year.clone().lt(lit(rules.years.0)).or(year.gt(lit(rules.years.1))))
-        .then(lit(NULL))
-        .otherwise(e)
+    when(
+        year.clone()
+            .lt(lit(rules.years.0))
+            .or(year.gt(lit(rules.years.1))),
+    )
+    .then(lit(NULL))
+    .otherwise(e)
 }
 
 /// The column's value as text, for messages (the scan keeps it beside the typed one).

@@ -203,8 +203,7 @@ struct State {
     rejected_rows: Vec<u32>,
     /// CSV rows with fewer fields than the header (row, fields), the header's width, and
     /// how far the parts have come through them.
-    short: (Vec<(u32, usize)>, usize),
-    short_at: usize,
+    short: Option<crate::input::scan::ShortRows>,
     /// The file has bytes not of its encoding (read as U+FFFD).
     bad_bytes: bool,
 }
@@ -308,7 +307,6 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         deferred: None,
         rejected_rows: Vec::new(),
         short: source.short_rows(),
-        short_at: 0,
         bad_bytes: source.bad_bytes,
     };
     if defer {
@@ -448,16 +446,10 @@ impl State {
             rejected: &mut rejected,
         };
         // Lines cut short: their missing fields would read as empty values.
-        let (short, width) = (&self.short.0, self.short.1);
-        for (pos, r) in rows.iter().enumerate() {
-            if self.short_at >= short.len() {
-                break;
-            }
-            while self.short_at < short.len() && short[self.short_at].0 < *r {
-                self.short_at += 1;
-            }
-            if let Some(&(row, fields)) = short.get(self.short_at) {
-                if row == *r {
+        if let Some(short) = self.short.as_mut() {
+            for (pos, r) in rows.iter().enumerate() {
+                if let Some(fields) = short.fields(*r) {
+                    let width = short.width;
                     p.reject(
                         pos,
                         "(row)",
