@@ -120,6 +120,7 @@ const RU: &[(&str, &str)] = &[
     ),
     ("lost deals", "проигранные сделки"),
     ("no closed deals", "нет закрытых"),
+    ("no losses recorded", "проигрыши не выгружены"),
     ("won / closed, %", "выиграно / закрыто, %"),
     ("days since the deal was created", "дней с создания сделки"),
     ("share of deals still open", "доля ещё открытых сделок"),

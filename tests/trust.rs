@@ -375,3 +375,85 @@ fn stages_entered_before_going_back_count_and_late_entries_end_at_the_close() {
         }
     }
 }
+
+/// Item 21: the report is built beside its folder and swapped in: a run that fails leaves
+/// the previous report whole, and a finished run leaves no table of an earlier run.
+#[test]
+fn report_folder_is_complete_or_left_as_it_was() {
+    let data = tempfile::tempdir().unwrap();
+    crmstat()
+        .args(["generate", "--deals", "120", "--out"])
+        .arg(data.path())
+        .assert()
+        .success();
+    let place = tempfile::tempdir().unwrap();
+    let out = place.path().join("report");
+    let run = |period: &str| {
+        crmstat()
+            .args(["report", "--quiet", "--period", period, "--data"])
+            .arg(data.path())
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    assert!(run("2025-12").status.success());
+    std::fs::write(out.join("tables/stale_from_another_run.csv"), "x\n").unwrap();
+    std::fs::write(out.join("my_notes.txt"), "mine\n").unwrap();
+    let page = std::fs::read(out.join("index.html")).unwrap();
+    // A failing run (a month with no data in it is fine; a bad period is refused).
+    assert_eq!(run("2025-13").status.code(), Some(2));
+    assert_eq!(std::fs::read(out.join("index.html")).unwrap(), page);
+    assert!(out.join("tables/stale_from_another_run.csv").exists());
+    // A finished run replaces tables/ whole and keeps the user's own file.
+    assert!(run("2025-11").status.success());
+    assert!(!out.join("tables/stale_from_another_run.csv").exists());
+    assert!(out.join("tables/funnel.csv").exists());
+    assert_eq!(
+        std::fs::read_to_string(out.join("my_notes.txt")).unwrap(),
+        "mine\n"
+    );
+    assert_ne!(std::fs::read(out.join("index.html")).unwrap(), page);
+    // No staging folder is left beside it.
+    let left: Vec<_> = std::fs::read_dir(place.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(left, ["report"]);
+}
+
+/// Item 12: an export of wins only gives no "100 %" win rate: the headline says no losses
+/// are recorded and shows the cohort's conversion (2 of the 4 deals created in March won).
+#[test]
+fn wins_only_export_shows_no_win_rate() {
+    let deals = lines(&[
+        "D1,K1,M1,2024-03-01,2024-03-05,won,Счет,100.00",
+        "D2,K2,M1,2024-03-02,2024-03-09,won,Счет,50",
+        "D3,K3,M1,2024-03-03,,open,Встреча,5",
+        "D4,K4,M1,2024-03-04,,open,Звонок,5",
+    ]);
+    let dir = folder(&[("deals.csv", &deals)]);
+    let out = tempfile::tempdir().unwrap();
+    let o = crmstat()
+        .args(["report", "--period", "2024-03", "--data"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out.path().join("r"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the export records no lost deal at all"));
+    let page = std::fs::read_to_string(out.path().join("r/index.html")).unwrap();
+    assert!(page.contains("no losses recorded"), "headline card");
+    assert!(
+        page.contains("The export records no lost deal at all"),
+        "outcome sentence"
+    );
+    assert!(
+        page.contains("of the deals created in 2024-03, 50.0% were won"),
+        "{page}"
+    );
+    let summary = std::fs::read_to_string(out.path().join("r/summary.json")).unwrap();
+    let s: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    assert!(summary.contains("\"win_rate\": null"), "{s}");
+}

@@ -26,9 +26,83 @@ use crate::validate::Loaded;
 /// Steps the progress bar counts.
 const STEPS: u64 = 5;
 
+/// The files of a report folder: a run replaces each of them whole.
+const ENTRIES: [&str; 5] = [
+    "index.html",
+    "report.xlsx",
+    "summary.json",
+    "tables",
+    "charts",
+];
+
+/// Build the report in a staging folder beside `--out` and swap it in at the end: a run
+/// that fails or is killed leaves the previous report whole, and a finished run leaves no
+/// table of an earlier one (tables/ and charts/ are replaced as a whole).
 pub fn run(args: &ReportArgs) -> Result<()> {
     super::refuse_inside(&args.out, &args.data.data)?;
     output::prepare_dir(&args.out)?;
+    let name = args
+        .out
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().to_string());
+    let parent = match args.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    // Staging folders of earlier runs that were killed.
+    let prefix = format!(".{name}.crmstat-");
+    if let Ok(entries) = std::fs::read_dir(&parent) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let staging = parent.join(format!("{prefix}{}", std::process::id()));
+    output::prepare_dir(&staging)?;
+    let built = build(args, &staging);
+    let done = built.and_then(|message| {
+        swap_in(&staging, &args.out)?;
+        Ok(message)
+    });
+    let _ = std::fs::remove_dir_all(&staging);
+    if let Some(message) = done? {
+        crate::say!("{message}");
+    }
+    Ok(())
+}
+
+/// Move the staged report's entries over the target's, each through a rename.
+fn swap_in(staging: &std::path::Path, target: &std::path::Path) -> Result<()> {
+    for name in ENTRIES {
+        let from = staging.join(name);
+        if !from.exists() {
+            continue;
+        }
+        let dest = target.join(name);
+        let old = target.join(format!(".{name}.old"));
+        let _ = remove_any(&old);
+        if dest.exists() {
+            std::fs::rename(&dest, &old)
+                .map_err(|e| Error::io(&dest, "cannot move the previous report aside", e))?;
+        }
+        std::fs::rename(&from, &dest)
+            .map_err(|e| Error::io(&dest, "cannot move the new report into place", e))?;
+        let _ = remove_any(&old);
+    }
+    Ok(())
+}
+
+fn remove_any(path: &std::path::Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    }
+}
+
+/// Write the whole report into `out`; the closing message, unless quiet.
+fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
     let bar = progress(args.quiet);
     bar.set_message("reading and checking the data");
     let (mut config, loaded) = super::load_with(
@@ -63,7 +137,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     crate::validate::trace("figures", started);
     bar.inc(1);
     bar.set_message("drawing the charts");
-    let (tables_dir, charts_dir) = (args.out.join("tables"), args.out.join("charts"));
+    let (tables_dir, charts_dir) = (out.join("tables"), out.join("charts"));
     for dir in [&tables_dir, &charts_dir] {
         output::prepare_dir(dir)?;
     }
@@ -150,7 +224,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     for part in &laid {
         sheets.extend(part.tables.iter().filter(|t| !t.detail));
     }
-    written.push(output::write_book(&args.out, "report", &sheets)?);
+    written.push(output::write_book(out, "report", &sheets)?);
     bar.inc(1);
     bar.set_message("writing the page");
     let trends_svg = read_svg(&charts_dir.join(format!("{}.svg", trends_chart.name()))).ok();
@@ -168,13 +242,13 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         notes: notes.clone(),
     };
     let page = report::html::render(&report::page(&inputs)?);
-    let index = args.out.join("index.html");
+    let index = out.join("index.html");
     output::write_atomic(&index, |w| {
         w.write_all(page.as_bytes())
             .map_err(|e| Error::io(&index, "cannot write", e))
     })?;
     let summary = report::summary(&inputs, &head_frame)?;
-    let summary_path = args.out.join("summary.json");
+    let summary_path = out.join("summary.json");
     let text = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::Usage(format!("summary.json: {e}")))?;
     output::write_atomic(&summary_path, |w| {
@@ -185,20 +259,20 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     written.extend([index.clone(), summary_path]);
     bar.inc(1);
     bar.finish_and_clear();
-    if !args.quiet {
-        // The loading notes were printed when the data was read.
-        for n in notes.iter().filter(|n| !loaded.report.notes.contains(n)) {
-            crate::say!("note: {n}");
-        }
-        crate::say!(
-            "report for {}: {} files in {}; open {}",
-            period.label,
-            written.len(),
-            args.out.display(),
-            index.display()
-        );
+    if args.quiet {
+        return Ok(None);
     }
-    Ok(())
+    // The loading notes were printed when the data was read.
+    for n in notes.iter().filter(|n| !loaded.report.notes.contains(n)) {
+        crate::say!("note: {n}");
+    }
+    Ok(Some(format!(
+        "report for {}: {} files in {}; open {}",
+        period.label,
+        written.len(),
+        args.out.display(),
+        args.out.join("index.html").display()
+    )))
 }
 
 /// The progress bar on stderr: hidden with --quiet or when stderr is not a terminal.

@@ -19,6 +19,28 @@ use crate::config::Config;
 use crate::error::{Error, PolarsContext, Result};
 use crate::schema::TableSpec;
 
+thread_local! {
+    static QUIET_PANIC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f`, turning a panic inside it (a reader library meeting a corrupt file) into an
+/// `Err` without printing the panic message.
+pub fn quiet_unwind<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANIC.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET_PANIC.with(|q| q.set(true));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET_PANIC.with(|q| q.set(false));
+    out
+}
+
 /// Short CSV rows as a reader thread finds them (see [`TableSource::short_rows`]).
 pub struct ShortRows {
     /// The header's width.
@@ -115,14 +137,18 @@ impl TableSource {
                 } else {
                     LazyFrame::scan_ipc(pl_path(path)?, Default::default(), Default::default())
                 };
-                let schema =
-                    lf.and_then(|mut lf| lf.collect_schema())
-                        .map_err(|e| Error::BadFile {
-                            file: file.clone(),
-                            problem: format!("cannot be read: {e}"),
-                            fix: "check that the file is a complete Parquet or Arrow IPC file"
-                                .into(),
-                        })?;
+                let bad = |problem: String| {
+                    Error::BadFile {
+                    file: file.clone(),
+                    problem,
+                    fix: "check that the file is a complete Parquet or Arrow IPC file; write it again"
+                        .into(),
+                }
+                };
+                // A corrupt footer can make the reader panic: that is a bad file, not a crash.
+                let schema = quiet_unwind(|| lf.and_then(|mut lf| lf.collect_schema()))
+                    .map_err(|_| bad("cannot be read: its metadata is corrupt".into()))?
+                    .map_err(|e| bad(format!("cannot be read: {e}")))?;
                 let header: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
                 let (sources, extras) = map_columns(&header, spec, config, &file)?;
                 let origin = if ext == "parquet" {

@@ -26,8 +26,13 @@ pub struct Figures {
     pub deals_lost: i64,
     /// Amount of the deals won in the span, in minor units.
     pub won_minor: i128,
-    /// won / (won + lost) of the deals closed in the span; `None` when none closed.
+    /// won / (won + lost) of the deals closed in the span; `None` when none closed, or
+    /// when the export records no lost deal at all (a win rate would be 100 % by omission).
     pub win_rate: Option<f64>,
+    /// The export records no lost deal at all (an export of wins only).
+    pub no_losses_recorded: bool,
+    /// Won ÷ created of the deals created in the span (what can be said without losses).
+    pub cohort_conversion: Option<f64>,
     /// Payments dated in the span, refunds subtracted, in minor units; `None` without a
     /// payments table.
     pub paid_minor: Option<i128>,
@@ -58,6 +63,16 @@ pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> 
                 .cast(DataType::Int64)
                 .alias("created"),
             won.clone().sum().cast(DataType::Int64).alias("won"),
+            in_period(col("created_at"), span)
+                .and(col("status").eq(lit("won")))
+                .sum()
+                .cast(DataType::Int64)
+                .alias("cohort_won"),
+            col("status")
+                .eq(lit("lost"))
+                .sum()
+                .cast(DataType::Int64)
+                .alias("lost_ever"),
             lost.sum().cast(DataType::Int64).alias("lost"),
             // Summed as exact decimals (i128), never in i64.
             col("amount")
@@ -94,13 +109,19 @@ pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> 
             Some(sum_of(&paid, "paid")?)
         }
     };
+    let no_losses = int("lost_ever")? == 0 && snap.deals.height() > 0;
+    let created = int("created")?;
     Ok(Figures {
+        no_losses_recorded: no_losses,
+        cohort_conversion: (created > 0)
+            .then(|| int("cohort_won").unwrap_or(0) as f64 / created as f64),
         period: span.clone(),
         deals_created: int("created")?,
         deals_won: won_n,
         deals_lost: lost_n,
         won_minor: sum_of(&row, "won_minor")?,
-        win_rate: (won_n + lost_n > 0).then(|| won_n as f64 / (won_n + lost_n) as f64),
+        win_rate: (won_n + lost_n > 0 && !no_losses)
+            .then(|| won_n as f64 / (won_n + lost_n) as f64),
         paid_minor,
         open_at_end: int("open")?,
         median_cycle_days: super::floats(&row, "median_cycle")?

@@ -226,6 +226,18 @@ impl Snapshot {
                 stages.order[i]
             ));
         }
+        let lost_ever = deals
+            .column("status")
+            .ctx("status")?
+            .str()
+            .ctx("status")?
+            .iter()
+            .any(|s| s == Some("lost"));
+        if !lost_ever && deals.height() > 0 {
+            notes.push(
+                "the export records no lost deal at all: a win rate would be 100 % by omission and is not shown on the headline; check that lost deals were exported (or name the lost stages: [funnel] lost_stages)".into(),
+            );
+        }
         if let Some(e) = &entries {
             if let Some(note) = entries_after_close(e, &deals)? {
                 notes.push(note);

@@ -315,6 +315,22 @@ pub fn leak_sentence(leak: &Leak, window_days: f64, loc: &Locale) -> String {
 /// The sentence on the period's outcome: won, lost and the win rate.
 pub fn outcome_sentence(f: &Figures, loc: &Locale) -> String {
     let (won, lost) = (loc.int(f.deals_won), loc.int(f.deals_lost));
+    if f.no_losses_recorded {
+        let conv = f
+            .cohort_conversion
+            .map_or_else(|| "—".to_string(), |c| loc.pct(c));
+        return pick(
+            loc.lang,
+            format!(
+                "In {} {won} deals were won. The export records no lost deal at all, so no win rate is shown (it would be 100 %); of the deals created in {}, {conv} were won.",
+                f.period.label, f.period.label
+            ),
+            format!(
+                "В {} выиграно сделок: {won}. В выгрузке нет ни одной проигранной сделки, поэтому доля выигранных не показана (она была бы 100 %); из сделок, созданных в {}, выиграно {conv}.",
+                f.period.label, f.period.label
+            ),
+        );
+    }
     match f.win_rate {
         Some(r) => pick(
             loc.lang,
@@ -388,9 +404,10 @@ const MEASURES: &[Measure] = &[
         label: "Win rate",
         better: 1,
         value: |f| f.win_rate,
-        text: |f, l| {
-            f.win_rate
-                .map_or_else(|| tr(l.lang, "no closed deals"), |r| l.pct(r))
+        text: |f, l| match f.win_rate {
+            Some(r) => l.pct(r),
+            None if f.no_losses_recorded => tr(l.lang, "no losses recorded"),
+            None => tr(l.lang, "no closed deals"),
         },
         change: Change::Points,
     },
@@ -1017,6 +1034,8 @@ mod tests {
             deals_lost: 2,
             won_minor,
             win_rate: rate,
+            no_losses_recorded: false,
+            cohort_conversion: None,
             paid_minor: None,
             open_at_end: 4,
             median_cycle_days: Some(12.5),
