@@ -457,3 +457,76 @@ fn wins_only_export_shows_no_win_rate() {
     let s: serde_json::Value = serde_json::from_str(&summary).unwrap();
     assert!(summary.contains("\"win_rate\": null"), "{s}");
 }
+
+/// Item 2: amounts in different currencies are never added: a deal in another currency
+/// than the company's (config `currency`, else the first the deals name) is rejected at
+/// its line, and the won amount is the one currency's.
+#[test]
+fn currencies_are_never_added() {
+    let deals = b"deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount,currency\nD1,K1,M1,2024-03-01,2024-03-05,won,\xD0\xA1\xD1\x87\xD0\xB5\xD1\x82,1000,RUB\nD2,K2,M1,2024-03-02,2024-03-06,won,\xD0\xA1\xD1\x87\xD0\xB5\xD1\x82,2000,USD\nD3,K3,M1,2024-03-03,2024-03-07,won,\xD0\xA1\xD1\x87\xD0\xB5\xD1\x82,500,\xE2\x82\xBD\n";
+    let dir = folder(&[("deals.csv", deals)]);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains(
+            "deals.csv:3: currency: the amount is in USD but the company's currency is RUB"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("|    3 |    2 |        1 |"), "{text}");
+    let out = tempfile::tempdir().unwrap();
+    crmstat()
+        .args(["report", "--quiet", "--period", "2024-03", "--data"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out.path().join("r"))
+        .assert()
+        .success();
+    let summary = std::fs::read_to_string(out.path().join("r/summary.json")).unwrap();
+    assert!(summary.contains("\"won_amount\": 1500.00,"), "{summary}");
+    assert!(!summary.contains("3500"), "{summary}");
+    // The config names USD: the two rouble deals are the ones rejected.
+    std::fs::write(
+        dir.path().join("crmstat.toml"),
+        format!("currency = \"USD\"\n{TOML}"),
+    )
+    .unwrap();
+    let (_, text) = validate(dir.path());
+    assert!(
+        text.contains(
+            "deals.csv:2: currency: the amount is in RUB but the company's currency is USD"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("deals.csv:4: currency: the amount is in RUB"),
+        "{text}"
+    );
+}
+
+/// Item 14: an open deal without an owner counts (under `(unassigned)`), with a note; a
+/// closed deal still needs its owner.
+#[test]
+fn open_deals_without_an_owner_count() {
+    let deals = lines(&[
+        "D1,K1,,2024-03-01,,open,Звонок,10",
+        "D2,K2,,2024-03-02,2024-03-05,won,Счет,20",
+        "D3,K3,M1,2024-03-03,,open,Встреча,30",
+    ]);
+    let managers = b"manager_id,name\nM1,Anna\n";
+    let dir = folder(&[("deals.csv", &deals), ("managers.csv", managers)]);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("deals.csv:3: manager_id: required value is missing"),
+        "{text}"
+    );
+    assert!(!text.contains("deals.csv:2:"), "{text}");
+    assert!(
+        text.contains("1 open deals have no owner in the export: they count for the company, and under `(unassigned)` per manager"),
+        "{text}"
+    );
+    assert!(text.contains("|    3 |    2 |        1 |"), "{text}");
+    let (_, json) = funnel_json(dir.path(), false);
+    assert_eq!(json[0]["reached"].as_i64(), Some(2), "{json}");
+}

@@ -73,6 +73,10 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     out_config.input = InputConfig::default();
     out_config.datetime_formats.clear();
     out_config.funnel.stages = loaded.stages.order.clone();
+    // The currency the deals' own column settled on is written down.
+    if let Some(c) = &loaded.report.currency {
+        out_config.currency = c.clone();
+    }
     let body = toml::to_string_pretty(&out_config)
         .map_err(|e| Error::Usage(format!("cannot write crmstat.toml: {e}")))?;
     let toml_path = args.out.join(crate::config::FILE_NAME);

@@ -23,6 +23,9 @@ mod payroll;
 pub struct Config {
     /// Currency of amounts that have no `currency` column.
     pub currency: String,
+    /// `currency` is written in the config file (else a deals `currency` column sets it).
+    #[serde(skip)]
+    pub currency_set: bool,
     /// Language of charts and the HTML report: `en` or `ru`.
     pub lang: crate::i18n::Lang,
     /// Read the data folder as this CRM's own export (`bitrix24`, `amocrm`, `hubspot`,
@@ -191,6 +194,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             currency: "RUB".into(),
+            currency_set: false,
             lang: crate::i18n::Lang::En,
             profile: None,
             import: ImportConfig::default(),
@@ -274,7 +278,10 @@ impl Config {
 
     /// Parse and check config text.
     pub fn parse(text: &str) -> std::result::Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.currency_set = toml::from_str::<toml::Table>(text)
+            .ok()
+            .is_some_and(|t| t.contains_key("currency"));
         config.check()?;
         Ok(config)
     }
@@ -453,7 +460,15 @@ mod tests {
     #[test]
     fn defaults_document_is_valid_config() {
         let text = Config::defaults_toml();
-        assert_eq!(Config::parse(&text).unwrap(), Config::default());
+        let parsed = Config::parse(&text).unwrap();
+        assert!(parsed.currency_set, "the document writes `currency`");
+        assert_eq!(
+            parsed,
+            Config {
+                currency_set: true,
+                ..Config::default()
+            }
+        );
         assert!(text.contains("followup_days = 2.0"));
     }
 }

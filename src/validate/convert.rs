@@ -31,6 +31,31 @@ pub struct Rules {
     pub zero_missing: bool,
     /// The plausible years of a date, inclusive.
     pub years: (i32, i32),
+    /// The company's currency as a code, when the config names it: a deal in another one
+    /// is rejected, since amounts in different currencies are never added. Without it the
+    /// first currency the deals name is the company's.
+    pub currency: Option<String>,
+    /// The owner of an open deal the export leaves without one (`[import]
+    /// default_manager`): it counts for the company and under this id per manager.
+    pub default_manager: String,
+}
+
+/// A currency as a code: `₽`, `руб.`, `RUR` → `RUB`; `$` → `USD`; `€` → `EUR`; any other
+/// text upper-cased.
+pub fn currency_code(text: &str) -> String {
+    let t = text.trim().trim_end_matches('.').to_uppercase();
+    match t.as_str() {
+        "₽" | "РУБ" | "RUR" | "Р" | "РУБЛЬ" | "РУБЛИ" => "RUB".into(),
+        "$" | "US$" => "USD".into(),
+        "€" => "EUR".into(),
+        "£" => "GBP".into(),
+        "₸" | "ТЕНГЕ" => "KZT".into(),
+        // Names as CRMs write them: «Российский рубль», «Доллар США», «Евро».
+        _ if t.contains("РУБЛ") || t.contains("RUBLE") || t.contains("ROUBLE") => "RUB".into(),
+        _ if t.contains("ДОЛЛАР США") || t.contains("US DOLLAR") => "USD".into(),
+        _ if t.contains("ЕВРО") || t == "EURO" => "EUR".into(),
+        _ => t,
+    }
 }
 
 impl Rules {

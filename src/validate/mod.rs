@@ -138,6 +138,10 @@ fn rules(spec: &TableSpec, config: &Config) -> convert::Rules {
         formats: Arc::new(config.datetime_formats.clone()),
         zero_missing: config.table(spec.name).zero_amount_is_missing,
         years: (config.input.years[0], config.input.years[1]),
+        currency: config
+            .currency_set
+            .then(|| convert::currency_code(&config.currency)),
+        default_manager: config.import.default_manager.clone(),
     }
 }
 
@@ -289,6 +293,15 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
         report.problems.extend(problems);
         report.notes.extend(notes);
         report.counts.push(checked.count.clone());
+        if spec.name == "deals" {
+            report.currency = checked.currency.take();
+            if checked.owners_filled > 0 {
+                report.notes.push(format!(
+                    "{} open deals have no owner in the export: they count for the company, and under `{}` per manager ([import] default_manager)",
+                    checked.owners_filled, config.import.default_manager
+                ));
+            }
+        }
         if let Some(k) = checked.keys.take() {
             keys.insert(spec.name, Arc::new(k));
         }

@@ -56,7 +56,7 @@ fn ref_name(column: &str) -> String {
 
 /// Per value of an id column: 0 when it is empty or a used id of the target, 1 when the
 /// target has no such id, 2 when the target's row with it was rejected.
-fn reference_codes(column: &str, target: Arc<KeySet>) -> Expr {
+fn reference_codes(column: &str, target: Arc<KeySet>, exempt: Option<String>) -> Expr {
     col(column).map(
         move |c: Column| {
             let s = c.str()?;
@@ -64,6 +64,7 @@ fn reference_codes(column: &str, target: Arc<KeySet>) -> Expr {
                 .iter()
                 .map(|v| {
                     Some(match v {
+                        Some(v) if exempt.as_deref() == Some(v) => 0,
                         Some(v) if !target.used.contains(v) => {
                             if target.rejected.contains(v) {
                                 2
@@ -178,6 +179,11 @@ pub struct Checked {
     /// Ids of the rows kept and rejected, when other tables refer to this one.
     pub keys: Option<KeySet>,
     pub manager_ids: Option<KeyIndex>,
+    /// The currency the deals' amounts are in (named by the config, else by the first
+    /// deal that names one).
+    pub currency: Option<String>,
+    /// Open deals without an owner in the export, given the default one.
+    pub owners_filled: usize,
 }
 
 /// The state of a pass while parts arrive.
@@ -206,6 +212,8 @@ struct State {
     short: Option<crate::input::scan::ShortRows>,
     /// The file has bytes not of its encoding (read as U+FFFD).
     bad_bytes: bool,
+    /// Open deals given the default owner.
+    owners_filled: usize,
 }
 
 /// Stream the table through the checks.
@@ -252,11 +260,29 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         exprs.push(lit(NULL).cast(dtype_of(def.kind)).alias(def.name));
     }
     let mut lf = lf.with_columns(exprs);
+    // An open deal may have no owner: it gets the default one (SPEC: counts for the
+    // company, under `(unassigned)` per manager). A closed deal still needs its owner.
+    if spec.name == "deals" && schema.get("manager_id").is_some() {
+        let open = col("closed_at")
+            .is_null()
+            .and(col("status").is_null().or(col("status").eq(lit("open"))));
+        lf = lf.with_column(
+            when(col("manager_id").is_null().and(open))
+                .then(lit(setup.rules.default_manager.clone()))
+                .otherwise(col("manager_id"))
+                .alias("manager_id"),
+        );
+    }
     // References, looked up on polars' threads: 0 known or empty, 1 unknown, 2 a rejected row.
     let refs: Vec<Expr> = setup
         .targets
         .iter()
-        .map(|(r, target)| reference_codes(r.column, target.clone()).alias(ref_name(r.column)))
+        .map(|(r, target)| {
+            // The default owner of open deals is no row of the managers table.
+            let exempt = (r.column == "manager_id" && r.target == "managers")
+                .then(|| setup.rules.default_manager.clone());
+            reference_codes(r.column, target.clone(), exempt).alias(ref_name(r.column))
+        })
         .collect();
     if !refs.is_empty() {
         lf = lf.with_columns(refs);
@@ -308,6 +334,7 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         rejected_rows: Vec::new(),
         short: source.short_rows(),
         bad_bytes: source.bad_bytes,
+        owners_filled: 0,
     };
     if defer {
         s.deferred = Some(Vec::with_capacity(source.estimated_rows().unwrap_or(0)));
@@ -391,6 +418,8 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         },
         keys: s.keys.take(),
         manager_ids: s.manager_ids.take(),
+        currency: s.setup.rules.currency.take(),
+        owners_filled: s.owners_filled,
     })
 }
 
@@ -458,6 +487,45 @@ impl State {
                             "the line has {fields} of the header's {width} fields: cut off or missing delimiters"
                         ),
                     );
+                }
+            }
+        }
+        // A deal in another currency than the company's: never added to the others.
+        if self.spec.name == "deals" {
+            if let (Ok(text), Ok(owner)) = (
+                text_values(&part, &text_name("manager_id")),
+                text_values(&part, "manager_id"),
+            ) {
+                self.owners_filled += text
+                    .iter()
+                    .zip(owner.iter())
+                    .filter(|(t, o)| t.is_none_or(|t| t.trim().is_empty()) && o.is_some())
+                    .count();
+            }
+            if let Ok(c) = part.column("currency") {
+                let c = c.str().ctx("currency")?;
+                for (pos, v) in c.iter().enumerate() {
+                    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+                        continue;
+                    };
+                    let own = self
+                        .setup
+                        .rules
+                        .currency
+                        .get_or_insert_with(|| convert::currency_code(v))
+                        .clone();
+                    if convert::currency_code(v) != own {
+                        p.reject(
+                            pos,
+                            "currency",
+                            v,
+                            &format!(
+                                "the amount is in {} but the company's currency is {own}: amounts in different currencies are never added; convert the amounts, or run this currency's deals with currency = \"{}\" in crmstat.toml",
+                                convert::currency_code(v),
+                                convert::currency_code(v)
+                            ),
+                        );
+                    }
                 }
             }
         }

@@ -62,6 +62,9 @@ pub struct Report {
     /// Things a user should know that are not row problems (repeated header lines
     /// skipped, stage order inferred, tables absent...).
     pub notes: Vec<String>,
+    /// The currency of the deals' amounts when their `currency` column or the config
+    /// names it.
+    pub currency: Option<String>,
 }
 
 impl Report {
