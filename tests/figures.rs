@@ -30,11 +30,11 @@ fn cohort_funnel_counts_skips_reentries_and_first_stage_losses() {
     assert_eq!(ints(f, "lost_here"), [1, 1, 0, 0]);
     assert_eq!(
         numbers(f, "step_conversion"),
-        [Some(0.8333), Some(0.6), Some(0.3333), None]
+        [Some(5.0 / 6.0), Some(3.0 / 5.0), Some(1.0 / 3.0), None]
     );
     assert_eq!(
         numbers(f, "cumulative_conversion"),
-        [Some(1.0), Some(0.8333), Some(0.5), Some(0.1667)]
+        [Some(1.0), Some(5.0 / 6.0), Some(3.0 / 6.0), Some(1.0 / 6.0)]
     );
 }
 
@@ -48,10 +48,10 @@ fn win_rate_by_count_and_amount() {
     let w = &t.win_rate;
     assert_eq!(ints(w, "deals_closed"), [3]);
     assert_eq!((ints(w, "won"), ints(w, "lost")), (vec![1], vec![2]));
-    assert_eq!(numbers(w, "win_rate_count"), [Some(0.3333)]);
+    assert_eq!(numbers(w, "win_rate_count"), [Some(1.0 / 3.0)]);
     assert_eq!(texts(w, "won_amount"), ["1000.00"]);
     assert_eq!(texts(w, "lost_amount"), ["700.00"]);
-    assert_eq!(numbers(w, "win_rate_amount"), [Some(0.5882)]);
+    assert_eq!(numbers(w, "win_rate_amount"), [Some(1000.0 / 1700.0)]);
 }
 
 /// By manager: M1 has D1, D2, D7 → reached Звонок 3, Встреча 3, Счет 1, Договор 1;
@@ -136,7 +136,7 @@ fn losses_per_stage_reasons_and_biggest_drop() {
     );
     assert_eq!(
         numbers(&l.losses, "loss_rate"),
-        [Some(0.1667), Some(0.2), Some(0.0), Some(0.0)]
+        [Some(1.0 / 6.0), Some(1.0 / 5.0), Some(0.0), Some(0.0)]
     );
     assert_eq!(texts(&l.loss_reasons, "stage"), ["Звонок", "Встреча"]);
     assert_eq!(texts(&l.loss_reasons, "reason"), ["Не отвечает", "Дорого"]);

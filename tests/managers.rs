@@ -274,13 +274,15 @@ fn deviations_from_the_company_average() {
     assert_eq!(pick("open_deals", "average"), [Some(1.0); 4]);
     assert_eq!(
         pick("open_deals", "z_score"),
-        [Some(1.2247), Some(0.0), None, Some(-1.2247)]
+        [Some(1.5f64.sqrt()), Some(0.0), None, Some(-(1.5f64.sqrt()))]
     );
     assert_eq!(
         pick("won_amount", "ratio_to_average"),
         [Some(2.4), Some(0.6), None, Some(0.0)]
     );
-    assert_eq!(pick("won_amount", "z_score")[0], Some(1.3728));
+    // z = (1750/3) / (√1625000 / 3) = 1750 / √1625000 = 1.3728…
+    let z = pick("won_amount", "z_score")[0].unwrap();
+    assert!((z - 1750.0 / 1_625_000f64.sqrt()).abs() < 1e-12, "{z}");
 }
 
 /// Contacts by kind: M1 call T1, T8; email T6; meeting T5. M2 calls T2, T3, T7, T9.
@@ -325,7 +327,7 @@ fn kpis_by_team() {
     assert_eq!(col(&m, "monthly_plan")[..2], ["3500.00", "1500.00"]);
     assert_eq!(
         numbers(&m, "plan_attainment")[..2],
-        [Some(0.2857), Some(0.1)]
+        [Some(1000.0 / 3500.0), Some(150.0 / 1500.0)]
     );
 }
 

@@ -101,7 +101,7 @@ fn funnel_and_win_rate_over_all_time() {
     let reached: Vec<f64> = f.iter().map(|r| num(r, "reached")).collect();
     assert_eq!(reached, [7212.0, 7212.0, 4238.0]);
     assert_eq!(num(&f[1], "lost_here"), 2473.0);
-    assert_eq!(num(&f[1], "step_conversion"), 0.5876);
+    assert_eq!(num(&f[1], "step_conversion"), 4238.0 / 7212.0);
     let w = &table(&dir, "win_rate")[0];
     assert_eq!((num(w, "won"), num(w, "lost")), (4238.0, 2473.0));
     assert_eq!(w["won_amount"].to_string(), "10005534.00");

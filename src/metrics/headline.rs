@@ -191,9 +191,7 @@ pub fn trends(
             ),
             Column::new(
                 "win_rate".into(),
-                rows.iter()
-                    .map(|f| f.win_rate.map(|r| super::round_to(r, 4)))
-                    .collect::<Vec<_>>(),
+                rows.iter().map(|f| f.win_rate).collect::<Vec<_>>(),
             ),
             money::column(
                 "paid_amount",

@@ -642,15 +642,15 @@ fn deviations(frame: &DataFrame, key_name: &str) -> Result<DataFrame> {
             k.push(keys[i].clone());
             kpi.push(*name);
             value.push(*x);
-            avg.push(mean.map(|m| round_to(m, 4)));
+            avg.push(mean);
             // Only those counted in the average are compared with it.
             let x = if counted[i] { *x } else { None };
             ratio.push(match (x, mean) {
-                (Some(x), Some(m)) if m != 0.0 => Some(round_to(x / m, 4)),
+                (Some(x), Some(m)) if m != 0.0 => Some(x / m),
                 _ => None,
             });
             z.push(match (x, mean, sd) {
-                (Some(x), Some(m), Some(s)) => Some(round_to((x - m) / s, 4)),
+                (Some(x), Some(m), Some(s)) => Some((x - m) / s),
                 _ => None,
             });
         }

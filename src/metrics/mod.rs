@@ -49,11 +49,12 @@ impl GroupBy {
     }
 }
 
-/// `num / den` as a fraction rounded to 4 places; empty when `den` is 0 or empty.
+/// `num / den` as a fraction at full precision (SPEC §6: rounding is for Markdown, HTML and
+/// xlsx formats); empty when `den` is 0 or empty.
 pub fn rate(num: Expr, den: Expr) -> Expr {
     let den = den.cast(DataType::Float64);
     when(den.clone().gt(lit(0.0)))
-        .then((num.cast(DataType::Float64) / den).round(4, RoundMode::HalfToEven))
+        .then(num.cast(DataType::Float64) / den)
         .otherwise(lit(NULL).cast(DataType::Float64))
 }
 

@@ -38,6 +38,11 @@ pub fn markdown_table(frame: &DataFrame) -> String {
                 .iter()
                 .map(|c| {
                     let v = c.get(i).unwrap_or(AnyValue::Null);
+                    // For people: fractions to 4 places (files keep full precision).
+                    let v = match v {
+                        AnyValue::Float64(f) => AnyValue::Float64(crate::metrics::round_to(f, 4)),
+                        other => other,
+                    };
                     cell_text(&v)
                         .unwrap_or_default()
                         .replace('|', "\\|")

@@ -581,10 +581,7 @@ pub fn headline_frame(h: &Headline) -> Result<DataFrame> {
             money("won_amount", &|f| Some(f.won_minor)),
             Column::new(
                 "win_rate".into(),
-                spans
-                    .iter()
-                    .map(|(_, f)| f.win_rate.map(|r| crate::metrics::round_to(r, 4)))
-                    .collect::<Vec<_>>(),
+                spans.iter().map(|(_, f)| f.win_rate).collect::<Vec<_>>(),
             ),
             money("paid_amount", &|f| f.paid_minor),
             Column::new(
