@@ -188,6 +188,44 @@ pub struct TableConfig {
     /// Treat an amount of exactly zero as "not recorded" (some exports write 0 for the
     /// value of every lost deal).
     pub zero_amount_is_missing: bool,
+    /// The sheet of a workbook (`.xlsx`, `.xls`): its name, or its number from 1.
+    pub sheet: Option<Sheet>,
+    /// A constant for a column the export lacks or leaves empty: `status = "open"`.
+    pub defaults: BTreeMap<String, String>,
+    /// How the deals' status follows from the export (deals only).
+    pub status_from: Option<StatusFrom>,
+    /// A second file joined onto the table by a key (left join).
+    pub join: Option<JoinConfig>,
+}
+
+/// `[tables.<table>.join]`: `file = "wins.csv"`, `on = "deal_id"` (the canonical column
+/// both share), and its own `[tables.<table>.join.columns]` (canonical name = its header).
+/// Its columns win over the main file's and over defaults.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct JoinConfig {
+    pub file: String,
+    pub on: String,
+    pub columns: BTreeMap<String, String>,
+}
+
+/// A sheet by name or by number (1 = the first).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Sheet {
+    Number(usize),
+    Name(String),
+}
+
+/// `[tables.deals.status_from]`: `won_when = "closed_at"` (a value there means won),
+/// `lost_when = "loss_reason"`, and `values = { "Выиграна" = "won", … }` (the export's
+/// words for won, lost and open, compared ignoring case and surrounding spaces).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatusFrom {
+    pub won_when: Option<String>,
+    pub lost_when: Option<String>,
+    pub values: BTreeMap<String, String>,
 }
 
 impl Default for Config {
@@ -329,6 +367,52 @@ impl Config {
                     known.join(", ")
                 )
             })?;
+            for canonical in tc.defaults.keys() {
+                if spec.column(canonical).is_none() {
+                    let known: Vec<_> = spec.columns.iter().map(|c| c.name).collect();
+                    return Err(format!(
+                        "[tables.{table}.defaults]: `{canonical}` is not a column of {table}; known columns: {}",
+                        known.join(", ")
+                    ));
+                }
+            }
+            if let Some(j) = &tc.join {
+                for canonical in std::iter::once(&j.on).chain(j.columns.keys()) {
+                    if spec.column(canonical).is_none() {
+                        return Err(format!(
+                            "[tables.{table}.join]: `{canonical}` is not a column of {table}"
+                        ));
+                    }
+                }
+                if j.file.is_empty() {
+                    return Err(format!(
+                        "[tables.{table}.join]: give the file, e.g. file = \"wins.csv\""
+                    ));
+                }
+            }
+            if let Some(sf) = &tc.status_from {
+                if table != "deals" {
+                    return Err(format!(
+                        "[tables.{table}.status_from]: only deals have a status"
+                    ));
+                }
+                for (key, c) in [("won_when", &sf.won_when), ("lost_when", &sf.lost_when)] {
+                    if let Some(c) = c {
+                        if spec.column(c).is_none() {
+                            return Err(format!(
+                                "[tables.deals.status_from] {key} = \"{c}\": not a column of deals (name a canonical column, e.g. closed_at)"
+                            ));
+                        }
+                    }
+                }
+                for (word, status) in &sf.values {
+                    if !["won", "lost", "open"].contains(&status.as_str()) {
+                        return Err(format!(
+                            "[tables.deals.status_from.values] \"{word}\" = \"{status}\": use won, lost or open"
+                        ));
+                    }
+                }
+            }
             for canonical in tc.columns.keys() {
                 if spec.column(canonical).is_none() {
                     let known: Vec<_> = spec.columns.iter().map(|c| c.name).collect();

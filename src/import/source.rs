@@ -78,7 +78,7 @@ pub fn read(path: &Path, fallback: &'static Encoding, config: &Config) -> Result
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
     let mut source = match ext.as_str() {
         "xlsx" | "xlsm" | "xls" | "ods" if !looks_like_html(&bytes) => {
-            let (frame, names, lines) = crate::input::excel_frame(path, &file)?;
+            let (frame, names, lines) = crate::input::excel_frame(path, &file, None)?;
             let header = names.clone();
             Source {
                 path: path.into(),

@@ -9,8 +9,13 @@ use polars::prelude::*;
 use super::LineSource;
 use crate::error::{Error, PolarsContext, Result};
 
-/// Read the first sheet of a workbook into text columns.
-pub fn excel_frame(path: &Path, file: &str) -> Result<(DataFrame, Vec<String>, LineSource)> {
+/// Read a sheet of a workbook (the first unless `sheet` names one) into text columns.
+pub fn excel_frame(
+    path: &Path,
+    file: &str,
+    sheet: Option<&crate::config::Sheet>,
+) -> Result<(DataFrame, Vec<String>, LineSource)> {
+    use crate::config::Sheet;
     let bad = |problem: String| Error::BadFile {
         file: file.into(),
         problem,
@@ -18,15 +23,44 @@ pub fn excel_frame(path: &Path, file: &str) -> Result<(DataFrame, Vec<String>, L
     };
     let mut book =
         open_workbook_auto(path).map_err(|e| bad(format!("cannot open workbook: {e}")))?;
+    let names = book.sheet_names();
+    let listed = || {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{} «{n}»", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let index = match sheet {
+        None => 0,
+        Some(Sheet::Number(n)) if *n >= 1 && *n <= names.len() => n - 1,
+        Some(Sheet::Name(want)) if names.iter().any(|n| n.trim() == want.trim()) => names
+            .iter()
+            .position(|n| n.trim() == want.trim())
+            .unwrap_or(0),
+        Some(s) => {
+            let asked = match s {
+                Sheet::Number(n) => format!("sheet = {n}"),
+                Sheet::Name(n) => format!("sheet = \"{n}\""),
+            };
+            return Err(Error::BadFile {
+                file: file.into(),
+                problem: format!("no such sheet ({asked}); the workbook's sheets are: {}", listed()),
+                fix: "name one of them in crmstat.toml: [tables.<table>] sheet = \"…\" (or its number from 1)".into(),
+            });
+        }
+    };
+    let sheet_name = names.get(index).cloned().unwrap_or_default();
     let range = book
-        .worksheet_range_at(0)
+        .worksheet_range_at(index)
         .ok_or_else(|| bad("the workbook has no sheet".into()))?
-        .map_err(|e| bad(format!("cannot read the first sheet: {e}")))?;
+        .map_err(|e| bad(format!("cannot read the sheet «{sheet_name}»: {e}")))?;
     let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
     let mut rows = range.rows();
     let header: Vec<String> = rows
         .next()
-        .ok_or_else(|| bad("the first sheet is empty".into()))?
+        .ok_or_else(|| bad(format!("the sheet «{sheet_name}» is empty")))?
         .iter()
         .enumerate()
         .map(|(i, c)| match cell_text(c) {

@@ -153,7 +153,7 @@ pub fn read_table(path: &Path, spec: &'static TableSpec, config: &Config) -> Res
     let (frame, header, lines) = match ext.as_str() {
         "csv" => read_csv(path, &file, config)?,
         "parquet" => binary_frame(read_parquet(path), &file)?,
-        "xlsx" => crate::input::excel_frame(path, &file)?,
+        "xlsx" => crate::input::excel_frame(path, &file, config.table(spec.name).sheet.as_ref())?,
         _ => binary_frame(read_ipc(path), &file)?,
     };
     let mut raw = map_columns(frame, &header, spec, config, &file, lines)?;
@@ -163,7 +163,30 @@ pub fn read_table(path: &Path, spec: &'static TableSpec, config: &Config) -> Res
     Ok(raw)
 }
 
-type Framed = (DataFrame, Vec<String>, LineSource);
+pub type Framed = (DataFrame, Vec<String>, LineSource);
+
+/// Any supported file as text-or-typed columns with its header and line numbers (small
+/// files read whole: a joined second file).
+pub fn read_frame(
+    path: &Path,
+    config: &Config,
+    sheet: Option<&crate::config::Sheet>,
+) -> Result<Framed> {
+    let file = file_label(path);
+    if !path.is_file() {
+        return Err(Error::BadFile {
+            file,
+            problem: "no such file".into(),
+            fix: "correct `file` in crmstat.toml, or put the file in the data folder".into(),
+        });
+    }
+    match extension(path).as_str() {
+        "csv" => read_csv(path, &file, config),
+        "parquet" => binary_frame(read_parquet(path), &file),
+        "xlsx" => crate::input::excel_frame(path, &file, sheet),
+        _ => binary_frame(read_ipc(path), &file),
+    }
+}
 
 fn read_csv(path: &Path, file: &str, config: &Config) -> Result<Framed> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;

@@ -41,6 +41,128 @@ pub fn quiet_unwind<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
     out
 }
 
+const JOINED_SUFFIX: &str = "__joined";
+
+/// A second file joined onto a table: its canonical columns as text, one row per key
+/// (the first; the repeats are problems), and what was wrong with its rows.
+pub struct Joined {
+    pub file: String,
+    pub key: String,
+    /// Canonical columns it brings (the key first).
+    pub columns: Vec<String>,
+    pub frame: DataFrame,
+    /// (line, column, value, reason) of the rows left out.
+    pub problems: Vec<(u64, String, String, String)>,
+    pub read: usize,
+    /// Keys with their line, to find those the main table does not have.
+    pub keys: Vec<(String, u64)>,
+}
+
+impl Joined {
+    fn read(
+        path: &Path,
+        j: &crate::config::JoinConfig,
+        spec: &'static TableSpec,
+        config: &Config,
+    ) -> Result<Joined> {
+        let file = super::file_label(path);
+        let (frame, header, lines) = super::read_frame(path, config, None)?;
+        let mut mapping = j.columns.clone();
+        mapping.entry(j.on.clone()).or_insert_with(|| j.on.clone());
+        let mut columns = vec![j.on.clone()];
+        columns.extend(mapping.keys().filter(|c| **c != j.on).cloned());
+        let mut picked = Vec::new();
+        for c in &columns {
+            let wanted = &mapping[c];
+            let Some(h) = super::find_header(&header, wanted) else {
+                return Err(Error::BadFile {
+                    file: file.clone(),
+                    problem: format!(
+                        "no column `{wanted}`, which [tables.{}.join.columns] maps to {c}; the headers are: {}",
+                        spec.name,
+                        super::shown_headers(&header)
+                    ),
+                    fix: format!("correct [tables.{}.join.columns] {c} = \"…\"", spec.name),
+                });
+            };
+            let column = frame
+                .column(h)
+                .ctx(h.to_string())?
+                .cast(&DataType::String)
+                .ctx(h.to_string())?;
+            picked.push(column.with_name(c.as_str().into()));
+        }
+        let frame = DataFrame::new(frame.height(), picked).ctx(file.clone())?;
+        let ids: Vec<Option<String>> = frame
+            .column(&j.on)
+            .ctx(j.on.clone())?
+            .str()
+            .ctx(j.on.clone())?
+            .iter()
+            .map(|v| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()))
+            .collect();
+        let rows: Vec<u32> = (0..frame.height() as u32).collect();
+        let line_of = lines.lines_of(&rows);
+        let mut first: std::collections::HashMap<String, u64> = Default::default();
+        let mut keep = Vec::with_capacity(ids.len());
+        let mut problems = Vec::new();
+        let mut keys = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            let line = line_of.get(i).copied().unwrap_or(0);
+            match id {
+                None => {
+                    problems.push((
+                        line,
+                        j.on.clone(),
+                        String::new(),
+                        format!("the key {} is missing: the row joins nothing", j.on),
+                    ));
+                    keep.push(false);
+                }
+                Some(id) => match first.get(id) {
+                    Some(l) => {
+                        problems.push((
+                            line,
+                            j.on.clone(),
+                            id.clone(),
+                            format!("{} repeated in the joined file; first on line {l} (that row is the one joined)", j.on),
+                        ));
+                        keep.push(false);
+                    }
+                    None => {
+                        first.insert(id.clone(), line);
+                        keys.push((id.clone(), line));
+                        keep.push(true);
+                    }
+                },
+            }
+        }
+        let mask = BooleanChunked::from_slice("keep".into(), &keep);
+        let mut frame = frame.filter(&mask).ctx(file.clone())?;
+        let trimmed = Column::new(
+            j.on.as_str().into(),
+            ids.into_iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(v, _)| v)
+                .collect::<Vec<_>>(),
+        );
+        frame.with_column(trimmed).ctx(file.clone())?;
+        Ok(Joined {
+            file,
+            key: j.on.clone(),
+            columns,
+            frame,
+            problems,
+            read: keep.len(),
+            keys,
+        })
+    }
+}
+
+/// Flag columns of the rows a `[tables.<table>.defaults]` value filled: `__default_<column>`.
+pub const DEFAULT_FLAG: &str = "__default_";
+
 /// Short CSV rows as a reader thread finds them (see [`TableSource::short_rows`]).
 pub struct ShortRows {
     /// The header's width.
@@ -96,6 +218,10 @@ pub struct TableSource {
     /// Record numbers (as in `ROW`) of lines that are not data, known before the scan.
     pub skipped_rows: Vec<u32>,
     origin: Origin,
+    /// The table's `[tables.<table>]` settings when they have defaults or a status rule.
+    pub table_config: Option<crate::config::TableConfig>,
+    /// The second file joined onto this one (`[tables.<table>.join]`).
+    pub joined: Option<Joined>,
     /// A transcoded copy, removed on drop.
     _temp: Option<TempFile>,
 }
@@ -124,11 +250,25 @@ impl Drop for TempFile {
 impl TableSource {
     /// Open a table's file: its header, delimiter and encoding, and the column mapping.
     pub fn open(path: &Path, spec: &'static TableSpec, config: &Config) -> Result<TableSource> {
+        let mut source = Self::open_file(path, spec, config)?;
+        let tc = config.table(spec.name);
+        if let Some(j) = &tc.join {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            source.joined = Some(Joined::read(&dir.join(&j.file), j, spec, config)?);
+        }
+        if !tc.defaults.is_empty() || tc.status_from.is_some() || tc.join.is_some() {
+            source.table_config = Some(tc);
+        }
+        Ok(source)
+    }
+
+    fn open_file(path: &Path, spec: &'static TableSpec, config: &Config) -> Result<TableSource> {
         let file = super::file_label(path);
         match super::extension(path).as_str() {
             "csv" => open_csv(path, &file, spec, config),
             "xlsx" => {
-                let (frame, header, lines) = super::excel_frame(path, &file)?;
+                let sheet = config.table(spec.name).sheet;
+                let (frame, header, lines) = super::excel_frame(path, &file, sheet.as_ref())?;
                 from_frame(frame, &header, spec, config, &file, lines)
             }
             ext => {
@@ -168,6 +308,8 @@ impl TableSource {
                     skipped_rows: Vec::new(),
                     origin,
                     _temp: None,
+                    table_config: None,
+                    joined: None,
                 })
             }
         }
@@ -204,6 +346,8 @@ impl TableSource {
             skipped_rows: Vec::new(),
             origin: Origin::Frame(frame),
             _temp: None,
+            table_config: None,
+            joined: None,
         }
     }
 
@@ -218,6 +362,147 @@ impl TableSource {
     /// The scan: canonical columns (present ones, in schema order), the extras, the
     /// trailing column, and `ROW` (the record number among non-blank records).
     pub fn scan(&self) -> Result<LazyFrame> {
+        let lf = self.scan_mapped()?;
+        self.with_config(lf)
+    }
+
+    /// `[tables.<table>.defaults]` and `[tables.deals.status_from]` applied to the scan:
+    /// a default fills a column the file lacks or the rows that leave it empty (a flag
+    /// column `__default_<column>` marks those rows, for the load report); the status is
+    /// derived from the export's words and columns.
+    fn with_config(&self, mut lf: LazyFrame) -> Result<LazyFrame> {
+        let Some(tc) = &self.table_config else {
+            return Ok(lf);
+        };
+        if let Some(j) = &self.joined {
+            // Left join, keeping the main file's order (record numbers stay in order); the
+            // joined file's value wins where it has one.
+            let main = lf
+                .collect_schema()
+                .ctx(format!("{}: reading the columns", self.file))?;
+            let right = j.frame.clone().lazy();
+            let mut args = JoinArgs::new(JoinType::Left).with_suffix(Some(JOINED_SUFFIX.into()));
+            args.maintain_order = MaintainOrderJoin::Left;
+            lf = lf.join(
+                right,
+                [col(j.key.as_str()).cast(DataType::String)],
+                [col(j.key.as_str())],
+                args,
+            );
+            let mut exprs = Vec::new();
+            for c in j.columns.iter().filter(|c| **c != j.key) {
+                if main.get(c.as_str()).is_some() {
+                    let joined = format!("{c}{JOINED_SUFFIX}");
+                    exprs.push(
+                        coalesce(&[col(joined.as_str()), col(c.as_str()).cast(DataType::String)])
+                            .alias(c.as_str()),
+                    );
+                }
+            }
+            if !exprs.is_empty() {
+                lf = lf.with_columns(exprs);
+            }
+        }
+        if tc.defaults.is_empty() && tc.status_from.is_none() {
+            return Ok(lf);
+        }
+        let schema = lf
+            .collect_schema()
+            .ctx(format!("{}: reading the columns", self.file))?;
+        let mut exprs = Vec::new();
+        for (column, value) in &tc.defaults {
+            let (filled, empty) = if schema.get(column.as_str()).is_some() {
+                let x = col(column.as_str()).cast(DataType::String);
+                let empty = x.clone().is_null().or(x.clone().eq(lit("")));
+                (
+                    when(empty.clone()).then(lit(value.clone())).otherwise(x),
+                    empty,
+                )
+            } else {
+                (lit(value.clone()), lit(true))
+            };
+            exprs.push(filled.alias(column.as_str()));
+            exprs.push(empty.alias(format!("{DEFAULT_FLAG}{column}")));
+        }
+        if !exprs.is_empty() {
+            lf = lf.with_columns(exprs);
+        }
+        if let Some(sf) = &tc.status_from {
+            let has = |c: &str| schema.get(c).is_some() || tc.defaults.contains_key(c);
+            for c in [&sf.won_when, &sf.lost_when].into_iter().flatten() {
+                if !has(c) {
+                    return Err(Error::BadFile {
+                        file: self.file.clone(),
+                        problem: format!(
+                            "[tables.deals.status_from] names {c}, which this file does not have"
+                        ),
+                        fix: format!("map a header onto it: [tables.deals.columns] {c} = \"…\""),
+                    });
+                }
+            }
+            let words: std::collections::HashMap<String, String> = sf
+                .values
+                .iter()
+                .map(|(k, v)| (k.trim().to_lowercase(), v.clone()))
+                .collect();
+            let base = if has("status") {
+                col("status").cast(DataType::String)
+            } else {
+                lit(NULL).cast(DataType::String)
+            };
+            let mapped = if words.is_empty() {
+                base
+            } else {
+                base.map(
+                    move |c: Column| {
+                        let s = c.str()?;
+                        let out: StringChunked = s
+                            .iter()
+                            .map(|v| {
+                                v.map(|v| {
+                                    words
+                                        .get(&v.trim().to_lowercase())
+                                        .cloned()
+                                        .unwrap_or_else(|| v.to_string())
+                                })
+                            })
+                            .collect();
+                        Ok(out.with_name(c.name().clone()).into_column())
+                    },
+                    |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+                )
+            };
+            let present = |c: &str| {
+                let x = col(c).cast(DataType::String);
+                x.clone().is_not_null().and(x.neq(lit("")))
+            };
+            let mut derived: Option<Expr> = None;
+            let mut chain = |cond: Expr, status: &str| {
+                derived = Some(match derived.take() {
+                    None => when(cond)
+                        .then(lit(status.to_string()))
+                        .otherwise(lit(NULL)),
+                    Some(d) => when(cond).then(lit(status.to_string())).otherwise(d),
+                });
+            };
+            // Won is checked last so that it wins over a lost marker on the same row.
+            if let Some(c) = &sf.lost_when {
+                chain(present(c), "lost");
+            }
+            if let Some(c) = &sf.won_when {
+                chain(present(c), "won");
+            }
+            let status = match derived {
+                Some(d) => coalesce(&[mapped, d, lit("open")]),
+                None => mapped,
+            };
+            lf = lf.with_column(status.alias("status"));
+        }
+        Ok(lf)
+    }
+
+    /// The file's columns under their canonical names (the export's extras after them).
+    fn scan_mapped(&self) -> Result<LazyFrame> {
         let file = &self.file;
         let mut select: Vec<Expr> = vec![col(ROW)];
         let lf = match &self.origin {
@@ -605,6 +890,8 @@ fn open_csv(
             names,
         },
         _temp: temp,
+        table_config: None,
+        joined: None,
     })
 }
 
@@ -652,6 +939,8 @@ fn from_frame(
         skipped_rows: Vec::new(),
         origin: Origin::Frame(frame),
         _temp: None,
+        table_config: None,
+        joined: None,
     })
 }
 
@@ -693,7 +982,14 @@ fn map_columns(
                     ),
                 });
             }
-            (None, None) if column.required => {
+            (None, None)
+                if column.required
+                    && !config.table(spec.name).defaults.contains_key(column.name)
+                    && !config
+                        .table(spec.name)
+                        .join
+                        .is_some_and(|j| j.columns.contains_key(column.name)) =>
+            {
                 return Err(super::missing_required(spec, column.name, header, file));
             }
             (None, None) => {}

@@ -223,6 +223,53 @@ fn history_entries(source: &TableSource, config: &Config) -> Result<Vec<(String,
         .collect())
 }
 
+/// The joined file's own account: its rows left out (a repeated or missing key, a key the
+/// main table does not have), each at its line, and its rows read = used + left out.
+fn joined_report(
+    report: &mut Report,
+    spec: &'static TableSpec,
+    j: &crate::input::scan::Joined,
+    keys: Option<&keys::KeySet>,
+) {
+    let mut problems: Vec<(u64, String, String, String)> = j.problems.clone();
+    if let Some(k) = keys {
+        for (id, line) in &j.keys {
+            if !k.used.contains(id) && !k.rejected.contains(id) {
+                problems.push((
+                    *line,
+                    j.key.clone(),
+                    id.clone(),
+                    format!("no {} {id} in {}: the row joins nothing", j.key, spec.name),
+                ));
+            }
+        }
+    }
+    problems.sort();
+    let rejected = problems.len();
+    report
+        .problems
+        .extend(
+            problems
+                .into_iter()
+                .map(|(line, column, value, reason)| report::Problem {
+                    table: spec.name,
+                    file: j.file.clone(),
+                    line,
+                    column,
+                    value,
+                    reason,
+                    rejects_row: true,
+                }),
+        );
+    report.counts.push(report::TableCount {
+        table: spec.name,
+        file: format!("{} (joined)", j.file),
+        read: j.read,
+        used: j.read - rejected,
+        rejected,
+    });
+}
+
 /// Check every table, in dependency order.
 fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<Loaded> {
     let mut sources: BTreeMap<&'static str, TableSource> =
@@ -293,6 +340,15 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
         report.problems.extend(problems);
         report.notes.extend(notes);
         report.counts.push(checked.count.clone());
+        let defaults = config.table(spec.name).defaults;
+        for (column, n) in &checked.defaults_filled {
+            report.notes.push(format!(
+                "{}.{column}: {n} values from the default ({:?}, [tables.{}.defaults])",
+                spec.name,
+                defaults.get(column).cloned().unwrap_or_default(),
+                spec.name
+            ));
+        }
         if spec.name == "deals" {
             report.currency = checked.currency.take();
             if checked.owners_filled > 0 {
@@ -301,6 +357,9 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
                     checked.owners_filled, config.import.default_manager
                 ));
             }
+        }
+        if let Some(j) = &source.joined {
+            joined_report(&mut report, spec, j, checked.keys.as_ref());
         }
         if let Some(k) = checked.keys.take() {
             keys.insert(spec.name, Arc::new(k));

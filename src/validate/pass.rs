@@ -184,6 +184,8 @@ pub struct Checked {
     pub currency: Option<String>,
     /// Open deals without an owner in the export, given the default one.
     pub owners_filled: usize,
+    /// Rows whose value came from `[tables.<table>.defaults]`, per column.
+    pub defaults_filled: std::collections::BTreeMap<String, usize>,
 }
 
 /// The state of a pass while parts arrive.
@@ -214,6 +216,8 @@ struct State {
     bad_bytes: bool,
     /// Open deals given the default owner.
     owners_filled: usize,
+    /// Rows whose value came from `[tables.<table>.defaults]`, per column.
+    defaults_filled: std::collections::BTreeMap<String, usize>,
 }
 
 /// Stream the table through the checks.
@@ -335,6 +339,7 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         short: source.short_rows(),
         bad_bytes: source.bad_bytes,
         owners_filled: 0,
+        defaults_filled: Default::default(),
     };
     if defer {
         s.deferred = Some(Vec::with_capacity(source.estimated_rows().unwrap_or(0)));
@@ -420,6 +425,7 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         manager_ids: s.manager_ids.take(),
         currency: s.setup.rules.currency.take(),
         owners_filled: s.owners_filled,
+        defaults_filled: std::mem::take(&mut s.defaults_filled),
     })
 }
 
@@ -460,6 +466,12 @@ impl State {
             return Ok(());
         }
         self.read += n;
+        for c in part.columns() {
+            if let Some(column) = c.name().strip_prefix(crate::input::scan::DEFAULT_FLAG) {
+                let filled = c.bool().ctx(column)?.sum().unwrap_or(0) as usize;
+                *self.defaults_filled.entry(column.to_string()).or_default() += filled;
+            }
+        }
         let rows: Vec<u32> = part
             .column(ROW)
             .ctx(ROW)?
