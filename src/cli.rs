@@ -303,4 +303,8 @@ pub struct ConfigArgs {
     /// Config file to show instead of the data folder's.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// With --data: for each table, its file and where each column comes from (a header,
+    /// the joined file, a default, a status rule).
+    #[arg(long, requires = "data")]
+    pub explain: bool,
 }

@@ -346,3 +346,44 @@ fn leads_and_wins_joined_by_config() {
     assert_eq!(row("site"), Some((Some(2), Some(2))), "{c}");
     assert_eq!(row("ads"), Some((Some(2), Some(0))), "{c}");
 }
+
+/// The README's two worked examples run as written.
+#[test]
+fn readme_examples_run_as_written() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for (example, code) in [("leads-and-wins", 1), ("workbook", 0)] {
+        let o = crmstat()
+            .arg("validate")
+            .arg("--data")
+            .arg(root.join("examples").join(example))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(code), "{example}");
+        let text = String::from_utf8_lossy(&o.stdout);
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with('|') || l.starts_with("wins.csv:"))
+        {
+            assert!(readme.contains(line), "{example}: README lacks {line:?}");
+        }
+    }
+}
+
+/// `crmstat config --data DIR --explain` against its golden files (regenerate with
+/// `crmstat config --data examples/<x> --explain > tests/golden/explain/<x>.md`).
+#[test]
+fn explain_matches_its_golden_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for example in ["leads-and-wins", "workbook"] {
+        let o = crmstat()
+            .args(["config", "--explain", "--data"])
+            .arg(root.join("examples").join(example))
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        let want = std::fs::read_to_string(root.join(format!("tests/golden/explain/{example}.md")))
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&o.stdout), want, "{example}");
+    }
+}
