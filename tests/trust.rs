@@ -530,3 +530,75 @@ fn open_deals_without_an_owner_count() {
     let (_, json) = funnel_json(dir.path(), false);
     assert_eq!(json[0]["reached"].as_i64(), Some(2), "{json}");
 }
+
+/// Item 15: `(unassigned)` is listed per manager but is not a manager in the company
+/// average. M1 created 2 deals, M2 1, (unassigned) 3: the average is (2 + 1) / 2 = 1.5.
+#[test]
+fn unassigned_is_not_in_the_company_average() {
+    let deals = lines(&[
+        "D1,K1,M1,2024-03-01,2024-03-05,won,Счет,10",
+        "D2,K2,M1,2024-03-02,2024-03-06,won,Счет,10",
+        "D3,K3,M2,2024-03-03,2024-03-07,lost,Звонок,10",
+        "D4,K4,,2024-03-04,,open,Звонок,10",
+        "D5,K5,,2024-03-05,,open,Звонок,10",
+        "D6,K6,,2024-03-06,,open,Звонок,10",
+    ]);
+    let dir = folder(&[("deals.csv", &deals)]);
+    let out = tempfile::tempdir().unwrap();
+    crmstat()
+        .args([
+            "managers", "--period", "2024-03", "--format", "json", "--data",
+        ])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out.path().join("m"))
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(out.path().join("m/managers.json")).unwrap();
+    let m: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let row = |id: &str| {
+        m.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["manager_id"] == id)
+            .cloned()
+    };
+    assert_eq!(
+        row("(unassigned)").unwrap()["deals_created"].as_f64(),
+        Some(3.0),
+        "{text}"
+    );
+    assert_eq!(
+        row("(company average)").unwrap()["deals_created"].as_f64(),
+        Some(1.5),
+        "{text}"
+    );
+    let dev = std::fs::read_to_string(out.path().join("m/manager_deviations.json")).unwrap();
+    let d: serde_json::Value = serde_json::from_str(&dev).unwrap();
+    for r in d
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["manager_id"] == "(unassigned)")
+    {
+        assert!(
+            r["z_score"].is_null() && r["ratio_to_average"].is_null(),
+            "{r}"
+        );
+    }
+}
+
+/// Item 23: a line holding only `""` is a blank line: later line numbers stay right.
+#[test]
+fn a_quoted_empty_line_does_not_shift_line_numbers() {
+    let mut deals = lines(&["D1,K1,M1,2024-03-01,2024-03-05,won,Счет,100.00"]);
+    deals.extend_from_slice("\n\"\"\nD2,K2,M1,2024-03-02,,open,Встреча,bad\n".as_bytes());
+    let dir = folder(&[("deals.csv", &deals)]);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("deals.csv:4: amount: not a money amount (\"bad\")"),
+        "{text}"
+    );
+    assert!(text.contains("|    2 |    1 |        1 |"), "{text}");
+}

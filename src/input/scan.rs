@@ -539,10 +539,15 @@ impl TableSource {
                     .with_raise_if_empty(false)
                     .finish()
                     .ctx(format!("{file}: reading"))?;
-                // A blank line (or one of delimiters only) is not a row.
+                // A blank line (or one of delimiters only, or `""`) is not a row: the same
+                // rule as the line lookup's (every field empty).
                 let any = names
                     .iter()
-                    .map(|n| col(n.as_str()).is_not_null())
+                    .map(|n| {
+                        col(n.as_str())
+                            .is_not_null()
+                            .and(col(n.as_str()).neq(lit("")))
+                    })
                     .reduce(|a, b| a.or(b))
                     .unwrap_or(lit(false));
                 lf.filter(any)

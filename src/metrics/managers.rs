@@ -477,6 +477,8 @@ pub fn manager_kpis(
                 .or(col("open_deals").gt(lit(0)))
                 .or((col("deals_won") + col("deals_lost")).gt(lit(0)))
                 .or(col("contacts").fill_null(lit(0)).gt(lit(0)))
+                // A placeholder owner such as `(unassigned)` is nobody to compare.
+                .and(is_placeholder(col(KEY)).not())
                 .alias("worked"),
         )
         .sort([KEY], SortMultipleOptions::default())
@@ -606,6 +608,17 @@ fn worked(frame: &DataFrame) -> Result<Vec<bool>> {
         .iter()
         .map(|v| v.unwrap_or(false))
         .collect())
+}
+
+/// An id in parentheses, like the default owner `(unassigned)`: a placeholder for "no
+/// manager", listed in per-manager tables but never counted in the company average.
+fn is_placeholder(id: Expr) -> Expr {
+    let id = id.cast(DataType::String);
+    id.clone()
+        .str()
+        .starts_with(lit("("))
+        .and(id.str().ends_with(lit(")")))
+        .fill_null(lit(false))
 }
 
 /// Mean and population standard deviation of the values of counted rows.
