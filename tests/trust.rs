@@ -602,3 +602,76 @@ fn a_quoted_empty_line_does_not_shift_line_numbers() {
     );
     assert!(text.contains("|    2 |    1 |        1 |"), "{text}");
 }
+
+/// Item 16: no comparison against a sliver of data: February covered from the 25th (17 %
+/// of its days) is not compared with; February covered whole but with 4 deals (fewer than
+/// 30) neither. The note says why; summary.json has no previous period.
+#[test]
+fn no_comparison_against_a_sliver() {
+    let march: Vec<String> = (1..=31)
+        .map(|d| format!("M{d},K{d},M1,2024-03-{d:02},,open,Звонок,10"))
+        .collect();
+    for (first_day, why) in [
+        (
+            "25",
+            "no comparison with 2024-02: the data start on 2024-02-25 and cover 17 % of it",
+        ),
+        (
+            "01",
+            "no comparison with 2024-02: 4 deals were created in it, fewer than 30",
+        ),
+    ] {
+        let mut rows: Vec<String> = (0..4)
+            .map(|i| format!("F{i},K{i},M1,2024-02-{first_day},,open,Звонок,10"))
+            .collect();
+        rows.extend(march.iter().cloned());
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let dir = folder(&[("deals.csv", &lines(&rows))]);
+        let out = tempfile::tempdir().unwrap();
+        let o = crmstat()
+            .args(["report", "--period", "2024-03", "--data"])
+            .arg(dir.path())
+            .arg("--out")
+            .arg(out.path().join("r"))
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        let page = std::fs::read_to_string(out.path().join("r/index.html")).unwrap();
+        assert!(page.contains(why), "{why}");
+        let summary = std::fs::read_to_string(out.path().join("r/summary.json")).unwrap();
+        let s: serde_json::Value = serde_json::from_str(&summary).unwrap();
+        assert!(s["headline"]["previous"].is_null(), "{summary}");
+    }
+}
+
+/// Item 17: without client names (no clients table) the win-back table on the page shows
+/// the client ids, not empty cells.
+#[test]
+fn win_back_list_shows_ids_without_names() {
+    let deals = lines(&[
+        "D1,KX-17,M1,2024-01-01,2024-01-10,won,Счет,100",
+        "D2,KX-17,M1,2024-02-01,2024-02-10,won,Счет,100",
+        "D3,KY-18,M1,2024-01-05,2024-01-12,won,Счет,100",
+        "D4,KY-18,M1,2024-02-05,2024-02-12,won,Счет,100",
+    ]);
+    let dir = folder(&[("deals.csv", &deals)]);
+    let out = tempfile::tempdir().unwrap();
+    crmstat()
+        .args(["report", "--quiet", "--period", "2024-12", "--data"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out.path().join("r"))
+        .assert()
+        .success();
+    let list = std::fs::read_to_string(out.path().join("r/tables/reactivation.csv")).unwrap();
+    assert!(list.contains("KX-17"), "the clients are due: {list}");
+    let page = std::fs::read_to_string(out.path().join("r/index.html")).unwrap();
+    let at = page
+        .find("Top candidates to win back")
+        .expect("the win-back table");
+    let table = &page[at..at + 4000.min(page.len() - at)];
+    assert!(
+        table.contains("KX-17") && table.contains("KY-18"),
+        "{table}"
+    );
+}

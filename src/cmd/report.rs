@@ -131,7 +131,7 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
     bar.set_message("computing the figures");
     let (parts, head) = rayon::join(
         || sections(&snap, &loaded, &config),
-        || headline_and_trends(&snap, &loaded, &period, loc.lang),
+        || headline_and_trends(&snap, &loaded, &period, loc.lang, &config),
     );
     let (head, trends) = head?;
     crate::validate::trace("figures", started);
@@ -346,14 +346,54 @@ fn headline_and_trends(
     loaded: &Loaded,
     period: &Period,
     lang: i18n::Lang,
+    config: &crate::config::Config,
 ) -> Result<(Headline, polars::prelude::DataFrame)> {
     let payments = loaded.tables.payments.as_ref();
     let (first, _) = super::data_span(&loaded.tables)?;
     let mut notes = Vec::new();
+    let rules = &config.report;
     let mut compare = |span: Option<Period>| -> Result<Option<headline::Figures>> {
         let Some(span) = span else { return Ok(None) };
         match first {
             Some(f) if f < span.end => {
+                let whole = (span.end - span.start).num_seconds().max(1) as f64;
+                let covered = (span.end - f.max(span.start)).num_seconds() as f64 / whole;
+                // A comparison against a sliver of data is no comparison (+149,825 %).
+                if covered < rules.compare_min_share {
+                    notes.push(i18n::pick(
+                        lang,
+                        format!(
+                            "no comparison with {}: the data start on {} and cover {:.0} % of it ([report] compare_min_share = {})",
+                            span.label,
+                            f.date(),
+                            covered * 100.0,
+                            rules.compare_min_share
+                        ),
+                        format!(
+                            "без сравнения с {}: данные начинаются {} и покрывают {:.0} % периода ([report] compare_min_share = {})",
+                            span.label,
+                            f.date(),
+                            covered * 100.0,
+                            rules.compare_min_share
+                        ),
+                    ));
+                    return Ok(None);
+                }
+                let figures = headline::figures(snap, payments, &span)?;
+                if figures.deals_created < rules.compare_min_deals {
+                    notes.push(i18n::pick(
+                        lang,
+                        format!(
+                            "no comparison with {}: {} deals were created in it, fewer than {} ([report] compare_min_deals)",
+                            span.label, figures.deals_created, rules.compare_min_deals
+                        ),
+                        format!(
+                            "без сравнения с {}: в нём создано сделок: {}, меньше {} ([report] compare_min_deals)",
+                            span.label, figures.deals_created, rules.compare_min_deals
+                        ),
+                    ));
+                    return Ok(None);
+                }
                 if f > span.start {
                     notes.push(i18n::pick(
                         lang,
@@ -369,7 +409,7 @@ fn headline_and_trends(
                         ),
                     ));
                 }
-                Ok(Some(headline::figures(snap, payments, &span)?))
+                Ok(Some(figures))
             }
             _ => Ok(None),
         }

@@ -46,6 +46,8 @@ pub struct Config {
     pub reactivation: ReactivationConfig,
     /// Commission schemes and rules (used by `crmstat payroll` and plan attainment).
     pub payroll: PayrollConfig,
+    /// The monthly report.
+    pub report: ReportConfig,
     /// Per-table file names and column mappings, keyed by canonical table name.
     pub tables: BTreeMap<String, TableConfig>,
 }
@@ -69,6 +71,25 @@ impl Default for ImportConfig {
             pipeline: None,
             default_manager: "(unassigned)".into(),
             stage_names: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[report]`: when an earlier period is worth comparing with.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// The share of the earlier period's days the data must cover.
+    pub compare_min_share: f64,
+    /// The deals that must have been created in the earlier period.
+    pub compare_min_deals: i64,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            compare_min_share: 0.5,
+            compare_min_deals: 30,
         }
     }
 }
@@ -242,6 +263,7 @@ impl Default for Config {
             campaigns: CampaignsConfig::default(),
             reactivation: ReactivationConfig::default(),
             payroll: PayrollConfig::default(),
+            report: ReportConfig::default(),
             tables: BTreeMap::new(),
         }
     }

@@ -353,6 +353,30 @@ pub fn outcome_sentence(f: &Figures, loc: &Locale) -> String {
     }
 }
 
+/// The win-back list with each missing client or owner name replaced by its id.
+fn with_ids_for_names(r: &DataFrame) -> Result<DataFrame> {
+    let mut exprs = Vec::new();
+    for (name, id) in [("name", "client_id"), ("manager_name", "manager_id")] {
+        if r.column(name).is_ok() && r.column(id).is_ok() {
+            exprs.push(
+                coalesce(&[
+                    col(name).cast(DataType::String),
+                    col(id).cast(DataType::String),
+                ])
+                .alias(name),
+            );
+        }
+    }
+    if exprs.is_empty() {
+        return Ok(r.clone());
+    }
+    r.clone()
+        .lazy()
+        .with_columns(exprs)
+        .collect()
+        .ctx("win-back names")
+}
+
 /// The headline figures: (key, English label, value getter as f64 for changes, text, higher is better).
 struct Measure {
     key: &'static str,
@@ -801,14 +825,16 @@ pub fn page(inp: &Inputs) -> Result<Page> {
                     if r.height() == 0 {
                         items.push(Item::Text(t("No client is due for reactivation.")));
                     }
+                    // Without names, the ids: a row that says who to call.
+                    let named = with_ids_for_names(r)?;
+                    items.push(Item::Table(table(
+                        &named,
+                        &t("Top candidates to win back"),
+                        columns::REACTIVATION,
+                        loc,
+                        Some(TOP),
+                    )?));
                 }
-                add(
-                    &mut items,
-                    "reactivation",
-                    "Top candidates to win back",
-                    columns::REACTIVATION,
-                    Some(TOP),
-                )?;
                 add(
                     &mut items,
                     "rfm_segments",
