@@ -238,7 +238,8 @@ fn funnel_matches_the_csv() {
         reached.windows(2).all(|w| w[0] >= w[1]),
         "reach never rises: {reached:?}"
     );
-    let w = &json(out.path(), "win_rate")[0];
+    let rates = json(out.path(), "win_rate");
+    let w = rates.iter().find(|r| r["scope"] == "cohort").unwrap();
     assert_eq!(w["won"].as_u64().unwrap() as usize, won.len());
     assert_eq!(w["lost"].as_u64().unwrap() as usize, lost);
     assert_eq!(cents(&w["won_amount"].to_string()), won_cents);

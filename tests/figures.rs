@@ -39,19 +39,21 @@ fn cohort_funnel_counts_skips_reentries_and_first_stage_losses() {
 }
 
 /// Closed by 31 March among the cohort: D1 won (1000.00), D2 lost (500.00), D5 lost
-/// (200.00). By count 1/3; by amount 1000 / 1700 = 0.5882.
+/// (200.00). By count 1/3; by amount 1000 / 1700 = 0.5882. Closed in March (the first
+/// scope) are the same three: D6 closed in February, D7 in April.
 #[test]
 fn win_rate_by_count_and_amount() {
     let dir = company();
     let loaded = load(dir.path());
     let t = funnel::funnel(&snapshot(&loaded, "2024-03"), Mode::Cohort, None).unwrap();
     let w = &t.win_rate;
-    assert_eq!(ints(w, "deals_closed"), [3]);
-    assert_eq!((ints(w, "won"), ints(w, "lost")), (vec![1], vec![2]));
-    assert_eq!(numbers(w, "win_rate_count"), [Some(1.0 / 3.0)]);
-    assert_eq!(texts(w, "won_amount"), ["1000.00"]);
-    assert_eq!(texts(w, "lost_amount"), ["700.00"]);
-    assert_eq!(numbers(w, "win_rate_amount"), [Some(1000.0 / 1700.0)]);
+    assert_eq!(texts(w, "scope"), ["closed in the period", "cohort"]);
+    assert_eq!(ints(w, "deals_closed"), [3, 3]);
+    assert_eq!((ints(w, "won"), ints(w, "lost")), (vec![1, 1], vec![2, 2]));
+    assert_eq!(numbers(w, "win_rate_count"), [Some(1.0 / 3.0); 2]);
+    assert_eq!(texts(w, "won_amount"), ["1000.00", "1000.00"]);
+    assert_eq!(texts(w, "lost_amount"), ["700.00", "700.00"]);
+    assert_eq!(numbers(w, "win_rate_amount"), [Some(1000.0 / 1700.0); 2]);
 }
 
 /// By manager: M1 has D1, D2, D7 → reached Звонок 3, Встреча 3, Счет 1, Договор 1;
@@ -73,8 +75,9 @@ fn funnel_by_manager_puts_the_group_first() {
         ["M1", "M1", "M1", "M1", "M2", "M2", "M2", "M2"]
     );
     assert_eq!(ints(f, "reached"), [3, 3, 1, 1, 3, 2, 2, 0]);
-    assert_eq!(ints(&t.win_rate, "won"), [1, 0]);
-    assert_eq!(ints(&t.win_rate, "lost"), [1, 1]);
+    // Closed in March per manager (M1: D1 won, D2 lost; M2: D5 lost), then the cohort's.
+    assert_eq!(ints(&t.win_rate, "won"), [1, 0, 1, 0]);
+    assert_eq!(ints(&t.win_rate, "lost"), [1, 1, 1, 1]);
 }
 
 /// April has no deals created: every count is 0 and every conversion empty (not 0).
@@ -88,8 +91,9 @@ fn empty_period_gives_zeros_and_empty_rates() {
         numbers(&t.funnel, "step_conversion"),
         [None, None, None, None]
     );
-    assert_eq!(ints(&t.win_rate, "deals_closed"), [0]);
-    assert_eq!(numbers(&t.win_rate, "win_rate_count"), [None]);
+    // Closed in April: D7 (won, created in March); the April cohort closed nothing.
+    assert_eq!(ints(&t.win_rate, "deals_closed"), [1, 0]);
+    assert_eq!(numbers(&t.win_rate, "win_rate_count"), [Some(1.0), None]);
 }
 
 /// Flow, April: only D7 moves. Before April it had reached Встреча; in April it entered
@@ -297,7 +301,10 @@ fn a_single_deal() {
         [-1, -1, -1, -1],
         "no stage_history: visited is empty"
     );
-    assert_eq!(numbers(&t.win_rate, "win_rate_count"), [Some(1.0)]);
+    assert_eq!(
+        numbers(&t.win_rate, "win_rate_count"),
+        [Some(1.0), Some(1.0)]
+    );
     let d = durations::durations(&snap).unwrap();
     assert_eq!(numbers(&d.cycle, "median_days"), [Some(5.0), None]);
     assert_eq!(d.time_to_close.median_days, Some(5));

@@ -23,9 +23,41 @@ pub fn funnel(snap: &Snapshot, mode: Mode, by: Option<GroupBy>) -> Result<Funnel
         Mode::Flow => flow_parts(snap, by)?,
     };
     let funnel = assemble(snap, &parts, by.is_some())?;
-    let win_rate = win_rate(parts.closed, by.is_some())?;
+    let grouped = by.is_some();
+    // What a director means by "the win rate of June": the deals closed in June. The
+    // cohort's (deals created in the period, closed by its end) follows as a second scope.
+    let closed_in = snap
+        .deals
+        .clone()
+        .lazy()
+        .filter(
+            col("closed_at")
+                .is_not_null()
+                .and(super::snapshot::in_period(col("closed_at"), &snap.period))
+                .and(col("status").neq(lit("open"))),
+        )
+        .with_column(group_expr(snap, by, col("closed_at"))?.alias(GROUP));
+    let mut scopes = vec![(SCOPE_CLOSED, win_rate(closed_in, grouped)?)];
+    if mode == Mode::Cohort {
+        scopes.push((SCOPE_COHORT, win_rate(parts.closed, grouped)?));
+    }
+    let mut frames = Vec::new();
+    for (scope, mut df) in scopes {
+        df.insert_column(0, Column::new("scope".into(), vec![scope; df.height()]))
+            .ctx("win rate scope")?;
+        frames.push(df.lazy());
+    }
+    let win_rate = concat(frames, UnionArgs::default())
+        .ctx("win rate scopes")?
+        .collect()
+        .ctx("win rate scopes")?;
     Ok(FunnelTables { funnel, win_rate })
 }
+
+/// The `scope` of the win-rate row of deals closed in the period.
+pub const SCOPE_CLOSED: &str = "closed in the period";
+/// The `scope` of the cohort's win-rate row.
+pub const SCOPE_COHORT: &str = "cohort";
 
 /// The pieces both modes produce, each carrying the group column.
 pub(crate) struct Parts {
