@@ -121,6 +121,7 @@ const RU: &[(&str, &str)] = &[
     ("lost deals", "проигранные сделки"),
     ("no closed deals", "нет закрытых"),
     ("no losses recorded", "проигрыши не выгружены"),
+    ("not recorded", "не указана"),
     ("won / closed, %", "выиграно / закрыто, %"),
     ("days since the deal was created", "дней с создания сделки"),
     ("share of deals still open", "доля ещё открытых сделок"),

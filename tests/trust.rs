@@ -675,3 +675,47 @@ fn win_back_list_shows_ids_without_names() {
         "{table}"
     );
 }
+
+/// Item 13: amounts that are missing are shown as missing: a period whose wins have no
+/// amount says "not recorded" (summary.json null), and one where only some have it says
+/// how many ("1 of 2 deals").
+#[test]
+fn missing_amounts_are_not_zero() {
+    for (rows, card, json) in [
+        (
+            [
+                "D1,K1,M1,2024-03-01,2024-03-05,won,Счет,",
+                "D2,K2,M1,2024-03-02,2024-03-06,won,Счет,",
+            ],
+            "not recorded",
+            "null",
+        ),
+        (
+            [
+                "D1,K1,M1,2024-03-01,2024-03-05,won,Счет,100.00",
+                "D2,K2,M1,2024-03-02,2024-03-06,won,Счет,",
+            ],
+            "(1 of 2 deals)",
+            "100.00",
+        ),
+    ] {
+        let dir = folder(&[("deals.csv", &lines(&rows))]);
+        let out = tempfile::tempdir().unwrap();
+        crmstat()
+            .args(["report", "--quiet", "--period", "2024-03", "--data"])
+            .arg(dir.path())
+            .arg("--out")
+            .arg(out.path().join("r"))
+            .assert()
+            .success();
+        let page = std::fs::read_to_string(out.path().join("r/index.html")).unwrap();
+        assert!(page.contains(card), "{card}");
+        let summary = std::fs::read_to_string(out.path().join("r/summary.json")).unwrap();
+        let s: serde_json::Value = serde_json::from_str(&summary).unwrap();
+        assert_eq!(
+            s["headline"]["current"]["won_amount"].to_string(),
+            json,
+            "{summary}"
+        );
+    }
+}

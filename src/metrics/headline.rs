@@ -24,8 +24,10 @@ pub struct Figures {
     pub deals_won: i64,
     /// Deals lost in the span (by close date).
     pub deals_lost: i64,
-    /// Amount of the deals won in the span, in minor units.
+    /// Amount of the deals won in the span, in minor units (of those that have one).
     pub won_minor: i128,
+    /// Won deals whose amount is recorded: `won_minor` covers these of `deals_won`.
+    pub won_with_amount: i64,
     /// won / (won + lost) of the deals closed in the span; `None` when none closed, or
     /// when the export records no lost deal at all (a win rate would be 100 % by omission).
     pub win_rate: Option<f64>,
@@ -63,6 +65,11 @@ pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> 
                 .cast(DataType::Int64)
                 .alias("created"),
             won.clone().sum().cast(DataType::Int64).alias("won"),
+            won.clone()
+                .and(col("amount").is_not_null())
+                .sum()
+                .cast(DataType::Int64)
+                .alias("won_with_amount"),
             in_period(col("created_at"), span)
                 .and(col("status").eq(lit("won")))
                 .sum()
@@ -120,6 +127,7 @@ pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> 
         deals_won: won_n,
         deals_lost: lost_n,
         won_minor: sum_of(&row, "won_minor")?,
+        won_with_amount: int("won_with_amount")?,
         win_rate: (won_n + lost_n > 0 && !no_losses)
             .then(|| won_n as f64 / (won_n + lost_n) as f64),
         paid_minor,
@@ -185,9 +193,11 @@ pub fn trends(
                 "deals_lost".into(),
                 rows.iter().map(|f| f.deals_lost).collect::<Vec<_>>(),
             ),
+            // Empty, not 0, for a month whose wins all lack an amount.
             money::column(
                 "won_amount",
-                rows.iter().map(|f| i64::try_from(f.won_minor).ok()),
+                rows.iter()
+                    .map(|f| (f.deals_won == 0 || f.won_with_amount > 0).then_some(f.won_minor)),
             ),
             Column::new(
                 "win_rate".into(),

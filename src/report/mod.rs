@@ -353,6 +353,12 @@ pub fn outcome_sentence(f: &Figures, loc: &Locale) -> String {
     }
 }
 
+/// The won amount, unless every won deal lacks one (then it is not recorded, not 0: a
+/// period with no win at all is a true 0).
+fn won_known(f: &Figures) -> Option<i128> {
+    (f.deals_won == 0 || f.won_with_amount > 0).then_some(f.won_minor)
+}
+
 /// The win-back list with each missing client or owner name replaced by its id.
 fn with_ids_for_names(r: &DataFrame) -> Result<DataFrame> {
     let mut exprs = Vec::new();
@@ -419,9 +425,29 @@ const MEASURES: &[Measure] = &[
         key: "won_amount",
         label: "Won amount",
         better: 1,
-        value: |f| Some(f.won_minor as f64),
-        text: |f, l| l.money(f.won_minor),
-        change: Change::Money(|f| Some(f.won_minor)),
+        value: |f| won_known(f).map(|m| m as f64),
+        text: |f, l| match won_known(f) {
+            None => tr(l.lang, "not recorded"),
+            Some(m) if f.won_with_amount < f.deals_won => format!(
+                "{} ({})",
+                l.money(m),
+                pick(
+                    l.lang,
+                    format!(
+                        "{} of {} deals",
+                        l.int(f.won_with_amount),
+                        l.int(f.deals_won)
+                    ),
+                    format!(
+                        "{} из {} сделок",
+                        l.int(f.won_with_amount),
+                        l.int(f.deals_won)
+                    ),
+                )
+            ),
+            Some(m) => l.money(m),
+        },
+        change: Change::Money(|f| won_known(f).filter(|_| f.won_with_amount == f.deals_won)),
     },
     Measure {
         key: "win_rate",
@@ -602,7 +628,7 @@ pub fn headline_frame(h: &Headline) -> Result<DataFrame> {
                 "deals_lost".into(),
                 spans.iter().map(|(_, f)| f.deals_lost).collect::<Vec<_>>(),
             ),
-            money("won_amount", &|f| Some(f.won_minor)),
+            money("won_amount", &|f| won_known(f)),
             Column::new(
                 "win_rate".into(),
                 spans.iter().map(|(_, f)| f.win_rate).collect::<Vec<_>>(),
@@ -1056,6 +1082,7 @@ mod tests {
             deals_won: won,
             deals_lost: 2,
             won_minor,
+            won_with_amount: won,
             win_rate: rate,
             no_losses_recorded: false,
             cohort_conversion: None,
