@@ -719,3 +719,31 @@ fn missing_amounts_are_not_zero() {
         );
     }
 }
+
+/// Item 24 (part): a folder or a dangling link named deals.csv is said to be one, not
+/// "no deals table".
+#[test]
+fn a_folder_or_dangling_link_named_like_a_table_is_named() {
+    let dir = folder(&[]);
+    std::fs::create_dir(dir.path().join("deals.csv")).unwrap();
+    crmstat()
+        .arg("validate")
+        .arg("--data")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "deals.csv: is a folder, not a file",
+        ));
+    let dir = folder(&[]);
+    std::os::unix::fs::symlink(dir.path().join("gone.csv"), dir.path().join("deals.csv")).unwrap();
+    crmstat()
+        .arg("validate")
+        .arg("--data")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "deals.csv: is a link to a file that does not exist",
+        ));
+}

@@ -95,10 +95,24 @@ pub fn locate(dir: &Path, spec: &TableSpec, config: &Config) -> Result<Option<Pa
     }
     let entries =
         std::fs::read_dir(dir).map_err(|e| Error::io(dir, "cannot list the data folder", e))?;
-    let mut found: Vec<PathBuf> = entries
+    let named: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && matches_table(p, spec.name))
+        .filter(|p| matches_table(p, spec.name))
         .collect();
+    // A folder or a link to nothing under a table's name is not "no such table".
+    if let Some(p) = named.iter().find(|p| !p.is_file()) {
+        let what = if p.is_dir() {
+            "is a folder, not a file"
+        } else {
+            "is a link to a file that does not exist"
+        };
+        return Err(Error::BadFile {
+            file: p.display().to_string(),
+            problem: format!("{what}, so the {} table cannot be read", spec.name),
+            fix: "put the table's file there (or remove it and name the file with [tables.<table>] file = \"…\")".into(),
+        });
+    }
+    let mut found = named;
     found.sort();
     match found.len() {
         0 => Ok(None),
