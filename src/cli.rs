@@ -71,7 +71,7 @@ impl From<ImportFormat> for Format {
 pub struct ImportArgs {
     /// The CRM the export comes from (default: `profile` in the config).
     #[arg(long, value_enum)]
-    pub profile: Option<crate::import::Profile>,
+    pub profile: Option<crate::config::Profile>,
     /// Folder with the CRM's export files as they came (CSV, Excel, the HTML .xls).
     #[arg(long, value_name = "EXPORT_DIR")]
     pub from: PathBuf,
@@ -104,7 +104,7 @@ pub struct DataArgs {
     /// Read the folder as this CRM's own export (default: `profile` in crmstat.toml, else
     /// canonical tables). `crmstat import` writes canonical tables from one once.
     #[arg(long, value_enum)]
-    pub profile: Option<crate::import::Profile>,
+    pub profile: Option<crate::config::Profile>,
 }
 
 impl DataArgs {

@@ -7,6 +7,7 @@
 //! [`cmd::run`].
 
 pub mod config;
+pub mod dates;
 pub mod error;
 pub mod input;
 pub mod money;

@@ -73,6 +73,129 @@ pub fn format_decimal(value: i128, scale: usize) -> String {
     format!("{sign}{}.{:0width$}", abs / div, abs % div, width = scale)
 }
 
+// Money as text: parsing as exports write it, and formatting as crmstat writes it.
+
+/// Why a money value was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoneyError {
+    NotANumber,
+    TooManyDecimals,
+    TooLarge,
+}
+
+impl std::fmt::Display for MoneyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MoneyError::NotANumber => "not a money amount",
+            MoneyError::TooManyDecimals => "money has more than 2 decimal places",
+            MoneyError::TooLarge => "money amount too large",
+        })
+    }
+}
+
+/// Parse money to whole minor units (kopecks, cents) exactly: `1234.50`, `1 234,50`,
+/// `1234,5`, `-15`, `1,234.50`, `1.234,50`, `1'234.50`. With both `.` and `,` the last one
+/// is the decimal mark; a single `,` or `.` is a decimal mark; repeated ones group
+/// thousands. Spaces (also non-breaking), apostrophes, and the `.`/`,` that is not the
+/// decimal mark group thousands only as written by people: a first group of 1–3 digits,
+/// then groups of exactly 3, one kind of separator throughout (`1.2.3`, `12,34,56`,
+/// `1 2`, `,,5` are refused). More than two decimals are refused unless the extra digits
+/// are zeros (`12.5000`).
+pub fn parse_money(text: &str) -> Result<i64, MoneyError> {
+    let s = text.trim();
+    let (negative, rest) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let rest = rest.trim_start();
+    let (whole, frac) = split_decimal(rest);
+    let whole = ungrouped(whole).ok_or(MoneyError::NotANumber)?;
+    if whole.is_empty() && frac.is_empty() {
+        return Err(MoneyError::NotANumber);
+    }
+    if !frac.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(MoneyError::NotANumber);
+    }
+    if frac.len() > 2 && frac[2..].bytes().any(|c| c != b'0') {
+        return Err(MoneyError::TooManyDecimals);
+    }
+    let mut minor: i64 = 0;
+    let frac2 = frac.bytes().chain(std::iter::repeat(b'0')).take(2);
+    for c in whole.bytes().chain(frac2) {
+        minor = minor
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(i64::from(c - b'0')))
+            .ok_or(MoneyError::TooLarge)?;
+    }
+    Ok(if negative { -minor } else { minor })
+}
+
+/// Split at the decimal mark: the last of `.` and `,` when both appear, else a `.` or `,`
+/// that appears once.
+fn split_decimal(s: &str) -> (&str, &str) {
+    let dots = s.matches('.').count();
+    let commas = s.matches(',').count();
+    let decimal_at = match (s.rfind('.'), s.rfind(',')) {
+        (Some(d), Some(c)) => Some(d.max(c)),
+        (Some(d), None) if dots == 1 => Some(d),
+        (None, Some(c)) if commas == 1 => Some(c),
+        _ => None,
+    };
+    match decimal_at {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
+    }
+}
+
+/// The digits of a whole part written with or without thousands separators; `None` when
+/// it is not digits grouped by threes with one kind of separator.
+fn ungrouped(whole: &str) -> Option<String> {
+    fn kind(c: char) -> Option<u8> {
+        match c {
+            ' ' | '\u{a0}' | '\u{202f}' => Some(0),
+            '\'' | '’' => Some(1),
+            ',' => Some(2),
+            '.' => Some(3),
+            _ => None,
+        }
+    }
+    let mut digits = String::with_capacity(whole.len());
+    let mut sep: Option<u8> = None;
+    let mut group = 0usize;
+    let mut first = true;
+    for c in whole.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            group += 1;
+            continue;
+        }
+        let k = kind(c)?;
+        if sep.is_some_and(|s| s != k) {
+            return None;
+        }
+        // The group before a separator: 1–3 digits first, exactly 3 after.
+        let fits = if first {
+            (1..=3).contains(&group)
+        } else {
+            group == 3
+        };
+        if !fits {
+            return None;
+        }
+        sep = Some(k);
+        first = false;
+        group = 0;
+    }
+    (sep.is_none() || group == 3).then_some(digits)
+}
+
+/// Format minor units as a decimal with two places: `123450` → `1234.50`.
+pub fn format_money(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +229,64 @@ mod tests {
         assert_eq!(format_decimal(123450, 2), "1234.50");
         assert_eq!(format_decimal(-5, 2), "-0.05");
         assert_eq!(format_decimal(7, 0), "7");
+    }
+
+    #[test]
+    fn money_forms() {
+        assert_eq!(parse_money("1234.50"), Ok(123450));
+        assert_eq!(parse_money("1 234,50"), Ok(123450));
+        assert_eq!(parse_money("1\u{a0}234,5"), Ok(123450));
+        assert_eq!(parse_money("1234,5"), Ok(123450));
+        assert_eq!(parse_money("1,234.50"), Ok(123450));
+        assert_eq!(parse_money("1.234,50"), Ok(123450));
+        assert_eq!(parse_money("1,234,567"), Ok(123456700));
+        assert_eq!(parse_money("-15"), Ok(-1500));
+        assert_eq!(parse_money("0.07"), Ok(7));
+        assert_eq!(parse_money("12.5000"), Ok(1250));
+        assert_eq!(parse_money(",5"), Ok(50));
+        assert_eq!(parse_money("1'234.50"), Ok(123450));
+        assert_eq!(parse_money("1 234 567,00"), Ok(123456700));
+        assert_eq!(parse_money("- 15"), Ok(-1500));
+        assert_eq!(parse_money("123 456"), Ok(12345600));
+    }
+
+    /// Issue 17 item 5: thousands groups are 3 digits after a first group of 1–3.
+    #[test]
+    fn malformed_grouping_is_refused() {
+        for bad in [
+            "1.2.3",
+            "12,34,56",
+            "1,23,4.50",
+            "1.2,50",
+            "1'2'3",
+            ",,5",
+            "1 2",
+            "1234 567",
+            "1 234.567,50",
+            "1,234 567",
+            "1,,234",
+            "1.234.5",
+        ] {
+            assert_eq!(parse_money(bad), Err(MoneyError::NotANumber), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn money_refusals() {
+        assert_eq!(parse_money("12.345"), Err(MoneyError::TooManyDecimals));
+        assert_eq!(parse_money("abc"), Err(MoneyError::NotANumber));
+        assert_eq!(parse_money("1.2.3,4,5"), Err(MoneyError::NotANumber));
+        assert_eq!(parse_money("-"), Err(MoneyError::NotANumber));
+        assert_eq!(
+            parse_money("99999999999999999999"),
+            Err(MoneyError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn money_formatting() {
+        assert_eq!(format_money(123450), "1234.50");
+        assert_eq!(format_money(-7), "-0.07");
+        assert_eq!(format_money(0), "0.00");
     }
 }

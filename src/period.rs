@@ -142,7 +142,7 @@ impl Period {
     /// `--as-of 2024-03-15`: everything up to the end of that day (the period is the
     /// month up to it).
     pub fn as_of_date(text: &str) -> Result<Period> {
-        let d = crate::input::values::parse_date(text, &[]).ok_or_else(|| {
+        let d = crate::dates::parse_date(text, &[]).ok_or_else(|| {
             Error::Usage(format!(
                 "--as-of {text}: not a date (use 2024-03-15 or 15.03.2024)"
             ))
@@ -220,7 +220,7 @@ impl Period {
 /// `--from 2024-03-01 --to 2024-03-31`, both inclusive.
 fn range(from: &str, to: &str) -> Result<Period> {
     let date = |s: &str, flag: &str| {
-        crate::input::values::parse_date(s, &[]).ok_or_else(|| {
+        crate::dates::parse_date(s, &[]).ok_or_else(|| {
             Error::Usage(format!(
                 "{flag} {s}: not a date (use 2024-03-01 or 01.03.2024)"
             ))

@@ -7,7 +7,7 @@ use crate::config::FunnelConfig;
 
 /// Compare stage names as people write them: ignoring case, surrounding spaces and ё/е.
 pub fn normalize(name: &str) -> String {
-    name.trim().to_lowercase().replace('ё', "е")
+    crate::config::stage_key(name)
 }
 
 /// What a stage name says about a deal's outcome.

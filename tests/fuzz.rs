@@ -6,7 +6,9 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crmstat::config::Config;
-use crmstat::input::values::{format_money, parse_datetime, parse_money, parse_number};
+use crmstat::dates::parse_datetime;
+use crmstat::input::values::parse_number;
+use crmstat::money::{format_money, parse_money};
 use crmstat::validate::{Demand, load_with};
 use proptest::prelude::*;
 

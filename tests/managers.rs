@@ -426,7 +426,7 @@ fn assert_lines_sum_to_summary(p: &payroll::Payroll) {
     let line_ids = col(&p.lines, "manager_id");
     let line_commission = col(&p.lines, "commission");
     let line_amount = col(&p.lines, "amount");
-    let kop = |s: &str| crmstat::input::values::parse_money(s).unwrap();
+    let kop = |s: &str| crmstat::money::parse_money(s).unwrap();
     for (i, id) in ids.iter().enumerate() {
         let mine: Vec<usize> = (0..line_ids.len())
             .filter(|j| &line_ids[*j] == id)

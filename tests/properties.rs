@@ -5,8 +5,8 @@
 mod common;
 
 use common::{folder, ints, load, snapshot};
-use crmstat::input::values::{format_money, parse_money};
 use crmstat::metrics::{Mode, funnel};
+use crmstat::money::{format_money, parse_money};
 use proptest::prelude::*;
 
 const STAGES: [&str; 4] = ["Звонок", "Встреча", "Счет", "Договор"];

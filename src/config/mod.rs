@@ -2,6 +2,9 @@
 //! stage order and won/lost names, and the defaults of every figure. All keys are optional;
 //! unknown keys are refused so that a typo is caught instead of silently ignored.
 
+mod profile;
+pub use profile::Profile;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -30,7 +33,7 @@ pub struct Config {
     pub lang: crate::i18n::Lang,
     /// Read the data folder as this CRM's own export (`bitrix24`, `amocrm`, `hubspot`,
     /// `salesforce`, `pipedrive`) instead of canonical tables.
-    pub profile: Option<crate::import::Profile>,
+    pub profile: Option<Profile>,
     /// Settings of reading a CRM export through a profile.
     pub import: ImportConfig,
     /// Extra datetime formats (chrono `strftime` syntax), tried after the built-in
@@ -73,6 +76,12 @@ impl Default for ImportConfig {
             stage_names: BTreeMap::new(),
         }
     }
+}
+
+/// A stage name as people mean it: ignoring case, surrounding spaces and ё/е (the key
+/// under which two spellings are one stage).
+pub fn stage_key(name: &str) -> String {
+    name.trim().to_lowercase().replace('ё', "е")
 }
 
 /// `[report]`: when an earlier period is worth comparing with.
@@ -349,7 +358,7 @@ impl Config {
     /// Refuse stage names that are one name under the ё/е, case and spacing rule (they
     /// would count as one stage or as two), and a name that is both won and lost.
     fn check_stages(&self) -> std::result::Result<(), String> {
-        use crate::stages::normalize;
+        let normalize = stage_key;
         let f = &self.funnel;
         for (key, names) in [
             ("stages", &f.stages),

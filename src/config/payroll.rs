@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::input::values::{format_money, parse_money};
+use crate::money::{format_money, parse_money};
 
 /// Commission settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -11,9 +11,10 @@ use super::profiles::{self, Def, Role};
 use super::source::{self, Source};
 use super::{ColumnUse, Count, FileUse, Imported, Mapping, Profile, export_files, wrong_profile};
 use crate::config::Config;
+use crate::dates::parse_datetime;
 use crate::error::{Error, PolarsContext, Result};
-use crate::input::values::{format_money, parse_datetime, parse_money};
 use crate::input::{self, LineSource, ROW, RawTable, csv::TRAILING};
+use crate::money::{format_money, parse_money};
 use crate::schema::{self, TableSpec};
 use crate::stages::normalize as stage_key;
 

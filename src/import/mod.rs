@@ -10,10 +10,9 @@ mod build;
 pub mod profiles;
 pub mod source;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::config::{Config, FunnelConfig};
 use crate::error::{Error, Result};
@@ -21,31 +20,9 @@ use crate::input::RawTable;
 
 pub use build::read;
 
-/// The CRMs whose exports crmstat reads as they come.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Profile {
-    Bitrix24,
-    /// amoCRM, also sold as Kommo.
-    #[serde(alias = "kommo")]
-    #[value(alias = "kommo")]
-    Amocrm,
-    Hubspot,
-    Salesforce,
-    Pipedrive,
-}
-
-impl fmt::Display for Profile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Profile::Bitrix24 => "bitrix24",
-            Profile::Amocrm => "amocrm",
-            Profile::Hubspot => "hubspot",
-            Profile::Salesforce => "salesforce",
-            Profile::Pipedrive => "pipedrive",
-        })
-    }
-}
+/// The profiles' names live with the config (which names one) so that the config needs
+/// nothing of the import machinery.
+pub use crate::config::Profile;
 
 /// An export folder read through a profile.
 pub struct Imported {

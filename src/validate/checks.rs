@@ -4,7 +4,7 @@
 
 use polars::prelude::*;
 
-use super::pass::PartProblems;
+use super::problems::PartProblems;
 use crate::error::{PolarsContext, Result};
 use crate::schema::TableSpec;
 use crate::stages::{Outcome, Stages};

@@ -9,8 +9,10 @@ use std::sync::Arc;
 use chrono::Datelike;
 use polars::prelude::*;
 
-use crate::input::values::{parse_date, parse_datetime, parse_money, parse_number};
+use crate::dates::{parse_date, parse_datetime};
+use crate::input::values::parse_number;
 use crate::money;
+use crate::money::parse_money;
 use crate::schema::{Column as Spec, Kind};
 
 /// The polars type a canonical column kind is stored as.

@@ -10,6 +10,7 @@ mod checks;
 mod convert;
 mod keys;
 mod pass;
+mod problems;
 mod report;
 
 use std::collections::BTreeMap;
