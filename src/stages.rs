@@ -29,6 +29,8 @@ pub struct Stages {
     lost_at: Option<String>,
     invoice: Option<String>,
     index: HashMap<String, usize>,
+    /// `[funnel] stale_after_days`: an open deal older than this counts as lost.
+    pub stale_after_days: Option<f64>,
 }
 
 impl Stages {
@@ -54,6 +56,7 @@ impl Stages {
             won: config.won_stages.iter().map(|s| normalize(s)).collect(),
             lost: config.lost_stages.iter().map(|s| normalize(s)).collect(),
             lost_at: config.lost_at.clone(),
+            stale_after_days: config.stale_after_days,
             invoice: config.invoice_stage.clone(),
             index,
         }

@@ -747,3 +747,47 @@ fn a_folder_or_dangling_link_named_like_a_table_is_named() {
             "deals.csv: is a link to a file that does not exist",
         ));
 }
+
+/// Item 12 (the setting): `[funnel] stale_after_days = 30` counts an open deal older than
+/// 30 days as lost at its stage on the day it went stale. D2 (created 1 Feb) goes stale on
+/// 2 March: closed in March are D1 won and D2 lost — win rate 1/2; D3 (20 March) stays open.
+#[test]
+fn stale_open_deals_count_as_lost_when_configured() {
+    let deals = lines(&[
+        "D1,K1,M1,2024-03-01,2024-03-05,won,Счет,100",
+        "D2,K2,M1,2024-02-01,,open,Встреча,50",
+        "D3,K3,M1,2024-03-20,,open,Звонок,10",
+    ]);
+    let dir = folder(&[("deals.csv", &deals)]);
+    std::fs::write(
+        dir.path().join("crmstat.toml"),
+        format!("{}stale_after_days = 30\n", TOML),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = crmstat()
+        .args([
+            "funnel", "--period", "2024-03", "--format", "json", "--data",
+        ])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out.path().join("f"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("1 open deals older than 30 days count as lost at their stage"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = std::fs::read_to_string(out.path().join("f/win_rate.json")).unwrap();
+    let w: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(w[0]["scope"], "closed in the period");
+    assert_eq!(
+        (w[0]["won"].as_i64(), w[0]["lost"].as_i64()),
+        (Some(1), Some(1)),
+        "{text}"
+    );
+    assert_eq!(w[0]["win_rate_count"].as_f64(), Some(0.5));
+}

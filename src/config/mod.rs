@@ -135,6 +135,9 @@ pub struct FunnelConfig {
     /// A deal that entered the invoice stage needs a contact with its client within this
     /// many days.
     pub followup_days: f64,
+    /// An open deal older than this many days counts as lost (as Zoho counts overdue
+    /// deals): for exports that never record a loss. Unset: open deals stay open.
+    pub stale_after_days: Option<f64>,
 }
 
 /// Campaign effectiveness settings.
@@ -303,6 +306,7 @@ impl Default for FunnelConfig {
             lost_at: None,
             invoice_stage: None,
             followup_days: 2.0,
+            stale_after_days: None,
         }
     }
 }

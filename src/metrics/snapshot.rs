@@ -40,6 +40,7 @@ pub struct Snapshot {
 }
 
 const ASSUMED: &str = "loss_stage_assumed";
+const STALE: &str = "__stale";
 
 /// A note on stage entries dated after their deal closed (an export that logs stage moves
 /// of closed deals, or a wrong close date): their time in stage ends at the close.
@@ -127,7 +128,9 @@ impl Snapshot {
         let last_open = stages
             .last_open_index()
             .map_or(lit(NULL).cast(DataType::Int32), |i| lit(i as i32));
-        let closed_by = col("closed_at").is_not_null().and(col("closed_at").lt(end));
+        let closed_by = col("closed_at")
+            .is_not_null()
+            .and(col("closed_at").lt(end.clone()));
         let status = when(closed_by.clone())
             .then(col("status"))
             .otherwise(lit("open"));
@@ -151,16 +154,48 @@ impl Snapshot {
                     .then(loss_index.clone())
                     .otherwise(last_open),
             ]));
+        let deals = deals.with_columns([
+            status.alias("status"),
+            when(closed_by)
+                .then(col("closed_at"))
+                .otherwise(lit(NULL))
+                .alias("closed_at"),
+            loss_index.alias("loss_index"),
+            open_index.alias("open_index"),
+        ]);
+        // `[funnel] stale_after_days`: an open deal older than that is lost at its stage,
+        // on the day it went stale.
+        let deals = match stages.stale_after_days {
+            Some(days) => {
+                let ms = (days * DAY_MS).round() as i64;
+                let stale_at = (col("created_at").cast(DataType::Int64) + lit(ms))
+                    .cast(DataType::Datetime(TimeUnit::Milliseconds, None));
+                let stale = col("status")
+                    .eq(lit("open"))
+                    .and(stale_at.clone().lt(end.clone()));
+                deals.with_columns([
+                    when(stale.clone())
+                        .then(lit("lost"))
+                        .otherwise(col("status"))
+                        .alias("status"),
+                    when(stale.clone())
+                        .then(stale_at)
+                        .otherwise(col("closed_at"))
+                        .alias("closed_at"),
+                    when(stale.clone())
+                        .then(col("open_index"))
+                        .otherwise(col("loss_index"))
+                        .alias("loss_index"),
+                    when(stale.clone())
+                        .then(lit(format!("stale: open over {days} days")))
+                        .otherwise(col("loss_reason").cast(DataType::String))
+                        .alias("loss_reason"),
+                    stale.alias(STALE),
+                ])
+            }
+            None => deals.with_column(lit(false).alias(STALE)),
+        };
         let deals = deals
-            .with_columns([
-                status.alias("status"),
-                when(closed_by)
-                    .then(col("closed_at"))
-                    .otherwise(lit(NULL))
-                    .alias("closed_at"),
-                loss_index.alias("loss_index"),
-                open_index.alias("open_index"),
-            ])
             .with_columns([
                 when(col("status").eq(lit("won")))
                     .then(lit(n - 1))
@@ -198,6 +233,7 @@ impl Snapshot {
                 col("loss_reason"),
                 col("stage_index").cast(DataType::Int32),
                 col("furthest_index").cast(DataType::Int32),
+                col(STALE),
                 col("status")
                     .eq(lit("lost"))
                     .and(col("deal_stage_index").is_null())
@@ -213,8 +249,20 @@ impl Snapshot {
             .ctx(ASSUMED)?
             .sum()
             .unwrap_or(0);
-        let deals = deals.drop(ASSUMED).ctx(ASSUMED)?;
+        let stale = deals
+            .column(STALE)
+            .ctx(STALE)?
+            .bool()
+            .ctx(STALE)?
+            .sum()
+            .unwrap_or(0);
+        let deals = deals.drop(ASSUMED).ctx(ASSUMED)?.drop(STALE).ctx(STALE)?;
         let mut notes = Vec::new();
+        if let (true, Some(days)) = (stale > 0, stages.stale_after_days) {
+            notes.push(format!(
+                "{stale} open deals older than {days} days count as lost at their stage ([funnel] stale_after_days)"
+            ));
+        }
         if let (true, Some(i)) = (assumed > 0, stages.default_loss_index()) {
             let why = if stages.lost_at_configured() {
                 "as [funnel] lost_at says"
