@@ -541,12 +541,18 @@ impl TableSource {
                     .ctx(format!("{file}: reading"))?;
                 // A blank line (or one of delimiters only, or `""`) is not a row: the same
                 // rule as the line lookup's (every field empty).
+                // Only a first field can hold the `""` of such a line (the others are
+                // missing), so only it is compared with "".
                 let any = names
                     .iter()
-                    .map(|n| {
-                        col(n.as_str())
-                            .is_not_null()
-                            .and(col(n.as_str()).neq(lit("")))
+                    .enumerate()
+                    .map(|(i, n)| {
+                        let c = col(n.as_str());
+                        if i == 0 {
+                            c.clone().is_not_null().and(c.neq(lit("")))
+                        } else {
+                            c.is_not_null()
+                        }
                     })
                     .reduce(|a, b| a.or(b))
                     .unwrap_or(lit(false));
