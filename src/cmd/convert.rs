@@ -55,27 +55,15 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     } else if rejects.is_file() {
         std::fs::remove_file(&rejects).map_err(|e| Error::io(&rejects, "cannot remove", e))?;
     }
-    let mut out_config = config.clone();
-    out_config.profile = None;
-    out_config.tables.clear();
-    out_config.input = crate::config::InputConfig::default();
-    out_config.datetime_formats.clear();
-    out_config.funnel.stages = loaded.stages.order.clone();
-    // The currency the deals' own column settled on is written down.
-    if let Some(c) = &loaded.report.currency {
-        out_config.currency = c.clone();
-    }
-    let body = toml::to_string_pretty(&out_config)
-        .map_err(|e| Error::Usage(format!("cannot write crmstat.toml: {e}")))?;
-    let toml_path = args.out.join(crate::config::FILE_NAME);
-    output::write_atomic(&toml_path, |out| {
-        write!(
-            out,
-            "# Written by `crmstat convert` from {}: the same settings, the tables now canonical.\n{body}",
+    let toml_path = super::write_folder_config(
+        &args.out,
+        config.clone(),
+        &loaded,
+        &format!(
+            "# Written by `crmstat convert` from {}: the same settings, the tables now canonical.",
             args.data.data.display()
-        )
-        .map_err(|e| Error::io(&toml_path, "cannot write", e))
-    })?;
+        ),
+    )?;
     written.push(toml_path);
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", report.summary_line());

@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use crate::cli::ImportArgs;
-use crate::config::{Config, ImportConfig, InputConfig};
+use crate::config::{Config, ImportConfig};
 use crate::error::{Error, Result};
 use crate::output::{self, Format, NamedTable};
 use crate::{import, schema, validate};
@@ -64,30 +64,18 @@ pub fn run(args: &ImportArgs) -> Result<()> {
             .map_err(|e| Error::io(&rejects_path, "cannot remove the old rejects", e))?;
     }
 
-    // The data folder's config: the funnel the import settled on, no profile or mapping
-    // (the tables are canonical now), every other setting as it was.
+    // The data folder's config: the funnel the import settled on, no import settings.
     let mut out_config = checked.clone();
-    out_config.profile = None;
-    out_config.tables.clear();
     out_config.import = ImportConfig::default();
-    out_config.input = InputConfig::default();
-    out_config.datetime_formats.clear();
-    out_config.funnel.stages = loaded.stages.order.clone();
-    // The currency the deals' own column settled on is written down.
-    if let Some(c) = &loaded.report.currency {
-        out_config.currency = c.clone();
-    }
-    let body = toml::to_string_pretty(&out_config)
-        .map_err(|e| Error::Usage(format!("cannot write crmstat.toml: {e}")))?;
-    let toml_path = args.out.join(crate::config::FILE_NAME);
-    output::write_atomic(&toml_path, |out| {
-        write!(
-            out,
-            "# Written by `crmstat import --profile {profile}` from {}.\n# The stage order is what the import found; edit it if it is wrong.\n{body}",
+    let toml_path = super::write_folder_config(
+        &args.out,
+        out_config,
+        &loaded,
+        &format!(
+            "# Written by `crmstat import --profile {profile}` from {}.\n# The stage order is what the import found; edit it if it is wrong.",
             args.from.display()
-        )
-        .map_err(|e| Error::io(&toml_path, "cannot write", e))
-    })?;
+        ),
+    )?;
 
     let mut validation = output::markdown_table(&report.counts_frame()?);
     if !report.problems.is_empty() {

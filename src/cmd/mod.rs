@@ -219,6 +219,33 @@ pub(crate) struct Results {
     pub notes: Vec<String>,
 }
 
+/// The crmstat.toml of a folder of canonical tables written by `import` or `convert`: the
+/// same settings without profile, mappings or input decoding (the tables are canonical
+/// now), the stage order the check settled on, and the currency the deals' own column
+/// named. Written atomically under `heading` (comment lines); returns its path.
+pub(crate) fn write_folder_config(
+    out: &std::path::Path,
+    mut config: crate::config::Config,
+    loaded: &crate::validate::Loaded,
+    heading: &str,
+) -> Result<std::path::PathBuf> {
+    config.profile = None;
+    config.tables.clear();
+    config.input = crate::config::InputConfig::default();
+    config.datetime_formats.clear();
+    config.funnel.stages = loaded.stages.order.clone();
+    if let Some(c) = &loaded.report.currency {
+        config.currency = c.clone();
+    }
+    let body = toml::to_string_pretty(&config)
+        .map_err(|e| Error::Usage(format!("cannot write crmstat.toml: {e}")))?;
+    let path = out.join(crate::config::FILE_NAME);
+    output::write_atomic(&path, |w| {
+        write!(w, "{heading}\n{body}").map_err(|e| Error::io(&path, "cannot write", e))
+    })?;
+    Ok(path)
+}
+
 /// Refuse an output folder that is the data folder or inside it: writing there would put
 /// outputs over the inputs (or beside them, to be read as inputs next time).
 pub(crate) fn refuse_inside(out: &std::path::Path, data: &std::path::Path) -> Result<()> {

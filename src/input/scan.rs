@@ -163,6 +163,16 @@ impl Joined {
 /// Flag columns of the rows a `[tables.<table>.defaults]` value filled: `__default_<column>`.
 pub const DEFAULT_FLAG: &str = "__default_";
 
+/// A reader of a CSV file's records as the line lookup counts them: no header, any number
+/// of fields.
+fn records(delimiter: u8, f: std::fs::File) -> csv::Reader<BufReader<std::fs::File>> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(BufReader::with_capacity(1 << 20, f))
+}
+
 /// Short CSV rows as a reader thread finds them (see [`TableSource::short_rows`]).
 pub struct ShortRows {
     /// The header's width.
@@ -586,6 +596,25 @@ impl TableSource {
         Ok(lf.select(select))
     }
 
+    /// True on a line that repeats the header (glued exports), for a text source that can
+    /// have one: every mapped column holds its own header.
+    pub fn repeated_header(&self) -> Option<Expr> {
+        if !self.may_repeat_header {
+            return None;
+        }
+        self.sources
+            .iter()
+            .filter(|(_, h)| !h.is_empty())
+            .map(|(canonical, h)| {
+                col(canonical.as_str())
+                    .str()
+                    .strip_chars(lit(NULL))
+                    .eq(lit(h.as_str()))
+            })
+            .reduce(|a, b| a.and(b))
+            .map(|flag| flag.fill_null(lit(false)))
+    }
+
     /// The first CSV line with more or fewer fields than the header, as (line, fields,
     /// header fields): why polars could not read the file.
     pub fn first_ragged(&self) -> Option<(u64, usize, usize)> {
@@ -598,11 +627,7 @@ impl TableSource {
             return None;
         };
         let f = std::fs::File::open(path).ok()?;
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(*delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(BufReader::with_capacity(1 << 20, f));
+        let mut reader = records(*delimiter, f);
         let mut record = csv::ByteRecord::new();
         let mut index: u32 = 0;
         while let Ok(true) = reader.read_byte_record(&mut record) {
@@ -643,11 +668,7 @@ impl TableSource {
                 let _ = send.send((Vec::new(), u32::MAX));
                 return;
             };
-            let mut reader = csv::ReaderBuilder::new()
-                .delimiter(delimiter)
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(BufReader::with_capacity(1 << 20, f));
+            let mut reader = records(delimiter, f);
             let mut record = csv::ByteRecord::new();
             let mut index: u32 = 0;
             let mut short = Vec::new();
@@ -1028,11 +1049,7 @@ pub fn csv_record_lines(path: &Path, delimiter: u8, rows: &[u32]) -> Vec<u64> {
     let Ok(f) = std::fs::File::open(path) else {
         return vec![0; rows.len()];
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(BufReader::with_capacity(1 << 20, f));
+    let mut reader = records(delimiter, f);
     let mut record = csv::ByteRecord::new();
     let mut starts: Vec<(u32, u64)> = Vec::with_capacity(wanted.len());
     let mut index: u32 = 0;

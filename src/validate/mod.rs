@@ -154,21 +154,8 @@ fn history_entries(source: &TableSource, config: &Config) -> Result<Vec<(String,
         .collect_schema()
         .ctx(format!("{}: reading", source.file))?;
     let mut ok = lit(true);
-    if source.may_repeat_header {
-        if let Some(flag) = source
-            .sources
-            .iter()
-            .filter(|(_, h)| !h.is_empty())
-            .map(|(canonical, h)| {
-                col(canonical.as_str())
-                    .str()
-                    .strip_chars(lit(NULL))
-                    .eq(lit(h.as_str()))
-            })
-            .reduce(|a, b| a.and(b))
-        {
-            ok = ok.and(flag.fill_null(lit(false)).not());
-        }
+    if let Some(flag) = source.repeated_header() {
+        ok = ok.and(flag.not());
     }
     if source.trailing {
         ok = ok.and(

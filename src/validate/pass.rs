@@ -168,25 +168,8 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         .filter(|c| schema.get(c.name).is_some())
         .collect();
     let mut exprs: Vec<Expr> = Vec::new();
-    if source.may_repeat_header {
-        let named: Vec<&(String, String)> = source
-            .sources
-            .iter()
-            .filter(|(_, h)| !h.is_empty())
-            .collect();
-        if !named.is_empty() {
-            let flag = named
-                .iter()
-                .map(|(canonical, h)| {
-                    col(canonical.as_str())
-                        .str()
-                        .strip_chars(lit(NULL))
-                        .eq(lit(h.as_str()))
-                })
-                .reduce(|a, b| a.and(b))
-                .unwrap_or(lit(false));
-            exprs.push(flag.fill_null(lit(false)).alias(HEADER));
-        }
+    if let Some(flag) = source.repeated_header() {
+        exprs.push(flag.alias(HEADER));
     }
     for def in &present {
         let from = schema.get(def.name).cloned().unwrap_or(DataType::String);
