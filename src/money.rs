@@ -37,9 +37,31 @@ pub fn minor_units(c: &Column) -> crate::Result<Vec<Option<i128>>> {
 }
 
 /// A money column's value in minor units, as an Int64 expression (exact: the decimal's
-/// physical integer at scale 2).
+/// physical integer at scale 2; one amount always fits, `parse_money` refuses larger). Never
+/// `.sum()` it: add minor units with [`sum_minor`].
 pub fn minor_expr(c: &str) -> Expr {
     col(c).cast(dtype()).to_physical().cast(DataType::Int64)
+}
+
+/// The exact sum of an integer minor-unit expression: added as a `Decimal(38, 0)` (an i128),
+/// so two amounts that each fit an i64 never wrap. Read the result with [`minors`].
+pub fn sum_minor(e: Expr) -> Expr {
+    e.cast(DataType::Decimal(PRECISION, 0)).sum()
+}
+
+/// The values of a minor-unit column (an integer, or a `Decimal(_, 0)` from [`sum_minor`]) as
+/// i128, exactly.
+pub fn minors(c: &Column) -> crate::Result<Vec<Option<i128>>> {
+    use crate::error::PolarsContext;
+    let name = c.name().to_string();
+    let c = c
+        .cast(&DataType::Decimal(PRECISION, 0))
+        .ctx(format!("{name} in minor units"))?;
+    Ok(c.to_physical_repr()
+        .i128()
+        .ctx(format!("{name} in minor units"))?
+        .iter()
+        .collect())
 }
 
 /// Divide `value` by `by` (> 0), rounding halves away from zero or to even.

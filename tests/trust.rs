@@ -157,6 +157,54 @@ fn huge_amounts_add_up_exactly() {
     assert!(text.contains("18000000000000000.00"), "{text}");
 }
 
+/// Item 6 in campaigns and RFM: two deals of one campaign and one client, each paid
+/// 90,000,000,000,000,000.00, add up exactly (before: summed in i64 and wrapped); one deal
+/// whose own payments add up past what an amount can hold is refused, naming the deal.
+#[test]
+fn huge_amounts_add_up_in_campaigns_and_rfm() {
+    let deals = b"deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount,campaign_id\n\
+D1,K1,M1,2024-03-01,2024-03-05,won,\xD0\xA1\xD1\x87\xD0\xB5\xD1\x82,90000000000000000,C1\n\
+D2,K1,M1,2024-03-02,2024-03-06,won,\xD0\xA1\xD1\x87\xD0\xB5\xD1\x82,90000000000000000,C1\n";
+    let payments = b"payment_id,deal_id,paid_at,amount\nP1,D1,2024-03-05,90000000000000000\nP2,D2,2024-03-06,90000000000000000.00\n";
+    let dir = folder(&[("deals.csv", deals), ("payments.csv", payments)]);
+    let out = tempfile::tempdir().unwrap();
+    for cmd in ["campaigns", "reactivation"] {
+        crmstat()
+            .args([cmd, "--period", "2024-03", "--format", "csv", "--data"])
+            .arg(dir.path())
+            .arg("--out")
+            .arg(out.path().join(cmd))
+            .assert()
+            .success();
+    }
+    let campaigns = std::fs::read_to_string(out.path().join("campaigns/campaigns.csv")).unwrap();
+    let row = campaigns.lines().nth(1).unwrap();
+    // won_amount and paid_amount, both exact.
+    assert!(
+        row.contains(",180000000000000000.00,180000000000000000.00,"),
+        "{campaigns}"
+    );
+    let rfm = std::fs::read_to_string(out.path().join("reactivation/rfm.csv")).unwrap();
+    assert!(rfm.contains(",2,180000000000000000.00,"), "{rfm}");
+    let segments =
+        std::fs::read_to_string(out.path().join("reactivation/rfm_segments.csv")).unwrap();
+    assert!(segments.contains(",180000000000000000.00,"), "{segments}");
+
+    // One deal paid twice 90,000,000,000,000,000.00: more than one amount holds.
+    let payments = b"payment_id,deal_id,paid_at,amount\nP1,D1,2024-03-05,90000000000000000\nP2,D1,2024-03-06,90000000000000000\n";
+    std::fs::write(dir.path().join("payments.csv"), payments).unwrap();
+    crmstat()
+        .args(["campaigns", "--period", "2024-03", "--data"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out.path().join("again"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "payments.csv: amount: the payments of deal D1 add up to more than 92233720368547758.07, too large to add",
+        ));
+}
+
 /// Item 7: lines ended by a bare CR (old Mac/Excel exports) are lines.
 #[test]
 fn cr_only_line_endings_are_lines() {

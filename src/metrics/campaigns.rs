@@ -247,7 +247,8 @@ pub fn campaigns(
                 .lazy()
                 .filter(col("paid_at").lt(as_of))
                 .group_by([col("deal_id")])
-                .agg([money::minor_expr("amount").sum().alias("paid_minor")]);
+                .agg([money::sum_minor(money::minor_expr("amount")).alias("paid_minor")]);
+            let paid = paid_per_deal(paid)?;
             let paying = all_deals
                 .clone()
                 .join_on(paid.clone(), &["deal_id"], JoinType::Inner)
@@ -291,7 +292,11 @@ pub fn campaigns(
     };
     let w = weights(tables, snap, &cohort, how, cfg.lookback_days)?;
     let share = |m: &str| -> Result<Expr> {
-        let floor = (col(m) * col("k")).floor_div(col("n"));
+        // floor(a·k / n) without forming a·k (an amount times k may not fit an i64):
+        // a = q·n + r with 0 ≤ r < n, so floor(a·k / n) = q·k + floor(r·k / n).
+        let q = col(m).floor_div(col("n"));
+        let r = col(m) - q.clone() * col("n");
+        let floor = q * col("k") + (r * col("k")).floor_div(col("n"));
         let left = col(m) - super::over(floor.clone().sum(), "deal_id")?;
         Ok(floor + when(col("is_last")).then(left).otherwise(lit(0i64)))
     };
@@ -317,11 +322,8 @@ pub fn campaigns(
                 .filter(col("status").eq(lit("open")))
                 .sum()
                 .alias("open"),
-            col("amount_share")
-                .filter(won.clone())
-                .sum()
-                .alias("won_minor"),
-            col("paid_share").sum().alias("paid_minor"),
+            money::sum_minor(col("amount_share").filter(won.clone())).alias("won_minor"),
+            money::sum_minor(col("paid_share")).alias("paid_minor"),
             col("w")
                 .filter(col("new_customer"))
                 .sum()
@@ -442,10 +444,7 @@ fn assemble(activity: &DataFrame, listed: &[Listed], has_payments: bool) -> Resu
     let (new_customers, without) = (num("new_customers")?, num("clients_without_deal")?);
     let median = floats(activity, "median_days_to_win")?;
     let int = |name: &str| -> Result<Vec<Option<i128>>> {
-        Ok(ints(activity, name)?
-            .into_iter()
-            .map(|v| v.map(i128::from))
-            .collect())
+        money::minors(activity.column(name).ctx(name.to_string())?)
     };
     let (won_minor, paid_minor) = (int("won_minor")?, int("paid_minor")?);
     let mut rows: Vec<Row> = Vec::new();
@@ -513,6 +512,43 @@ fn assemble(activity: &DataFrame, listed: &[Listed], has_payments: bool) -> Resu
     Ok(rows)
 }
 
+/// The money paid per deal (deal_id, paid_minor as an exact sum) as Int64 minor units, or an
+/// error naming the deals whose payments add up to more than one amount can hold.
+fn paid_per_deal(paid: LazyFrame) -> Result<LazyFrame> {
+    let frame = paid.collect().ctx("payments per deal")?;
+    let sums = money::minors(frame.column("paid_minor").ctx("paid_minor")?)?;
+    let ids = super::texts(&frame, "deal_id")?;
+    let too_large: Vec<String> = sums
+        .iter()
+        .zip(&ids)
+        .filter(|(v, _)| v.is_some_and(|v| i64::try_from(v).is_err()))
+        .map(|(_, id)| id.clone().unwrap_or_default())
+        .take(5)
+        .collect();
+    if !too_large.is_empty() {
+        return Err(crate::error::Error::Usage(format!(
+            "payments.csv: amount: the payments of deal {} add up to more than {}, too large to \
+             add; check the amounts",
+            too_large.join(", "),
+            money::format_decimal(i128::from(i64::MAX), money::SCALE)
+        )));
+    }
+    let minor: Vec<Option<i64>> = sums
+        .into_iter()
+        .map(|v| v.and_then(|v| i64::try_from(v).ok()))
+        .collect();
+    let mut frame = frame;
+    frame
+        .replace_column(
+            frame
+                .get_column_index("paid_minor")
+                .ok_or_else(|| crate::error::Error::Usage("no column paid_minor".into()))?,
+            Column::new("paid_minor".into(), minor),
+        )
+        .ctx("paid_minor")?;
+    Ok(frame.lazy())
+}
+
 /// `cost / count` in minor units, half-up; counts may be fractions of six places.
 fn cost_per(cost: Option<i128>, count: f64) -> Option<i64> {
     const SIX: f64 = 1_000_000.0;
@@ -553,7 +589,6 @@ fn table(rows: Vec<Row>) -> Result<DataFrame> {
         .map(|v| v.map(|v| round(v, 4)))
         .collect();
     let count = |f: fn(&Row) -> f64| rows.iter().map(|r| round(f(r), 4)).collect::<Vec<f64>>();
-    let to64 = |v: Option<i128>| v.map(|v| v as i64);
     let romi: Vec<Option<f64>> = rows
         .iter()
         .map(|r| match (r.paid_minor, r.cost) {
@@ -579,9 +614,9 @@ fn table(rows: Vec<Row>) -> Result<DataFrame> {
         Column::new("conversion_ci_low".into(), low),
         Column::new("conversion_ci_high".into(), high),
         Column::new("p_value".into(), p),
-        money::column("won_amount", rows.iter().map(|r| to64(r.won_minor))),
-        money::column("paid_amount", rows.iter().map(|r| to64(r.paid_minor))),
-        money::column("cost", rows.iter().map(|r| to64(r.cost))),
+        money::column("won_amount", rows.iter().map(|r| r.won_minor)),
+        money::column("paid_amount", rows.iter().map(|r| r.paid_minor)),
+        money::column("cost", rows.iter().map(|r| r.cost)),
         Column::new("romi".into(), romi),
         money::column(
             "cost_per_lead",

@@ -145,12 +145,13 @@ pub fn purchases(tables: &Tables, snap: &Snapshot, source: PurchaseSource) -> Re
                 None => won.with_columns([zero().alias("refund_minor"), lit(true).alias("bought")]),
                 Some(p) => {
                     let per_deal = p.group_by([col("deal_id")]).agg([
-                        col("minor").sum().alias("net"),
-                        when(col("minor").lt(zero()))
-                            .then(col("minor"))
-                            .otherwise(zero())
-                            .sum()
-                            .alias("refund_minor"),
+                        money::sum_minor(col("minor")).alias("net"),
+                        money::sum_minor(
+                            when(col("minor").lt(zero()))
+                                .then(col("minor"))
+                                .otherwise(zero()),
+                        )
+                        .alias("refund_minor"),
                     ]);
                     won.join_on(per_deal, &["deal_id"], JoinType::Left)
                         // Refunded in full: returned, not bought.
@@ -187,11 +188,13 @@ pub fn purchase_summary(purchases: LazyFrame, as_of_day: i32) -> LazyFrame {
                 .alias("purchases"),
             col("day").filter(bought.clone()).min().alias("first_day"),
             col("day").filter(bought.clone()).max().alias("last_day"),
-            (when(bought.clone())
-                .then(col("amount_minor").fill_null(lit(0i64)))
-                .otherwise(lit(0i64))
-                + col("refund_minor"))
-            .sum()
+            money::sum_minor(
+                when(bought.clone())
+                    .then(col("amount_minor").fill_null(lit(0i64)))
+                    .otherwise(lit(0i64))
+                    .cast(DataType::Decimal(money::PRECISION, 0))
+                    + col("refund_minor").cast(DataType::Decimal(money::PRECISION, 0)),
+            )
             .alias("revenue_minor"),
             col("amount_minor")
                 .filter(bought.clone())
@@ -279,7 +282,8 @@ pub fn reactivation(
         .with_columns([
             quintile(lit(0i32) - (lit(today) - col("last_day"))).alias("r_score"),
             quintile(col("purchases")).alias("f_score"),
-            quintile(col("revenue_minor")).alias("m_score"),
+            // Ranked by order only (a float keeps the order of minor units).
+            quintile(col("revenue_minor").cast(DataType::Float64)).alias("m_score"),
         ])
         .collect()
         .ctx("purchase summary")?;
@@ -442,7 +446,7 @@ pub fn reactivation(
                 .cast(DataType::UInt32)
                 .sum()
                 .alias("candidates"),
-            col("revenue_minor").sum().alias("revenue_minor"),
+            money::sum_minor(col("revenue_minor")).alias("revenue_minor"),
             col("p_alive").mean().round(4, RoundMode::HalfToEven).alias("mean_p_alive"),
         ])
         .join_on(
@@ -582,7 +586,7 @@ pub fn reactivation(
 /// Replace Int64 minor-unit columns by money columns, keeping their place.
 fn with_money(mut frame: DataFrame, renames: &[(&str, &str)]) -> Result<DataFrame> {
     for (from, to) in renames {
-        let minor = ints(&frame, from)?;
+        let minor = money::minors(frame.column(from).ctx(from.to_string())?)?;
         let idx = frame
             .get_column_index(from)
             .ok_or_else(|| crate::error::Error::Usage(format!("no column {from}")))?;
