@@ -345,6 +345,24 @@ const NOTES: &[(&str, &str)] = &[
 /// Notes with values: `{}` stands for a value, carried into the Russian in the same order.
 const NOTE_TEMPLATES: &[(&str, &str)] = &[
     (
+        "won_amount covers the won deals with an amount: {} of {} (won_with_amount); \
+         a manager whose won deals have none shows it empty, not 0",
+        "сумма выигранных сделок учитывает только сделки с суммой: {} из {} (won_with_amount); \
+         у менеджера, чьи выигранные сделки без сумм, она пуста, а не 0",
+    ),
+    (
+        "won_amount covers the won deals with an amount: {} of {} (weighted by attribution, \
+         won_with_amount); a campaign whose won deals have none shows it empty, not 0",
+        "сумма выигранных сделок учитывает только сделки с суммой: {} из {} (с весами атрибуции, \
+         won_with_amount); у кампании, чьи выигранные сделки без сумм, она пуста, а не 0",
+    ),
+    (
+        "lifetime revenue covers the purchases with an amount: {} of {} purchases \
+         (purchases_with_amount); a client with none shows it empty, not 0, and gets no m_score",
+        "выручка за всё время учитывает только покупки с суммой: {} из {} \
+         (purchases_with_amount); у клиента без сумм она пуста, а не 0, и m_score не считается",
+    ),
+    (
         "{} candidates ({} with one purchase, judged on the company median gap of {} days, \
          where BG/NBD p_alive is 1 by definition); ranked by expected value",
         "кандидатов на возврат: {} (с одной покупкой: {}, их судят по медианному интервалу компании \

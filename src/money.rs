@@ -44,9 +44,13 @@ pub fn minor_expr(c: &str) -> Expr {
 }
 
 /// The exact sum of an integer minor-unit expression: added as a `Decimal(38, 0)` (an i128),
-/// so two amounts that each fit an i64 never wrap. Read the result with [`minors`].
+/// so two amounts that each fit an i64 never wrap; empty (not 0) when no value is known. Read
+/// the result with [`minors`].
 pub fn sum_minor(e: Expr) -> Expr {
-    e.cast(DataType::Decimal(PRECISION, 0)).sum()
+    let minor = DataType::Decimal(PRECISION, 0);
+    when(e.clone().count().gt(lit(0)))
+        .then(e.cast(minor.clone()).sum())
+        .otherwise(lit(NULL).cast(minor))
 }
 
 /// The values of a minor-unit column (an integer, or a `Decimal(_, 0)` from [`sum_minor`]) as

@@ -162,7 +162,8 @@ fn huge_amounts_add_up_exactly() {
 /// whose own payments add up past what an amount can hold is refused, naming the deal.
 #[test]
 fn huge_amounts_add_up_in_campaigns_and_rfm() {
-    let deals = b"deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount,campaign_id\n\
+    let deals =
+        b"deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount,campaign_id\n\
 D1,K1,M1,2024-03-01,2024-03-05,won,\xD0\xA1\xD1\x87\xD0\xB5\xD1\x82,90000000000000000,C1\n\
 D2,K1,M1,2024-03-02,2024-03-06,won,\xD0\xA1\xD1\x87\xD0\xB5\xD1\x82,90000000000000000,C1\n";
     let payments = b"payment_id,deal_id,paid_at,amount\nP1,D1,2024-03-05,90000000000000000\nP2,D2,2024-03-06,90000000000000000.00\n";
@@ -203,6 +204,75 @@ D2,K1,M1,2024-03-02,2024-03-06,won,\xD0\xA1\xD1\x87\xD0\xB5\xD1\x82,900000000000
         .stderr(predicate::str::contains(
             "payments.csv: amount: the payments of deal D1 add up to more than 92233720368547758.07, too large to add",
         ));
+}
+
+/// Item 13 in the managers, campaigns and RFM tables: won deals without an amount are not
+/// 0.00. M1 won D1 (100.00) and D2 (no amount); M2 won only D3 (no amount). Worked by hand:
+/// M1 won_amount 100.00 over 1 of 2 won deals, average 100.00 (not 50.00); M2 empty; C1 (D1,
+/// D2) 100.00, C2 (D3, D4 lost) empty; client K1 (D1, D2) revenue 100.00 from 1 of 2
+/// purchases, K2 (D3) empty with no m_score; each table's note says "1 of 3".
+#[test]
+fn missing_amounts_are_missing_in_managers_campaigns_and_rfm() {
+    let deals = "deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount,campaign_id\n\
+D1,K1,M1,2024-03-01,2024-03-05,won,Счет,100.00,C1\n\
+D2,K1,M1,2024-03-02,2024-03-09,won,Счет,,C1\n\
+D3,K2,M2,2024-03-03,2024-03-06,won,Счет,,C2\n\
+D4,K3,M2,2024-03-03,2024-03-07,lost,Встреча,50,C2\n";
+    let dir = folder(&[("deals.csv", deals.as_bytes())]);
+    let out = tempfile::tempdir().unwrap();
+    let mut notes = String::new();
+    for cmd in ["managers", "campaigns", "reactivation"] {
+        let o = crmstat()
+            .args([cmd, "--period", "2024-03", "--format", "json", "--data"])
+            .arg(dir.path())
+            .arg("--out")
+            .arg(out.path().join(cmd))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{cmd}");
+        notes += &String::from_utf8_lossy(&o.stderr);
+        notes += &String::from_utf8_lossy(&o.stdout);
+    }
+    let json = |p: &str| -> Vec<serde_json::Value> {
+        let t = std::fs::read_to_string(out.path().join(p)).unwrap();
+        serde_json::from_str::<serde_json::Value>(&t)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let by = |rows: &[serde_json::Value], key: &str, id: &str| {
+        rows.iter().find(|r| r[key] == id).unwrap().clone()
+    };
+    let managers = json("managers/managers.json");
+    let (m1, m2) = (
+        by(&managers, "manager_id", "M1"),
+        by(&managers, "manager_id", "M2"),
+    );
+    assert_eq!(m1["won_amount"].to_string(), "100.00", "{m1}");
+    assert_eq!(m1["avg_won_amount"].to_string(), "100.00", "{m1}");
+    assert_eq!(m1["won_with_amount"], 1.0, "{m1}");
+    assert!(m2["won_amount"].is_null(), "{m2}");
+    assert!(m2["avg_won_amount"].is_null(), "{m2}");
+    let campaigns = json("campaigns/campaigns.json");
+    assert_eq!(
+        by(&campaigns, "campaign_id", "C1")["won_amount"].to_string(),
+        "100.00"
+    );
+    assert!(by(&campaigns, "campaign_id", "C2")["won_amount"].is_null());
+    let rfm = json("reactivation/rfm.json");
+    let (k1, k2) = (by(&rfm, "client_id", "K1"), by(&rfm, "client_id", "K2"));
+    assert_eq!(k1["lifetime_revenue"].to_string(), "100.00", "{k1}");
+    assert_eq!(k1["purchases_with_amount"], 1, "{k1}");
+    assert!(k2["lifetime_revenue"].is_null(), "{k2}");
+    assert!(k2["m_score"].is_null(), "{k2}");
+    for n in [
+        "won_amount covers the won deals with an amount: 1 of 3 (won_with_amount)",
+        "won_amount covers the won deals with an amount: 1 of 3 (weighted by attribution",
+        "lifetime revenue covers the purchases with an amount: 1 of 3 purchases",
+    ] {
+        assert!(notes.contains(n), "{n} in {notes}");
+    }
 }
 
 /// Item 7: lines ended by a bare CR (old Mac/Excel exports) are lines.

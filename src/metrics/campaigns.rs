@@ -323,6 +323,10 @@ pub fn campaigns(
                 .sum()
                 .alias("open"),
             money::sum_minor(col("amount_share").filter(won.clone())).alias("won_minor"),
+            col("w")
+                .filter(won.clone().and(col("amount_minor").is_not_null()))
+                .sum()
+                .alias("won_with_amount"),
             money::sum_minor(col("paid_share")).alias("paid_minor"),
             col("w")
                 .filter(col("new_customer"))
@@ -401,6 +405,16 @@ pub fn campaigns(
         ));
     }
     let rows = assemble(&activity, &listed, tables.payments.is_some())?;
+    let won: f64 = rows.iter().map(|r| r.won).sum();
+    let known: f64 = rows.iter().map(|r| r.won_with_amount).sum();
+    if known + 1e-9 < won {
+        notes.push(format!(
+            "won_amount covers the won deals with an amount: {} of {} (weighted by attribution, \
+             won_with_amount); a campaign whose won deals have none shows it empty, not 0",
+            round(known, 2),
+            round(won, 2)
+        ));
+    }
     Ok(Campaigns {
         campaigns: table(rows)?,
         notes,
@@ -426,6 +440,7 @@ struct Row {
     lost: f64,
     open: f64,
     won_minor: Option<i128>,
+    won_with_amount: f64,
     paid_minor: Option<i128>,
     cost: Option<i128>,
     new_customers: f64,
@@ -442,6 +457,7 @@ fn assemble(activity: &DataFrame, listed: &[Listed], has_payments: bool) -> Resu
     };
     let (deals, won, lost, open) = (num("deals")?, num("won")?, num("lost")?, num("open")?);
     let (new_customers, without) = (num("new_customers")?, num("clients_without_deal")?);
+    let with_amount = num("won_with_amount")?;
     let median = floats(activity, "median_days_to_win")?;
     let int = |name: &str| -> Result<Vec<Option<i128>>> {
         money::minors(activity.column(name).ctx(name.to_string())?)
@@ -465,11 +481,13 @@ fn assemble(activity: &DataFrame, listed: &[Listed], has_payments: bool) -> Resu
             won: won[i],
             lost: lost[i],
             open: open[i],
-            won_minor: if deals[i] > 0.0 {
+            // Nothing won is a real zero; won deals without any amount are unknown, not 0.
+            won_minor: if deals[i] > 0.0 && (won[i] <= 0.0 || with_amount[i] > 0.0) {
                 Some(won_minor[i].unwrap_or(0))
             } else {
                 None
             },
+            won_with_amount: with_amount[i],
             paid_minor: if has_payments {
                 Some(paid_minor[i].unwrap_or(0))
             } else {
@@ -496,6 +514,7 @@ fn assemble(activity: &DataFrame, listed: &[Listed], has_payments: bool) -> Resu
                 lost: 0.0,
                 open: 0.0,
                 won_minor: None,
+                won_with_amount: 0.0,
                 paid_minor: has_payments.then_some(0),
                 cost: l.cost,
                 new_customers: 0.0,
@@ -643,6 +662,7 @@ fn table(rows: Vec<Row>) -> Result<DataFrame> {
         Column::new("significant".into(), significant),
         Column::new("verdict".into(), verdict),
         Column::new("p_holm".into(), p_holm),
+        Column::new("won_with_amount".into(), count(|r| r.won_with_amount)),
     ];
     DataFrame::new(rows.len(), columns).ctx("campaigns table")
 }

@@ -74,6 +74,7 @@ const COUNTS: &[&str] = &[
     "invoice_entries",
     "handoffs_out",
     "handoffs_in",
+    "won_with_amount",
 ];
 
 /// The managers of a run: the managers table, else every manager id the data names.
@@ -204,6 +205,11 @@ pub fn manager_kpis(
         won_here.clone().sum().alias("deals_won"),
         lost_here.clone().sum().alias("deals_lost"),
         amount_sum(col("amount").filter(won_here.clone())).alias("won_amount"),
+        col("amount")
+            .filter(won_here.clone())
+            .count()
+            .cast(DataType::Int64)
+            .alias("won_with_amount"),
         days(cycle.clone().filter(closed_here.clone()).mean()).alias("mean_cycle_days"),
         days(cycle.filter(closed_here).median()).alias("median_cycle_days"),
         col("discount_pct")
@@ -458,7 +464,11 @@ pub fn manager_kpis(
     let frame = kpis
         .with_columns(count_cols)
         .with_columns([
-            col("won_amount").fill_null(lit(0).cast(money::dtype())),
+            // Nothing won is a real zero; won deals without any amount are unknown, not 0.
+            when(col("deals_won").eq(lit(0)))
+                .then(col("won_amount").fill_null(lit(0).cast(money::dtype())))
+                .otherwise(col("won_amount"))
+                .alias("won_amount"),
             // Counts that need a missing table are empty, not 0.
             blank_unless(has_contacts, "contacts"),
             blank_unless(has_contacts, "tasks_due"),
@@ -485,6 +495,15 @@ pub fn manager_kpis(
         .collect()
         .ctx("manager KPIs")?;
     let mut frame = with_avg_won(frame)?;
+    let total =
+        |name: &str| -> Result<i64> { Ok(super::ints(&frame, name)?.into_iter().flatten().sum()) };
+    let (won, known) = (total("deals_won")?, total("won_with_amount")?);
+    if known < won {
+        notes.push(format!(
+            "won_amount covers the won deals with an amount: {known} of {won} (won_with_amount); \
+             a manager whose won deals have none shows it empty, not 0"
+        ));
+    }
     let key_name = match group {
         ManagerGroup::Manager => "manager_id",
         ManagerGroup::Team => "team",
@@ -561,6 +580,7 @@ fn output_columns(group: ManagerGroup) -> Vec<Expr> {
     cols.extend(
         [
             "period_plan",
+            "won_with_amount",
             "tasks_due",
             "invoice_entries",
             "handoffs_out",
@@ -575,16 +595,11 @@ fn output_columns(group: ManagerGroup) -> Vec<Expr> {
     cols
 }
 
-/// avg_won_amount = won_amount / deals_won, exact to the kopeck (half-up).
+/// avg_won_amount = won_amount / won deals with an amount (a won deal without one is not
+/// taken as 0), exact to the kopeck (half-up).
 fn with_avg_won(mut frame: DataFrame) -> Result<DataFrame> {
     let won = money::minor_units(frame.column("won_amount").ctx("won_amount")?)?;
-    let n: Vec<Option<i64>> = frame
-        .column("deals_won")
-        .ctx("deals_won")?
-        .i64()
-        .ctx("deals_won")?
-        .iter()
-        .collect();
+    let n = super::ints(&frame, "won_with_amount")?;
     let avg: Vec<Option<i128>> = won
         .iter()
         .zip(&n)

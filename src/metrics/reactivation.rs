@@ -196,6 +196,10 @@ pub fn purchase_summary(purchases: LazyFrame, as_of_day: i32) -> LazyFrame {
                     + col("refund_minor").cast(DataType::Decimal(money::PRECISION, 0)),
             )
             .alias("revenue_minor"),
+            col("day")
+                .filter(bought.clone().and(col("amount_minor").is_not_null()))
+                .n_unique()
+                .alias("purchases_with_amount"),
             col("amount_minor")
                 .filter(bought.clone())
                 .median()
@@ -203,6 +207,11 @@ pub fn purchase_summary(purchases: LazyFrame, as_of_day: i32) -> LazyFrame {
         ])
         .filter(col("purchases").gt(lit(0)))
         .with_columns([
+            // No purchase with an amount: the revenue is unknown, not 0.
+            when(col("purchases_with_amount").gt(lit(0)))
+                .then(col("revenue_minor"))
+                .otherwise(lit(NULL).cast(DataType::Decimal(money::PRECISION, 0)))
+                .alias("revenue_minor"),
             // The median of whole kopecks is exact in f64 (a half at most); round half-up.
             (col("typical") + lit(0.5))
                 .floor()
@@ -233,6 +242,7 @@ fn company_median_gap(purchases: LazyFrame) -> Result<Option<f64>> {
 /// Quintile score 1–5 of `expr` (higher value, higher score); ties share the lowest.
 fn quintile(expr: Expr) -> Expr {
     let rank = expr
+        .clone()
         .rank(
             RankOptions {
                 method: RankMethod::Min,
@@ -241,7 +251,8 @@ fn quintile(expr: Expr) -> Expr {
             None,
         )
         .cast(DataType::Float64);
-    let n = len().cast(DataType::Float64);
+    // Ranked among the known values (an unknown revenue gets no score).
+    let n = expr.clone().count().cast(DataType::Float64);
     (lit(1.0) + (lit(5.0) * (rank - lit(1.0)) / n).floor()).cast(DataType::UInt32)
 }
 
@@ -287,6 +298,15 @@ pub fn reactivation(
         ])
         .collect()
         .ctx("purchase summary")?;
+    let total =
+        |name: &str| -> Result<i64> { Ok(ints(&summary, name)?.into_iter().flatten().sum()) };
+    let (all_purchases, known) = (total("purchases")?, total("purchases_with_amount")?);
+    if known < all_purchases {
+        notes.push(format!(
+            "lifetime revenue covers the purchases with an amount: {known} of {all_purchases} purchases \
+             (purchases_with_amount); a client with none shows it empty, not 0, and gets no m_score"
+        ));
+    }
 
     // BG/NBD on every buyer.
     let xs = floats(&summary, "x")?;
@@ -515,6 +535,7 @@ pub fn reactivation(
                 .then(lit("own mean gap"))
                 .otherwise(lit("company median gap"))
                 .alias("gap_basis"),
+            col("purchases_with_amount").cast(DataType::UInt32),
         ])
         .collect()
         .ctx("reactivation candidates")?;
@@ -546,6 +567,7 @@ pub fn reactivation(
             col("rfm_segment"),
             col("p_alive"),
             col("candidate"),
+            col("purchases_with_amount").cast(DataType::UInt32),
         ])
         .collect()
         .ctx("rfm")?;

@@ -79,6 +79,9 @@ pub enum Fmt {
     Count,
     /// A date (the day of a datetime).
     Date,
+    /// Money summed over part of the rows it stands for: `(k of n deals)` follows the amount
+    /// when the first column (rows with an amount) is below the second (all rows).
+    MoneyOf(&'static str, &'static str),
 }
 
 /// A column shown on the page: its name in the table, its label (English key), format.
@@ -103,6 +106,45 @@ pub fn table(
                 .take(n)
                 .map(|v| v.map(|m| loc.money(m)).unwrap_or_default())
                 .collect(),
+            Fmt::MoneyOf(known, all) => {
+                let counts = |name: &str| -> Result<Vec<Option<f64>>> {
+                    match frame.column(name) {
+                        Ok(_) => crate::metrics::floats(frame, name),
+                        Err(_) => Ok(vec![None; frame.height()]),
+                    }
+                };
+                let (known, all) = (counts(known)?, counts(all)?);
+                crate::money::minor_units(column)?
+                    .into_iter()
+                    .take(n)
+                    .enumerate()
+                    .map(|(i, v)| match (v, known[i], all[i]) {
+                        (None, ..) => String::new(),
+                        (Some(m), Some(k), Some(a))
+                            if k < a && k.fract() == 0.0 && a.fract() == 0.0 =>
+                        {
+                            format!(
+                                "{} ({})",
+                                loc.money(m),
+                                pick(
+                                    loc.lang,
+                                    format!(
+                                        "{} of {}",
+                                        i18n::number(k, 0, loc.lang),
+                                        i18n::number(a, 0, loc.lang)
+                                    ),
+                                    format!(
+                                        "{} из {}",
+                                        i18n::number(k, 0, loc.lang),
+                                        i18n::number(a, 0, loc.lang)
+                                    ),
+                                )
+                            )
+                        }
+                        (Some(m), ..) => loc.money(m),
+                    })
+                    .collect()
+            }
             Fmt::Int | Fmt::Percent | Fmt::Num1 | Fmt::Count => crate::metrics::floats(frame, c.0)?
                 .into_iter()
                 .take(n)
@@ -207,7 +249,11 @@ pub mod columns {
     pub const MANAGERS: &[Col] = &[
         Col("label", "manager", Text),
         Col("deals_won", "won", Int),
-        Col("won_amount", "won amount", Money),
+        Col(
+            "won_amount",
+            "won amount",
+            MoneyOf("won_with_amount", "deals_won"),
+        ),
         Col("win_rate", "win rate", Percent),
         Col("open_deals", "open deals", Int),
         Col("clients_in_work", "clients in work", Int),
