@@ -242,6 +242,9 @@ pub struct ValidateArgs {
     /// Format of the rejects table.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
+    /// How many problems to print (0: every one); all of them go to rejects.csv with --out.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub show: usize,
 }
 
 #[derive(Debug, Args)]

@@ -80,3 +80,35 @@ impl<T> PolarsContext<T> for std::result::Result<T, polars::error::PolarsError> 
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A polars error as a person reads it: its first paragraph, without the hints meant for
+/// Python users (`infer_schema_length`, `ignore_errors`, …) that crmstat has no use for.
+pub fn polars_text(e: &dyn std::fmt::Display) -> String {
+    let text = e.to_string();
+    let cut = text
+        .find("You might want to try")
+        .or_else(|| text.find("\n\nThe current offset"))
+        .map_or(text.as_str(), |i| &text[..i]);
+    cut.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn python_hints_are_dropped() {
+        let e = polars::prelude::polars_err!(ComputeError:
+            "could not parse `x` as dtype `i64` at column 'a' (column number 1)\n\n\
+             The current offset in the file is 5 bytes.\n\nYou might want to try:\n\
+             - increasing `infer_schema_length` (e.g. `infer_schema_length=10000`),\n\
+             - setting `ignore_errors` to `True`,");
+        let t = super::polars_text(&e);
+        assert!(
+            t.contains("could not parse `x` as dtype `i64` at column 'a'"),
+            "{t}"
+        );
+        assert!(
+            !t.contains("infer_schema_length") && !t.contains("ignore_errors"),
+            "{t}"
+        );
+    }
+}

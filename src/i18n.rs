@@ -345,6 +345,14 @@ const NOTES: &[(&str, &str)] = &[
 /// Notes with values: `{}` stands for a value, carried into the Russian in the same order.
 const NOTE_TEMPLATES: &[(&str, &str)] = &[
     (
+        "the stage order is unknown: list the stages in crmstat.toml ([funnel] stages = [\"…\", …]) or provide stage_history",
+        "порядок этапов неизвестен: перечислите этапы в crmstat.toml ([funnel] stages = [\"…\", …]) или добавьте stage_history",
+    ),
+    (
+        "stages are listed by name, not in funnel order (no [funnel] stages and no stage_history)",
+        "этапы перечислены по названию, а не в порядке воронки (нет [funnel] stages и stage_history)",
+    ),
+    (
         "won_amount covers the won deals with an amount: {} of {} (won_with_amount); \
          a manager whose won deals have none shows it empty, not 0",
         "сумма выигранных сделок учитывает только сделки с суммой: {} из {} (won_with_amount); \

@@ -31,6 +31,9 @@ pub struct Stages {
     index: HashMap<String, usize>,
     /// `[funnel] stale_after_days`: an open deal older than this counts as lost.
     pub stale_after_days: Option<f64>,
+    /// True when `order` is only the deals' stage names by name (no order was configured or
+    /// inferred): enough to name stages, not for the funnel.
+    pub unordered: bool,
 }
 
 impl Stages {
@@ -59,6 +62,23 @@ impl Stages {
             stale_after_days: config.stale_after_days,
             invoice: config.invoice_stage.clone(),
             index,
+            unordered: false,
+        }
+    }
+
+    /// These rules with `names` as the stages, by name and not in funnel order.
+    pub fn by_name(&self, names: Vec<String>) -> Stages {
+        let index = names
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (normalize(s), i))
+            .collect();
+        Stages {
+            order: names,
+            inferred: false,
+            index,
+            unordered: true,
+            ..self.clone()
         }
     }
 

@@ -909,3 +909,306 @@ fn stale_open_deals_count_as_lost_when_configured() {
     );
     assert_eq!(w[0]["win_rate_count"].as_f64(), Some(0.5));
 }
+
+/// Item 24: payroll, managers, campaigns, durations and reactivation run without a stage
+/// order (only the funnel and losses need one, and say so); the report builds with the
+/// funnel section saying why, once.
+#[test]
+fn only_the_funnel_commands_need_a_stage_order() {
+    let deals = lines(&[
+        "D1,K1,M1,2024-03-01,2024-03-05,won,Счет,100.00",
+        "D2,K2,M1,2024-03-02,2024-03-09,lost,Встреча,5",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("deals.csv"), &deals).unwrap();
+    std::fs::write(
+        dir.path().join("crmstat.toml"),
+        "[payroll]\nbasis = \"won\"\nscheme = \"flat\"\n[payroll.schemes.flat]\ntype = \"flat\"\npercent = 10\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = |cmd: &str| {
+        crmstat()
+            .args([cmd, "--period", "2024-03", "--format", "csv", "--data"])
+            .arg(dir.path())
+            .arg("--out")
+            .arg(out.path().join(cmd))
+            .output()
+            .unwrap()
+    };
+    for cmd in [
+        "payroll",
+        "managers",
+        "campaigns",
+        "durations",
+        "reactivation",
+    ] {
+        let o = run(cmd);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let managers = std::fs::read_to_string(out.path().join("managers/managers.csv")).unwrap();
+    assert!(
+        managers.contains("M1,,true,0.0,0.0,2.0,1.0,1.0,0.5,100.00,"),
+        "{managers}"
+    );
+    let stages = std::fs::read_to_string(out.path().join("durations/stage_durations.csv")).unwrap();
+    assert!(stages.contains("Встреча,1,7.0"), "{stages}");
+    for cmd in ["funnel", "losses"] {
+        let o = run(cmd);
+        assert_eq!(o.status.code(), Some(2), "{cmd}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("the stage order is unknown"));
+    }
+    let o = crmstat()
+        .args(["report", "--period", "2024-03", "--data"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out.path().join("report"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let page = std::fs::read_to_string(out.path().join("report/index.html")).unwrap();
+    assert_eq!(
+        page.matches("This section could not be built: the stage order is unknown")
+            .count(),
+        1
+    );
+}
+
+/// Item 24: `validate` prints the first 50 problems like the others print 5, and says how
+/// many more there are and where they all are.
+#[test]
+fn validate_caps_the_problems_it_prints() {
+    let rows: Vec<String> = (0..60)
+        .map(|i| format!("D{i},K{i},M1,2024-03-01,,open,Звонок,bad{i}"))
+        .collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let dir = folder(&[("deals.csv", &lines(&rows))]);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 1);
+    assert_eq!(
+        text.matches(": amount: not a money amount").count(),
+        50,
+        "{text}"
+    );
+    assert!(text.contains("deals.csv:51: amount"), "{text}");
+    assert!(!text.contains("deals.csv:52: amount"), "{text}");
+    assert!(
+        text.contains("… 10 more problems; add --out DIR to write every one to rejects.csv, or --show 0 to print them all"),
+        "{text}"
+    );
+    let all = crmstat()
+        .args(["validate", "--show", "0", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let all = String::from_utf8_lossy(&all.stdout);
+    assert_eq!(all.matches(": amount: not a money amount").count(), 60);
+}
+
+/// Item 24: a glued export repeats the header with its byte-order mark: that line is a
+/// header, skipped with a note, not a data row rejected five times.
+#[test]
+fn a_repeated_header_with_a_bom_is_skipped() {
+    let part = lines(&["D1,K1,M1,2024-03-01,,open,Звонок,5"]);
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(&part);
+    bytes.extend_from_slice(b"\n\xEF\xBB\xBF");
+    bytes.extend_from_slice(&lines(&["D2,K2,M1,2024-03-02,,open,Звонок,6"]));
+    let dir = folder(&[("deals.csv", &bytes)]);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("deals.csv:3: repeated header line skipped"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| deals | deals.csv |    2 |    2 |        0 |"),
+        "{text}"
+    );
+}
+
+/// Item 24: `=0.1+0.2`, cached by Excel as 0.30000000000000004, is the amount 0.30 (Excel's
+/// 15 significant digits); a real 0.1234 is still refused.
+#[test]
+fn excel_float_noise_is_read_at_excels_precision() {
+    let dir = folder(&[]);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = "deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount";
+    for (j, h) in header.split(',').enumerate() {
+        sheet.write_string(0, j as u16, h).unwrap();
+    }
+    for (i, id) in ["D1", "D2"].iter().enumerate() {
+        let r = i as u32 + 1;
+        for (j, v) in [*id, "K1", "M1", "2024-03-01", "", "won", "Счет"]
+            .iter()
+            .enumerate()
+        {
+            if !v.is_empty() {
+                sheet.write_string(r, j as u16, *v).unwrap();
+            }
+        }
+        sheet.write_string(r, 4, "2024-03-05").unwrap();
+    }
+    sheet
+        .write_formula(
+            1,
+            7,
+            rust_xlsxwriter::Formula::new("=0.1+0.2").set_result("0.30000000000000004"),
+        )
+        .unwrap();
+    sheet.write_number(2, 7, 0.1234).unwrap();
+    book.save(dir.path().join("deals.xlsx")).unwrap();
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(!text.contains("deals.xlsx:2:"), "{text}");
+    assert!(
+        text.contains("deals.xlsx:3: amount: money has more than 2 decimal places (\"0.1234\")"),
+        "{text}"
+    );
+    let out = tempfile::tempdir().unwrap();
+    crmstat()
+        .args([
+            "managers", "--period", "2024-03", "--format", "csv", "--data",
+        ])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out.path().join("m"))
+        .assert()
+        .success();
+    let m = std::fs::read_to_string(out.path().join("m/managers.csv")).unwrap();
+    assert!(m.contains(",0.30,"), "{m}");
+}
+
+/// Item 24: a loss reason longer than an Excel cell holds (32,767 characters) no longer fails
+/// the report: the xlsx cell is cut and says so; the CSV keeps the whole text.
+#[test]
+fn a_text_longer_than_an_excel_cell_is_cut_not_fatal() {
+    let long = "причина ".repeat(5_000);
+    let mut deals =
+        b"deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount,loss_reason\n"
+            .to_vec();
+    deals.extend_from_slice(
+        format!(
+            "D1,K1,M1,2024-03-01,2024-03-05,lost,Звонок,5,{}\n",
+            long.trim()
+        )
+        .as_bytes(),
+    );
+    deals.extend_from_slice(
+        b"D2,K2,M1,2024-03-01,2024-03-05,won,\xD0\xA1\xD1\x87\xD0\xB5\xD1\x82,5,\n",
+    );
+    let dir = folder(&[("deals.csv", &deals)]);
+    let out = tempfile::tempdir().unwrap();
+    crmstat()
+        .args(["report", "--period", "2024-03", "--data"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out.path().join("r"))
+        .assert()
+        .success();
+    assert!(out.path().join("r/report.xlsx").is_file());
+    let reasons = std::fs::read_to_string(out.path().join("r/tables/loss_reasons.csv")).unwrap();
+    assert!(
+        reasons.contains(long.trim()),
+        "the CSV keeps the whole reason"
+    );
+}
+
+/// Item 24: a nested Parquet column is ignored while unused, and named when it is mapped to
+/// a canonical column; a stray quote in a CSV value is named with its line (polars' own
+/// error names none).
+#[test]
+fn nested_parquet_columns_and_stray_quotes_are_named() {
+    use polars::prelude::*;
+    let dir = folder(&[]);
+    let list = |vals: &[&str]| {
+        Series::new(
+            "x".into(),
+            vals.iter()
+                .map(|v| Series::new("".into(), [*v]))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let mut df = df!(
+        "deal_id" => ["D1", "D2"],
+        "client_id" => ["K1", "K2"],
+        "manager_id" => ["M1", "M1"],
+        "created_at" => ["2024-03-01", "2024-03-02"],
+        "status" => ["open", "open"],
+        "stage" => ["Звонок", "Звонок"],
+        "amount" => ["5", "6"],
+    )
+    .unwrap();
+    df.with_column(list(&["a", "b"]).with_name("tags".into()).into_column())
+        .unwrap();
+    let write = |df: &mut DataFrame| {
+        let f = std::fs::File::create(dir.path().join("deals.parquet")).unwrap();
+        ParquetWriter::new(f).finish(df).unwrap();
+    };
+    write(&mut df);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 0, "{text}");
+    df.with_column(list(&["5", "6"]).with_name("amount".into()).into_column())
+        .unwrap();
+    write(&mut df);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("deals.parquet: amount: a list[str] column cannot be read as amount"),
+        "{text}"
+    );
+    std::fs::remove_file(dir.path().join("deals.parquet")).unwrap();
+
+    let deals = lines(&[
+        "D1,K1,M1,2024-03-01,,open,Звонок,5",
+        "D2,K2,M1,2024-03-02,,open,Зв\"онок,6",
+        "D3,K3,M1,2024-03-02,,open,Звонок,7",
+    ]);
+    std::fs::write(dir.path().join("deals.csv"), deals).unwrap();
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("deals.csv:3: a stray quote (\") inside a value"),
+        "{text}"
+    );
+    assert!(!text.contains("row_offset"), "{text}");
+}
+
+/// Item 24: a UTF-16 file (Excel's "Unicode text", with its byte-order mark) is read as
+/// UTF-16, values intact.
+#[test]
+fn utf16_files_are_read() {
+    let text = String::from_utf8(lines(&[
+        "D1,K1,M1,2024-03-01,2024-03-05,won,Счет,100.00",
+        "D2,K2,M1,2024-03-02,,open,Встреча,5",
+    ]))
+    .unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    let dir = folder(&[("deals.csv", &bytes)]);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("| deals | deals.csv |    2 |    2 |        0 |"),
+        "{text}"
+    );
+    let (code, json) = funnel_json(dir.path(), false);
+    assert_eq!(code, 0);
+    // Счет reached by the won deal: the stage name came through UTF-16 intact.
+    let rows = json.as_array().unwrap();
+    let last = rows.iter().find(|r| r["stage"] == "Счет").unwrap();
+    assert_eq!(last["reached"], 1, "{json}");
+}

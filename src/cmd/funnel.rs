@@ -25,6 +25,7 @@ pub(crate) fn results(
     by: Option<GroupBy>,
     lang: Lang,
 ) -> Result<super::Results> {
+    snap.require_order()?;
     let period = &snap.period;
     let mut t = funnel::funnel(snap, mode, by)?;
     let mut notes = snap.notes.clone();

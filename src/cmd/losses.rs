@@ -27,6 +27,7 @@ pub(crate) fn results(
     config: &Config,
     mode: Mode,
 ) -> Result<super::Results> {
+    snap.require_order()?;
     let period = &snap.period;
     let contacts = loaded.tables.contacts.as_ref();
     let l = losses::losses(

@@ -24,8 +24,24 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
             writeln!(out, "config: defaults (no crmstat.toml in the data folder)").map_err(io)?
         }
     }
-    for p in &report.problems {
+    let shown = match args.show {
+        0 => report.problems.len(),
+        n => n.min(report.problems.len()),
+    };
+    for p in &report.problems[..shown] {
         writeln!(out, "{p}").map_err(io)?;
+    }
+    if shown < report.problems.len() {
+        let rest = report.problems.len() - shown;
+        let whereto = match &args.out {
+            Some(dir) => format!("every one is in {}", dir.join("rejects.csv").display()),
+            None => "add --out DIR to write every one to rejects.csv".to_string(),
+        };
+        writeln!(
+            out,
+            "… {rest} more problems; {whereto}, or --show 0 to print them all"
+        )
+        .map_err(io)?;
     }
     for note in &report.notes {
         writeln!(out, "note: {note}").map_err(io)?;

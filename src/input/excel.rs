@@ -86,18 +86,51 @@ pub fn excel_frame(
     Ok((df, header, LineSource::Offset(first_row + 2)))
 }
 
+/// A number cell as Excel shows it: rounded to 15 significant digits, Excel's own precision,
+/// so `=0.1+0.2` (stored as 0.30000000000000004) reads as 0.3 and not as an amount with 17
+/// decimals; a value with real extra decimals (0.1234) keeps them, and a value with 2
+/// decimals or fewer is never rounded.
+pub fn excel_number(f: f64) -> String {
+    let exact = f.to_string();
+    // Up to 2 decimals already (any amount typed or written as such): take it as it is.
+    let decimals = exact.split_once('.').map_or(0, |(_, d)| d.len());
+    if !f.is_finite() || decimals <= 2 || exact.contains('e') {
+        return exact;
+    }
+    format!("{f:.14e}")
+        .parse::<f64>()
+        .map_or_else(|_| f.to_string(), |r| r.to_string())
+}
+
 fn cell_text(cell: &Data) -> Option<String> {
     match cell {
         Data::Empty => None,
         Data::String(s) if s.trim().is_empty() => None,
         Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Some(s.clone()),
         Data::Int(i) => Some(i.to_string()),
-        Data::Float(f) => Some(f.to_string()),
+        Data::Float(f) => Some(excel_number(*f)),
         Data::Bool(b) => Some(b.to_string()),
         Data::DateTime(dt) => {
             let (y, mo, d, h, mi, s, _) = dt.to_ymd_hms_milli();
             Some(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}"))
         }
         Data::Error(e) => Some(format!("#{e:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excel_number;
+
+    #[test]
+    fn numbers_read_at_excel_precision() {
+        assert_eq!(excel_number(0.1 + 0.2), "0.3");
+        assert_eq!(excel_number(1234.5), "1234.5");
+        assert_eq!(excel_number(0.1234), "0.1234");
+        assert_eq!(excel_number(1.005 * 1000.0), "1005");
+        assert_eq!(excel_number(90_000_000_000_000.0), "90000000000000");
+        assert_eq!(excel_number(-12.34), "-12.34");
+        // More digits than Excel keeps, written by a program: exact, not rounded.
+        assert_eq!(excel_number(12_345_678_901_234.56), "12345678901234.56");
     }
 }

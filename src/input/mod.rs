@@ -239,7 +239,7 @@ fn read_ipc(path: &Path) -> std::result::Result<DataFrame, String> {
 fn binary_frame(read: std::result::Result<DataFrame, String>, file: &str) -> Result<Framed> {
     let df = read.map_err(|e| Error::BadFile {
         file: file.into(),
-        problem: format!("cannot be read: {e}"),
+        problem: format!("cannot be read: {}", crate::error::polars_text(&e)),
         fix: "check that the file is a complete Parquet or Arrow IPC file".into(),
     })?;
     let header: Vec<String> = df

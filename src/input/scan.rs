@@ -298,9 +298,29 @@ impl TableSource {
                 // A corrupt footer can make the reader panic: that is a bad file, not a crash.
                 let schema = quiet_unwind(|| lf.and_then(|mut lf| lf.collect_schema()))
                     .map_err(|_| bad("cannot be read: its metadata is corrupt".into()))?
-                    .map_err(|e| bad(format!("cannot be read: {e}")))?;
+                    .map_err(|e| {
+                        bad(format!("cannot be read: {}", crate::error::polars_text(&e)))
+                    })?;
                 let header: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
                 let (sources, extras) = map_columns(&header, spec, config, &file)?;
+                // A nested column can stay in the file unused, but cannot hold a value.
+                for (canonical, from) in &sources {
+                    let Some(dtype) = schema.get(from.as_str()) else {
+                        continue;
+                    };
+                    if dtype.is_nested() || matches!(dtype, DataType::Binary) {
+                        return Err(Error::BadFile {
+                            file: file.clone(),
+                            problem: format!(
+                                "{from}: a {dtype} column cannot be read as {canonical} (one value a row is needed)"
+                            ),
+                            fix: format!(
+                                "write {from} as a plain column (text, number or date), or map {canonical} to another column in [tables.{}] columns",
+                                spec.name
+                            ),
+                        });
+                    }
+                }
                 let origin = if ext == "parquet" {
                     Origin::Parquet(path.into())
                 } else {
@@ -606,9 +626,10 @@ impl TableSource {
             .iter()
             .filter(|(_, h)| !h.is_empty())
             .map(|(canonical, h)| {
+                // A glued export repeats the header with its byte-order mark.
                 col(canonical.as_str())
                     .str()
-                    .strip_chars(lit(NULL))
+                    .strip_chars(lit(" \t\r\n\u{feff}"))
                     .eq(lit(h.as_str()))
             })
             .reduce(|a, b| a.and(b))
@@ -644,6 +665,20 @@ impl TableSource {
             index += 1;
         }
         None
+    }
+
+    /// The first line with a stray quote — a `"` inside a value that does not start with
+    /// one (`Зв"онок`), or a lone `"` inside a quoted value followed by more text — which
+    /// polars cannot read: a diagnostic for its error, which names no line.
+    pub fn first_stray_quote(&self) -> Option<u64> {
+        let Origin::Csv {
+            path, delimiter, ..
+        } = &self.origin
+        else {
+            return None;
+        };
+        let f = std::fs::File::open(path).ok()?;
+        stray_quote_line(std::io::BufReader::new(f), *delimiter)
     }
 
     /// The CSV rows with fewer fields than the header, found by a reader thread that runs
@@ -1128,4 +1163,61 @@ pub fn csv_record_lines(path: &Path, delimiter: u8, rows: &[u32]) -> Vec<u64> {
     rows.iter()
         .map(|r| lines.get(&(r + 1)).copied().unwrap_or(0))
         .collect()
+}
+
+/// The physical line (from 1) of the first stray quote in CSV bytes, see
+/// [`TableSource::first_stray_quote`].
+fn stray_quote_line(reader: impl std::io::BufRead, delimiter: u8) -> Option<u64> {
+    let (mut line, mut quoted, mut field_start, mut after_quote) = (1u64, false, true, false);
+    for b in reader.bytes() {
+        let b = b.ok()?;
+        if after_quote {
+            // A quote inside a quoted value: doubled, or the value's end.
+            after_quote = false;
+            if b == b'"' {
+                continue;
+            }
+            quoted = false;
+            if b != delimiter && b != b'\n' && b != b'\r' {
+                return Some(line);
+            }
+        }
+        match b {
+            b'\n' => {
+                line += 1;
+                if !quoted {
+                    field_start = true;
+                }
+            }
+            b'"' if quoted => after_quote = true,
+            b'"' if field_start => {
+                quoted = true;
+                field_start = false;
+            }
+            b'"' => return Some(line),
+            b'\r' if !quoted => field_start = true,
+            _ if b == delimiter && !quoted => field_start = true,
+            _ => field_start = false,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stray_quote_line;
+
+    #[test]
+    fn stray_quotes_are_found_on_their_line() {
+        let find = |t: &str| stray_quote_line(t.as_bytes(), b',');
+        assert_eq!(find("a,b\n1,2\n3,Зв\"онок\n"), Some(3));
+        assert_eq!(find("a,b\n1,\"x\"y\n"), Some(2));
+        // Quoted values with doubled quotes, delimiters and line breaks are fine.
+        assert_eq!(
+            find("a,b\n1,\"He said \"\"hi\"\", then, left\"\n2,\"two\nlines\"\r\n3,x\n"),
+            None
+        );
+        assert_eq!(find("a,b\n\"1\",\"\"\n"), None);
+        assert_eq!(stray_quote_line("a;b\n1;x\"\n".as_bytes(), b';'), Some(2));
+    }
 }

@@ -32,6 +32,9 @@ pub struct Snapshot {
     pub entries: Option<DataFrame>,
     /// The funnel stages in order.
     pub stages: Vec<String>,
+    /// False when no stage order was configured or inferred: `stages` are then the deals'
+    /// stage names by name, enough to name a stage but not for the funnel or losses.
+    pub ordered: bool,
     /// The last stage before the won stage (where won deals were while open).
     pub last_open_index: Option<i32>,
     pub period: Period,
@@ -81,16 +84,50 @@ fn entries_after_close(entries: &DataFrame, deals: &DataFrame) -> Result<Option<
     )))
 }
 
+/// Why the funnel and losses need a stage order.
+pub const STAGE_ORDER_UNKNOWN: &str = "the stage order is unknown: list the stages in crmstat.toml \
+     ([funnel] stages = [\"…\", …]) or provide stage_history";
+
+/// The deals' stage names that are not won- or lost-named, sorted by name.
+fn deal_stage_names(tables: &Tables, stages: &Stages) -> Result<Vec<String>> {
+    let names = tables
+        .deals
+        .clone()
+        .lazy()
+        .select([col("stage").cast(DataType::String)])
+        .filter(col("stage").is_not_null())
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()
+        .ctx("stage names")?;
+    let mut out: Vec<String> = super::texts(&names, "stage")?
+        .into_iter()
+        .flatten()
+        .filter(|s| stages.outcome(s).is_none())
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
 impl Snapshot {
+    /// The funnel and losses need the stages in order; fails when they are only known by
+    /// name.
+    pub fn require_order(&self) -> Result<()> {
+        if self.ordered {
+            Ok(())
+        } else {
+            Err(Error::Usage(STAGE_ORDER_UNKNOWN.into()))
+        }
+    }
+
     /// Build the snapshot. Fails when the stage order is unknown.
     pub fn build(tables: &Tables, stages: &Stages, period: &Period) -> Result<Snapshot> {
-        if !stages.known() {
-            return Err(Error::Usage(
-                "the stage order is unknown: list the stages in crmstat.toml ([funnel] stages = [\"…\", …]) \
-                 or provide stage_history"
-                    .into(),
-            ));
-        }
+        let by_name;
+        let stages = if stages.known() {
+            stages
+        } else {
+            by_name = stages.by_name(deal_stage_names(tables, stages)?);
+            &by_name
+        };
         let n = stages.order.len() as i32;
         let stage_frame = stage_index_frame(&stages.order)?;
         let end = lit(period.end_ms()).cast(DataType::Datetime(TimeUnit::Milliseconds, None));
@@ -291,11 +328,18 @@ impl Snapshot {
                 notes.push(note);
             }
         }
+        if stages.unordered {
+            notes.push(
+                "stages are listed by name, not in funnel order (no [funnel] stages and no stage_history)"
+                    .into(),
+            );
+        }
         Ok(Snapshot {
             notes,
             deals,
             entries,
             stages: stages.order.clone(),
+            ordered: !stages.unordered,
             last_open_index: stages.last_open_index().map(|i| i as i32),
             period: period.clone(),
         })

@@ -101,6 +101,25 @@ impl Formats {
     }
 }
 
+/// Excel's limit on the characters of one cell.
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// A text that fits one Excel cell: a longer one (a pasted e-mail thread as a loss reason) is
+/// cut, and the cell says so and where the whole text is.
+fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    let n = text.chars().count();
+    if n <= MAX_CELL_CHARS {
+        return text.into();
+    }
+    let mark = format!(
+        " … [cut: {n} characters are more than an Excel cell holds; the whole text is in the CSV or Parquet table]"
+    );
+    let keep = MAX_CELL_CHARS - mark.chars().count();
+    let mut out: String = text.chars().take(keep).collect();
+    out.push_str(&mark);
+    out.into()
+}
+
 /// A column that holds a fraction shown as a percent.
 fn is_rate(name: &str) -> bool {
     [
@@ -164,7 +183,8 @@ fn fill(
                     sheet.write_number_with_format(row, j, x, &f.integer)?;
                 }
                 v => {
-                    sheet.write_string(row, j, cell_text(v).unwrap_or_default())?;
+                    let text = cell_text(v).unwrap_or_default();
+                    sheet.write_string(row, j, fit_cell(&text).as_ref())?;
                 }
             }
         }
@@ -172,4 +192,22 @@ fn fill(
     }
     sheet.set_freeze_panes(1, 0)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::{MAX_CELL_CHARS, fit_cell};
+
+    #[test]
+    fn long_text_is_cut_to_excels_limit_and_says_so() {
+        let long = "я".repeat(40_000);
+        let cut = fit_cell(&long);
+        assert_eq!(cut.chars().count(), MAX_CELL_CHARS);
+        assert!(cut.ends_with("the whole text is in the CSV or Parquet table]"));
+        assert!(cut.contains("[cut: 40000 characters"));
+        assert_eq!(fit_cell("short"), "short");
+        let exact = "x".repeat(MAX_CELL_CHARS);
+        assert_eq!(fit_cell(&exact).chars().count(), MAX_CELL_CHARS);
+        assert!(!fit_cell(&exact).contains("[cut"));
+    }
 }

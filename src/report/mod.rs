@@ -795,13 +795,19 @@ pub fn page(inp: &Inputs) -> Result<Page> {
             )?));
         }
     }
+    let mut said: Vec<String> = Vec::new();
     for key in ["funnel", "losses"] {
         if let Some(p) = inp.parts.iter().find(|p| p.key == key) {
             if let Some(e) = &p.error {
-                items.push(Item::Missing(format!(
-                    "{}: {e}",
-                    t("This section could not be built")
-                )));
+                let e = i18n::note(&e.to_string(), loc.lang);
+                // The funnel and the losses often fail for one reason: say it once.
+                if !said.contains(&e) {
+                    items.push(Item::Missing(format!(
+                        "{}: {e}",
+                        t("This section could not be built")
+                    )));
+                    said.push(e);
+                }
             }
         }
     }
@@ -840,8 +846,9 @@ pub fn page(inp: &Inputs) -> Result<Page> {
         let mut items = Vec::new();
         if let Some(e) = &p.error {
             items.push(Item::Missing(format!(
-                "{}: {e}",
-                t("This section could not be built")
+                "{}: {}",
+                t("This section could not be built"),
+                i18n::note(&e.to_string(), loc.lang)
             )));
         }
         items.extend(p.svgs.iter().cloned().map(Item::Svg));

@@ -183,7 +183,7 @@ fn history_entries(source: &TableSource, config: &Config) -> Result<Vec<(String,
         .collect()
         .map_err(|e| Error::BadFile {
             file: source.file.clone(),
-            problem: format!("cannot be read: {e}"),
+            problem: format!("cannot be read: {}", crate::error::polars_text(&e)),
             fix: "check the delimiter and quoting, or set [input] delimiter in crmstat.toml".into(),
         })?;
     let deals = frame

@@ -311,7 +311,16 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
                 fix: "quote values that contain the delimiter, or remove the stray delimiter"
                     .into(),
             },
-            None => read_error(&file, e),
+            None => match source.first_stray_quote() {
+                Some(line) => Error::BadFile {
+                    file: format!("{file}:{line}"),
+                    problem: "a stray quote (\") inside a value; the file cannot be read past it"
+                        .into(),
+                    fix: "quote the whole value and double the quotes inside it (\"Зв\"\"онок\"), or remove the quote"
+                        .into(),
+                },
+                None => read_error(&file, e),
+            },
         });
     }
     let duplicates = s.deferred_duplicates(source)?;
@@ -350,7 +359,7 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
 fn read_error(file: &str, e: PolarsError) -> Error {
     Error::BadFile {
         file: file.into(),
-        problem: format!("cannot be read: {e}"),
+        problem: format!("cannot be read: {}", crate::error::polars_text(&e)),
         fix: "check the delimiter and quoting, or set [input] delimiter in crmstat.toml".into(),
     }
 }
