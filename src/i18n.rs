@@ -152,6 +152,7 @@ const RU: &[(&str, &str)] = &[
         "выиграно / создано в периоде, % (отрезок: 95% интервал Уилсона)",
     ),
     ("all deals", "все сделки"),
+    ("dashed line: all deals", "пунктир: все сделки"),
     (
         "Return on marketing investment against spend",
         "Окупаемость маркетинга (ROMI) против расходов",

@@ -1212,3 +1212,26 @@ fn utf16_files_are_read() {
     let last = rows.iter().find(|r| r["stage"] == "Счет").unwrap();
     assert_eq!(last["reached"], 1, "{json}");
 }
+
+/// Item 23 (the rest): a bare CR inside a value — unquoted or quoted — of a file whose lines
+/// end with LF is part of the value: it neither makes a short row of the text after it nor
+/// shifts the line of a later reject (D3's bad amount is on line 4).
+#[test]
+fn a_bare_cr_inside_a_value_does_not_shift_line_numbers() {
+    let deals = b"deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount,loss_reason\n\
+D1,K1,M1,2024-03-01,2024-03-05,lost,\xD0\x97\xD0\xB2\xD0\xBE\xD0\xBD\xD0\xBE\xD0\xBA,5,too\rexpensive\n\
+D2,K2,M1,2024-03-02,2024-03-06,lost,\xD0\x97\xD0\xB2\xD0\xBE\xD0\xBD\xD0\xBE\xD0\xBA,6,\"quoted\rCR\"\n\
+D3,K3,M1,2024-03-02,,open,\xD0\x97\xD0\xB2\xD0\xBE\xD0\xBD\xD0\xBE\xD0\xBA,bad,\n";
+    let dir = folder(&[("deals.csv", deals)]);
+    let (code, text) = validate(dir.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("deals.csv:4: amount: not a money amount (\"bad\")"),
+        "{text}"
+    );
+    assert!(!text.contains("(row)"), "{text}");
+    assert!(
+        text.contains("| deals | deals.csv |    3 |    2 |        1 |"),
+        "{text}"
+    );
+}

@@ -53,10 +53,22 @@ pub fn conversion<DB: DrawingBackend>(
         .y_label_formatter(&|y| row_label(&names, *y))
         .x_labels(8)
         .x_label_formatter(&|x| format!("{x:.0}%"))
-        .x_desc(tr(
-            lang,
-            "won / deals created in the period, % (bar: 95% Wilson interval)",
-        ))
+        .x_desc(match c.overall {
+            // The dashed line is named here, not in a legend box that could cover an interval.
+            Some(o) => format!(
+                "{}; {} {}",
+                tr(
+                    lang,
+                    "won / deals created in the period, % (bar: 95% Wilson interval)"
+                ),
+                tr(lang, "dashed line: all deals"),
+                percent(o, lang)
+            ),
+            None => tr(
+                lang,
+                "won / deals created in the period, % (bar: 95% Wilson interval)",
+            ),
+        })
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 14))
         .draw()
@@ -70,9 +82,7 @@ pub fn conversion<DB: DrawingBackend>(
                 4,
                 palette::GREY.stroke_width(2),
             ))
-            .map_err(e)?
-            .label(format!("{} {}", tr(lang, "all deals"), percent(o, lang)))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], palette::GREY));
+            .map_err(e)?;
     }
     for (i, rate) in c.rate.iter().enumerate() {
         let y = n as f64 - i as f64 - 0.5;
@@ -106,14 +116,6 @@ pub fn conversion<DB: DrawingBackend>(
                 .map_err(e)?;
         }
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font((FONT, 14))
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(e)?;
     Ok(())
 }
 

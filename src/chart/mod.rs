@@ -622,18 +622,68 @@ impl Chart {
                 .map_err(|e| Error::io(&svg_path, "cannot write", e))
         })?;
         let png_path = dir.join(format!("{}.png", self.name()));
-        let tmp = dir.join(format!("{}.png.tmp.png", self.name()));
-        {
-            let root = BitMapBackend::new(&tmp, self.size()).into_drawing_area();
-            self.draw(&root).map_err(|message| Error::Chart {
-                path: png_path.clone(),
-                message,
-            })?;
-        }
-        std::fs::rename(&tmp, &png_path)
-            .map_err(|e| Error::io(&png_path, "cannot move into place", e))?;
+        let png = rasterize(&svg).map_err(|message| Error::Chart {
+            path: png_path.clone(),
+            message,
+        })?;
+        crate::output::write_atomic(&png_path, |out| {
+            out.write_all(&png)
+                .map_err(|e| Error::io(&png_path, "cannot write", e))
+        })?;
         Ok(vec![svg_path, png_path])
     }
+}
+
+/// The fonts the PNG renderer knows: the bundled Liberation Sans as `sans-serif`.
+fn svg_options() -> &'static resvg::usvg::Options<'static> {
+    static OPTIONS: std::sync::OnceLock<resvg::usvg::Options<'static>> = std::sync::OnceLock::new();
+    OPTIONS.get_or_init(|| {
+        let mut options = resvg::usvg::Options::default();
+        let fonts = options.fontdb_mut();
+        fonts.load_font_data(REGULAR.to_vec());
+        fonts.load_font_data(BOLD.to_vec());
+        fonts.set_sans_serif_family("Liberation Sans");
+        options
+    })
+}
+
+/// A chart's SVG drawn as PNG pixels: the PNG is the SVG rasterized, so both carry the same
+/// text, placed and shaped the same way (plotters' own bitmap text lost thin glyphs such as
+/// `,` `.` `:` at 13–14 px and set dots a pixel high).
+pub fn rasterize(svg: &str) -> std::result::Result<Vec<u8>, String> {
+    let tree = resvg::usvg::Tree::from_str(svg, svg_options()).map_err(|e| e.to_string())?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or_else(|| "the chart has no area".to_string())?;
+    pixmap.fill(resvg::tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| e.to_string())
+}
+
+/// The characters of `text` the bundled font has no glyph for (a PNG would draw nothing, or
+/// an empty box, for them).
+pub fn missing_glyphs(text: &str) -> Vec<char> {
+    let font = svg_options();
+    let Some(id) = font.fontdb.query(&resvg::usvg::fontdb::Query {
+        families: &[resvg::usvg::fontdb::Family::SansSerif],
+        ..Default::default()
+    }) else {
+        return text.chars().filter(|c| !c.is_whitespace()).collect();
+    };
+    font.fontdb
+        .with_face_data(id, |data, index| {
+            let Ok(face) = ttf_parser::Face::parse(data, index) else {
+                return text.chars().collect();
+            };
+            text.chars()
+                .filter(|c| !c.is_whitespace() && face.glyph_index(*c).is_none())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Render charts in parallel; returns every file written.

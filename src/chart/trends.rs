@@ -3,6 +3,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{FONT, compact, grouped, palette};
 use crate::i18n::{Lang, percent, tr};
@@ -105,8 +106,10 @@ fn rate_panel<DB: DrawingBackend>(
         .flatten()
         .copied()
         .fold(0.0, f64::max)
-        .mul_add(120.0, 5.0)
-        .min(100.0);
+        .mul_add(100.0, 0.0)
+        .max(5.0)
+        // Headroom above the highest point for its label, also above 100 %.
+        * 1.22;
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, 18))
         .margin(10)
@@ -120,7 +123,14 @@ fn rate_panel<DB: DrawingBackend>(
         .x_labels(n * 2 + 1)
         .x_label_formatter(&|x| month_at(t.months, *x))
         .y_labels(5)
-        .y_label_formatter(&|y| format!("{y:.0}%"))
+        // No tick beyond 100 % (the headroom is for the labels).
+        .y_label_formatter(&|y| {
+            if *y > 100.0 + 1e-9 {
+                String::new()
+            } else {
+                format!("{y:.0}%")
+            }
+        })
         .label_style((FONT, 13))
         .draw()?;
     let points: Vec<(f64, f64)> = t
@@ -135,10 +145,14 @@ fn rate_panel<DB: DrawingBackend>(
     ))?;
     for (x, y) in points {
         chart.draw_series([Circle::new((x, y), 4, palette::ORANGE.filled())])?;
+        // Centred just above its point, clear of the line.
         chart.draw_series([Text::new(
             percent(y / 100.0, lang),
-            (x - 0.25, y + top * 0.1),
-            (FONT, 12).into_font().color(&BLACK),
+            (x, y + top * 0.05),
+            (FONT, 12)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Bottom)),
         )])?;
     }
     Ok(())

@@ -165,12 +165,28 @@ pub const DEFAULT_FLAG: &str = "__default_";
 
 /// A reader of a CSV file's records as the line lookup counts them: no header, any number
 /// of fields.
+///
+/// Records end at a line feed only, as polars ends them (the scanned file always ends its
+/// lines with one: a CR-only file is rewritten first): a bare CR inside a value is part of
+/// the value, not a line break that would shift every later line number. A CRLF line's CR
+/// stays at the end of its last field (see [`blank_record`]).
 fn records(delimiter: u8, f: std::fs::File) -> csv::Reader<BufReader<std::fs::File>> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(BufReader::with_capacity(1 << 20, f))
+}
+
+/// A record that is not a row: every field empty (a blank line, delimiters only, `""`), the
+/// last one possibly just the CR of a CRLF line.
+fn blank_record(record: &csv::ByteRecord) -> bool {
+    let n = record.len();
+    record
+        .iter()
+        .enumerate()
+        .all(|(i, f)| f.is_empty() || (i + 1 == n && f == b"\r"))
 }
 
 /// Short CSV rows as a reader thread finds them (see [`TableSource::short_rows`]).
@@ -652,7 +668,7 @@ impl TableSource {
         let mut record = csv::ByteRecord::new();
         let mut index: u32 = 0;
         while let Ok(true) = reader.read_byte_record(&mut record) {
-            if record.iter().all(<[u8]>::is_empty) {
+            if blank_record(&record) {
                 continue;
             }
             if record.len() != names.len() && index > 0 {
@@ -708,7 +724,7 @@ impl TableSource {
             let mut index: u32 = 0;
             let mut short = Vec::new();
             while let Ok(true) = reader.read_byte_record(&mut record) {
-                let blank = record.iter().all(<[u8]>::is_empty);
+                let blank = blank_record(&record);
                 if blank {
                     continue;
                 }
@@ -1094,7 +1110,7 @@ pub fn csv_record_lines(path: &Path, delimiter: u8, rows: &[u32]) -> Vec<u64> {
             Ok(true) => {}
             _ => break,
         }
-        if record.iter().all(<[u8]>::is_empty) {
+        if blank_record(&record) {
             continue; // a blank record is not a row (see `TableSource::scan`)
         }
         if index == wanted[next] {

@@ -1,0 +1,280 @@
+//! The Gamma-Gamma model of spend per purchase (Fader, Hardie & Lee 2005, "RFM and CLV:
+//! Using Iso-Value Curves for Customer Base Analysis"; Fader & Hardie, "The Gamma-Gamma Model
+//! of Monetary Value", 2013). A client's purchase values vary around their own mean ζ; the
+//! values are Gamma(p, ν) with ν ~ Gamma(q, γ) across clients, so ζ = p / ν.
+//!
+//! It is fitted on clients with at least one repeat purchase, each summarised by x (repeat
+//! purchases) and m̄ (the mean value of the repeat purchases — the lifetimes convention):
+//!
+//! ln L = Σ lnΓ(px + q) − lnΓ(px) − lnΓ(q) + q ln γ + (px − 1) ln m̄ + px ln x − (px + q) ln(x m̄ + γ)
+//!
+//! and gives a client's expected mean purchase
+//! E[M | x, m̄] = (1 − w) · pγ/(q − 1) + w · m̄, with w = px / (px + q − 1) — the population mean
+//! pulled towards the client's own mean the more purchases they made (q > 1 for a finite mean).
+//!
+//! The model assumes the spend per purchase does not depend on how often a client buys: the
+//! correlation of x and m̄ among repeat buyers is reported beside the fit.
+
+use argmin::core::{CostFunction, Executor, State};
+use argmin::solver::neldermead::NelderMead;
+use statrs::function::gamma::ln_gamma;
+
+/// A repeat buyer: repeat purchases and their mean value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Buyer {
+    pub x: f64,
+    pub mean_value: f64,
+}
+
+/// Fitted parameters (γ is written `v` as in lifetimes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    pub p: f64,
+    pub q: f64,
+    pub v: f64,
+}
+
+/// A fit, its log-likelihood, and the buyers it saw.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fit {
+    pub params: Params,
+    pub log_likelihood: f64,
+    pub buyers: usize,
+}
+
+/// Fewer repeat buyers than this: no fit.
+pub const MIN_BUYERS: usize = 10;
+
+impl Params {
+    fn buyer_log_likelihood(&self, b: &Buyer) -> f64 {
+        let (p, q, v) = (self.p, self.q, self.v);
+        let px = p * b.x;
+        ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q)
+            + q * v.ln()
+            + (px - 1.0) * b.mean_value.ln()
+            + px * b.x.ln()
+            - (px + q) * (b.x * b.mean_value + v).ln()
+    }
+
+    /// The log-likelihood of repeat buyers (x ≥ 1, m̄ > 0).
+    pub fn log_likelihood(&self, buyers: &[Buyer]) -> f64 {
+        buyers.iter().map(|b| self.buyer_log_likelihood(b)).sum()
+    }
+
+    /// The population's mean purchase pγ/(q − 1); `None` when q ≤ 1 (no finite mean).
+    pub fn population_mean(&self) -> Option<f64> {
+        (self.q > 1.0).then(|| self.p * self.v / (self.q - 1.0))
+    }
+
+    /// E[M | x, m̄]: a client's expected mean purchase. With x = 0 it is the population mean.
+    pub fn expected_mean(&self, x: f64, mean_value: f64) -> Option<f64> {
+        let population = self.population_mean()?;
+        if x <= 0.0 {
+            return Some(population);
+        }
+        let w = self.p * x / (self.p * x + self.q - 1.0);
+        Some((1.0 - w) * population + w * mean_value)
+    }
+}
+
+/// Why the spend model could not be fitted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FitError {
+    TooFewBuyers {
+        buyers: usize,
+    },
+    NoConvergence(String),
+    /// q ≤ 1: the fitted spread of spend has no finite mean.
+    NoFiniteMean(Params),
+}
+
+impl std::fmt::Display for FitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FitError::TooFewBuyers { buyers } => write!(
+                f,
+                "the Gamma-Gamma spend model needs at least {MIN_BUYERS} clients with a repeat purchase of known amount (have {buyers})"
+            ),
+            FitError::NoConvergence(e) => write!(f, "the Gamma-Gamma fit did not converge: {e}"),
+            FitError::NoFiniteMean(p) => write!(
+                f,
+                "the Gamma-Gamma fit gives q = {:.3} ≤ 1 (p = {:.3}, v = {:.3}): spend has no finite mean under it",
+                p.q, p.p, p.v
+            ),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Objective {
+    buyers: Vec<Buyer>,
+}
+
+impl CostFunction for Objective {
+    type Param = Vec<f64>;
+    type Output = f64;
+
+    fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
+        let ll = from_logs(p).log_likelihood(&self.buyers);
+        Ok(if ll.is_finite() {
+            -ll / self.buyers.len() as f64
+        } else {
+            f64::MAX / 4.0
+        })
+    }
+}
+
+fn from_logs(p: &[f64]) -> Params {
+    let v = |i: usize| p.get(i).copied().unwrap_or(0.0).clamp(-30.0, 30.0).exp();
+    Params {
+        p: v(0),
+        q: v(1),
+        v: v(2),
+    }
+}
+
+/// Maximum-likelihood fit on the buyers with x ≥ 1 and m̄ > 0 (others are left out).
+pub fn fit(all: &[Buyer]) -> Result<Fit, FitError> {
+    let buyers: Vec<Buyer> = all
+        .iter()
+        .copied()
+        .filter(|b| b.x >= 1.0 && b.mean_value > 0.0 && b.mean_value.is_finite())
+        .collect();
+    if buyers.len() < MIN_BUYERS {
+        return Err(FitError::TooFewBuyers {
+            buyers: buyers.len(),
+        });
+    }
+    // Start from p = q = 1 and v at the mean spend's scale.
+    let mean = buyers.iter().map(|b| b.mean_value).sum::<f64>() / buyers.len() as f64;
+    let mut best = vec![0.0, 0.0, mean.ln()];
+    let mut best_cost = f64::INFINITY;
+    let objective = Objective {
+        buyers: buyers.clone(),
+    };
+    for round in 0..30 {
+        let step = if round == 0 { 1.0 } else { 0.1 };
+        let mut simplex = vec![best.clone()];
+        for i in 0..best.len() {
+            let mut v = best.clone();
+            v[i] += step;
+            simplex.push(v);
+        }
+        let solver = NelderMead::new(simplex)
+            .with_sd_tolerance(1e-14)
+            .map_err(|e| FitError::NoConvergence(e.to_string()))?;
+        let result = Executor::new(objective.clone(), solver)
+            .configure(|s| s.max_iters(5_000))
+            .run()
+            .map_err(|e| FitError::NoConvergence(e.to_string()))?;
+        let state = result.state();
+        let cost = state.get_best_cost();
+        let param = state
+            .get_best_param()
+            .cloned()
+            .ok_or_else(|| FitError::NoConvergence("no parameters".into()))?;
+        let improved = best_cost - cost;
+        if cost < best_cost {
+            best = param;
+            best_cost = cost;
+        }
+        if round > 0 && improved < 1e-13 {
+            break;
+        }
+    }
+    let params = from_logs(&best);
+    if best.iter().any(|v| v.abs() >= 29.0) {
+        return Err(FitError::NoConvergence(format!(
+            "parameters ran to a boundary: p={:.3e} q={:.3e} v={:.3e}",
+            params.p, params.q, params.v
+        )));
+    }
+    if params.q <= 1.0 {
+        return Err(FitError::NoFiniteMean(params));
+    }
+    Ok(Fit {
+        params,
+        log_likelihood: params.log_likelihood(&buyers),
+        buyers: buyers.len(),
+    })
+}
+
+/// Pearson's correlation of x and m̄ among repeat buyers (the model assumes none); `None`
+/// with fewer than 3 buyers or no spread.
+pub fn frequency_spend_correlation(all: &[Buyer]) -> Option<f64> {
+    let b: Vec<&Buyer> = all
+        .iter()
+        .filter(|b| b.x >= 1.0 && b.mean_value > 0.0)
+        .collect();
+    if b.len() < 3 {
+        return None;
+    }
+    let n = b.len() as f64;
+    let (mx, mm) = (
+        b.iter().map(|b| b.x).sum::<f64>() / n,
+        b.iter().map(|b| b.mean_value).sum::<f64>() / n,
+    );
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for b in &b {
+        let (dx, dm) = (b.x - mx, b.mean_value - mm);
+        sxy += dx * dm;
+        sxx += dx * dx;
+        syy += dm * dm;
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expected_mean_by_the_formula() {
+        // p = 6, q = 4, v = 15: population mean 6·15/3 = 30. A client with x = 2, m̄ = 50:
+        // w = 12 / (12 + 3) = 0.8, E[M] = 0.2·30 + 0.8·50 = 46.
+        let p = Params {
+            p: 6.0,
+            q: 4.0,
+            v: 15.0,
+        };
+        assert!((p.expected_mean(2.0, 50.0).unwrap() - 46.0).abs() < 1e-12);
+        // x = 1, m̄ = 10: w = 6/9, E[M] = 30/3 + 10·6/9 = 10 + 6.667 = 16.667.
+        assert!((p.expected_mean(1.0, 10.0).unwrap() - (10.0 + 60.0 / 9.0)).abs() < 1e-12);
+        // x = 5, m̄ = 30: the population mean itself, whatever w.
+        assert!((p.expected_mean(5.0, 30.0).unwrap() - 30.0).abs() < 1e-12);
+        assert_eq!(p.expected_mean(0.0, 0.0), Some(30.0));
+        assert_eq!(
+            Params {
+                p: 1.0,
+                q: 1.0,
+                v: 1.0
+            }
+            .population_mean(),
+            None
+        );
+    }
+
+    #[test]
+    fn one_buyer_log_likelihood_by_hand() {
+        // p = q = v = 1, x = 1, m̄ = 1: lnΓ(2) − lnΓ(1) − lnΓ(1) + 0 + 0 + 0 − 2 ln 2 = −2 ln 2.
+        let p = Params {
+            p: 1.0,
+            q: 1.0,
+            v: 1.0,
+        };
+        let ll = p.log_likelihood(&[Buyer {
+            x: 1.0,
+            mean_value: 1.0,
+        }]);
+        assert!((ll + 2.0 * 2f64.ln()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn too_few_buyers_is_refused() {
+        let b = Buyer {
+            x: 0.0,
+            mean_value: 0.0,
+        };
+        assert_eq!(fit(&[b; 50]), Err(FitError::TooFewBuyers { buyers: 0 }));
+    }
+}
