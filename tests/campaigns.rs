@@ -99,6 +99,19 @@ fn col(frame: &DataFrame, name: &str) -> Vec<String> {
     texts(frame, name)
 }
 
+/// A fraction column against hand-worked values to 4 places (the table keeps full precision).
+fn near(frame: &DataFrame, name: &str, want: &[Option<f64>]) {
+    let got = numbers(frame, name);
+    assert_eq!(got.len(), want.len(), "{name}: {got:?}");
+    for (g, w) in got.iter().zip(want) {
+        match (g, w) {
+            (Some(g), Some(w)) => assert!((g - w).abs() < 5e-5, "{name}: {got:?} against {want:?}"),
+            (None, None) => {}
+            _ => panic!("{name}: {got:?} against {want:?}"),
+        }
+    }
+}
+
 #[test]
 fn first_touch_by_hand() {
     let (t, notes) = table(Attribution::First, CostRule::Spread);
@@ -116,18 +129,24 @@ fn first_touch_by_hand() {
     assert_eq!(col(&t, "conversion"), ["0.5", "0.5", "0", "", "1"]);
     // Wilson 95 %: 1 of 2 → 0.0945–0.9055; 0 of 1 → 0–0.7935 (z²/(1 + z²));
     // 1 of 1 → 0.2065–1 (1/(1 + z²)).
-    assert_eq!(
-        col(&t, "conversion_ci_low"),
-        ["0.0945", "0.0945", "0", "", "0.2065"]
+    near(
+        &t,
+        "conversion_ci_low",
+        &[Some(0.0945), Some(0.0945), Some(0.0), None, Some(0.2065)],
     );
-    assert_eq!(
-        col(&t, "conversion_ci_high"),
-        ["0.9055", "0.9055", "0.7935", "", "1"]
+    near(
+        &t,
+        "conversion_ci_high",
+        &[Some(0.9055), Some(0.9055), Some(0.7935), None, Some(1.0)],
     );
     // z-test against the other 4 (or 5) deals: A 1/2 vs 2/4 → equal → p = 1. C 0/1 vs 3/5:
     // pooled ½, se = √(¼·(1 + ⅕)) = 0.5477, z = −0.6/0.5477 = −1.0954, p = 0.2733 (Python:
     // math.erfc(1.0954/√2)); the no-campaign row 1/1 vs 2/5 mirrors it.
-    assert_eq!(col(&t, "p_value"), ["1", "1", "0.2733", "", "0.2733"]);
+    near(
+        &t,
+        "p_value",
+        &[Some(1.0), Some(1.0), Some(0.2733), None, Some(0.2733)],
+    );
     assert_eq!(
         col(&t, "verdict"),
         [
@@ -155,8 +174,8 @@ fn first_touch_by_hand() {
     // Cost in March: A 2 000.00 × 10 / 20 days = 1 000.00; B 500.00; C no dates → unknown;
     // E 100.00.
     assert_eq!(col(&t, "cost"), ["1000.00", "500.00", "", "100.00", ""]);
-    // ROMI: A (1000 − 1000)/1000 = 0; B (600.01 − 500)/500 = 0.20002 → 0.2; E −1.
-    assert_eq!(col(&t, "romi"), ["0", "0.2", "", "-1", ""]);
+    // ROMI: A (1000 − 1000)/1000 = 0; B (600.01 − 500)/500 = 0.20002; E −1.
+    assert_eq!(col(&t, "romi"), ["0", "0.20002", "", "-1", ""]);
     // Cost per lead: 1000/3 = 333.33; 500/2 = 250.00.
     assert_eq!(col(&t, "cost_per_lead"), ["333.33", "250.00", "", "", ""]);
     // New paying clients: K1 (D1 is its first paid deal) for A; K3's first paid deal is
@@ -208,9 +227,9 @@ fn last_touch_by_hand() {
         col(&t, "paid_amount"),
         ["900.01", "1000.00", "0.00", "0.00"]
     );
-    // Leads: A 3 deals + K6 = 4. ROMI A (900.01 − 1000)/1000 = −0.09999 → −0.1; B 1.
+    // Leads: A 3 deals + K6 = 4. ROMI A (900.01 − 1000)/1000 = −0.09999; B 1.
     assert_eq!(col(&t, "leads"), ["4", "2", "1", "0"]);
-    assert_eq!(col(&t, "romi"), ["-0.1", "1", "", "-1"]);
+    assert_eq!(col(&t, "romi"), ["-0.09999", "1", "", "-1"]);
     // New customers: K5 through D5 (A), K1 through D1 (B).
     assert_eq!(col(&t, "new_customers"), ["1", "1", "0", "0"]);
 }
@@ -219,17 +238,35 @@ fn last_touch_by_hand() {
 fn linear_touch_by_hand() {
     let (t, _) = table(Attribution::Linear, CostRule::Spread);
     assert_eq!(col(&t, "campaign_id"), ["A", "B", "C", "E"]);
-    // A: D1 ½ + D2 1 + D3 ⅔ + D5 1 = 19/6 = 3.1667 deals; won D1 ½ + D3 ⅔ + D5 1 = 13/6.
+    // A: D1 ½ + D2 1 + D3 ⅔ + D5 1 = 19/6 = 3.1667 deals (kept at full precision); won D1 ½ + D3 ⅔ + D5 1 = 13/6.
     // B: D1 ½ + D3 ⅓ + D4 1 = 11/6; won 5/6. They add up to 6 deals and 3 won.
-    assert_eq!(col(&t, "deals"), ["3.1667", "1.8333", "1", "0"]);
-    assert_eq!(col(&t, "won"), ["2.1667", "0.8333", "0", "0"]);
-    assert_eq!(col(&t, "conversion"), ["0.6842", "0.4545", "0", ""]);
+    near(
+        &t,
+        "deals",
+        &[Some(19.0 / 6.0), Some(11.0 / 6.0), Some(1.0), Some(0.0)],
+    );
+    near(
+        &t,
+        "won",
+        &[Some(13.0 / 6.0), Some(5.0 / 6.0), Some(0.0), Some(0.0)],
+    );
+    near(
+        &t,
+        "conversion",
+        &[Some(13.0 / 19.0), Some(5.0 / 11.0), Some(0.0), None],
+    );
     // Wilson and the z-test take the fractional counts as they are (Python, same formulas):
     // A 13/6 of 19/6 → 0.2246–0.9419, p = 0.3401; B 5/6 of 11/6 → 0.0745–0.8961, p = 0.8826.
     let low = numbers(&t, "conversion_ci_low");
     let p = numbers(&t, "p_value");
-    assert_eq!((low[0], low[1]), (Some(0.2246), Some(0.0745)));
-    assert_eq!((p[0], p[1]), (Some(0.3401), Some(0.8826)));
+    for (got, want) in [
+        (low[0], 0.2246),
+        (low[1], 0.0745),
+        (p[0], 0.3401),
+        (p[1], 0.8826),
+    ] {
+        assert!((got.unwrap() - want).abs() < 5e-5, "{got:?} against {want}");
+    }
     // Money in whole kopecks: D1 1 000.00 → 500.00 + 500.00; D3 600.01 → A ⌊60001·2/3⌋ =
     // 400.00 and B ⌊60001/3⌋ = 200.00, the leftover kopeck to A (the latest touch) = 400.01.
     // A = 500.00 + 400.01 + 400.00 = 1 300.01; B = 500.00 + 200.00 = 700.00; sum 2 000.01.
@@ -244,8 +281,8 @@ fn linear_touch_by_hand() {
     assert_eq!(col(&t, "cost_per_lead"), ["240.00", "272.73", "", ""]);
     assert_eq!(col(&t, "new_customers"), ["1.5", "0.5", "0", "0"]);
     assert_eq!(col(&t, "cost_per_customer"), ["666.67", "1000.00", "", ""]);
-    // ROMI A (1200.01 − 1000)/1000 = 0.20001 → 0.2.
-    assert_eq!(col(&t, "romi"), ["0.2", "0.4", "", "-1"]);
+    // ROMI A (1200.01 − 1000)/1000 = 0.20001.
+    assert_eq!(col(&t, "romi"), ["0.20001", "0.4", "", "-1"]);
 }
 
 #[test]
@@ -254,7 +291,7 @@ fn cost_by_start_puts_it_all_in_the_first_period() {
     // while B and E started in March and carry all.
     let (t, _) = table(Attribution::First, CostRule::Start);
     assert_eq!(col(&t, "cost"), ["0.00", "500.00", "", "100.00", ""]);
-    assert_eq!(col(&t, "romi"), ["", "0.2", "", "-1", ""]);
+    assert_eq!(col(&t, "romi"), ["", "0.20002", "", "-1", ""]);
     // February under "spread" gets A's other 1 000.00 (the two months add up to 2 000.00).
     let dir = folder(&[
         ("crmstat.toml", CONFIG),

@@ -586,13 +586,14 @@ fn table(rows: Vec<Row>) -> Result<DataFrame> {
     let (mut rest, mut significant, mut verdict) = (Vec::new(), Vec::new(), Vec::new());
     for r in &rows {
         let (n2, x2) = (total_deals - r.deals, total_won - r.won);
-        conversion.push((r.deals > 0.0).then(|| round(r.won / r.deals, 4)));
+        conversion.push((r.deals > 0.0).then(|| r.won / r.deals));
         let ci = wilson(r.won, r.deals, Z95);
-        low.push(ci.map(|c| round(c.0, 4)));
-        high.push(ci.map(|c| round(c.1, 4)));
-        rest.push((n2 > 0.0).then(|| round(x2 / n2, 4)));
+        low.push(ci.map(|c| c.0));
+        high.push(ci.map(|c| c.1));
+        rest.push((n2 > 0.0).then(|| x2 / n2));
         let pv = two_proportion_p(r.won, r.deals, x2, n2);
-        p.push(pv.map(|v| round(v, 4)));
+        // Full precision (SPEC §6): rounding is for the Markdown, HTML and xlsx views.
+        p.push(pv);
         significant.push(pv.map(|v| v < 0.05));
         verdict.push(match pv {
             None if r.deals <= 0.0 => "no deals",
@@ -603,17 +604,14 @@ fn table(rows: Vec<Row>) -> Result<DataFrame> {
             Some(_) => "no real difference",
         });
     }
-    let p_holm: Vec<Option<f64>> = holm(&p)
-        .into_iter()
-        .map(|v| v.map(|v| round(v, 4)))
-        .collect();
-    let count = |f: fn(&Row) -> f64| rows.iter().map(|r| round(f(r), 4)).collect::<Vec<f64>>();
+    let p_holm: Vec<Option<f64>> = holm(&p);
+    // Attribution weights are fractions of a deal; 9 places only drop the float noise of
+    // their sums (0.30000000000000004).
+    let count = |f: fn(&Row) -> f64| rows.iter().map(|r| round(f(r), 9)).collect::<Vec<f64>>();
     let romi: Vec<Option<f64>> = rows
         .iter()
         .map(|r| match (r.paid_minor, r.cost) {
-            (Some(paid), Some(cost)) if cost > 0 => {
-                Some(round((paid - cost) as f64 / cost as f64, 4))
-            }
+            (Some(paid), Some(cost)) if cost > 0 => Some((paid - cost) as f64 / cost as f64),
             _ => None,
         })
         .collect();

@@ -352,10 +352,8 @@ pub fn reactivation(
         .iter()
         .map(|s| match &fit {
             Some(f) => (
-                Some(round(f.params.p_alive(s), 4)),
-                f.params
-                    .expected_purchases(s, horizon_weeks)
-                    .map(|e| round(e, 4)),
+                Some(f.params.p_alive(s)),
+                f.params.expected_purchases(s, horizon_weeks),
             ),
             None => (None, None),
         })
@@ -467,7 +465,7 @@ pub fn reactivation(
                 .sum()
                 .alias("candidates"),
             money::sum_minor(col("revenue_minor")).alias("revenue_minor"),
-            col("p_alive").mean().round(4, RoundMode::HalfToEven).alias("mean_p_alive"),
+            col("p_alive").mean().alias("mean_p_alive"),
         ])
         .join_on(
             df!("rfm_segment" => SEGMENTS.to_vec(), "order" => (0..SEGMENTS.len() as u32).collect::<Vec<_>>())
