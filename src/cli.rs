@@ -8,6 +8,43 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::Attribution;
 use crate::metrics::managers::ManagerGroup;
 use crate::metrics::{GroupBy, Mode};
+
+/// A command-line mirror of a metric enum: the metrics know nothing of clap, the command
+/// line turns its value into theirs.
+macro_rules! cli_enum {
+    ($(#[$doc:meta])* $cli:ident => $metric:ty { $($(#[$vdoc:meta])* $v:ident),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+        pub enum $cli {
+            $($(#[$vdoc])* $v),*
+        }
+        impl From<$cli> for $metric {
+            fn from(v: $cli) -> Self {
+                match v {
+                    $($cli::$v => <$metric>::$v),*
+                }
+            }
+        }
+    };
+}
+
+cli_enum!(
+    /// `--mode`: cohort or flow counting.
+    ModeArg => Mode {
+        /// Deals created in the period, followed to the end of the period.
+        Cohort,
+        /// Progress made in the period: stage entries, wins and losses dated in it.
+        Flow,
+    }
+);
+cli_enum!(
+    /// `--by` of the funnel.
+    GroupByArg => GroupBy { Manager, Segment, Campaign, Month }
+);
+cli_enum!(
+    /// `--by` of the managers' KPIs.
+    ManagerGroupArg => ManagerGroup { Manager, Team }
+);
 use crate::output::Format;
 
 /// crmstat: funnel, losses and deal durations from CRM exports.
@@ -185,10 +222,10 @@ pub struct FunnelArgs {
     pub figure: FigureArgs,
     /// cohort: deals created in the period; flow: progress made in the period.
     #[arg(long, value_enum, default_value = "cohort")]
-    pub mode: Mode,
+    pub mode: ModeArg,
     /// Split the funnel and win rate by this.
     #[arg(long, value_enum)]
-    pub by: Option<GroupBy>,
+    pub by: Option<GroupByArg>,
 }
 
 #[derive(Debug, Args)]
@@ -197,7 +234,7 @@ pub struct LossesArgs {
     pub figure: FigureArgs,
     /// cohort: deals created in the period; flow: deals lost in the period.
     #[arg(long, value_enum, default_value = "cohort")]
-    pub mode: Mode,
+    pub mode: ModeArg,
 }
 
 #[derive(Debug, Args)]
@@ -206,7 +243,7 @@ pub struct ManagersArgs {
     pub figure: FigureArgs,
     /// One row per manager (default) or per team.
     #[arg(long, value_enum, default_value = "manager")]
-    pub by: ManagerGroup,
+    pub by: ManagerGroupArg,
 }
 
 #[derive(Debug, Args)]

@@ -607,6 +607,12 @@ impl Chart {
 
     /// Write `<name>.svg` and `<name>.png` into `dir`.
     pub fn render(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        Ok(self.render_with_svg(dir)?.0)
+    }
+
+    /// Write `<name>.svg` and `<name>.png` into `dir`; also gives the SVG markup, for a page
+    /// that inlines it.
+    pub fn render_with_svg(&self, dir: &Path) -> Result<(Vec<PathBuf>, String)> {
         register_fonts();
         let svg_path = dir.join(format!("{}.svg", self.name()));
         let mut svg = String::new();
@@ -630,7 +636,7 @@ impl Chart {
             out.write_all(&png)
                 .map_err(|e| Error::io(&png_path, "cannot write", e))
         })?;
-        Ok(vec![svg_path, png_path])
+        Ok((vec![svg_path, png_path], svg))
     }
 }
 

@@ -14,7 +14,12 @@ pub fn run(args: &FunnelArgs) -> Result<()> {
         super::load_with(&fig.data, Some(&fig.period), super::Contacts::None, false)?;
     let period = super::period(&fig.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let results = results(&snap, args.mode, args.by, config.lang)?;
+    let results = results(
+        &snap,
+        args.mode.into(),
+        args.by.map(Into::into),
+        config.lang,
+    )?;
     super::emit(&fig.out, results, &loaded.report)
 }
 

@@ -16,7 +16,7 @@ pub fn run(args: &LossesArgs) -> Result<()> {
         super::load_with(&fig.data, Some(&fig.period), super::Contacts::Period, false)?;
     let period = super::period(&fig.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let results = results(&snap, &loaded, &config, args.mode)?;
+    let results = results(&snap, &loaded, &config, args.mode.into())?;
     super::emit(&fig.out, results, &loaded.report)
 }
 

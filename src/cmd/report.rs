@@ -4,7 +4,6 @@
 //! `tables/` (every table, row-level ones too) and `charts/` (SVG and PNG).
 
 use std::io::IsTerminal;
-use std::path::Path;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -20,7 +19,7 @@ use crate::metrics::managers::ManagerGroup;
 use crate::metrics::{Mode, snapshot::Snapshot};
 use crate::output::{self, NamedTable};
 use crate::period::Period;
-use crate::report::{self, Headline, Locale, Part};
+use crate::report::{self, Headline, Locale, Part, Section};
 use crate::validate::Loaded;
 
 /// Steps the progress bar counts.
@@ -148,19 +147,31 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
             charts.extend(r.charts.iter());
         }
     }
-    let mut written: Vec<std::path::PathBuf> = charts
+    // Each chart's SVG is inlined on the page as it was rendered (not read back from disk).
+    let rendered: Vec<(&'static str, Vec<std::path::PathBuf>, String)> = charts
         .par_iter()
-        .map(|c| c.render(&charts_dir))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
+        .map(|c| {
+            c.render_with_svg(&charts_dir)
+                .map(|(files, svg)| (c.name(), files, svg))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let svg_of = |name: &str| -> Option<String> {
+        rendered
+            .iter()
+            .find(|(n, ..)| *n == name)
+            .map(|(.., svg)| svg.clone())
+    };
+    let mut written: Vec<std::path::PathBuf> = rendered
+        .iter()
+        .flat_map(|(_, files, _)| files.clone())
         .collect();
     bar.inc(1);
     bar.set_message("writing the tables");
     let mut notes: Vec<String> = loaded.report.notes.clone();
     notes.extend(head.notes.iter().cloned());
     let mut laid: Vec<Part> = Vec::new();
-    for (key, title, part) in parts.into_iter().map(|((k, t), p)| (k, t, p)) {
+    for (section, part) in parts {
+        let title = section.title();
         match part {
             Ok(r) => {
                 for n in &r.notes {
@@ -168,14 +179,9 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
                         notes.push(n.clone());
                     }
                 }
-                let svgs = r
-                    .charts
-                    .iter()
-                    .map(|c| read_svg(&charts_dir.join(format!("{}.svg", c.name()))))
-                    .collect::<Result<Vec<_>>>()?;
+                let svgs = r.charts.iter().filter_map(|c| svg_of(c.name())).collect();
                 laid.push(Part {
-                    key,
-                    title,
+                    section,
                     tables: r.tables,
                     svgs,
                     error: None,
@@ -184,8 +190,7 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
             Err(e) => {
                 notes.push(format!("{title}: this section could not be built: {e}"));
                 laid.push(Part {
-                    key,
-                    title,
+                    section,
                     tables: Vec::new(),
                     svgs: Vec::new(),
                     error: Some(e.to_string()),
@@ -227,7 +232,7 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
     written.push(output::write_book(out, "report", &sheets)?);
     bar.inc(1);
     bar.set_message("writing the page");
-    let trends_svg = read_svg(&charts_dir.join(format!("{}.svg", trends_chart.name()))).ok();
+    let trends_svg = svg_of(trends_chart.name());
     let inputs = report::Inputs {
         loc: loc.clone(),
         period_label: period.label.clone(),
@@ -290,41 +295,39 @@ fn progress(quiet: bool) -> ProgressBar {
     bar
 }
 
-type Key = (&'static str, &'static str);
-
 /// The figure sections, computed in parallel; one that fails is reported, the rest stand.
 fn sections(
     snap: &Snapshot,
     loaded: &Loaded,
     config: &Config,
-) -> Vec<(Key, Result<super::Results>)> {
+) -> Vec<(Section, Result<super::Results>)> {
     type Build<'a> = Box<dyn Fn() -> Result<super::Results> + Sync + 'a>;
     let lang = config.lang;
-    let sections: Vec<(Key, Build)> = vec![
+    let sections: Vec<(Section, Build)> = vec![
         (
-            ("funnel", "Funnel"),
+            Section::Funnel,
             Box::new(move || super::funnel::results(snap, Mode::Cohort, None, lang)),
         ),
         (
-            ("losses", "Losses"),
+            Section::Losses,
             Box::new(|| super::losses::results(snap, loaded, config, Mode::Cohort)),
         ),
         (
-            ("durations", "Durations"),
+            Section::Durations,
             Box::new(move || super::durations::results(snap, lang)),
         ),
         (
-            ("managers", "Managers"),
+            Section::Managers,
             Box::new(|| super::managers::results(snap, loaded, config, ManagerGroup::Manager)),
         ),
         (
-            ("campaigns", "Campaigns"),
+            Section::Campaigns,
             Box::new(|| {
                 super::campaigns::results(snap, loaded, config, config.campaigns.attribution)
             }),
         ),
         (
-            ("reactivation", "Whom to win back"),
+            Section::Reactivation,
             Box::new(|| super::reactivation::results(snap, loaded, config)),
         ),
     ];
@@ -333,7 +336,7 @@ fn sections(
         .map(|(key, build)| {
             let started = std::time::Instant::now();
             let built = build();
-            crate::validate::trace(key.0, started);
+            crate::validate::trace(key.key(), started);
             (*key, built)
         })
         .collect()
@@ -438,7 +441,7 @@ fn headline_and_trends(
 fn leaks(parts: &[Part], loaded: &Loaded, snap: &Snapshot) -> Result<Vec<Leak>> {
     let Some(losses) = parts
         .iter()
-        .find(|p| p.key == "losses" && p.error.is_none())
+        .find(|p| p.section == Section::Losses && p.error.is_none())
     else {
         return Ok(Vec::new());
     };
@@ -458,8 +461,4 @@ fn leaks(parts: &[Part], loaded: &Loaded, snap: &Snapshot) -> Result<Vec<Leak>> 
         .and_then(|i| snap.stages.get(i))
         .map(String::as_str);
     headline::leaks(per_stage, lost, find("followup_breaches"), invoice, 3)
-}
-
-fn read_svg(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read", e))
 }

@@ -22,7 +22,7 @@ use crate::tables::Tables;
 const KEY: &str = "key";
 
 /// What the KPIs are grouped by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ManagerGroup {
     Manager,
     Team,

@@ -22,7 +22,7 @@ use polars::prelude::*;
 pub const GROUP: &str = "group";
 
 /// Cohort or flow counting of the funnel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Deals created in the period, followed to the end of the period.
     Cohort,
@@ -31,7 +31,7 @@ pub enum Mode {
 }
 
 /// What `--by` groups a figure by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupBy {
     Manager,
     Segment,

@@ -1,0 +1,119 @@
+//! The columns each section shows (the files keep every column).
+
+use super::{Col, Fmt::*};
+
+pub const FUNNEL: &[Col] = &[
+    Col("stage", "stage", Text),
+    Col("reached", "reached", Int),
+    Col("lost_here", "lost here", Int),
+    Col("step_conversion", "step conversion", Percent),
+    Col("cumulative_conversion", "from the first stage", Percent),
+];
+pub const LOSS_REASONS: &[Col] = &[
+    Col("stage", "stage", Text),
+    Col("reason", "reason", Text),
+    Col("lost", "lost deals", Int),
+    Col("lost_amount", "lost amount", Money),
+];
+pub const FOLLOWUP: &[Col] = &[
+    Col("invoice_entries", "invoice entries", Int),
+    Col("judged", "judged", Int),
+    Col("breaches", "no contact in time", Int),
+    Col("breach_rate", "share without contact", Percent),
+    Col("window_days", "window, days", Num1),
+];
+pub const TRENDS: &[Col] = &[
+    Col("month", "month", Text),
+    Col("deals_created", "Deals created", Int),
+    Col("deals_won", "Deals won", Int),
+    Col("won_amount", "Won amount", Money),
+    Col("win_rate", "Win rate", Percent),
+    Col("paid_amount", "Paid", Money),
+];
+pub const CYCLE: &[Col] = &[
+    Col("outcome", "outcome", Word),
+    Col("deals", "deals", Int),
+    Col("mean_days", "mean days", Num1),
+    Col("median_days", "median days", Num1),
+    Col("p90_days", "p90 days", Num1),
+];
+pub const STAGE_DURATIONS: &[Col] = &[
+    Col("stage", "stage", Text),
+    Col("visits", "visits", Int),
+    Col("median_days", "median days", Num1),
+    Col("p90_days", "p90 days", Num1),
+    Col("open_visits", "still there", Int),
+];
+pub const MANAGERS: &[Col] = &[
+    Col("label", "manager", Text),
+    Col("deals_won", "won", Int),
+    Col(
+        "won_amount",
+        "won amount",
+        MoneyOf("won_with_amount", "deals_won"),
+    ),
+    Col("win_rate", "win rate", Percent),
+    Col("open_deals", "open deals", Int),
+    Col("clients_in_work", "clients in work", Int),
+    Col("followup_compliance", "follow-up", Percent),
+    Col("plan_attainment", "plan attainment", Percent),
+    Col("top_loss_reason", "top loss reason", Text),
+];
+pub const CAMPAIGNS: &[Col] = &[
+    Col("name", "campaign", Word),
+    Col("leads", "leads", Count),
+    Col("deals", "deals", Count),
+    Col("won", "won", Count),
+    Col("conversion", "conversion", Percent),
+    Col("conversion_ci_low", "95% interval from", Percent),
+    Col("conversion_ci_high", "to", Percent),
+    Col("verdict", "verdict", Word),
+    Col("paid_amount", "paid", Money),
+    Col("cost", "cost", Money),
+    Col("romi", "ROMI", Percent),
+];
+pub const REACTIVATION: &[Col] = &[
+    Col("name", "client", Text),
+    Col("manager_name", "owner", Text),
+    Col("last_purchase_at", "last purchase", Date),
+    Col("days_overdue", "days overdue", Int),
+    Col("typical_amount", "typical amount", Money),
+    Col("rfm_segment", "segment", Word),
+    Col("p_alive", "P(alive)", Percent),
+    Col("expected_value", "expected value", Money),
+    Col("action", "action", Word),
+];
+pub const RFM_SEGMENTS: &[Col] = &[
+    Col("segment", "segment", Word),
+    Col("clients", "clients", Int),
+    Col("candidates", "to win back", Int),
+    Col("revenue", "revenue", Money),
+];
+pub const COUNTS: &[Col] = &[
+    Col("table", "table", Text),
+    Col("file", "file", Text),
+    Col("read", "rows read", Int),
+    Col("used", "used", Int),
+    Col("rejected", "rejected", Int),
+];
+pub const REASONS: &[Col] = &[
+    Col("table", "table", Text),
+    Col("column", "column", Text),
+    Col("reason", "reason", Text),
+    Col("rows", "rows", Int),
+];
+/// Every curated column list, for the translation test.
+pub const ALL: &[&[Col]] = &[
+    FUNNEL,
+    LOSS_REASONS,
+    FOLLOWUP,
+    TRENDS,
+    CYCLE,
+    STAGE_DURATIONS,
+    MANAGERS,
+    CAMPAIGNS,
+    REACTIVATION,
+    RFM_SEGMENTS,
+    COUNTS,
+    REASONS,
+];
