@@ -100,10 +100,10 @@ pub struct Headline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::has_ru;
-    use crate::period::Period;
     use crate::i18n::Lang;
+    use crate::i18n::has_ru;
     use crate::metrics::headline::Leak;
+    use crate::period::Period;
 
     fn month(label: &str) -> Period {
         Period::resolve(Some(label), None, None, None, None).unwrap()
