@@ -75,6 +75,11 @@ pub enum Command {
     Campaigns(CampaignsArgs),
     /// Clients due for a call: overdue against their usual interval, with RFM and BG/NBD.
     Reactivation(ReactivationArgs),
+    /// Customer lifetime value: Gamma-Gamma spend and BG/NBD purchases, discounted monthly.
+    Clv(ReactivationArgs),
+    /// Cohort retention: clients still active and revenue per period since the first
+    /// purchase, with the shifted-beta-geometric fit per cohort and a heatmap.
+    Retention(RetentionArgs),
     /// Run a SQL file over the validated tables.
     Query(QueryArgs),
     /// Write realistic synthetic data for every table (deterministic for a seed).
@@ -265,6 +270,29 @@ pub struct ReactivationArgs {
     /// Judge as of the end of this day (instead of the end of --period).
     #[arg(long, value_name = "DATE", conflicts_with_all = ["period", "from", "to"])]
     pub as_of: Option<String>,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+/// How `crmstat retention` groups cohorts and periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RetentionBy {
+    Month,
+    Quarter,
+}
+
+#[derive(Debug, Args)]
+pub struct RetentionArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// Judge as of the end of this day (instead of the end of --period).
+    #[arg(long, value_name = "DATE", conflicts_with_all = ["period", "from", "to"])]
+    pub as_of: Option<String>,
+    /// Cohorts and periods by month (default) or quarter.
+    #[arg(long, value_enum, default_value = "month")]
+    pub by: RetentionBy,
     #[command(flatten)]
     pub out: OutArgs,
 }

@@ -154,6 +154,20 @@ const RU: &[(&str, &str)] = &[
     ("all deals", "все сделки"),
     ("dashed line: all deals", "пунктир: все сделки"),
     (
+        "share of the cohort's clients still active (a purchase in that period or later); darker is more",
+        "доля клиентов когорты, ещё активных (покупка в этом периоде или позже); темнее — больше",
+    ),
+    (
+        "months since the first purchase",
+        "месяцев с первой покупки",
+    ),
+    (
+        "quarters since the first purchase",
+        "кварталов с первой покупки",
+    ),
+    ("Customer lifetime value", "Пожизненная ценность клиента"),
+    ("Cohort retention", "Удержание когорт"),
+    (
         "Return on marketing investment against spend",
         "Окупаемость маркетинга (ROMI) против расходов",
     ),

@@ -161,3 +161,65 @@ fn gamma_gamma_reproduces_cdnow() {
     // lifetimes: conditional_expected_average_profit for customer 1 ≈ 24.65.
     assert!((p.expected_mean(2.0, 22.35).unwrap() - 24.65).abs() < 0.01);
 }
+
+/// The same Gamma-Gamma fit from the raw log CDNOW_sample.txt through crmstat's own purchase
+/// summary (purchases summed per day, the first day left out, calibration to 1997-09-30).
+#[test]
+fn gamma_gamma_from_the_raw_log() {
+    use crmstat::metrics::clv::repeat_means;
+    use crmstat::metrics::gammagamma::{self, Buyer};
+    let text = std::fs::read_to_string(cdnow("CDNOW_sample.txt")).unwrap();
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+    let day = |s: &str| (NaiveDate::parse_from_str(s, "%Y%m%d").unwrap() - epoch).num_days() as i32;
+    let end = day("19970930");
+    let (mut ids, mut days, mut cents) = (Vec::new(), Vec::new(), Vec::new());
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let d = day(f[2]);
+        if d <= end {
+            ids.push(f[1].trim_start_matches('0').to_string());
+            days.push(d);
+            // Dollars with 2 decimals as whole cents (exact, no float rounding).
+            let (whole, frac) = f[4].split_once('.').unwrap_or((f[4], "0"));
+            cents.push(
+                whole.parse::<i64>().unwrap() * 100
+                    + format!("{frac:0<2}")[..2].parse::<i64>().unwrap(),
+            );
+        }
+    }
+    let n = ids.len();
+    let log = df!(
+        "client_id" => ids,
+        "day" => days,
+        "amount_minor" => cents,
+        "refund_minor" => vec![0i64; n],
+        "bought" => vec![true; n],
+    )
+    .unwrap();
+    let means = repeat_means(&log).unwrap();
+    let mean = means.column("mean_minor").unwrap().f64().unwrap().clone();
+    let k = means
+        .column("repeat_days_with_amount")
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap();
+    let k = k.f64().unwrap();
+    let buyers: Vec<Buyer> = (0..means.height())
+        .filter_map(|i| {
+            let x = k.get(i)?;
+            (x > 0.0).then(|| Buyer {
+                x,
+                mean_value: mean.get(i).unwrap() / 100.0,
+            })
+        })
+        .collect();
+    assert_eq!(buyers.len(), 946);
+    let fit = gammagamma::fit(&buyers).unwrap();
+    let two = |v: f64| (v * 100.0).round() / 100.0;
+    assert_eq!(
+        (two(fit.params.p), two(fit.params.q)),
+        (6.25, 3.74),
+        "{fit:?}"
+    );
+    assert!((fit.params.v - 15.445).abs() < 0.01, "{fit:?}");
+}

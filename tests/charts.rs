@@ -127,3 +127,39 @@ fn thin_glyphs_reach_the_png() {
         }
     }
 }
+
+/// The retention heatmap, in both languages: its PNG is its SVG and every glyph exists.
+#[test]
+fn the_retention_heatmap_png_is_its_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let toml = std::fs::read_to_string(data.join("crmstat.toml")).unwrap();
+    for lang in ["en", "ru"] {
+        let config = dir.path().join(format!("{lang}.toml"));
+        std::fs::write(&config, format!("lang = \"{lang}\"\n{toml}")).unwrap();
+        let out = dir.path().join(lang);
+        Command::cargo_bin("crmstat")
+            .unwrap()
+            .args(["retention", "--period", "2025-06", "--data"])
+            .arg(&data)
+            .arg("--config")
+            .arg(&config)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let svg = std::fs::read_to_string(out.join("retention_heatmap.svg")).unwrap();
+        let texts = svg_texts(&svg);
+        let first = if lang == "ru" {
+            "месяцев с первой покупки"
+        } else {
+            "months since the first purchase"
+        };
+        assert!(texts.iter().any(|t| t.contains(first)), "{texts:?}");
+        for t in &texts {
+            assert!(crmstat::chart::missing_glyphs(t).is_empty(), "{t:?}");
+        }
+        let png = std::fs::read(out.join("retention_heatmap.png")).unwrap();
+        assert!(png == crmstat::chart::rasterize(&svg).unwrap());
+    }
+}

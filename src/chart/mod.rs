@@ -8,6 +8,7 @@ mod cycle;
 mod funnel;
 mod losses;
 mod managers;
+pub mod retention;
 mod survival;
 mod trends;
 
@@ -120,6 +121,8 @@ pub enum Kind {
         win_rate: Vec<Option<f64>>,
         currency: String,
     },
+    /// Cohort retention as a heatmap.
+    Retention(retention::Heatmap),
     /// Kaplan–Meier share still open, with its 95% band.
     Survival {
         title: String,
@@ -142,6 +145,7 @@ impl Chart {
             Kind::CampaignConversion { .. } => "campaigns_conversion",
             Kind::CampaignRomi { .. } => "campaigns_romi",
             Kind::Trends { .. } => "trends_12_months",
+            Kind::Retention(_) => "retention_heatmap",
         }
     }
 
@@ -151,6 +155,7 @@ impl Chart {
             Kind::CampaignConversion { names, .. } | Kind::CampaignRomi { names, .. } => {
                 names.is_empty()
             }
+            Kind::Retention(h) => h.cohorts.is_empty(),
             _ => false,
         }
     }
@@ -167,6 +172,7 @@ impl Chart {
             Kind::CampaignConversion { names, .. } => {
                 (1100, (150 + 40 * names.len() as u32).max(400))
             }
+            Kind::Retention(h) => h.size(),
             _ => (1000, 600),
         }
     }
@@ -473,6 +479,7 @@ impl Chart {
     ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         match &self.kind {
+            Kind::Retention(h) => retention::draw(root, h, self.lang),
             Kind::Funnel {
                 title,
                 stages,

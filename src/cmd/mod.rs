@@ -2,6 +2,7 @@
 //! subcommand has its own file; they share loading, period resolution and output here.
 
 mod campaigns;
+mod clv;
 mod config;
 mod convert;
 mod durations;
@@ -14,6 +15,7 @@ mod payroll;
 mod query;
 mod reactivation;
 mod report;
+mod retention;
 mod validate;
 
 use std::io::Write;
@@ -41,6 +43,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Payroll(a) => payroll::run(&a),
         Command::Campaigns(a) => campaigns::run(&a),
         Command::Reactivation(a) => reactivation::run(&a),
+        Command::Clv(a) => clv::run(&a),
+        Command::Retention(a) => retention::run(&a),
         Command::Query(a) => query::run(&a),
         Command::Report(a) => report::run(&a),
         Command::Generate(a) => generate::run(&a),

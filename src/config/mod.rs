@@ -47,6 +47,8 @@ pub struct Config {
     pub campaigns: CampaignsConfig,
     /// Reactivation defaults (used by `crmstat reactivation`).
     pub reactivation: ReactivationConfig,
+    /// Lifetime value (used by `crmstat clv`).
+    pub clv: ClvConfig,
     /// Commission schemes and rules (used by `crmstat payroll` and plan attainment).
     pub payroll: PayrollConfig,
     /// The monthly report.
@@ -202,6 +204,25 @@ pub struct ReactivationConfig {
     pub horizon_days: f64,
 }
 
+/// Customer lifetime value (SPEC §3): the horizon and the monthly discount rate.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClvConfig {
+    /// Months of future purchases counted.
+    pub horizon_months: u32,
+    /// Monthly discount rate (0.01 = 1 % a month).
+    pub discount_monthly: f64,
+}
+
+impl Default for ClvConfig {
+    fn default() -> Self {
+        ClvConfig {
+            horizon_months: 12,
+            discount_monthly: 0.01,
+        }
+    }
+}
+
 /// What counts as a purchase for reactivation and RFM.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -274,6 +295,7 @@ impl Default for Config {
             funnel: FunnelConfig::default(),
             campaigns: CampaignsConfig::default(),
             reactivation: ReactivationConfig::default(),
+            clv: ClvConfig::default(),
             payroll: PayrollConfig::default(),
             report: ReportConfig::default(),
             tables: BTreeMap::new(),
@@ -499,6 +521,14 @@ impl Config {
         }
         if !(r.horizon_days > 0.0 && r.horizon_days.is_finite()) {
             return Err("[reactivation] horizon_days must be more than zero".into());
+        }
+        if self.clv.horizon_months == 0 || self.clv.horizon_months > 600 {
+            return Err("[clv] horizon_months must be 1 to 600".into());
+        }
+        if !(self.clv.discount_monthly >= 0.0 && self.clv.discount_monthly < 1.0) {
+            return Err(
+                "[clv] discount_monthly must be at least 0 and below 1 (0.01 = 1 % a month)".into(),
+            );
         }
         self.payroll.check()?;
         let stages = &self.funnel.stages;

@@ -86,6 +86,9 @@ pub enum FitError {
     NoConvergence(String),
     /// q ≤ 1: the fitted spread of spend has no finite mean.
     NoFiniteMean(Params),
+    /// A parameter outside 10⁻⁴–10⁴: the data do not pin the model down (huge p with tiny v:
+    /// every client spends the same each time, the spread between clients is not measured).
+    AtEdge(Params),
 }
 
 impl std::fmt::Display for FitError {
@@ -96,6 +99,11 @@ impl std::fmt::Display for FitError {
                 "the Gamma-Gamma spend model needs at least {MIN_BUYERS} clients with a repeat purchase of known amount (have {buyers})"
             ),
             FitError::NoConvergence(e) => write!(f, "the Gamma-Gamma fit did not converge: {e}"),
+            FitError::AtEdge(p) => write!(
+                f,
+                "the Gamma-Gamma fit ran to the edge of its parameters (p = {:.3e}, q = {:.3e}, v = {:.3e}): the repeat purchases do not tell how spend varies",
+                p.p, p.q, p.v
+            ),
             FitError::NoFiniteMean(p) => write!(
                 f,
                 "the Gamma-Gamma fit gives q = {:.3} ≤ 1 (p = {:.3}, v = {:.3}): spend has no finite mean under it",
@@ -188,6 +196,12 @@ pub fn fit(all: &[Buyer]) -> Result<Fit, FitError> {
             "parameters ran to a boundary: p={:.3e} q={:.3e} v={:.3e}",
             params.p, params.q, params.v
         )));
+    }
+    if [params.p, params.q, params.v]
+        .iter()
+        .any(|v| !(1e-4..=1e4).contains(v))
+    {
+        return Err(FitError::AtEdge(params));
     }
     if params.q <= 1.0 {
         return Err(FitError::NoFiniteMean(params));

@@ -3,6 +3,7 @@
 
 pub mod bgnbd;
 pub mod campaigns;
+pub mod clv;
 pub mod durations;
 pub mod funnel;
 pub mod gammagamma;
@@ -11,6 +12,7 @@ pub mod losses;
 pub mod managers;
 pub mod payroll;
 pub mod reactivation;
+pub mod retention;
 pub mod sbg;
 pub mod snapshot;
 pub mod stats;

@@ -1,0 +1,61 @@
+//! `crmstat clv`: every buyer's lifetime value over the `[clv]` horizon, from the
+//! Gamma-Gamma spend model and the BG/NBD purchase model, with both fits.
+
+use crate::cli::ReactivationArgs;
+use crate::config::Config;
+use crate::error::Result;
+use crate::i18n::pick;
+use crate::metrics::{clv, snapshot::Snapshot};
+use crate::output::NamedTable;
+use crate::period::Period;
+use crate::validate::Loaded;
+
+pub fn run(args: &ReactivationArgs) -> Result<()> {
+    super::prepare(&args.out, &args.data)?;
+    let (config, loaded) =
+        super::load_with(&args.data, Some(&args.period), super::Contacts::None, false)?;
+    let period = match &args.as_of {
+        Some(day) => Period::as_of_date(day)?,
+        None => super::period(&args.period, &loaded.tables)?,
+    };
+    let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
+    let results = results(&snap, &loaded, &config)?;
+    super::emit(&args.out, results, &loaded.report)
+}
+
+/// The CLV tables for a snapshot.
+pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Result<super::Results> {
+    let cfg = &config.clv;
+    let c = clv::clv(&loaded.tables, snap, cfg, config.reactivation.purchases)?;
+    let last_day = (snap.period.as_of() - chrono::Duration::days(1)).date();
+    let mut notes = vec![pick(
+        config.lang,
+        format!(
+            "CLV as of the end of {last_day}: expected mean purchase (Gamma-Gamma, on the mean of repeat purchases) × \
+             expected purchases (BG/NBD) month by month over {} months, discounted {} % a month; purchases as in reactivation",
+            cfg.horizon_months,
+            cfg.discount_monthly * 100.0
+        ),
+        format!(
+            "CLV на конец {last_day}: ожидаемая средняя покупка (Gamma-Gamma, по среднему повторных покупок) × \
+             ожидаемое число покупок (BG/NBD) по месяцам на {} мес., дисконт {} % в месяц; покупки — как в reactivation",
+            cfg.horizon_months,
+            cfg.discount_monthly * 100.0
+        ),
+    )];
+    notes.extend(c.notes);
+    Ok(super::Results {
+        book: "clv",
+        heading: super::heading("Customer lifetime value", &snap.period, ""),
+        tables: vec![
+            NamedTable::detail("clv", "Every buyer's lifetime value, highest first", c.clv),
+            NamedTable::new(
+                "clv_fit",
+                "The spend (Gamma-Gamma) and purchase (BG/NBD) fits",
+                c.fit,
+            ),
+        ],
+        charts: Vec::new(),
+        notes: [snap.notes.clone(), notes].concat(),
+    })
+}
