@@ -153,6 +153,20 @@ const RU: &[(&str, &str)] = &[
     ),
     ("all deals", "все сделки"),
     ("dashed line: all deals", "пунктир: все сделки"),
+    ("cohort", "когорта"),
+    ("α", "α"),
+    ("β", "β"),
+    (
+        "projected active after 12 months",
+        "прогноз активных через 12 месяцев",
+    ),
+    ("no fit because", "модель не подобрана:"),
+    ("lifetime value", "пожизненная ценность"),
+    ("CLV of new clients", "CLV новых клиентов"),
+    (
+        "The shifted-beta-geometric fit per cohort",
+        "Модель sBG по когортам",
+    ),
     (
         "share of the cohort's clients still active (a purchase in that period or later); darker is more",
         "доля клиентов когорты, ещё активных (покупка в этом периоде или позже); темнее — больше",
@@ -387,9 +401,9 @@ const NOTE_TEMPLATES: &[(&str, &str)] = &[
     ),
     (
         "{} candidates ({} with one purchase, judged on the company median gap of {} days, \
-         where BG/NBD p_alive is 1 by definition); ranked by expected value",
+         where BG/NBD p_alive is 1 by definition); ranked by lifetime value where it is known, then by expected value",
         "кандидатов на возврат: {} (с одной покупкой: {}, их судят по медианному интервалу компании \
-         {} дн., и P(активен) по BG/NBD для них по определению 1); порядок — по ожидаемой ценности",
+         {} дн., и P(активен) по BG/NBD для них по определению 1); порядок — по пожизненной ценности (CLV), где она известна, затем по ожидаемой ценности",
     ),
     (
         "no client is overdue without an open deal ({} buyers looked at)",
@@ -584,12 +598,12 @@ mod tests {
     #[test]
     fn notes_with_values() {
         let en = "328 candidates (266 with one purchase, judged on the company median gap of 113 days, \
-                  where BG/NBD p_alive is 1 by definition); ranked by expected value";
+                  where BG/NBD p_alive is 1 by definition); ranked by lifetime value where it is known, then by expected value";
         assert_eq!(
             note(en, Lang::Ru),
             "кандидатов на возврат: 328 (с одной покупкой: 266, их судят по медианному интервалу \
              компании 113 дн., и P(активен) по BG/NBD для них по определению 1); порядок — по \
-             ожидаемой ценности"
+             пожизненной ценности (CLV), где она известна, затем по ожидаемой ценности"
         );
         assert_eq!(note(en, Lang::En), en);
         assert_eq!(

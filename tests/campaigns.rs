@@ -75,6 +75,14 @@ T5,K3,M1,D3,A,2024-03-22,call
 ";
 
 fn table(how: Attribution, cost: CostRule) -> (DataFrame, Vec<String>) {
+    table_with_clv(how, cost, None)
+}
+
+fn table_with_clv(
+    how: Attribution,
+    cost: CostRule,
+    clv: Option<&std::collections::HashMap<String, Option<i128>>>,
+) -> (DataFrame, Vec<String>) {
     let dir = folder(&[
         ("crmstat.toml", CONFIG),
         ("campaigns.csv", CAMPAIGNS),
@@ -91,7 +99,7 @@ fn table(how: Attribution, cost: CostRule) -> (DataFrame, Vec<String>) {
         cost,
         lookback_days: 90.0,
     };
-    let c = campaigns::campaigns(&loaded.tables, &snap, how, &cfg).unwrap();
+    let c = campaigns::campaigns(&loaded.tables, &snap, how, &cfg, clv).unwrap();
     (c.campaigns, c.notes)
 }
 
@@ -307,6 +315,7 @@ fn cost_by_start_puts_it_all_in_the_first_period() {
         &snap,
         Attribution::First,
         &CampaignsConfig::default(),
+        None,
     )
     .unwrap();
     let ids = col(&c.campaigns, "campaign_id");
@@ -328,6 +337,7 @@ fn deals_alone_still_give_the_table() {
         &snap,
         Attribution::First,
         &CampaignsConfig::default(),
+        None,
     )
     .unwrap();
     let t = &c.campaigns;
@@ -338,4 +348,30 @@ fn deals_alone_still_give_the_table() {
     assert_eq!(col(t, "paid_amount"), ["", "", ""]);
     assert_eq!(col(t, "cost"), ["", "", ""]);
     assert!(c.notes.iter().any(|n| n.contains("no payments table")));
+}
+
+/// The acquired clients' mean CLV under linear attribution, with K1 worth 900.00 and K5
+/// 300.00 (K3 unknown): A's new customers are D1 ½ (K1) + D5 1 (K5), so (½·900 + 300) / 1.5
+/// = 500.00, against 666.67 a new customer cost: 0.75; B's is D1 ½ (K1): 900.00 against
+/// 1 000.00, 0.9. C and E acquired nobody: empty.
+#[test]
+fn linear_touch_mean_clv_of_new_customers() {
+    let clv: std::collections::HashMap<String, Option<i128>> = [
+        ("K1".to_string(), Some(90_000)),
+        ("K5".to_string(), Some(30_000)),
+        ("K3".to_string(), None),
+    ]
+    .into_iter()
+    .collect();
+    let (t, _) = table_with_clv(Attribution::Linear, CostRule::Spread, Some(&clv));
+    assert_eq!(col(&t, "campaign_id"), ["A", "B", "C", "E"]);
+    assert_eq!(
+        col(&t, "mean_clv_new_customers"),
+        ["500.00", "900.00", "", ""]
+    );
+    near(
+        &t,
+        "clv_to_cost_per_customer",
+        &[Some(50_000.0 / 66_667.0), Some(0.9), None, None],
+    );
 }

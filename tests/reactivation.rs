@@ -86,7 +86,7 @@ fn run(purchases: PurchaseSource) -> reactivation::Reactivation {
     let roster = managers::roster(&loaded.tables, &snap.period).unwrap();
     let mut cfg = Config::default().reactivation;
     cfg.purchases = purchases;
-    reactivation::reactivation(&loaded.tables, &snap, &roster, &cfg).unwrap()
+    reactivation::reactivation(&loaded.tables, &snap, &roster, &cfg, None).unwrap()
 }
 
 fn col(frame: &DataFrame, name: &str) -> Vec<String> {

@@ -6,7 +6,7 @@ use crate::cli::CampaignsArgs;
 use crate::config::{Attribution, Config, CostRule};
 use crate::error::Result;
 use crate::i18n::pick;
-use crate::metrics::{campaigns, snapshot::Snapshot};
+use crate::metrics::{campaigns, clv, snapshot::Snapshot};
 use crate::output::NamedTable;
 use crate::validate::Loaded;
 
@@ -18,7 +18,8 @@ pub fn run(args: &CampaignsArgs) -> Result<()> {
     let period = super::period(&fig.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
     let how = args.attribution.unwrap_or(config.campaigns.attribution);
-    let results = results(&snap, &loaded, &config, how)?;
+    let clv = super::clv::compute(&snap, &loaded, &config)?;
+    let results = results(&snap, &loaded, &config, how, &clv)?;
     super::emit(&fig.out, results, &loaded.report)
 }
 
@@ -28,8 +29,15 @@ pub(crate) fn results(
     loaded: &Loaded,
     config: &Config,
     how: Attribution,
+    clv: &clv::Clv,
 ) -> Result<super::Results> {
-    let c = campaigns::campaigns(&loaded.tables, snap, how, &config.campaigns)?;
+    let c = campaigns::campaigns(
+        &loaded.tables,
+        snap,
+        how,
+        &config.campaigns,
+        Some(&clv.by_client),
+    )?;
     let lang = config.lang;
     let how_text = match how {
         Attribution::First => pick(

@@ -23,10 +23,20 @@ pub fn run(args: &ReactivationArgs) -> Result<()> {
     super::emit(&args.out, results, &loaded.report)
 }
 
+/// Every buyer's CLV as of the snapshot (shared by reactivation, campaigns and the report).
+pub(crate) fn compute(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Result<clv::Clv> {
+    clv::clv(
+        &loaded.tables,
+        snap,
+        &config.clv,
+        config.reactivation.purchases,
+    )
+}
+
 /// The CLV tables for a snapshot.
 pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Result<super::Results> {
     let cfg = &config.clv;
-    let c = clv::clv(&loaded.tables, snap, cfg, config.reactivation.purchases)?;
+    let c = compute(snap, loaded, config)?;
     let last_day = (snap.period.as_of() - chrono::Duration::days(1)).date();
     let mut notes = vec![pick(
         config.lang,

@@ -7,7 +7,7 @@ use crate::cli::ReactivationArgs;
 use crate::config::{Config, PurchaseSource};
 use crate::error::{PolarsContext, Result};
 use crate::i18n::pick;
-use crate::metrics::{managers, reactivation, snapshot::Snapshot};
+use crate::metrics::{clv, managers, reactivation, snapshot::Snapshot};
 use crate::output::NamedTable;
 use crate::period::Period;
 use crate::validate::Loaded;
@@ -21,14 +21,27 @@ pub fn run(args: &ReactivationArgs) -> Result<()> {
         None => super::period(&args.period, &loaded.tables)?,
     };
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let results = results(&snap, &loaded, &config)?;
+    let clv = super::clv::compute(&snap, &loaded, &config)?;
+    let results = results(&snap, &loaded, &config, &clv)?;
     super::emit(&args.out, results, &loaded.report)
 }
 
 /// The reactivation tables for a snapshot.
-pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Result<super::Results> {
+pub(crate) fn results(
+    snap: &Snapshot,
+    loaded: &Loaded,
+    config: &Config,
+    clv: &clv::Clv,
+) -> Result<super::Results> {
     let roster = managers::roster(&loaded.tables, &snap.period)?;
-    let r = reactivation::reactivation(&loaded.tables, snap, &roster, &config.reactivation)?;
+    // The candidates are ranked by lifetime value (crmstat clv) where it can be computed.
+    let r = reactivation::reactivation(
+        &loaded.tables,
+        snap,
+        &roster,
+        &config.reactivation,
+        Some(&clv.by_client),
+    )?;
     let cfg = &config.reactivation;
     let lang = config.lang;
     let what = match cfg.purchases {
@@ -79,7 +92,7 @@ pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Resu
         tables: vec![
             NamedTable::detail(
                 "reactivation",
-                "Clients to win back, by expected value",
+                "Clients to win back, by lifetime value, then expected value",
                 r.candidates,
             ),
             NamedTable::new("rfm_segments", "Buyers by RFM segment", r.segments),

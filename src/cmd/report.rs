@@ -128,8 +128,11 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
     crate::validate::trace("snapshot", started);
     bar.inc(1);
     bar.set_message("computing the figures");
+    // Lifetime value once, for the win-back list, the campaigns and summary.json.
+    let clv = super::clv::compute(&snap, &loaded, &config);
+    crate::validate::trace("clv", started);
     let (parts, head) = rayon::join(
-        || sections(&snap, &loaded, &config),
+        || sections(&snap, &loaded, &config, &clv),
         || headline_and_trends(&snap, &loaded, &period, loc.lang, &config),
     );
     let (head, trends) = head?;
@@ -169,6 +172,10 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
     bar.set_message("writing the tables");
     let mut notes: Vec<String> = loaded.report.notes.clone();
     notes.extend(head.notes.iter().cloned());
+    match &clv {
+        Ok(c) => notes.extend(c.notes.iter().cloned()),
+        Err(e) => notes.push(format!("lifetime value could not be computed: {e}")),
+    }
     let mut laid: Vec<Part> = Vec::new();
     for (section, part) in parts {
         let title = section.title();
@@ -245,6 +252,7 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
         parts: &laid,
         report: &loaded.report,
         notes: notes.clone(),
+        mean_clv: clv.as_ref().ok().and_then(|c| c.mean()),
     };
     let page = report::html::render(&report::page(&inputs)?);
     let index = out.join("index.html");
@@ -300,9 +308,11 @@ fn sections(
     snap: &Snapshot,
     loaded: &Loaded,
     config: &Config,
+    clv: &Result<crate::metrics::clv::Clv>,
 ) -> Vec<(Section, Result<super::Results>)> {
     type Build<'a> = Box<dyn Fn() -> Result<super::Results> + Sync + 'a>;
     let lang = config.lang;
+    let clv_of = move || clv.as_ref().map_err(|e| Error::Usage(e.to_string()));
     let sections: Vec<(Section, Build)> = vec![
         (
             Section::Funnel,
@@ -323,12 +333,29 @@ fn sections(
         (
             Section::Campaigns,
             Box::new(|| {
-                super::campaigns::results(snap, loaded, config, config.campaigns.attribution)
+                super::campaigns::results(
+                    snap,
+                    loaded,
+                    config,
+                    config.campaigns.attribution,
+                    clv_of()?,
+                )
             }),
         ),
         (
             Section::Reactivation,
-            Box::new(|| super::reactivation::results(snap, loaded, config)),
+            Box::new(move || super::reactivation::results(snap, loaded, config, clv_of()?)),
+        ),
+        (
+            Section::Retention,
+            Box::new(|| {
+                super::retention::results(
+                    snap,
+                    loaded,
+                    config,
+                    crate::metrics::retention::Grain::Month,
+                )
+            }),
         ),
     ];
     sections

@@ -226,6 +226,7 @@ pub fn campaigns(
     snap: &Snapshot,
     how: Attribution,
     cfg: &CampaignsConfig,
+    clv: Option<&std::collections::HashMap<String, Option<i128>>>,
 ) -> Result<Campaigns> {
     let mut notes = Vec::new();
     let as_of = moment(snap.period.end_ms());
@@ -302,8 +303,28 @@ pub fn campaigns(
     };
     let won = col("status").eq(lit("won"));
     let weight = col("k").cast(DataType::Float64) / col("n").cast(DataType::Float64);
+    // Each client's lifetime value (crmstat clv) in minor units, where known.
+    let clv_frame = {
+        let (ids, values): (Vec<String>, Vec<Option<f64>>) = clv
+            .map(|m| {
+                m.iter()
+                    .map(|(id, v)| (id.clone(), v.map(|v| v as f64)))
+                    .unzip()
+            })
+            .unwrap_or_default();
+        df!("client_id" => ids, "clv_minor" => values)
+            .ctx("clv per client")?
+            .lazy()
+    };
+    let acquired_clv = col("new_customer").and(col("clv_minor").is_not_null());
     let by_campaign = deals
         .drop(cols(["campaign_id"]))
+        .join(
+            clv_frame,
+            [col("client_id")],
+            [col("client_id")],
+            JoinArgs::new(JoinType::Left),
+        )
         .join_on(w, &["deal_id"], JoinType::Inner)
         .with_columns([
             weight.alias("w"),
@@ -333,6 +354,11 @@ pub fn campaigns(
                 .sum()
                 .alias("new_customers"),
             col("days_to_win").median().alias("median_days_to_win"),
+            (col("w") * col("clv_minor"))
+                .filter(acquired_clv.clone())
+                .sum()
+                .alias("clv_weighted"),
+            col("w").filter(acquired_clv).sum().alias("clv_weight"),
         ]);
     // Clients a campaign brought in the period who opened no deal in it.
     let activity = match &tables.clients {
@@ -441,6 +467,8 @@ struct Row {
     open: f64,
     won_minor: Option<i128>,
     won_with_amount: f64,
+    /// The acquired clients' mean CLV in minor units (a model estimate).
+    mean_clv: Option<f64>,
     paid_minor: Option<i128>,
     cost: Option<i128>,
     new_customers: f64,
@@ -458,6 +486,7 @@ fn assemble(activity: &DataFrame, listed: &[Listed], has_payments: bool) -> Resu
     let (deals, won, lost, open) = (num("deals")?, num("won")?, num("lost")?, num("open")?);
     let (new_customers, without) = (num("new_customers")?, num("clients_without_deal")?);
     let with_amount = num("won_with_amount")?;
+    let (clv_sum, clv_weight) = (num("clv_weighted")?, num("clv_weight")?);
     let median = floats(activity, "median_days_to_win")?;
     let int = |name: &str| -> Result<Vec<Option<i128>>> {
         money::minors(activity.column(name).ctx(name.to_string())?)
@@ -488,6 +517,7 @@ fn assemble(activity: &DataFrame, listed: &[Listed], has_payments: bool) -> Resu
                 None
             },
             won_with_amount: with_amount[i],
+            mean_clv: (clv_weight[i] > 0.0).then(|| clv_sum[i] / clv_weight[i]),
             paid_minor: if has_payments {
                 Some(paid_minor[i].unwrap_or(0))
             } else {
@@ -515,6 +545,7 @@ fn assemble(activity: &DataFrame, listed: &[Listed], has_payments: bool) -> Resu
                 open: 0.0,
                 won_minor: None,
                 won_with_amount: 0.0,
+                mean_clv: None,
                 paid_minor: has_payments.then_some(0),
                 cost: l.cost,
                 new_customers: 0.0,
@@ -661,6 +692,21 @@ fn table(rows: Vec<Row>) -> Result<DataFrame> {
         Column::new("verdict".into(), verdict),
         Column::new("p_holm".into(), p_holm),
         Column::new("won_with_amount".into(), count(|r| r.won_with_amount)),
+        money::column(
+            "mean_clv_new_customers",
+            rows.iter().map(|r| r.mean_clv.map(|v| v.round() as i128)),
+        ),
+        // What a new paying client is worth against what one cost (> 1: the campaign's
+        // clients are expected to bring back more than their acquisition cost).
+        Column::new(
+            "clv_to_cost_per_customer".into(),
+            rows.iter()
+                .map(|r| match (r.mean_clv, cost_per(r.cost, r.new_customers)) {
+                    (Some(v), Some(c)) if c > 0 => Some(v / c as f64),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        ),
     ];
     DataFrame::new(rows.len(), columns).ctx("campaigns table")
 }

@@ -37,6 +37,20 @@ pub struct Clv {
     pub notes: Vec<String>,
 }
 
+impl Clv {
+    /// The mean CLV over the buyers who have one, in minor units, and how many they are.
+    pub fn mean(&self) -> Option<(i128, usize)> {
+        let known: Vec<i128> = self.by_client.values().flatten().copied().collect();
+        (!known.is_empty()).then(|| {
+            let n = known.len();
+            (
+                crate::money::div_round(known.iter().sum::<i128>(), n as i128, false),
+                n,
+            )
+        })
+    }
+}
+
 /// Σ_{i=1..months} (N(t_i) − N(t_{i−1})) / (1 + d)^i: the discounted purchases of the horizon,
 /// `n(t)` giving the expected purchases by t weeks from now (n(0) = 0).
 pub fn discounted_purchases(n: impl Fn(f64) -> Option<f64>, months: u32, d: f64) -> Option<f64> {
@@ -142,7 +156,20 @@ pub fn clv(
         .collect();
 
     let bg = match bgnbd::fit(&data) {
-        Ok(f) => Some(f),
+        Ok(f) => {
+            let p = f.params;
+            if [p.r, p.alpha, p.a, p.b]
+                .iter()
+                .any(|v| !(1e-4..=1e4).contains(v))
+            {
+                notes.push(format!(
+                    "the BG/NBD fit behind the expected purchases ran to the edge of its parameters (a = {:.3e}, b = {:.3e}): \
+                     the data show (almost) no client dropping out, so the CLV counts every buyer as still buying at their rate",
+                    p.a, p.b
+                ));
+            }
+            Some(f)
+        }
         Err(e) => {
             notes.push(format!(
                 "{e}; expected purchases, p_alive and CLV are left empty"

@@ -86,7 +86,7 @@ pub enum FitError {
     NoConvergence(String),
     /// q ≤ 1: the fitted spread of spend has no finite mean.
     NoFiniteMean(Params),
-    /// A parameter outside 10⁻⁴–10⁴: the data do not pin the model down (huge p with tiny v:
+    /// p, q or v ÷ the mean spend outside 10⁻⁴–10⁴: the data do not pin the model down (huge p with tiny v:
     /// every client spends the same each time, the spread between clients is not measured).
     AtEdge(Params),
 }
@@ -197,7 +197,8 @@ pub fn fit(all: &[Buyer]) -> Result<Fit, FitError> {
             params.p, params.q, params.v
         )));
     }
-    if [params.p, params.q, params.v]
+    // v is a scale (in the currency): judged against the mean spend, p and q as they are.
+    if [params.p, params.q, params.v / mean]
         .iter()
         .any(|v| !(1e-4..=1e4).contains(v))
     {

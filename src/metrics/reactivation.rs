@@ -25,7 +25,7 @@ use polars::prelude::*;
 
 use super::bgnbd::{self, Fit, Summary};
 use super::snapshot::{DAY_MS, Snapshot};
-use super::{JoinOn, floats, ints, round_to as round};
+use super::{JoinOn, floats, ints, round_to as round, texts};
 use crate::config::{PurchaseSource, ReactivationConfig};
 use crate::error::{PolarsContext, Result};
 use crate::money;
@@ -262,6 +262,7 @@ pub fn reactivation(
     snap: &Snapshot,
     roster: &DataFrame,
     cfg: &ReactivationConfig,
+    clv: Option<&std::collections::HashMap<String, Option<i128>>>,
 ) -> Result<Reactivation> {
     let mut notes = Vec::new();
     let source = match (cfg.purchases, &tables.payments) {
@@ -385,6 +386,17 @@ pub fn reactivation(
     scored
         .with_column(Column::new("expected_minor".into(), value))
         .ctx("expected value")?;
+    // The client's lifetime value (crmstat clv), when it could be computed.
+    let clv_minor: Vec<Option<i64>> = texts(&scored, "client_id")?
+        .iter()
+        .map(|id| {
+            let v = clv?.get(id.as_deref()?)?.as_ref()?;
+            i64::try_from(*v).ok()
+        })
+        .collect();
+    scored
+        .with_column(Column::new("clv_minor".into(), clv_minor))
+        .ctx("clv")?;
     scored
         .with_column(Column::new("rfm_segment".into(), segments))
         .ctx("segments")?;
@@ -491,10 +503,16 @@ pub fn reactivation(
         .clone()
         .lazy()
         .filter(col("candidate"))
+        // By lifetime value, then expected value and days overdue (SPEC §3, issue 15).
         .sort_by_exprs(
-            [col("expected_minor"), col("over"), col("client_id")],
+            [
+                col("clv_minor"),
+                col("expected_minor"),
+                col("over"),
+                col("client_id"),
+            ],
             SortMultipleOptions::default()
-                .with_order_descending_multi([true, true, false])
+                .with_order_descending_multi([true, true, true, false])
                 .with_nulls_last(true),
         )
         .select([
@@ -534,6 +552,7 @@ pub fn reactivation(
                 .otherwise(lit("company median gap"))
                 .alias("gap_basis"),
             col("purchases_with_amount").cast(DataType::UInt32),
+            col("clv_minor"),
         ])
         .collect()
         .ctx("reactivation candidates")?;
@@ -544,6 +563,7 @@ pub fn reactivation(
             ("revenue_minor", "lifetime_revenue"),
             ("typical_minor", "typical_amount"),
             ("expected_minor", "expected_value"),
+            ("clv_minor", "clv"),
         ],
     )?;
     candidates
@@ -587,7 +607,7 @@ pub fn reactivation(
     } else {
         notes.push(format!(
             "{} candidates ({} with one purchase, judged on the company median gap of {} days, \
-             where BG/NBD p_alive is 1 by definition); ranked by expected value",
+             where BG/NBD p_alive is 1 by definition); ranked by lifetime value where it is known, then by expected value",
             candidates.height(),
             n_one,
             round(one_purchase_gap, 1)

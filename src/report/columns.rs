@@ -71,6 +71,7 @@ pub const CAMPAIGNS: &[Col] = &[
     Col("paid_amount", "paid", Money),
     Col("cost", "cost", Money),
     Col("romi", "ROMI", Percent),
+    Col("mean_clv_new_customers", "CLV of new clients", Money),
 ];
 pub const REACTIVATION: &[Col] = &[
     Col("name", "client", Text),
@@ -81,7 +82,20 @@ pub const REACTIVATION: &[Col] = &[
     Col("rfm_segment", "segment", Word),
     Col("p_alive", "P(alive)", Percent),
     Col("expected_value", "expected value", Money),
+    Col("clv", "lifetime value", Money),
     Col("action", "action", Word),
+];
+pub const RETENTION_FIT: &[Col] = &[
+    Col("cohort", "cohort", Text),
+    Col("clients", "clients", Int),
+    Col("alpha", "α", Num1),
+    Col("beta", "β", Num1),
+    Col(
+        "projected_share_12",
+        "projected active after 12 months",
+        Percent,
+    ),
+    Col("why", "no fit because", Text),
 ];
 pub const RFM_SEGMENTS: &[Col] = &[
     Col("segment", "segment", Word),
@@ -114,6 +128,7 @@ pub const ALL: &[&[Col]] = &[
     CAMPAIGNS,
     REACTIVATION,
     RFM_SEGMENTS,
+    RETENTION_FIT,
     COUNTS,
     REASONS,
 ];

@@ -33,16 +33,18 @@ pub enum Section {
     Managers,
     Campaigns,
     Reactivation,
+    Retention,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 7] = [
         Section::Funnel,
         Section::Losses,
         Section::Durations,
         Section::Managers,
         Section::Campaigns,
         Section::Reactivation,
+        Section::Retention,
     ];
 
     /// Anchor on the page and key in summary.json.
@@ -54,6 +56,7 @@ impl Section {
             Section::Managers => "managers",
             Section::Campaigns => "campaigns",
             Section::Reactivation => "reactivation",
+            Section::Retention => "retention",
         }
     }
 
@@ -66,6 +69,7 @@ impl Section {
             Section::Managers => "Managers",
             Section::Campaigns => "Campaigns",
             Section::Reactivation => "Whom to win back",
+            Section::Retention => "Cohort retention",
         }
     }
 }

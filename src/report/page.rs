@@ -4,7 +4,7 @@ use polars::prelude::*;
 
 use super::*;
 use crate::error::{PolarsContext, Result};
-use crate::i18n::{self, Lang, tr};
+use crate::i18n::{self, Lang, pick, tr};
 use crate::metrics::headline::Leak;
 use crate::validate::Report;
 use html::{Block, Item, Page};
@@ -67,6 +67,8 @@ pub struct Inputs<'a> {
     pub report: &'a Report,
     /// All notes of the run, each once.
     pub notes: Vec<String>,
+    /// The buyers' mean lifetime value (minor units) and how many buyers have one.
+    pub mean_clv: Option<(i128, usize)>,
 }
 
 impl Inputs<'_> {
@@ -74,6 +76,25 @@ impl Inputs<'_> {
     pub fn part(&self, section: Section) -> Option<&Part> {
         self.parts.iter().find(|p| p.section == section)
     }
+}
+
+/// The share of clients still active `k` periods after their first purchase, pooled over
+/// the cohorts followed that long (from the retention section's table).
+pub fn retention_after(p: &Part, k: u32) -> Option<f64> {
+    let t = p.table("retention")?;
+    let (idx, clients, active) = (
+        crate::metrics::floats(t, "period_index").ok()?,
+        crate::metrics::floats(t, "clients").ok()?,
+        crate::metrics::floats(t, "active").ok()?,
+    );
+    let (mut n, mut a) = (0.0, 0.0);
+    for i in 0..t.height() {
+        if idx[i] == Some(f64::from(k)) {
+            n += clients[i].unwrap_or(0.0);
+            a += active[i].unwrap_or(0.0);
+        }
+    }
+    (n > 0.0).then(|| a / n)
 }
 
 /// Top rows shown on the page for long tables.
@@ -182,6 +203,7 @@ pub fn page(inp: &Inputs) -> Result<Page> {
         Section::Managers,
         Section::Campaigns,
         Section::Reactivation,
+        Section::Retention,
     ] {
         let Some(p) = inp.part(section) else {
             continue;
@@ -234,6 +256,28 @@ pub fn page(inp: &Inputs) -> Result<Page> {
                         None,
                     )?));
                 }
+            }
+            Section::Retention => {
+                if let Some(share) = retention_after(p, 12) {
+                    items.push(Item::Text(pick(
+                        lang,
+                        format!(
+                            "Of the clients who first bought at least 12 months ago, {} were still buying in the 12th month or later.",
+                            i18n::percent(share, lang)
+                        ),
+                        format!(
+                            "Из клиентов, впервые купивших не меньше 12 месяцев назад, {} покупали и на 12-й месяц или позже.",
+                            i18n::percent(share, lang)
+                        ),
+                    )));
+                }
+                add(
+                    &mut items,
+                    "retention_fit",
+                    "The shifted-beta-geometric fit per cohort",
+                    columns::RETENTION_FIT,
+                    None,
+                )?;
             }
             Section::Campaigns => add(
                 &mut items,

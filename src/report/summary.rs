@@ -93,6 +93,16 @@ pub fn summary(inp: &Inputs, head_frame: &DataFrame) -> Result<Value> {
         "leaks": leaks,
         "trends": crate::output::json::rows(inp.trends),
         "sections": sections,
+        "lifetime_value": match inp.mean_clv {
+            Some((mean, clients)) => json!({
+                "mean_clv": crate::output::json::exact(mean),
+                "clients_with_clv": clients,
+            }),
+            None => Value::Null,
+        },
+        "retention_12_months": inp
+            .part(super::Section::Retention)
+            .and_then(|p| super::page::retention_after(p, 12)),
         "data_quality": {
             "rows_read": r.counts.iter().map(|c| c.read).sum::<usize>(),
             "rows_used": r.counts.iter().map(|c| c.used).sum::<usize>(),
