@@ -75,6 +75,7 @@ fn pipeline(c: &mut Criterion) {
                         &snap,
                         Attribution::Linear,
                         &config.campaigns,
+                        None,
                     )
                     .expect("campaigns"),
                 )
@@ -88,8 +89,35 @@ fn pipeline(c: &mut Criterion) {
                         &snap,
                         &roster,
                         &config.reactivation,
+                        None,
                     )
                     .expect("reactivation"),
+                )
+            })
+        });
+        group.bench_function(BenchmarkId::new("clv_2025", n), |b| {
+            b.iter(|| {
+                black_box(
+                    crmstat::metrics::clv::clv(
+                        &loaded.tables,
+                        &snap,
+                        &config.clv,
+                        config.reactivation.purchases,
+                    )
+                    .expect("clv"),
+                )
+            })
+        });
+        group.bench_function(BenchmarkId::new("retention_2025", n), |b| {
+            b.iter(|| {
+                black_box(
+                    crmstat::metrics::retention::retention(
+                        &loaded.tables,
+                        &snap,
+                        crmstat::metrics::retention::Grain::Month,
+                        config.reactivation.purchases,
+                    )
+                    .expect("retention"),
                 )
             })
         });
