@@ -153,6 +153,13 @@ const RU: &[(&str, &str)] = &[
     ),
     ("all deals", "все сделки"),
     ("dashed line: all deals", "пунктир: все сделки"),
+    ("level", "уровень"),
+    ("group", "группа"),
+    ("average won deal", "средняя выигранная сделка"),
+    ("days to win", "дней до выигрыша"),
+    ("velocity per day", "скорость в день"),
+    ("Sales velocity: what the open pipeline brings per day", "Скорость продаж: сколько открытые сделки приносят в день"),
+    ("company", "компания"),
     ("cohort", "когорта"),
     ("α", "α"),
     ("β", "β"),
@@ -329,6 +336,10 @@ pub fn kpi_label(kpi: &str, lang: Lang) -> String {
 /// Russian for the notes a run most often writes (matched by their start); any other note
 /// is shown as written, in English.
 const NOTES: &[(&str, &str)] = &[
+    (
+        "velocity: open deals at as-of",
+        "скорость продаж: открытые сделки на дату × доля выигранных × средняя выигранная сумма ÷ средний срок до выигрыша (деньги в день); последние три — по сделкам, закрытым за 12 месяцев до даты; по менеджерам, сегментам и компании",
+    ),
     (
         "follow-up breaches need the contacts table",
         "для проверки контакта после счёта нужна таблица contacts; не посчитано",

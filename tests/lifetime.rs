@@ -120,3 +120,42 @@ fn clv_without_repeat_buyers_is_empty_with_a_note() {
         assert!(!l.contains("0.00"), "{l}");
     }
 }
+
+/// Sales velocity (issue 14), by hand, as of the end of March 2024, window April 2023 –
+/// March 2024. M1: D1 won 1 000.00 in 10 days, D2 won 500.00 in 20 days, D3 lost, D4 open,
+/// D5 open: open 2, win rate 2/3, average 750.00, mean 15 days →
+/// 2 × 2/3 × 750 / 15 = 66.67 a day. M2: D6 won without an amount (9 days), D7 open: the
+/// average is unknown, so no velocity (empty, not 0). D8 won in 2022 is outside the window.
+/// Company: open 3, win rate 3/4, average 750.00 (two deals with an amount), mean days
+/// (10 + 20 + 9)/3 = 13 → 3 × 0.75 × 750 / 13 = 129.81.
+#[test]
+fn velocity_by_hand() {
+    let dir = folder(&[
+        "D1,K1,M1,2024-01-01,2024-01-11,won,Счет,1000.00",
+        "D2,K2,M1,2024-02-01,2024-02-21,won,Счет,500.00",
+        "D3,K3,M1,2024-02-01,2024-02-10,lost,Звонок,50.00",
+        "D4,K4,M1,2024-03-01,,open,Звонок,",
+        "D5,K5,M1,2024-03-02,,open,Счет,10.00",
+        "D6,K6,M2,2024-03-01,2024-03-10,won,Счет,",
+        "D7,K7,M2,2024-03-05,,open,Звонок,",
+        "D8,K8,M2,2022-01-05,2022-01-09,won,Счет,99999.00",
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    run("managers", dir.path(), &out.path().join("m"), &[]);
+    let v = std::fs::read_to_string(out.path().join("m/velocity.csv")).unwrap();
+    let lines: Vec<&str> = v.lines().collect();
+    assert_eq!(
+        lines[0],
+        "level,group,open_deals,win_rate,avg_won_amount,mean_days_to_win,velocity_per_day,won_deals,closed_deals"
+    );
+    assert_eq!(
+        lines[1],
+        "manager,M1,2,0.6666666666666666,750.00,15.0,66.67,2,3"
+    );
+    assert_eq!(lines[2], "manager,M2,1,1.0,,9.0,,1,1");
+    assert_eq!(
+        lines[3],
+        "segment,(no segment),3,0.75,750.00,13.0,129.81,3,4"
+    );
+    assert_eq!(lines[4], "company,company,3,0.75,750.00,13.0,129.81,3,4");
+}

@@ -103,6 +103,16 @@ pub(crate) fn results(
             k.contacts_by_kind,
         ),
     ];
+    out.push(NamedTable::new(
+        "velocity",
+        "Sales velocity: open deals × win rate × average won deal ÷ days to win, per day",
+        crate::metrics::velocity::velocity(snap)?,
+    ));
+    notes.push(
+        "velocity: open deals at as-of × win rate × average won amount ÷ mean days to win (money per day), \
+         the last three over the deals closed in the 12 months before as-of; per manager, segment and company"
+            .into(),
+    );
     if let Some(h) = k.handoffs {
         out.push(NamedTable::detail(
             "handoffs",

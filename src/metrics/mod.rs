@@ -17,6 +17,7 @@ pub mod sbg;
 pub mod snapshot;
 pub mod stats;
 pub mod survival;
+pub mod velocity;
 
 use polars::prelude::*;
 

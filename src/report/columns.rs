@@ -59,6 +59,15 @@ pub const MANAGERS: &[Col] = &[
     Col("plan_attainment", "plan attainment", Percent),
     Col("top_loss_reason", "top loss reason", Text),
 ];
+pub const VELOCITY: &[Col] = &[
+    Col("level", "level", Word),
+    Col("group", "group", Text),
+    Col("open_deals", "open deals", Int),
+    Col("win_rate", "win rate", Percent),
+    Col("avg_won_amount", "average won deal", Money),
+    Col("mean_days_to_win", "days to win", Num1),
+    Col("velocity_per_day", "velocity per day", Money),
+];
 pub const CAMPAIGNS: &[Col] = &[
     Col("name", "campaign", Word),
     Col("leads", "leads", Count),
@@ -125,6 +134,7 @@ pub const ALL: &[&[Col]] = &[
     CYCLE,
     STAGE_DURATIONS,
     MANAGERS,
+    VELOCITY,
     CAMPAIGNS,
     REACTIVATION,
     RFM_SEGMENTS,

@@ -256,6 +256,13 @@ pub fn page(inp: &Inputs) -> Result<Page> {
                         None,
                     )?));
                 }
+                add(
+                    &mut items,
+                    "velocity",
+                    "Sales velocity: what the open pipeline brings per day",
+                    columns::VELOCITY,
+                    None,
+                )?;
             }
             Section::Retention => {
                 if let Some(share) = retention_after(p, 12) {
