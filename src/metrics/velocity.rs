@@ -121,7 +121,7 @@ fn table(all: &DataFrame) -> Result<DataFrame> {
                 Some((o as f64 * r * a as f64 / d).round() as i128)
             }
             // Closed deals but no win in the window: the pipeline is expected to bring 0.
-            (Some(_), Some(r), _, _) if r == 0.0 => Some(0),
+            (Some(_), Some(0.0), _, _) => Some(0),
             _ => None,
         };
         rate.push(r);
