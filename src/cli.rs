@@ -147,6 +147,11 @@ pub struct DataArgs {
     /// canonical tables). `crmstat import` writes canonical tables from one once.
     #[arg(long, value_enum)]
     pub profile: Option<crate::config::Profile>,
+    /// Figures over the deals this condition holds for, in SQL syntax, on the deals' columns
+    /// and the client's segment, industry, region, source (e.g. "segment = 'Опт' AND amount
+    /// > 100000").
+    #[arg(long = "where", value_name = "EXPR")]
+    pub filter: Option<String>,
 }
 
 impl DataArgs {

@@ -158,7 +158,10 @@ const RU: &[(&str, &str)] = &[
     ("average won deal", "средняя выигранная сделка"),
     ("days to win", "дней до выигрыша"),
     ("velocity per day", "скорость в день"),
-    ("Sales velocity: what the open pipeline brings per day", "Скорость продаж: сколько открытые сделки приносят в день"),
+    (
+        "Sales velocity: what the open pipeline brings per day",
+        "Скорость продаж: сколько открытые сделки приносят в день",
+    ),
     ("company", "компания"),
     ("cohort", "когорта"),
     ("α", "α"),

@@ -13,6 +13,11 @@ use crate::output::{self, Format, NamedTable};
 use crate::{schema, validate};
 
 pub fn run(args: &ConvertArgs) -> Result<()> {
+    if args.data.filter.is_some() {
+        return Err(Error::Usage(
+            "--where filters the figures; this command reads every row (drop --where)".into(),
+        ));
+    }
     super::refuse_inside(&args.out, &args.data.data)?;
     output::prepare_dir(&args.out)?;
     let (config, _) = args.data.config()?;

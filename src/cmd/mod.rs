@@ -117,7 +117,11 @@ pub(crate) fn load_with(
             }
         }
     };
-    let loaded = crate::validate::load_with(&args.data, &config, &demand)?;
+    let mut loaded = crate::validate::load_with(&args.data, &config, &demand)?;
+    if let Some(text) = &args.filter {
+        let note = apply_where(&mut loaded.tables, text)?;
+        loaded.report.notes.push(note);
+    }
     let report = &loaded.report;
     let mut err = std::io::stderr().lock();
     if !quiet {
@@ -152,6 +156,75 @@ pub(crate) fn load_with(
         });
     }
     Ok((config, loaded))
+}
+
+/// The client columns `--where` may name besides the deals' own.
+const CLIENT_COLUMNS: [&str; 4] = ["segment", "industry", "region", "source"];
+
+/// `--where EXPR`: keep the deals the SQL condition holds for, before any figure (SPEC §3
+/// Filters). The condition may name the deals' columns and the client's segment, industry,
+/// region and source; an unknown column is refused by name. Returns the note saying how many
+/// deals were kept.
+pub(crate) fn apply_where(tables: &mut Tables, text: &str) -> Result<String> {
+    let expr = polars::sql::sql_expr(text).map_err(|e| {
+        Error::Usage(format!(
+            "--where: cannot read the condition `{text}`: {}",
+            crate::error::polars_text(&e)
+        ))
+    })?;
+    let all: Vec<String> = tables
+        .deals
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let mut known: Vec<String> = all
+        .iter()
+        .filter(|c| !c.starts_with("__"))
+        .cloned()
+        .collect();
+    let mut lf = tables.deals.clone().lazy();
+    if let Some(clients) = &tables.clients {
+        let extra: Vec<&str> = CLIENT_COLUMNS
+            .iter()
+            .copied()
+            .filter(|n| clients.column(n).is_ok() && !all.iter().any(|d| d == n))
+            .collect();
+        if !extra.is_empty() {
+            let mut cols = vec![col("client_id")];
+            cols.extend(extra.iter().map(|n| col(*n)));
+            lf = lf.join(
+                clients.clone().lazy().select(cols),
+                [col("client_id")],
+                [col("client_id")],
+                JoinArgs::new(JoinType::Left),
+            );
+            known.extend(extra.iter().map(|n| n.to_string()));
+        }
+    }
+    let filtered = lf
+        .filter(expr.fill_null(lit(false)))
+        .select(all.iter().map(|c| col(c.as_str())).collect::<Vec<_>>());
+    let explain = |e: PolarsError| -> Error {
+        // polars names the column in its message (wrapped in the plan it failed in).
+        let message = e.to_string();
+        match message.split_once("unable to find column \"") {
+            Some((_, rest)) => Error::Usage(format!(
+                "--where: unknown column `{}`; the condition can name: {}",
+                rest.split('"').next().unwrap_or(rest),
+                known.join(", ")
+            )),
+            None => Error::Usage(format!(
+                "--where `{text}`: {}",
+                crate::error::polars_text(&e)
+            )),
+        }
+    };
+    let kept = filtered.collect().map_err(explain)?;
+    let before = tables.deals.height();
+    let n = kept.height();
+    tables.deals = kept;
+    Ok(format!("--where `{text}`: {n} of {before} deals kept"))
 }
 
 /// The period asked for, or the last calendar month with data.

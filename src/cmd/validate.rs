@@ -9,6 +9,11 @@ use crate::output::{self, NamedTable};
 use crate::validate;
 
 pub fn run(args: &ValidateArgs) -> Result<()> {
+    if args.data.filter.is_some() {
+        return Err(Error::Usage(
+            "--where filters the figures; this command reads every row (drop --where)".into(),
+        ));
+    }
     if let Some(dir) = &args.out {
         super::refuse_inside(dir, &args.data.data)?;
         output::prepare_dir(dir)?;
