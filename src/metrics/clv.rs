@@ -84,16 +84,17 @@ pub fn repeat_means(bought: &DataFrame) -> Result<DataFrame> {
         .sort(["client_id", "day"], SortMultipleOptions::default())
         .group_by([col("client_id")])
         .agg([
-            // The first purchase day is left out; days with no known amount too.
+            // The first purchase day is left out (known amount or not); then the days with
+            // no known amount.
             col("day_amount")
-                .filter(col("known").gt(lit(0)))
                 .slice(lit(1), lit(u32::MAX))
+                .filter(col("known").slice(lit(1), lit(u32::MAX)).gt(lit(0)))
                 .mean()
                 .alias("mean_minor"),
-            col("day")
-                .filter(col("known").gt(lit(0)))
+            col("known")
                 .slice(lit(1), lit(u32::MAX))
-                .count()
+                .gt(lit(0))
+                .sum()
                 .alias("repeat_days_with_amount"),
         ])
         .collect()
@@ -147,11 +148,19 @@ pub fn clv(
             t: ts[i].unwrap_or(0.0),
         })
         .collect();
-    // m̄ in currency units for the spend model (minor units / 100), so its v reads as money.
+    // The spend model sees the repeat days with a known amount (x of them, mean m̄ in currency
+    // units, so its v reads as money); a client without one gets the population mean.
+    let known = floats(&summary, "repeat_days_with_amount")?;
     let buyers: Vec<Buyer> = (0..summary.height())
-        .map(|i| Buyer {
-            x: data[i].x,
-            mean_value: means[i].map_or(0.0, |m| m / 100.0),
+        .map(|i| match (known[i], means[i]) {
+            (Some(k), Some(m)) if k > 0.0 => Buyer {
+                x: k,
+                mean_value: m / 100.0,
+            },
+            _ => Buyer {
+                x: 0.0,
+                mean_value: 0.0,
+            },
         })
         .collect();
 
@@ -196,7 +205,8 @@ pub fn clv(
     let mut rows: Vec<Row> = Vec::new();
     for i in 0..summary.height() {
         let s = &data[i];
-        let expected_mean = gg.and_then(|g| g.params.expected_mean(s.x, buyers[i].mean_value));
+        let expected_mean =
+            gg.and_then(|g| g.params.expected_mean(buyers[i].x, buyers[i].mean_value));
         let p_alive = bg.map(|f| f.params.p_alive(s));
         let expected = bg.and_then(|f| f.params.expected_purchases(s, horizon_weeks));
         let discounted = bg.and_then(|f| {
@@ -311,6 +321,33 @@ pub fn clv(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeat_means_by_hand() {
+        // K1: day 1 (100), day 5 (30 + 10 on one day = 40), day 9 (60): repeat days 5 and 9,
+        // mean (40 + 60) / 2 = 50. K2: day 1 (80), day 3 (no amount): no repeat day with an
+        // amount, so no mean (its spend is the population's, never 0). K3: day 1 (no amount),
+        // day 4 (20), day 6 (40): the first day is day 1 all the same, so (20 + 40) / 2 = 30.
+        let bought = df!(
+            "client_id" => ["K1", "K1", "K1", "K1", "K2", "K2", "K3", "K3", "K3"],
+            "day" => [1i32, 5, 5, 9, 1, 3, 1, 4, 6],
+            "bought" => [true; 9],
+            "amount_minor" => [Some(100i64), Some(30), Some(10), Some(60), Some(80), None, None, Some(20), Some(40)],
+        )
+        .unwrap();
+        let m = repeat_means(&bought)
+            .unwrap()
+            .sort(["client_id"], SortMultipleOptions::default())
+            .unwrap();
+        assert_eq!(
+            floats(&m, "mean_minor").unwrap(),
+            [Some(50.0), None, Some(30.0)]
+        );
+        assert_eq!(
+            floats(&m, "repeat_days_with_amount").unwrap(),
+            [Some(2.0), Some(0.0), Some(2.0)]
+        );
+    }
 
     #[test]
     fn three_months_discounted_by_hand() {
