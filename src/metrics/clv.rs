@@ -164,6 +164,8 @@ pub fn clv(
         })
         .collect();
 
+    let started = std::time::Instant::now();
+    crate::validate::trace("clv: purchase summary", started);
     let bg = match bgnbd::fit(&data) {
         Ok(f) => {
             let p = f.params;
@@ -186,6 +188,7 @@ pub fn clv(
             None
         }
     };
+    crate::validate::trace("clv: BG/NBD fit", started);
     let gg = match gammagamma::fit(&buyers) {
         Ok(f) => Some(f),
         Err(e) => {
@@ -195,6 +198,7 @@ pub fn clv(
             None
         }
     };
+    crate::validate::trace("clv: Gamma-Gamma fit", started);
     if let Some(r) = gammagamma::frequency_spend_correlation(&buyers) {
         notes.push(format!(
             "Gamma-Gamma assumes spend per purchase does not depend on how often a client buys: the correlation of repeat purchases and mean purchase among repeat buyers is {r:.3}{}",
@@ -209,7 +213,8 @@ pub fn clv(
             gg.and_then(|g| g.params.expected_mean(buyers[i].x, buyers[i].mean_value));
         let p_alive = bg.map(|f| f.params.p_alive(s));
         let expected = bg.and_then(|f| f.params.expected_purchases(s, horizon_weeks));
-        let discounted = bg.and_then(|f| {
+        // Only worth the 12 expectations a client when there is a spend to multiply.
+        let discounted = bg.filter(|_| expected_mean.is_some()).and_then(|f| {
             discounted_purchases(
                 |t| f.params.expected_purchases(s, t),
                 cfg.horizon_months,
@@ -228,6 +233,7 @@ pub fn clv(
             .total_cmp(&a.4.unwrap_or(f64::NEG_INFINITY))
             .then_with(|| ids[a.0].cmp(&ids[b.0]))
     });
+    crate::validate::trace("clv: per client", started);
     let to_minor = |units: Option<f64>| units.map(|u| (u * 100.0).round() as i128);
     let mut by_client = std::collections::HashMap::new();
     for r in &rows {
