@@ -14,8 +14,7 @@
 //! purchases still fall the longer they stay silent, which is why crmstat ranks by expected
 //! value, not by P(alive).
 
-use argmin::core::{CostFunction, Executor, State};
-use argmin::solver::neldermead::NelderMead;
+use argmin::core::CostFunction;
 use statrs::function::gamma::ln_gamma;
 
 /// One client's purchase summary.
@@ -307,42 +306,20 @@ pub fn fit(data: &[Summary]) -> Result<Fit, FitError> {
     }
     // Start at r = α = a = b = 1 with the mean inter-purchase time guiding α.
     let mean_t = data.iter().map(|s| s.t).sum::<f64>() / data.len() as f64;
-    let mut best = vec![0.0, mean_t.max(1e-3).ln().min(10.0), 0.0, 0.0];
-    let mut best_cost = f64::INFINITY;
     let objective = Objective::new(data);
-    // Nelder–Mead stalls on flat ridges; restart from the best point with a fresh simplex
-    // until a restart no longer improves the likelihood.
-    for round in 0..20 {
-        let step = if round == 0 { 1.0 } else { 0.1 };
-        let mut simplex = vec![best.clone()];
-        for i in 0..best.len() {
-            let mut v = best.clone();
-            v[i] += step;
-            simplex.push(v);
-        }
-        let solver = NelderMead::new(simplex)
-            .with_sd_tolerance(1e-12)
-            .map_err(|e| FitError::NoConvergence(e.to_string()))?;
-        let result = Executor::new(objective.clone(), solver)
-            .configure(|s| s.max_iters(5_000))
-            .run()
-            .map_err(|e| FitError::NoConvergence(e.to_string()))?;
-        let state = result.state();
-        let cost = state.get_best_cost();
-        let param = state
-            .get_best_param()
-            .cloned()
-            .ok_or_else(|| FitError::NoConvergence("no parameters".into()))?;
-        let improved = best_cost - cost;
-        if cost < best_cost {
-            best = param;
-            best_cost = cost;
-        }
-        // 1e-10 nats per client: far below anything a figure shows.
-        if round > 0 && improved < 1e-10 {
-            break;
-        }
-    }
+    // Nelder–Mead stalls on flat ridges: restarted until the likelihood stops improving
+    // (1e-10 nats per client: far below anything a figure shows).
+    let best = super::optimize::minimise(
+        &objective,
+        vec![0.0, mean_t.max(1e-3).ln().min(10.0), 0.0, 0.0],
+        super::optimize::Restarts {
+            rounds: 20,
+            sd_tolerance: 1e-12,
+            max_iters: 5_000,
+            min_improvement: 1e-10,
+        },
+    )
+    .map_err(FitError::NoConvergence)?;
     let params = from_logs(&best);
     let ll = params.log_likelihood(data);
     if !ll.is_finite() || best.iter().any(|v| v.abs() >= 29.0) {

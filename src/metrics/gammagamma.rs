@@ -15,8 +15,7 @@
 //! The model assumes the spend per purchase does not depend on how often a client buys: the
 //! correlation of x and m̄ among repeat buyers is reported beside the fit.
 
-use argmin::core::{CostFunction, Executor, State};
-use argmin::solver::neldermead::NelderMead;
+use argmin::core::CostFunction;
 use statrs::function::gamma::ln_gamma;
 
 /// A repeat buyer: repeat purchases and their mean value.
@@ -226,39 +225,18 @@ pub fn fit(all: &[Buyer]) -> Result<Fit, FitError> {
     }
     // Start from p = q = 1 and v at the mean spend's scale.
     let mean = buyers.iter().map(|b| b.mean_value).sum::<f64>() / buyers.len() as f64;
-    let mut best = vec![0.0, 0.0, mean.ln()];
-    let mut best_cost = f64::INFINITY;
     let objective = Objective::new(&buyers);
-    for round in 0..10 {
-        let step = if round == 0 { 1.0 } else { 0.1 };
-        let mut simplex = vec![best.clone()];
-        for i in 0..best.len() {
-            let mut v = best.clone();
-            v[i] += step;
-            simplex.push(v);
-        }
-        let solver = NelderMead::new(simplex)
-            .with_sd_tolerance(1e-14)
-            .map_err(|e| FitError::NoConvergence(e.to_string()))?;
-        let result = Executor::new(objective.clone(), solver)
-            .configure(|s| s.max_iters(5_000))
-            .run()
-            .map_err(|e| FitError::NoConvergence(e.to_string()))?;
-        let state = result.state();
-        let cost = state.get_best_cost();
-        let param = state
-            .get_best_param()
-            .cloned()
-            .ok_or_else(|| FitError::NoConvergence("no parameters".into()))?;
-        let improved = best_cost - cost;
-        if cost < best_cost {
-            best = param;
-            best_cost = cost;
-        }
-        if round > 0 && improved < 1e-10 {
-            break;
-        }
-    }
+    let best = super::optimize::minimise(
+        &objective,
+        vec![0.0, 0.0, mean.ln()],
+        super::optimize::Restarts {
+            rounds: 10,
+            sd_tolerance: 1e-14,
+            max_iters: 5_000,
+            min_improvement: 1e-10,
+        },
+    )
+    .map_err(FitError::NoConvergence)?;
     let params = from_logs(&best);
     if best.iter().any(|v| v.abs() >= 29.0) {
         return Err(FitError::NoConvergence(format!(

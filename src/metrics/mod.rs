@@ -10,6 +10,7 @@ pub mod gammagamma;
 pub mod headline;
 pub mod losses;
 pub mod managers;
+pub mod optimize;
 pub mod payroll;
 pub mod reactivation;
 pub mod retention;

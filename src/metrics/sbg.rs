@@ -10,8 +10,7 @@
 //! A cohort's curve (the counts still active at periods 0, 1, …, n) is fitted by maximum
 //! likelihood: the clients lost in each period at P(T = t), the survivors at S(n).
 
-use argmin::core::{CostFunction, Executor, State};
-use argmin::solver::neldermead::NelderMead;
+use argmin::core::CostFunction;
 
 /// Fitted sBG parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -138,37 +137,17 @@ pub fn fit(active: &[f64]) -> Result<Fit, FitError> {
     let objective = Objective {
         active: active.to_vec(),
     };
-    let mut best = vec![0.0, 0.0];
-    let mut best_cost = f64::INFINITY;
-    for round in 0..20 {
-        let step = if round == 0 { 1.0 } else { 0.1 };
-        let simplex = vec![
-            best.clone(),
-            vec![best[0] + step, best[1]],
-            vec![best[0], best[1] + step],
-        ];
-        let solver = NelderMead::new(simplex)
-            .with_sd_tolerance(1e-14)
-            .map_err(|e| FitError::NoConvergence(e.to_string()))?;
-        let result = Executor::new(objective.clone(), solver)
-            .configure(|s| s.max_iters(5_000))
-            .run()
-            .map_err(|e| FitError::NoConvergence(e.to_string()))?;
-        let state = result.state();
-        let cost = state.get_best_cost();
-        let param = state
-            .get_best_param()
-            .cloned()
-            .ok_or_else(|| FitError::NoConvergence("no parameters".into()))?;
-        let improved = best_cost - cost;
-        if cost < best_cost {
-            best = param;
-            best_cost = cost;
-        }
-        if round > 0 && improved < 1e-12 {
-            break;
-        }
-    }
+    let best = super::optimize::minimise(
+        &objective,
+        vec![0.0, 0.0],
+        super::optimize::Restarts {
+            rounds: 20,
+            sd_tolerance: 1e-14,
+            max_iters: 5_000,
+            min_improvement: 1e-12,
+        },
+    )
+    .map_err(FitError::NoConvergence)?;
     let params = from_logs(&best);
     if best.iter().any(|v| v.abs() >= 29.0) {
         return Err(FitError::NoConvergence(format!(
