@@ -40,7 +40,7 @@ pub(crate) fn results(
         snap,
         &roster,
         &config.reactivation,
-        Some(&clv.by_client),
+        Some(clv),
     )?;
     let cfg = &config.reactivation;
     let lang = config.lang;

@@ -128,13 +128,24 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
     crate::validate::trace("snapshot", started);
     bar.inc(1);
     bar.set_message("computing the figures");
-    // Lifetime value once, for the win-back list, the campaigns and summary.json.
-    let clv = super::clv::compute(&snap, &loaded, &config);
-    crate::validate::trace("clv", started);
-    let (parts, head) = rayon::join(
-        || sections(&snap, &loaded, &config, &clv),
-        || headline_and_trends(&snap, &loaded, &period, loc.lang, &config),
+    // Lifetime value once, for the win-back list, the campaigns and summary.json; its fits
+    // run beside the sections that do not need it and the headline.
+    let ((clv, mut parts), (others, head)) = rayon::join(
+        || {
+            let clv = super::clv::compute(&snap, &loaded, &config);
+            crate::validate::trace("clv", started);
+            let parts = sections(&snap, &loaded, &config, Some(&clv));
+            (clv, parts)
+        },
+        || {
+            rayon::join(
+                || sections(&snap, &loaded, &config, None),
+                || headline_and_trends(&snap, &loaded, &period, loc.lang, &config),
+            )
+        },
     );
+    parts.extend(others);
+    parts.sort_by_key(|(section, _)| *section);
     let (head, trends) = head?;
     crate::validate::trace("figures", started);
     bar.inc(1);
@@ -304,15 +315,22 @@ fn progress(quiet: bool) -> ProgressBar {
 }
 
 /// The figure sections, computed in parallel; one that fails is reported, the rest stand.
+/// With `clv`, the sections that need lifetime value (campaigns, reactivation); without,
+/// the others.
 fn sections(
     snap: &Snapshot,
     loaded: &Loaded,
     config: &Config,
-    clv: &Result<crate::metrics::clv::Clv>,
+    clv: Option<&Result<crate::metrics::clv::Clv>>,
 ) -> Vec<(Section, Result<super::Results>)> {
     type Build<'a> = Box<dyn Fn() -> Result<super::Results> + Sync + 'a>;
     let lang = config.lang;
-    let clv_of = move || clv.as_ref().map_err(|e| Error::Usage(e.to_string()));
+    let with_clv = clv.is_some();
+    let clv_of = move || match clv {
+        Some(Ok(c)) => Ok(c),
+        Some(Err(e)) => Err(Error::Usage(e.to_string())),
+        None => Err(Error::Usage("lifetime value was not computed".into())),
+    };
     let sections: Vec<(Section, Build)> = vec![
         (
             Section::Funnel,
@@ -358,8 +376,10 @@ fn sections(
             }),
         ),
     ];
+    let needs_clv = |s: &Section| matches!(s, Section::Campaigns | Section::Reactivation);
     sections
         .par_iter()
+        .filter(|(key, _)| needs_clv(key) == with_clv)
         .map(|(key, build)| {
             let started = std::time::Instant::now();
             let built = build();

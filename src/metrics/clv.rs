@@ -34,6 +34,8 @@ pub struct Clv {
     pub fit: DataFrame,
     /// Client id → CLV in minor units, for the tables that add it (reactivation, campaigns).
     pub by_client: std::collections::HashMap<String, Option<i128>>,
+    /// The BG/NBD fit on every buyer (sorted by client_id), reused by reactivation's p_alive.
+    pub bgnbd: Option<bgnbd::Fit>,
     pub notes: Vec<String>,
 }
 
@@ -320,6 +322,7 @@ pub fn clv(
         clv: frame,
         fit,
         by_client,
+        bgnbd: bg,
         notes,
     })
 }

@@ -262,7 +262,7 @@ pub fn reactivation(
     snap: &Snapshot,
     roster: &DataFrame,
     cfg: &ReactivationConfig,
-    clv: Option<&std::collections::HashMap<String, Option<i128>>>,
+    clv: Option<&super::clv::Clv>,
 ) -> Result<Reactivation> {
     let mut notes = Vec::new();
     let source = match (cfg.purchases, &tables.payments) {
@@ -324,7 +324,12 @@ pub fn reactivation(
         })
         .collect();
     let repeaters = data.iter().filter(|s| s.x > 0.0).count();
-    let fit = match bgnbd::fit(&data) {
+    // The lifetime-value figure fitted the same model on the same buyers: its fit is reused.
+    let fitted = match clv.and_then(|c| c.bgnbd) {
+        Some(f) => Ok(f),
+        None => bgnbd::fit(&data),
+    };
+    let fit = match fitted {
         Ok(f) => {
             let p = f.params;
             if [p.r, p.alpha, p.a, p.b]
@@ -390,7 +395,7 @@ pub fn reactivation(
     let clv_minor: Vec<Option<i64>> = texts(&scored, "client_id")?
         .iter()
         .map(|id| {
-            let v = clv?.get(id.as_deref()?)?.as_ref()?;
+            let v = clv?.by_client.get(id.as_deref()?)?.as_ref()?;
             i64::try_from(*v).ok()
         })
         .collect();

@@ -25,7 +25,7 @@ pub use sentences::{leak_sentence, outcome_sentence};
 pub use summary::summary;
 
 /// The figure sections of the report, in the order they are computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Section {
     Funnel,
     Losses,
