@@ -80,6 +80,9 @@ pub enum Command {
     /// Cohort retention: clients still active and revenue per period since the first
     /// purchase, with the shifted-beta-geometric fit per cohort and a heatmap.
     Retention(RetentionArgs),
+    /// What will be won: the projection for the period and the next one from the open deals'
+    /// expected close dates, with its backtest over the 12 months before.
+    Forecast(FigureArgs),
     /// Run a SQL file over the validated tables.
     Query(QueryArgs),
     /// Write realistic synthetic data for every table (deterministic for a seed).

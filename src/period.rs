@@ -168,6 +168,31 @@ impl Period {
         }
     }
 
+    /// The span just after this one: the next month, quarter or year (any whole months: as
+    /// many months after); other spans the same number of days after.
+    pub fn next(&self) -> Option<Period> {
+        match self.whole_months() {
+            Some(n) => {
+                let m = chrono::Months::new(n);
+                Some(Period::from_bounds(
+                    self.start.checked_add_months(m)?,
+                    self.end.checked_add_months(m)?,
+                ))
+            }
+            None => {
+                let end = self.end.checked_add_signed(self.end - self.start)?;
+                Some(Period::from_bounds(self.end, end))
+            }
+        }
+    }
+
+    /// The calendar month `n` months before the month this period starts in.
+    pub fn month_before(&self, n: u32) -> Option<Period> {
+        let first = Period::month_of(self.start).start;
+        let start = first.checked_sub_months(chrono::Months::new(n))?;
+        Some(Period::month_of(start))
+    }
+
     /// The same span twelve months earlier.
     pub fn year_earlier(&self) -> Option<Period> {
         self.shift_months(12)

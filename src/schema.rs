@@ -121,6 +121,8 @@ pub const DEALS: TableSpec = TableSpec {
         col("currency", Text, false),
         col("loss_reason", Text, false),
         col("discount_pct", Number, false),
+        col("expected_close_at", Datetime, false),
+        col("probability", Number, false),
     ],
 };
 

@@ -96,14 +96,35 @@ pub(crate) fn results(
     .into_iter()
     .filter(|c| !c.is_empty())
     .collect();
+    let mut tables = vec![NamedTable::new(
+        "campaigns",
+        "Campaigns: leads, conversion with its 95% interval, money and cost",
+        c.campaigns,
+    )];
+    // Speed to lead per campaign (and the company), as in `crmstat managers`.
+    if let Some(s) = crate::metrics::speed_to_lead::speed_to_lead(&loaded.tables, snap)? {
+        use crate::error::PolarsContext;
+        use polars::prelude::*;
+        let rows = s
+            .table
+            .lazy()
+            .filter(
+                col("level")
+                    .eq(lit("campaign"))
+                    .or(col("level").eq(lit("company"))),
+            )
+            .collect()
+            .ctx("speed to lead per campaign")?;
+        tables.push(NamedTable::new(
+            "speed_to_lead",
+            "Speed to lead per campaign: hours to the first outbound contact after a new lead",
+            rows,
+        ));
+    }
     Ok(super::Results {
         book: "campaigns",
         heading: super::heading("Campaigns", &snap.period, ""),
-        tables: vec![NamedTable::new(
-            "campaigns",
-            "Campaigns: leads, conversion with its 95% interval, money and cost",
-            c.campaigns,
-        )],
+        tables,
         charts,
         notes: [snap.notes.clone(), notes].concat(),
     })

@@ -113,6 +113,41 @@ pub(crate) fn results(
          the last three over the deals closed in the 12 months before as-of; per manager, segment and company"
             .into(),
     );
+    match crate::metrics::speed_to_lead::speed_to_lead(&loaded.tables, snap)? {
+        Some(s) => {
+            out.push(NamedTable::new(
+                "speed_to_lead",
+                "Speed to lead: hours to the first outbound contact after a new lead",
+                s.table,
+            ));
+            out.push(NamedTable::new(
+                "speed_to_lead_win_rate",
+                "Win rate of the leads' next deals by how fast they were answered",
+                s.win_rate,
+            ));
+            out.push(NamedTable::detail(
+                "leads",
+                "Every lead of the period and its response",
+                s.leads,
+            ));
+            notes.push(crate::i18n::pick(
+                config.lang,
+                "speed to lead: a lead is an inbound contact, or a new deal, with no contact with the client in the 30 days \
+                 before; its response is the first later outbound contact up to as-of; hours over answered leads, shares of \
+                 all leads (within_24h + later + never = 1); per responder (else the client's owner), channel and campaign"
+                    .to_string(),
+                "скорость реакции: лид — входящее обращение или новая сделка без контактов с клиентом за 30 дней до них; \
+                 ответ — первый исходящий контакт после лида до конца периода; часы — по отвеченным лидам, доли — от всех \
+                 лидов (within_24h + later + never = 1); по ответившему менеджеру (иначе владельцу клиента), каналу и кампании"
+                    .to_string(),
+            ));
+        }
+        None => notes.push(crate::i18n::pick(
+            config.lang,
+            "speed to lead needs contacts; left out".to_string(),
+            "скорость реакции считается по контактам; их нет".to_string(),
+        )),
+    }
     if let Some(h) = k.handoffs {
         out.push(NamedTable::detail(
             "handoffs",

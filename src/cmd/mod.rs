@@ -6,6 +6,7 @@ mod clv;
 mod config;
 mod convert;
 mod durations;
+mod forecast;
 mod funnel;
 mod generate;
 mod import;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Reactivation(a) => reactivation::run(&a),
         Command::Clv(a) => clv::run(&a),
         Command::Retention(a) => retention::run(&a),
+        Command::Forecast(a) => forecast::run(&a),
         Command::Query(a) => query::run(&a),
         Command::Report(a) => report::run(&a),
         Command::Generate(a) => generate::run(&a),
@@ -242,14 +244,27 @@ pub(crate) fn period(args: &PeriodArgs, tables: &Tables) -> Result<Period> {
 /// The contacts the figures of a period read: every campaign touch (attribution looks
 /// back before the period), and every contact or task that happened, was done or was due in
 /// the period (activity, tasks, follow-up after an invoice, the first call after a
-/// handoff).
+/// handoff), and those of the 30 days before it that tell a new lead from a returning one
+/// (speed to lead).
 pub(crate) fn contact_window(period: &Period) -> Expr {
     use crate::metrics::snapshot::in_period;
     col("campaign_id")
         .is_not_null()
         .or(in_period(coalesce(&[col("done_at"), col("at")]), period))
-        .or(in_period(col("at"), period))
+        .or(in_period(col("at"), &speed_to_lead_span(period)))
         .or(in_period(col("due_at"), period))
+}
+
+/// The period with the quiet days before it that tell a new lead (speed to lead).
+fn speed_to_lead_span(period: &Period) -> Period {
+    let start = chrono::DateTime::from_timestamp_millis(
+        crate::metrics::speed_to_lead::contact_window_start_ms(period.start_ms()),
+    )
+    .map_or(period.start, |d| d.naive_utc());
+    Period {
+        start,
+        ..period.clone()
+    }
 }
 
 /// Earliest and latest moment in deals (created, closed) and stage history.

@@ -49,6 +49,8 @@ pub struct Config {
     pub reactivation: ReactivationConfig,
     /// Lifetime value (used by `crmstat clv`).
     pub clv: ClvConfig,
+    /// The forecast (used by `crmstat forecast` and the report).
+    pub forecast: ForecastConfig,
     /// Commission schemes and rules (used by `crmstat payroll` and plan attainment).
     pub payroll: PayrollConfig,
     /// The monthly report.
@@ -223,6 +225,26 @@ impl Default for ClvConfig {
     }
 }
 
+/// The forecast (SPEC §3): where a deal's win probability comes from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ForecastConfig {
+    /// `stages`: the win rate of deals that reached the same stage (closed in the 12 months
+    /// before); `crm`: the deal's own `probability` (percent), else its stage's rate.
+    pub probability: ProbabilitySource,
+}
+
+/// Where a deal's win probability comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbabilitySource {
+    /// The win rate of deals that reached the same stage (the default).
+    #[default]
+    Stages,
+    /// The CRM's `probability` column (percent), else the stage's rate.
+    Crm,
+}
+
 /// What counts as a purchase for reactivation and RFM.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -296,6 +318,7 @@ impl Default for Config {
             campaigns: CampaignsConfig::default(),
             reactivation: ReactivationConfig::default(),
             clv: ClvConfig::default(),
+            forecast: ForecastConfig::default(),
             payroll: PayrollConfig::default(),
             report: ReportConfig::default(),
             tables: BTreeMap::new(),

@@ -25,7 +25,8 @@ pub struct Snapshot {
     /// One row per deal created before as-of: deal_id, client_id, manager_id,
     /// campaign_id (the deal's, else its client's), segment, created_at, closed_at (null
     /// when still open as of), status, amount, loss_reason, stage_index (current stage;
-    /// for a lost deal its loss stage), furthest_index.
+    /// for a lost deal its loss stage), furthest_index, expected_close_at, probability
+    /// (today's values).
     pub deals: DataFrame,
     /// Stage entries before as-of with their stage_index (null for won/lost-named
     /// stages): deal_id, stage, stage_index, entered_at. `None` without stage_history.
@@ -268,6 +269,8 @@ impl Snapshot {
                 col("status"),
                 col("amount"),
                 col("loss_reason"),
+                col("expected_close_at"),
+                col("probability"),
                 col("stage_index").cast(DataType::Int32),
                 col("furthest_index").cast(DataType::Int32),
                 col(STALE),

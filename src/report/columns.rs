@@ -68,6 +68,27 @@ pub const VELOCITY: &[Col] = &[
     Col("mean_days_to_win", "days to win", Num1),
     Col("velocity_per_day", "velocity per day", Money),
 ];
+pub const SPEED_TO_LEAD: &[Col] = &[
+    Col("level", "level", Word),
+    Col("group", "group", Text),
+    Col("leads", "leads", Int),
+    Col("median_hours", "median hours to answer", Num1),
+    Col("p90_hours", "p90 hours", Num1),
+    Col("within_5m", "within 5 min", Percent),
+    Col("within_1h", "within 1 h", Percent),
+    Col("within_24h", "within 24 h", Percent),
+    Col("later", "later", Percent),
+    Col("never", "never", Percent),
+];
+pub const SPEED_TO_LEAD_WIN_RATE: &[Col] = &[
+    Col("bucket", "answered", Word),
+    Col("leads", "leads", Int),
+    Col("with_deal", "with a deal", Int),
+    Col("won", "won", Int),
+    Col("lost", "lost", Int),
+    Col("open", "still open", Int),
+    Col("win_rate", "win rate", Percent),
+];
 pub const CAMPAIGNS: &[Col] = &[
     Col("name", "campaign", Word),
     Col("leads", "leads", Count),

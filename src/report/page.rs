@@ -263,6 +263,20 @@ pub fn page(inp: &Inputs) -> Result<Page> {
                     columns::VELOCITY,
                     None,
                 )?;
+                add(
+                    &mut items,
+                    "speed_to_lead",
+                    "Speed to lead: how fast a new lead is answered",
+                    columns::SPEED_TO_LEAD,
+                    None,
+                )?;
+                add(
+                    &mut items,
+                    "speed_to_lead_win_rate",
+                    "Win rate of the next deal by how fast the lead was answered",
+                    columns::SPEED_TO_LEAD_WIN_RATE,
+                    None,
+                )?;
             }
             Section::Retention => {
                 if let Some(share) = retention_after(p, 12) {

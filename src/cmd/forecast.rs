@@ -1,0 +1,68 @@
+//! `crmstat forecast`: the projection for the period and the next one, and its backtest over
+//! the 12 months before (what forecasts made this way would have said, against what was won).
+
+use crate::cli::FigureArgs;
+use crate::config::{Config, ProbabilitySource};
+use crate::error::Result;
+use crate::i18n::pick;
+use crate::metrics::{forecast, snapshot::Snapshot};
+use crate::output::NamedTable;
+
+pub fn run(args: &FigureArgs) -> Result<()> {
+    super::prepare(&args.out, &args.data)?;
+    let (config, loaded) =
+        super::load_with(&args.data, Some(&args.period), super::Contacts::None, false)?;
+    let period = super::period(&args.period, &loaded.tables)?;
+    let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
+    let results = results(&snap, &config)?;
+    super::emit(&args.out, results, &loaded.report)
+}
+
+/// The forecast tables for a snapshot.
+pub(crate) fn results(snap: &Snapshot, config: &Config) -> Result<super::Results> {
+    let source = config.forecast.probability;
+    let f = forecast::forecast(snap, source)?;
+    let lang = config.lang;
+    let how = match source {
+        ProbabilitySource::Stages => pick(
+            lang,
+            "the win rate of deals that reached the same stage, closed in the 12 months before",
+            "доля выигранных среди сделок, дошедших до того же этапа и закрытых за 12 месяцев до даты",
+        ),
+        ProbabilitySource::Crm => pick(
+            lang,
+            "the CRM's probability (else the stage's win rate)",
+            "вероятность из CRM (иначе доля выигранных по этапу)",
+        ),
+    };
+    let mut notes = vec![pick(
+        lang,
+        format!(
+            "projection = won in the window so far + Σ open deals expected to close in it × amount × p, p = {how}; \
+             backtest: the projection made at the start of each of the 12 months before, against what was won in it"
+        ),
+        format!(
+            "прогноз = уже выиграно в окне + Σ открытых сделок с ожидаемым закрытием в нём × сумма × p, p = {how}; \
+             проверка на истории: прогноз на начало каждого из 12 предыдущих месяцев против выигранного в нём"
+        ),
+    )];
+    notes.extend(f.notes);
+    Ok(super::Results {
+        book: "forecast",
+        heading: super::heading("Forecast", &snap.period, ""),
+        tables: vec![
+            NamedTable::new(
+                "forecast",
+                "Projection for the period and the next one, with the backtest's error",
+                f.forecast,
+            ),
+            NamedTable::new(
+                "forecast_backtest",
+                "Backtest: the forecast made at the start of each month against what was won",
+                f.backtest,
+            ),
+        ],
+        charts: Vec::new(),
+        notes: [snap.notes.clone(), notes].concat(),
+    })
+}
