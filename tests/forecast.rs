@@ -210,4 +210,25 @@ fn forecast_by_hand() {
     assert_eq!(back[1], "2023-05,0.00,0.00,0.00,");
     assert_eq!(back[2], "2023-06,0.00,10.00,-10.00,1.0");
     assert_eq!(back[10], "2024-02,120.00,300.00,-180.00,0.6");
+
+    // The report says it in one sentence, after the headline; summary.json carries the row.
+    let r = out.path().join("r");
+    run("report", d, &r);
+    // Amounts and their symbol are joined by non-breaking spaces.
+    let page = std::fs::read_to_string(r.join("index.html"))
+        .unwrap()
+        .replace(['\u{a0}', '\u{202f}'], " ");
+    assert!(
+        page.contains(
+            "The projection for 2024-03 is 673.57 ₽: 50.00 ₽ won so far and 623.57 ₽ expected from the open deals due to close in it (4)"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("off by 80.0% on average"), "{page}");
+    let at = |id: &str| page.find(&format!("id=\"{id}\"")).unwrap();
+    assert!(at("headline") < at("forecast") && at("forecast") < at("funnel"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(r.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["forecast"]["window"], "2024-03");
+    assert_eq!(summary["forecast"]["backtest_mape"].as_f64(), Some(0.8));
 }

@@ -333,6 +333,10 @@ fn sections(
     };
     let sections: Vec<(Section, Build)> = vec![
         (
+            Section::Forecast,
+            Box::new(|| super::forecast::results(snap, config)),
+        ),
+        (
             Section::Funnel,
             Box::new(move || super::funnel::results(snap, Mode::Cohort, None, lang)),
         ),

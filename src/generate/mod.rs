@@ -229,6 +229,8 @@ fn deals_frame(d: &sim::Deals) -> Result<DataFrame> {
         money::column("amount", d.amount.iter().copied()),
         Column::new("loss_reason".into(), d.reason.clone()),
         Column::new("discount_pct".into(), d.discount.clone()),
+        datetime("expected_close_at", d.expected_close.iter().copied()),
+        Column::new("probability".into(), d.probability.clone()),
     ])
 }
 

@@ -69,6 +69,8 @@ pub struct Deals {
     pub amount: Vec<Option<i64>>,
     pub reason: Vec<Option<&'static str>>,
     pub discount: Vec<f64>,
+    pub expected_close: Vec<Option<i64>>,
+    pub probability: Vec<Option<f64>>,
 }
 
 #[derive(Default)]
@@ -104,6 +106,9 @@ pub struct Payments {
 /// The company being simulated.
 pub struct Sim<'a> {
     pub rng: Pcg64Mcg,
+    /// A stream of its own for the expected close dates and probabilities, so adding them
+    /// left every other value of a seed as it was.
+    plans_rng: Pcg64Mcg,
     pub managers: &'a [Manager],
     pub campaigns: &'a [Campaign],
     /// The export moment: nothing after it is written.
@@ -121,8 +126,14 @@ impl<'a> Sim<'a> {
         campaigns: &'a [Campaign],
         end: i64,
     ) -> Self {
+        let plans_rng = {
+            use rand::SeedableRng;
+            let mut r = rng.clone();
+            Pcg64Mcg::seed_from_u64(r.random::<u64>() ^ 0x5eed_c105e)
+        };
         Sim {
             rng,
+            plans_rng,
             managers,
             campaigns,
             end,
@@ -504,6 +515,75 @@ impl<'a> Sim<'a> {
         d.amount.push(Some(amount));
         d.reason.push(reason);
         d.discount.push(discount);
+        let (expected, probability) = self.expected_close(created, stage, status, closed);
+        let d = &mut self.out.deals;
+        d.expected_close.push(expected);
+        d.probability.push(probability);
+    }
+
+    /// The expected close date a salesperson keeps on a deal, as CRMs export it today, and the
+    /// CRM's stage probability. The first estimate is a few weeks out, often the last day of
+    /// its month; an open deal whose estimate has passed is usually pushed out (rarely
+    /// pulled in), a few are left overdue; a closed deal's last estimate lies near its close.
+    fn expected_close(
+        &mut self,
+        created: i64,
+        stage: usize,
+        status: &str,
+        closed: Option<i64>,
+    ) -> (Option<i64>, Option<f64>) {
+        let rng = &mut self.plans_rng;
+        if rng.random::<f64>() < 0.08 {
+            return (None, None); // never filled in
+        }
+        let month_end = |t: i64| -> i64 {
+            use chrono::{Datelike, NaiveDate};
+            let Some(d) = chrono::DateTime::from_timestamp_millis(t) else {
+                return t;
+            };
+            let d = d.date_naive();
+            let first_next = if d.month() == 12 {
+                NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
+            };
+            first_next.map_or(t, |n| {
+                n.and_hms_opt(0, 0, 0)
+                    .map_or(t, |m| m.and_utc().timestamp_millis() - DAY)
+            })
+        };
+        let day_of = |t: i64| t - t.rem_euclid(DAY);
+        let mut estimate = day_of(created + (exp(rng, 25.0) + 7.0) as i64 * DAY);
+        if rng.random::<f64>() < 0.35 {
+            estimate = day_of(month_end(estimate));
+        }
+        let probability = match status {
+            "won" => 100.0,
+            "lost" => 0.0,
+            _ => {
+                let base = [10.0, 20.0, 40.0, 60.0, 80.0, 90.0][stage.min(5)];
+                (base + rng.random_range(-2..=2) as f64 * 5.0).clamp(5.0, 95.0)
+            }
+        };
+        let expected = match closed {
+            Some(at) => day_of(at + rng.random_range(-6..=3) * DAY).max(day_of(created)),
+            None => {
+                // Passed estimates are pushed out two to six weeks at a time; one in ten
+                // is pulled in a little instead, one in six left overdue.
+                while estimate < self.end && rng.random::<f64>() > 1.0 / 6.0 {
+                    if rng.random::<f64>() < 0.1 {
+                        estimate -= rng.random_range(1..5) * DAY;
+                        break;
+                    }
+                    estimate += rng.random_range(14..43) * DAY;
+                    if rng.random::<f64>() < 0.35 {
+                        estimate = day_of(month_end(estimate));
+                    }
+                }
+                estimate
+            }
+        };
+        (Some(expected), Some(probability))
     }
 
     /// Payments lag the win; a quarter come in two parts, a few are never paid, and a few

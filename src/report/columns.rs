@@ -68,6 +68,21 @@ pub const VELOCITY: &[Col] = &[
     Col("mean_days_to_win", "days to win", Num1),
     Col("velocity_per_day", "velocity per day", Money),
 ];
+pub const FORECAST: &[Col] = &[
+    Col("window", "window", Text),
+    Col("won_so_far", "won so far", Money),
+    Col("open_deals", "open deals expected", Int),
+    Col("open_amount", "their amount", Money),
+    Col("weighted_amount", "weighted by win chance", Money),
+    Col("projection", "projection", Money),
+];
+pub const FORECAST_BACKTEST: &[Col] = &[
+    Col("month", "month", Text),
+    Col("forecast", "forecast", Money),
+    Col("actual", "won", Money),
+    Col("error", "error", Money),
+    Col("abs_pct_error", "off by", Percent),
+];
 pub const SPEED_TO_LEAD: &[Col] = &[
     Col("level", "level", Word),
     Col("group", "group", Text),

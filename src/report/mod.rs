@@ -27,6 +27,7 @@ pub use summary::summary;
 /// The figure sections of the report, in the order they are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Section {
+    Forecast,
     Funnel,
     Losses,
     Durations,
@@ -37,7 +38,8 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 7] = [
+    pub const ALL: [Section; 8] = [
+        Section::Forecast,
         Section::Funnel,
         Section::Losses,
         Section::Durations,
@@ -50,6 +52,7 @@ impl Section {
     /// Anchor on the page and key in summary.json.
     pub fn key(self) -> &'static str {
         match self {
+            Section::Forecast => "forecast",
             Section::Funnel => "funnel",
             Section::Losses => "losses",
             Section::Durations => "durations",
@@ -63,6 +66,7 @@ impl Section {
     /// The title in English (the key of its translation).
     pub fn title(self) -> &'static str {
         match self {
+            Section::Forecast => "Forecast",
             Section::Funnel => "Funnel",
             Section::Losses => "Losses",
             Section::Durations => "Durations",

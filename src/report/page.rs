@@ -114,6 +114,43 @@ pub fn page(inp: &Inputs) -> Result<Page> {
         title: t("Headline figures"),
         items,
     });
+    // The forecast: the projection, how far off such forecasts were, the backtest.
+    if let Some(p) = inp.part(Section::Forecast) {
+        let mut items = Vec::new();
+        if let Some(e) = &p.error {
+            items.push(Item::Missing(format!(
+                "{}: {}",
+                t("This section could not be built"),
+                i18n::note(&e.to_string(), loc.lang)
+            )));
+        }
+        if let Some(f) = p.table("forecast") {
+            items.push(Item::Sentences(vec![super::sentences::forecast_sentence(
+                f, loc,
+            )?]));
+            items.push(Item::Table(table(
+                f,
+                &t("Projection for the period and the next one"),
+                columns::FORECAST,
+                loc,
+                None,
+            )?));
+        }
+        if let Some(f) = p.table("forecast_backtest") {
+            items.push(Item::Table(table(
+                f,
+                &t("Backtest: the forecast made at the start of each month against what was won"),
+                columns::FORECAST_BACKTEST,
+                loc,
+                None,
+            )?));
+        }
+        blocks.push(Block {
+            id: "forecast",
+            title: t("Forecast"),
+            items,
+        });
+    }
     // Leaks and the funnel.
     let mut items = Vec::new();
     let mut sentences = vec![outcome_sentence(&inp.headline.current, loc)];

@@ -81,3 +81,56 @@ pub fn outcome_sentence(f: &Figures, loc: &Locale) -> String {
         ),
     }
 }
+
+/// The forecast in one sentence: the projection for the period and how far off forecasts
+/// made the same way were (the backtest's mean absolute percentage error).
+pub fn forecast_sentence(f: &DataFrame, loc: &Locale) -> crate::error::Result<String> {
+    use crate::metrics::{floats, ints, texts};
+    let window = texts(f, "window")?;
+    let open = ints(f, "open_deals")?;
+    let minor = |name: &str| -> crate::error::Result<Vec<Option<i128>>> {
+        crate::money::minor_units(
+            f.column(name)
+                .map_err(|e| crate::error::Error::Usage(e.to_string()))?,
+        )
+    };
+    let (won, weighted, projection) = (
+        minor("won_so_far")?,
+        minor("weighted_amount")?,
+        minor("projection")?,
+    );
+    let mape = floats(f, "backtest_mape")?;
+    let money = |v: Option<i128>| loc.money(v.unwrap_or(0));
+    let (Some(Some(w)), Some(n)) = (window.first(), open.first()) else {
+        return Ok(String::new());
+    };
+    let n = loc.int(n.unwrap_or(0));
+    let (p, so_far, weighted) = (money(projection[0]), money(won[0]), money(weighted[0]));
+    let accuracy = match mape.first().copied().flatten() {
+        Some(m) => pick(
+            loc.lang,
+            format!(
+                " Past forecasts made this way were off by {} on average (the last 12 months).",
+                loc.pct(m)
+            ),
+            format!(
+                " Прошлые прогнозы, сделанные так же, ошибались в среднем на {} (последние 12 месяцев).",
+                loc.pct(m)
+            ),
+        ),
+        None => pick(
+            loc.lang,
+            " There is no earlier month with sales to measure such forecasts against.".to_string(),
+            " Нет прошлых месяцев с продажами, чтобы проверить такой прогноз.".to_string(),
+        ),
+    };
+    Ok(pick(
+        loc.lang,
+        format!(
+            "The projection for {w} is {p}: {so_far} won so far and {weighted} expected from the open deals due to close in it ({n}), weighted by their chance to win.{accuracy}"
+        ),
+        format!(
+            "Прогноз на {w}: {p} — уже выиграно {so_far} и ожидается {weighted} от открытых сделок с закрытием в этом окне ({n}) с учётом вероятности выигрыша.{accuracy}"
+        ),
+    ))
+}

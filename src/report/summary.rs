@@ -100,6 +100,10 @@ pub fn summary(inp: &Inputs, head_frame: &DataFrame) -> Result<Value> {
             }),
             None => Value::Null,
         },
+        "forecast": inp
+            .part(super::Section::Forecast)
+            .and_then(|p| p.table("forecast"))
+            .and_then(|f| crate::output::json::rows(f).into_iter().next()),
         "retention_12_months": inp
             .part(super::Section::Retention)
             .and_then(|p| super::page::retention_after(p, 12)),
