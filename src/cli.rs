@@ -83,6 +83,12 @@ pub enum Command {
     /// What will be won: the projection for the period and the next one from the open deals'
     /// expected close dates, with its backtest over the 12 months before.
     Forecast(FigureArgs),
+    /// Will the plan be met: plan, won so far, expected by now, gap and pipeline coverage per
+    /// manager, team and company, as of a day inside the period.
+    Pacing(PacingArgs),
+    /// What moved: the waterfall of the period's pipeline (start, created, pulled in, bigger,
+    /// smaller, won, lost, pushed out, end) and the deals whose expected close slipped.
+    Pipeline(PipelineArgs),
     /// Run a SQL file over the validated tables.
     Query(QueryArgs),
     /// Write realistic synthetic data for every table (deterministic for a seed).
@@ -283,6 +289,34 @@ pub struct ReactivationArgs {
 }
 
 /// How `crmstat retention` groups cohorts and periods.
+#[derive(Debug, Args)]
+pub struct PipelineArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// The window whose pipeline is followed (default: the period itself), e.g. next month's
+    /// pipeline through this month: `--period 2024-03 --window 2024-04`.
+    #[arg(long, value_name = "PERIOD")]
+    pub window: Option<String>,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PacingArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// Judge as of the end of this day inside the period (default: the period's end, or
+    /// today when the period is the current one).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum RetentionBy {
     Month,

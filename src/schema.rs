@@ -20,6 +20,8 @@ pub enum Kind {
     Status,
     /// Contact direction: `in` or `out`.
     Direction,
+    /// A calendar month, `YYYY-MM` (stored as its first day).
+    Month,
 }
 
 impl Kind {
@@ -34,6 +36,7 @@ impl Kind {
             Kind::Number => "number",
             Kind::Status => "open/won/lost",
             Kind::Direction => "in/out",
+            Kind::Month => "month (YYYY-MM)",
         }
     }
 }
@@ -181,9 +184,40 @@ pub const CAMPAIGNS: TableSpec = TableSpec {
     ],
 };
 
+pub const DEAL_CHANGES: TableSpec = TableSpec {
+    name: "deal_changes",
+    key: None,
+    columns: &[
+        col("deal_id", Id, true),
+        col("changed_at", Datetime, true),
+        col("field", Text, true),
+        col("old_value", Text, false),
+        col("new_value", Text, false),
+    ],
+};
+
+/// The fields `deal_changes` tracks, and how their values are typed.
+pub const CHANGED_FIELDS: [(&str, Kind); 4] = [
+    ("amount", Kind::Money),
+    ("expected_close_at", Kind::Datetime),
+    ("probability", Kind::Number),
+    ("manager_id", Kind::Id),
+];
+
+pub const PLANS: TableSpec = TableSpec {
+    name: "plans",
+    key: None,
+    columns: &[
+        col("month", Month, true),
+        col("manager_id", Id, false),
+        col("team", Text, false),
+        col("amount", Money, true),
+    ],
+};
+
 /// Every table, in the order they are read and validated: a table comes after the
 /// tables its references point to.
-pub const ALL: [&TableSpec; 7] = [
+pub const ALL: [&TableSpec; 9] = [
     &MANAGERS,
     &CAMPAIGNS,
     &CLIENTS,
@@ -191,6 +225,8 @@ pub const ALL: [&TableSpec; 7] = [
     &STAGE_HISTORY,
     &CONTACTS,
     &PAYMENTS,
+    &DEAL_CHANGES,
+    &PLANS,
 ];
 
 /// A table by name.
@@ -228,4 +264,6 @@ pub const REFERENCES: &[Reference] = &[
     reference("contacts", "deal_id", "deals"),
     reference("contacts", "campaign_id", "campaigns"),
     reference("payments", "deal_id", "deals"),
+    reference("deal_changes", "deal_id", "deals"),
+    reference("plans", "manager_id", "managers"),
 ];

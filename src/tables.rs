@@ -18,6 +18,10 @@ pub struct Tables {
     pub contacts: Option<DataFrame>,
     pub payments: Option<DataFrame>,
     pub campaigns: Option<DataFrame>,
+    /// Changes of a deal's amount, expected close, probability or owner (SPEC §1).
+    pub deal_changes: Option<DataFrame>,
+    /// Sales plans per month and manager or team (SPEC §1 `plans`).
+    pub plans: Option<DataFrame>,
     /// The manager ids of every contact used, when the contacts kept are only those of the
     /// command's windows and there is no managers table (the roster is then every manager
     /// the data names).
@@ -38,6 +42,8 @@ impl Tables {
             contacts: frames.remove("contacts"),
             payments: frames.remove("payments"),
             campaigns: frames.remove("campaigns"),
+            deal_changes: frames.remove("deal_changes"),
+            plans: frames.remove("plans"),
             contact_managers: None,
         })
     }
@@ -52,6 +58,8 @@ impl Tables {
             ("contacts", &self.contacts),
             ("payments", &self.payments),
             ("campaigns", &self.campaigns),
+            ("deal_changes", &self.deal_changes),
+            ("plans", &self.plans),
         ];
         out.extend(
             optional

@@ -232,3 +232,199 @@ fn forecast_by_hand() {
     assert_eq!(summary["forecast"]["window"], "2024-03");
     assert_eq!(summary["forecast"]["backtest_mape"].as_f64(), Some(0.8));
 }
+
+/// June 2024 (30 days) as of the end of the 15th: half the period elapsed. Plans: M1 has a
+/// monthly_plan of 1000.00; M2's 500.00 is overridden by its plans row of 600.00; M3 has none;
+/// team A (M1, M2) has no row of its own: 1600.00; team B (M3) has a row of 2000.00; the
+/// company 3600.00. Won by the 15th: M1 400.00 (D1; D2 is won on the 20th, after as-of, so it is
+/// still open then), M2 700.00. Pipeline to the month's end: D2 (M1, stage C, 300.00) and D4
+/// (M3, stage B, 1000.00); D5 is expected in July. Stage win rates over the deals closed in the
+/// 12 months before (D1, D3, D8 won; D6 lost at A, D7 at B): p(B) = 3/4, p(C) = 3/3, so the
+/// weighted pipeline is 300.00 and 750.00. Required coverage = closed ÷ won: M1 2/1, M2 2/2,
+/// M3 none won, team A 4/3, company 5/3.
+#[test]
+fn pacing_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "crmstat.toml",
+        "[funnel]\nstages = [\"A\", \"B\", \"C\"]\n",
+    );
+    write(
+        d,
+        "managers.csv",
+        "manager_id,name,team,monthly_plan\nM1,Anna,A,1000.00\nM2,Boris,A,500.00\nM3,Vera,B,\n",
+    );
+    write(
+        d,
+        "plans.csv",
+        "month,manager_id,team,amount\n2024-06,M2,,600.00\n06.2024,,B,\"2 000,00\"\n",
+    );
+    write(
+        d,
+        "deals.csv",
+        "deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount,expected_close_at\n\
+         D1,K1,M1,2024-05-20,2024-06-05,won,C,400.00,2024-06-05\n\
+         D2,K2,M1,2024-05-21,2024-06-20,won,C,300.00,2024-06-25\n\
+         D3,K3,M2,2024-05-22,2024-06-10,won,C,700.00,2024-06-10\n\
+         D4,K4,M3,2024-06-01,,open,B,1000.00,2024-06-28\n\
+         D5,K5,M3,2024-06-02,,open,A,50.00,2024-07-05\n\
+         D6,K6,M1,2024-02-01,2024-03-01,lost,A,10.00,\n\
+         D7,K7,M3,2024-02-01,2024-04-01,lost,B,10.00,\n\
+         D8,K8,M2,2024-01-01,2024-02-01,won,C,100.00,\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let p = out.path().join("p");
+    let o = Command::cargo_bin("crmstat")
+        .unwrap()
+        .args(["pacing", "--period", "2024-06", "--as-of", "2024-06-15"])
+        .args(["--format", "csv", "--data"])
+        .arg(d)
+        .arg("--out")
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let table = lines(&p.join("pacing.csv"));
+    assert_eq!(
+        table[0],
+        "manager_id,team,plan,won,attainment,expected_by_now,gap,pipeline,weighted_pipeline,coverage,required_coverage,level,elapsed_share"
+    );
+    let third = |x: f64| format!("{x}");
+    assert_eq!(
+        table[1..],
+        [
+            "M1,A,1000.00,400.00,0.4,500.00,600.00,300.00,300.00,0.5,2.0,manager,0.5".to_string(),
+            format!(
+                "M2,A,600.00,700.00,{},300.00,-100.00,0.00,0.00,,1.0,manager,0.5",
+                third(700.0 / 600.0)
+            ),
+            "M3,B,,0.00,,,,1000.00,750.00,,,manager,0.5".to_string(),
+            format!(
+                ",A,1600.00,1100.00,0.6875,800.00,500.00,300.00,300.00,0.6,{},team,0.5",
+                third(4.0 / 3.0)
+            ),
+            ",B,2000.00,0.00,0.0,1000.00,2000.00,1000.00,750.00,0.5,,team,0.5".to_string(),
+            format!(
+                ",,3600.00,1100.00,{},1800.00,2500.00,1300.00,1050.00,0.52,{},company,0.5",
+                third(1100.0 / 3600.0),
+                third(5.0 / 3.0)
+            ),
+        ]
+    );
+
+    // An as-of outside the period is refused by name.
+    let o = Command::cargo_bin("crmstat")
+        .unwrap()
+        .args([
+            "pacing",
+            "--period",
+            "2024-06",
+            "--as-of",
+            "2024-07-02",
+            "--data",
+        ])
+        .arg(d)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("outside the period 2024-06"));
+}
+
+/// The March 2024 pipeline (window = the period), each bucket once. At 1 March:
+/// S (100.00, expected 20 March) won on the 18th; O (300.00, expected 15 March) pushed twice on
+/// 12 March (to 20 April, then 1 May: one slip, 36 + 11 = 47 days) and open at the end; I
+/// (400.00 → 450.00 on the 20th, expected 30 → 31 March: a 1-day slip) open at the end; D
+/// (500.00 → 420.00 on the 5th) won on the 8th; L (60.00) lost on the 13th. P (200.00, expected
+/// 15 April) pulled in to 28 March on the 10th, open at the end. C created 5 March (50.00) and won
+/// on the 25th. Y (70.00) expected in June, won on the 22nd: followed as every won deal, pulled
+/// in. Not followed: X, created 2 March and expected in May; Z, lost but never in the window.
+///
+/// start 5 deals 1360.00 (S, O, I, D, L); created 1, 50.00; pulled_in 2, 270.00 (P, Y);
+/// increased 50.00; decreased 80.00; won 4, 640.00 (S, C, D at 420.00, Y); lost 1, 60.00;
+/// pushed_out 1, 300.00 (O); end 2, 650.00 (P, I at 450.00).
+/// Deals: 5 + 1 + 2 = 4 + 1 + 1 + 2. Money: 1360 + 50 + 270 + 50 − 80 = 1650 = 640 + 60 + 300 + 650.
+#[test]
+fn pipeline_waterfall_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "crmstat.toml", "[funnel]\nstages = [\"A\", \"B\"]\n");
+    write(
+        d,
+        "deals.csv",
+        "deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount,expected_close_at\n\
+         S,K1,M1,2024-02-10,2024-03-18,won,B,100.00,2024-03-20\n\
+         C,K2,M1,2024-03-05,2024-03-25,won,B,50.00,2024-03-25\n\
+         P,K3,M1,2024-02-01,,open,A,200.00,2024-03-28\n\
+         O,K4,M2,2024-02-05,,open,A,300.00,2024-05-01\n\
+         I,K5,M1,2024-02-15,,open,B,450.00,2024-03-31\n\
+         D,K6,M1,2024-02-20,2024-03-08,won,B,420.00,2024-03-10\n\
+         L,K7,M1,2024-01-10,2024-03-13,lost,A,60.00,2024-03-12\n\
+         X,K8,M1,2024-03-02,,open,A,80.00,2024-05-10\n\
+         Y,K9,M1,2024-01-05,2024-03-22,won,B,70.00,2024-06-30\n\
+         Z,K10,M1,2024-01-06,2024-03-15,lost,A,90.00,2024-07-01\n",
+    );
+    write(
+        d,
+        "deal_changes.csv",
+        "deal_id,changed_at,field,old_value,new_value\n\
+         P,2024-03-10 11:00,expected_close_at,2024-04-15,2024-03-28\n\
+         O,2024-03-12 10:00,expected_close_at,2024-03-15,2024-04-20\n\
+         O,2024-03-12 16:00,expected_close_at,2024-04-20,2024-05-01\n\
+         I,2024-03-20 09:00,amount,400.00,450.00\n\
+         I,2024-03-25 09:00,expected_close_at,2024-03-30,2024-03-31\n\
+         D,2024-03-05 12:00,amount,\"500,00\",420.00\n\
+         P,2024-03-11,stage,A,B\n\
+         P,2024-03-11,amount,,12.3.4\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let p = out.path().join("p");
+    run("pipeline", d, &p);
+    assert_eq!(
+        lines(&p.join("pipeline_waterfall.csv")),
+        vec![
+            "bucket,deals,amount",
+            "start,5,1360.00",
+            "created,1,50.00",
+            "pulled_in,2,270.00",
+            "increased,,50.00",
+            "decreased,,80.00",
+            "won,4,640.00",
+            "lost,1,60.00",
+            "pushed_out,1,300.00",
+            "end,2,650.00",
+        ]
+    );
+    assert_eq!(
+        lines(&p.join("slippage.csv")),
+        vec![
+            "deal_id,manager_id,slips,days_pushed,first_expected_close_at,expected_close_at",
+            "O,M2,1,47.0,2024-03-15 00:00:00,2024-05-01 00:00:00",
+            "I,M1,1,1.0,2024-03-30 00:00:00,2024-03-31 00:00:00",
+        ]
+    );
+    assert_eq!(
+        lines(&p.join("slippage_by_manager.csv")),
+        vec![
+            "manager_id,deals_slipped,slips,days_pushed",
+            "M1,1,1,1.0",
+            "M2,1,1,47.0",
+        ]
+    );
+    // Changes that break the contract are rejected by line, not used.
+    let rejects = std::fs::read_to_string(p.join("rejects.csv")).unwrap();
+    assert!(
+        rejects.contains("deal_changes,deal_changes.csv,8,field,stage,\"must be one of amount, expected_close_at, probability, manager_id\""),
+        "{rejects}"
+    );
+    assert!(
+        rejects.contains("deal_changes,deal_changes.csv,9,new_value,12.3.4,amount:"),
+        "{rejects}"
+    );
+}

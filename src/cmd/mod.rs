@@ -12,7 +12,9 @@ mod generate;
 mod import;
 mod losses;
 mod managers;
+mod pacing;
 mod payroll;
+mod pipeline;
 mod query;
 mod reactivation;
 mod report;
@@ -47,6 +49,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Clv(a) => clv::run(&a),
         Command::Retention(a) => retention::run(&a),
         Command::Forecast(a) => forecast::run(&a),
+        Command::Pacing(a) => pacing::run(&a),
+        Command::Pipeline(a) => pipeline::run(&a),
         Command::Query(a) => query::run(&a),
         Command::Report(a) => report::run(&a),
         Command::Generate(a) => generate::run(&a),

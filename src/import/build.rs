@@ -320,6 +320,9 @@ struct Deal {
     pipeline: Option<String>,
     source: Option<String>,
     probability: Option<String>,
+    /// When an open deal is expected to close: the export's expected close column, else an
+    /// open deal's close date (CRMs keep the planned close there until the deal closes).
+    expected: When,
 }
 
 struct Context<'a> {
@@ -605,6 +608,11 @@ impl<'a> Context<'a> {
                     When::None
                 }
             };
+            let expected = match (self.value(Role::ExpectedClose, row), status) {
+                (Some(v), _) => self.when(Some(v)),
+                (None, "won" | "lost") => When::None,
+                (None, _) => self.when(self.value(Role::Closed, row)),
+            };
             let text = |r: Role| self.value(r, row).map(str::to_string);
             self.deals.push(Deal {
                 row: row as u32,
@@ -623,6 +631,7 @@ impl<'a> Context<'a> {
                 pipeline,
                 source: text(Role::Source),
                 probability: text(Role::Probability),
+                expected,
             });
         }
         let mut merged_rows = 0;
@@ -672,7 +681,7 @@ impl<'a> Context<'a> {
             ));
         }
         if open_close > 0 {
-            notes.push(format!("{open_close} open deals carry an expected close date; it is not a close and is left out"));
+            notes.push(format!("{open_close} open deals carry a close date: it is their expected close (expected_close_at), not a close"));
         }
         if wanted.is_none() && pipelines.len() > 1 {
             mapping.notes.push(format!(

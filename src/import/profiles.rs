@@ -32,6 +32,7 @@ pub enum Role {
     LossReason,
     Product,
     Probability,
+    ExpectedClose,
     Deleted,
 }
 
@@ -60,7 +61,8 @@ impl Role {
             Role::Campaign => "deals.campaign_id",
             Role::LossReason => "deals.loss_reason",
             Role::Product => "product rows: merged into one deal",
-            Role::Probability => "deals.probability (extra column)",
+            Role::Probability => "deals.probability",
+            Role::ExpectedClose => "deals.expected_close_at",
             Role::Deleted => "rows deleted in the CRM are left out",
         }
     }
@@ -489,6 +491,14 @@ pub static PIPEDRIVE: Def = Def {
         ),
         (Role::Source, &["source", "source channel", "источник"]),
         (Role::Probability, &["probability", "вероятность"]),
+        (
+            Role::ExpectedClose,
+            &[
+                "expected close date",
+                "ожидаемая дата закрытия",
+                "očekávané datum uzavření",
+            ],
+        ),
     ],
     required: &[Role::DealId, Role::StatusWord, Role::Created],
     date_formats: US_DATES,

@@ -100,42 +100,44 @@ pub fn stage_win_rates(snap: &Snapshot, at_ms: i64) -> Result<Vec<Option<f64>>> 
         .collect()
 }
 
-/// Each deal's stage index at `at_ms`: its last entry before then, else its current stage.
-fn stage_at(snap: &Snapshot, at_ms: i64) -> LazyFrame {
-    let current = snap
-        .deals
-        .clone()
-        .lazy()
-        .select([col("deal_id"), col("stage_index").alias("current_index")]);
+/// The deals of `open` (deal_id, stage_index, …) with their stage index at `at_ms`: the last
+/// entry before then, else the current stage. Only those deals' entries are grouped.
+fn with_stage_at(snap: &Snapshot, open: LazyFrame, at_ms: i64) -> LazyFrame {
     match &snap.entries {
-        Some(e) => current
-            .join(
-                e.clone()
-                    .lazy()
-                    .filter(
-                        col("entered_at")
-                            .lt(moment(at_ms))
-                            .and(col("stage_index").is_not_null()),
-                    )
-                    .group_by([col("deal_id")])
-                    .agg([col("stage_index")
-                        .sort_by([col("entered_at")], SortMultipleOptions::default())
-                        .last()
-                        .alias("entry_index")]),
+        Some(e) => {
+            let last = e
+                .clone()
+                .lazy()
+                .filter(
+                    col("entered_at")
+                        .lt(moment(at_ms))
+                        .and(col("stage_index").is_not_null()),
+                )
+                .select([col("deal_id"), col("entered_at"), col("stage_index")])
+                .join(
+                    open.clone().select([col("deal_id")]),
+                    [col("deal_id")],
+                    [col("deal_id")],
+                    JoinArgs::new(JoinType::Inner),
+                )
+                .group_by([col("deal_id")])
+                .agg([col("stage_index")
+                    .sort_by([col("entered_at")], SortMultipleOptions::default())
+                    .last()
+                    .alias("entry_index")]);
+            open.join(
+                last,
                 [col("deal_id")],
                 [col("deal_id")],
                 JoinArgs::new(JoinType::Left),
             )
-            .select([
-                col("deal_id"),
-                coalesce(&[col("entry_index"), col("current_index")])
+            .with_column(
+                coalesce(&[col("entry_index"), col("stage_index")])
                     .cast(DataType::Int32)
                     .alias("stage_at"),
-            ]),
-        None => current.select([
-            col("deal_id"),
-            col("current_index").cast(DataType::Int32).alias("stage_at"),
-        ]),
+            )
+        }
+        None => open.with_column(col("stage_index").cast(DataType::Int32).alias("stage_at")),
     }
 }
 
@@ -147,12 +149,6 @@ pub fn project(
     source: ProbabilitySource,
 ) -> Result<Projection> {
     let (ws, we) = (window.start_ms(), window.end_ms());
-    let rates = stage_win_rates(snap, at_ms)?;
-    let rate_frame = df!(
-        "stage_at" => (0..rates.len() as i32).collect::<Vec<_>>(),
-        "stage_p" => rates,
-    )
-    .ctx("stage rates")?;
     let amount = money::minor_expr("amount").fill_null(lit(0i64));
     let won = col("status")
         .eq(lit("won"))
@@ -170,6 +166,42 @@ pub fn project(
         .copied()
         .flatten()
         .unwrap_or(0);
+    let open = pipeline(snap, (ws, we), at_ms, source, None)?;
+    Ok(Projection {
+        won_so_far,
+        open_deals: open.iter().map(|p| p.deals).sum(),
+        open_amount: open.iter().map(|p| p.amount).sum(),
+        weighted_amount: open.iter().map(|p| p.weighted).sum(),
+    })
+}
+
+/// The open pipeline of one group: deals open at a moment and expected to close in a window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipe {
+    pub group: Option<String>,
+    pub deals: i64,
+    /// Minor units; an empty amount counts as 0.
+    pub amount: i128,
+    /// Σ amount × p, exact per distinct p and rounded to the minor unit.
+    pub weighted: i128,
+}
+
+/// The deals open at `at_ms` whose expected close falls in `[ws, we)`, per value of the deal
+/// column `by` (one group without), with their amount weighted by p.
+pub fn pipeline(
+    snap: &Snapshot,
+    (ws, we): (i64, i64),
+    at_ms: i64,
+    source: ProbabilitySource,
+    by: Option<&str>,
+) -> Result<Vec<Pipe>> {
+    let rates = stage_win_rates(snap, at_ms)?;
+    let rate_frame = df!(
+        "stage_at" => (0..rates.len() as i32).collect::<Vec<_>>(),
+        "stage_p" => rates,
+    )
+    .ctx("stage rates")?;
+    let amount = money::minor_expr("amount").fill_null(lit(0i64));
     let open_at = col("created_at").lt(moment(at_ms)).and(
         col("closed_at")
             .is_null()
@@ -178,6 +210,10 @@ pub fn project(
     let expected_in = col("expected_close_at")
         .gt_eq(moment(ws))
         .and(col("expected_close_at").lt(moment(we)));
+    let group = match by {
+        Some(c) => col(c).cast(DataType::String),
+        None => lit(NULL).cast(DataType::String),
+    };
     let p = match source {
         ProbabilitySource::Stages => col("stage_p"),
         ProbabilitySource::Crm => coalesce(&[
@@ -185,45 +221,42 @@ pub fn project(
             col("stage_p"),
         ]),
     };
-    let by_p = snap
-        .deals
-        .clone()
-        .lazy()
-        .filter(open_at.and(expected_in))
-        .join(
-            stage_at(snap, at_ms),
-            [col("deal_id")],
-            [col("deal_id")],
-            JoinArgs::new(JoinType::Left),
-        )
+    let open = snap.deals.clone().lazy().filter(open_at.and(expected_in));
+    let by_p = with_stage_at(snap, open, at_ms)
         .join(
             rate_frame.lazy(),
             [col("stage_at")],
             [col("stage_at")],
             JoinArgs::new(JoinType::Left),
         )
-        .group_by([p.fill_null(lit(0.0)).alias("p")])
+        .group_by([group.alias("group"), p.fill_null(lit(0.0)).alias("p")])
         .agg([
             len().cast(DataType::Int64).alias("deals"),
             money::sum_minor(amount).alias("amount"),
         ])
-        .sort(["p"], SortMultipleOptions::default())
+        .sort(["group", "p"], SortMultipleOptions::default())
         .collect()
         .ctx("open pipeline")?;
+    let groups = super::texts(&by_p, "group")?;
     let ps = super::floats(&by_p, "p")?;
     let deals = super::ints(&by_p, "deals")?;
     let amounts = money::minors(by_p.column("amount").ctx("amount")?)?;
-    let mut out = Projection {
-        won_so_far,
-        open_deals: 0,
-        open_amount: 0,
-        weighted_amount: 0,
-    };
-    for ((p, n), a) in ps.iter().zip(&deals).zip(&amounts) {
+    let mut out: Vec<Pipe> = Vec::new();
+    for (((g, p), n), a) in groups.iter().zip(&ps).zip(&deals).zip(&amounts) {
         let a = a.unwrap_or(0);
-        out.open_deals += n.unwrap_or(0);
-        out.open_amount += a;
-        out.weighted_amount += (a as f64 * p.unwrap_or(0.0)).round() as i128;
+        if out.last().is_none_or(|last| &last.group != g) {
+            out.push(Pipe {
+                group: g.clone(),
+                deals: 0,
+                amount: 0,
+                weighted: 0,
+            });
+        }
+        if let Some(last) = out.last_mut() {
+            last.deals += n.unwrap_or(0);
+            last.amount += a;
+            last.weighted += (a as f64 * p.unwrap_or(0.0)).round() as i128;
+        }
     }
     Ok(out)
 }

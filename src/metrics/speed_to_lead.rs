@@ -68,6 +68,7 @@ pub fn leads(tables: &Tables, snap: &Snapshot) -> Result<Option<DataFrame>> {
         .filter(
             col("at")
                 .lt(moment(as_of))
+                .and(col("at").gt_eq(moment(contact_window_start_ms(start))))
                 .and(col("client_id").is_not_null()),
         )
         .group_by([text("client_id").alias("client_id"), col("at")])
@@ -98,7 +99,12 @@ pub fn leads(tables: &Tables, snap: &Snapshot) -> Result<Option<DataFrame>> {
         .deals
         .clone()
         .lazy()
-        .filter(col("client_id").is_not_null())
+        // Deals created before the period are neither leads nor a lead's next deal.
+        .filter(
+            col("client_id")
+                .is_not_null()
+                .and(col("created_at").gt_eq(moment(start))),
+        )
         .select([
             text("client_id").alias("client_id"),
             col("created_at").alias("at"),

@@ -57,8 +57,60 @@ pub fn row_checks(
         "stage_history" => stage_name_checks(part, p, stages, "stage"),
         "managers" => order_check(part, p, "hired_on", "left_on", "left before being hired"),
         "campaigns" => order_check(part, p, "started_on", "ended_on", "ended before it started"),
+        "plans" => plan_checks(part, p),
+        "deal_changes" => change_checks(part, p),
         _ => Ok(()),
     }
+}
+
+/// A change names a tracked field, and its values read as that field's type.
+fn change_checks(part: &DataFrame, p: &mut PartProblems) -> Result<()> {
+    use crate::schema::{CHANGED_FIELDS, Kind};
+    let field = text(part, "field")?;
+    let (old, new) = (text(part, "old_value")?, text(part, "new_value")?);
+    let names: Vec<&str> = CHANGED_FIELDS.iter().map(|f| f.0).collect();
+    for (pos, f) in field.iter().enumerate() {
+        let Some(f) = f else { continue };
+        let Some((_, kind)) = CHANGED_FIELDS.iter().find(|c| c.0 == f) else {
+            p.reject(
+                pos,
+                "field",
+                f,
+                &format!("must be one of {}", names.join(", ")),
+            );
+            continue;
+        };
+        for (column, value) in [("old_value", old.get(pos)), ("new_value", new.get(pos))] {
+            let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let problem = match kind {
+                Kind::Money => crate::money::parse_money(v).err().map(|e| e.to_string()),
+                Kind::Datetime => crate::dates::parse_datetime(v, &[])
+                    .is_none()
+                    .then(|| "cannot parse as a date/time".to_string()),
+                Kind::Number => crate::input::values::parse_number(v)
+                    .is_none()
+                    .then(|| "not a number".to_string()),
+                _ => None,
+            };
+            if let Some(why) = problem {
+                p.reject(pos, column, v, &format!("{f}: {why}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A plan belongs to a manager or a team: a row naming neither is nobody's plan.
+fn plan_checks(part: &DataFrame, p: &mut PartProblems) -> Result<()> {
+    let (manager, team) = (text(part, "manager_id")?, text(part, "team")?);
+    for (pos, (m, t)) in manager.iter().zip(team.iter()).enumerate() {
+        if m.is_none() && t.is_none() {
+            p.reject(pos, "manager_id", "", "a plan needs a manager_id or a team");
+        }
+    }
+    Ok(())
 }
 
 fn text(part: &DataFrame, name: &str) -> Result<StringChunked> {
@@ -178,6 +230,13 @@ fn deal_checks(part: &mut DataFrame, p: &mut PartProblems, stages: &Stages) -> R
         "discount_pct",
         |v| (0.0..=100.0).contains(&v),
         "a discount must be between 0 and 100",
+    )?;
+    range_check(
+        part,
+        p,
+        "probability",
+        |v| (0.0..=100.0).contains(&v),
+        "a probability is a percent between 0 and 100",
     )?;
     Ok(())
 }

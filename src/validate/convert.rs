@@ -19,7 +19,7 @@ use crate::schema::{Column as Spec, Kind};
 pub fn dtype_of(kind: Kind) -> DataType {
     match kind {
         Kind::Datetime => DataType::Datetime(TimeUnit::Milliseconds, None),
-        Kind::Date => DataType::Date,
+        Kind::Date | Kind::Month => DataType::Date,
         Kind::Money => money::dtype(),
         Kind::Number => DataType::Float64,
         Kind::Id | Kind::Text | Kind::Status | Kind::Direction => DataType::String,
@@ -86,6 +86,12 @@ pub fn typed(def: &Spec, from: &DataType, rules: &Rules) -> Expr {
             plausible(c.cast(target), rules)
         }
         (Kind::Date, DataType::Date) => plausible(c, rules),
+        // A month given as a date is its month (its first day).
+        (Kind::Month, DataType::Date | DataType::Datetime(_, None)) => text_to(
+            def.kind,
+            rules.clone(),
+            c.cast(DataType::Date).cast(DataType::String),
+        ),
         (Kind::Date, DataType::Datetime(_, None)) => plausible(c.cast(DataType::Date), rules),
         (Kind::Money, DataType::Decimal(_, s)) if *s <= money::SCALE => {
             if rules.zero_missing {
@@ -195,6 +201,16 @@ fn text_to(kind: Kind, rules: Rules, e: Expr) -> Expr {
                         .collect();
                     ca.into_date().into_column()
                 }
+                Kind::Month => {
+                    let epoch = chrono::NaiveDate::default();
+                    let ca: Int32Chunked = values
+                        .map(|v| {
+                            let d = parse_month(v?).filter(|d| rules.plausible(d.year()))?;
+                            i32::try_from((d - epoch).num_days()).ok()
+                        })
+                        .collect();
+                    ca.into_date().into_column()
+                }
                 Kind::Money => {
                     let zero = rules.zero_missing;
                     money::column(
@@ -243,5 +259,35 @@ pub fn failure(def: &Spec, value: &str, rules: &Rules) -> Option<String> {
             Err(e) => e.to_string(),
         },
         Kind::Number => "not a number".into(),
+        Kind::Month => match parse_month(value) {
+            Some(d) if !rules.plausible(d.year()) => format!(
+                "the year {} is outside the plausible years {}–{}",
+                d.year(),
+                rules.years.0,
+                rules.years.1
+            ),
+            _ => "not a month (use 2024-03, or 03.2024)".into(),
+        },
     })
+}
+
+/// A month as `2024-03`, `2024-3`, `03.2024` or `2024-03-01` (any day: its month).
+pub fn parse_month(v: &str) -> Option<chrono::NaiveDate> {
+    let v = v.trim();
+    let ym = |y: &str, m: &str| -> Option<chrono::NaiveDate> {
+        let (y, m) = (y.parse::<i32>().ok()?, m.parse::<u32>().ok()?);
+        (y >= 1000).then_some(())?;
+        chrono::NaiveDate::from_ymd_opt(y, m, 1)
+    };
+    if let Some((y, m)) = v.split_once('-') {
+        if !m.contains('-') {
+            return ym(y, m);
+        }
+    }
+    if let Some((m, y)) = v.split_once('.') {
+        if !y.contains('.') {
+            return ym(y, m);
+        }
+    }
+    parse_date(v, &[]).and_then(|d| chrono::NaiveDate::from_ymd_opt(d.year(), d.month(), 1))
 }

@@ -274,10 +274,12 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
     };
     let stages = Stages::resolve(&config.funnel, history.as_deref());
     report.notes.extend(checks::stage_notes(&stages));
+    // Plans and deal changes are extras few exports have: pacing and the pipeline say
+    // themselves what they did without them.
     let absent: Vec<&str> = schema::ALL
         .iter()
         .map(|t| t.name)
-        .filter(|t| !sources.contains_key(t))
+        .filter(|t| !sources.contains_key(t) && !matches!(*t, "plans" | "deal_changes"))
         .collect();
     if !absent.is_empty() {
         report.notes.push(format!(

@@ -16,6 +16,7 @@ impl Context<'_> {
             col("campaign_id", &|x| x.campaign.clone()),
             col("created_at", &|x| x.created.text()),
             col("closed_at", &|x| x.closed.text()),
+            col("expected_close_at", &|x| x.expected.text()),
             col("status", &|x| Some(x.status.to_string())),
             col("stage", &|x| x.stage.clone()),
             col("amount", &|x| x.amount.clone()),

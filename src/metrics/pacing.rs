@@ -1,0 +1,366 @@
+//! Plan pacing (SPEC §3): will each manager, team and the company meet the period's plan?
+//!
+//! As of a moment inside the period (the snapshot's as-of; its start is the period's):
+//! - plan: per month, the `plans` row of the manager (or team), else the manager's
+//!   `monthly_plan`; a team without a row of its own has the sum of its managers'; the
+//!   company's is the sum of the teams' and of the managers without a team. A month the
+//!   period covers only in part counts the part of its plan its days cover.
+//! - won: the amount of the deals won from the period start to as-of (exact);
+//! - attainment = won ÷ plan; expected_by_now = plan × elapsed ÷ the period's length;
+//!   gap = plan − won (negative when the plan is beaten);
+//! - pipeline: the deals open at as-of whose expected close falls between as-of and the
+//!   period's end, and weighted by p as in the forecast;
+//! - coverage = pipeline ÷ gap (empty when the plan is met), required_coverage = 1 ÷ the win
+//!   rate of the deals closed in the 12 months before as-of (won ÷ (won + lost)).
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::forecast::{self, Pipe};
+use super::snapshot::{Snapshot, moment};
+use crate::config::ProbabilitySource;
+use crate::error::{PolarsContext, Result};
+use crate::money;
+use crate::period::Period;
+use crate::tables::Tables;
+
+/// One row's figures before they become a table.
+#[derive(Debug, Default, Clone)]
+struct Row {
+    plan: Option<i128>,
+    won: i128,
+    pipeline: i128,
+    weighted: i128,
+    closed: i64,
+    wins: i64,
+}
+
+/// The SPEC §6 `pacing` table: manager_id, team, plan, won, attainment, expected_by_now,
+/// gap, pipeline, weighted_pipeline, coverage, required_coverage, then level, elapsed_share.
+pub struct Pacing {
+    pub pacing: DataFrame,
+    pub notes: Vec<String>,
+}
+
+/// The months `period` touches, each with the share of its days inside the period.
+fn months(period: &Period) -> Vec<(chrono::NaiveDate, f64)> {
+    use chrono::Datelike;
+    let mut out = Vec::new();
+    let mut m = Period::month_of(period.start);
+    while m.start < period.end {
+        let from = m.start.max(period.start);
+        let to = m.end.min(period.end);
+        let share =
+            (to - from).num_milliseconds() as f64 / (m.end - m.start).num_milliseconds() as f64;
+        out.push((m.start.date().with_day(1).unwrap_or(m.start.date()), share));
+        match m.next() {
+            Some(n) => m = n,
+            None => break,
+        }
+    }
+    out
+}
+
+/// `amount × share` in minor units, exact when the share is whole.
+fn part(amount: i128, share: f64) -> i128 {
+    if share >= 1.0 {
+        amount
+    } else {
+        (amount as f64 * share).round() as i128
+    }
+}
+
+/// Plan rows keyed by (month, manager) and (month, team).
+type PlanRows = (
+    BTreeMap<(chrono::NaiveDate, String), i128>,
+    BTreeMap<(chrono::NaiveDate, String), i128>,
+);
+
+fn plan_rows(tables: &Tables) -> Result<PlanRows> {
+    let (mut by_manager, mut by_team) = (BTreeMap::new(), BTreeMap::new());
+    let Some(plans) = &tables.plans else {
+        return Ok((by_manager, by_team));
+    };
+    let epoch = chrono::NaiveDate::default();
+    let months = plans.column("month").ctx("month")?.to_physical_repr();
+    let months: Vec<Option<i32>> = months.i32().ctx("month")?.iter().collect();
+    let managers = super::texts(plans, "manager_id")?;
+    let teams = super::texts(plans, "team")?;
+    let amounts = money::minor_units(plans.column("amount").ctx("amount")?)?;
+    for i in 0..plans.height() {
+        let (Some(m), Some(a)) = (months[i], amounts[i]) else {
+            continue;
+        };
+        let month = epoch + chrono::Duration::days(i64::from(m));
+        match (&managers[i], &teams[i]) {
+            (Some(id), _) => *by_manager.entry((month, id.clone())).or_insert(0) += a,
+            (None, Some(team)) => *by_team.entry((month, team.clone())).or_insert(0) += a,
+            (None, None) => {}
+        }
+    }
+    Ok((by_manager, by_team))
+}
+
+/// Per manager: won in [start, as-of), and closed / won in the 12 months before as-of.
+fn outcomes(snap: &Snapshot) -> Result<BTreeMap<String, (i128, i64, i64)>> {
+    let as_of = snap.period.end_ms();
+    let from = snap
+        .period
+        .end
+        .checked_sub_months(chrono::Months::new(forecast::WINDOW_MONTHS))
+        .unwrap_or(snap.period.end)
+        .and_utc()
+        .timestamp_millis();
+    let won_now = col("status")
+        .eq(lit("won"))
+        .and(col("closed_at").gt_eq(moment(snap.period.start_ms())))
+        .and(col("closed_at").lt(moment(as_of)));
+    let trailing = col("closed_at")
+        .gt_eq(moment(from))
+        .and(col("closed_at").lt(moment(as_of)));
+    let f = snap
+        .deals
+        .clone()
+        .lazy()
+        .group_by([col("manager_id").cast(DataType::String).alias("manager_id")])
+        .agg([
+            money::sum_minor(
+                money::minor_expr("amount")
+                    .fill_null(lit(0i64))
+                    .filter(won_now),
+            )
+            .alias("won"),
+            trailing
+                .clone()
+                .and(col("status").neq(lit("open")))
+                .sum()
+                .cast(DataType::Int64)
+                .alias("closed"),
+            trailing
+                .and(col("status").eq(lit("won")))
+                .sum()
+                .cast(DataType::Int64)
+                .alias("wins"),
+        ])
+        .collect()
+        .ctx("pacing outcomes")?;
+    let ids = super::texts(&f, "manager_id")?;
+    let won = money::minors(f.column("won").ctx("won")?)?;
+    let closed = super::ints(&f, "closed")?;
+    let wins = super::ints(&f, "wins")?;
+    Ok((0..f.height())
+        .filter_map(|i| {
+            let id = ids[i].clone()?;
+            Some((
+                id,
+                (
+                    won[i].unwrap_or(0),
+                    closed[i].unwrap_or(0),
+                    wins[i].unwrap_or(0),
+                ),
+            ))
+        })
+        .collect())
+}
+
+/// Pacing as of the snapshot's as-of inside `period`.
+pub fn pacing(
+    tables: &Tables,
+    snap: &Snapshot,
+    period: &Period,
+    source: ProbabilitySource,
+) -> Result<Pacing> {
+    let mut notes = Vec::new();
+    let roster = super::managers::roster(tables, period)?;
+    let ids = super::texts(&roster, "manager_id")?;
+    let teams = super::texts(&roster, "team")?;
+    let monthly = money::minor_units(roster.column("monthly_plan").ctx("monthly_plan")?)?;
+    let (plan_by_manager, plan_by_team) = plan_rows(tables)?;
+    let months = months(period);
+    // Each manager's plan: the plans row of each month, else monthly_plan.
+    let mut team_of: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut rows: BTreeMap<String, Row> = BTreeMap::new();
+    for i in 0..roster.height() {
+        let Some(id) = ids[i].clone() else { continue };
+        let mut plan: Option<i128> = None;
+        for (m, share) in &months {
+            let month_plan = plan_by_manager
+                .get(&(*m, id.clone()))
+                .copied()
+                .or(monthly[i]);
+            if let Some(p) = month_plan {
+                plan = Some(plan.unwrap_or(0) + part(p, *share));
+            }
+        }
+        team_of.insert(id.clone(), teams[i].clone());
+        rows.insert(
+            id,
+            Row {
+                plan,
+                ..Row::default()
+            },
+        );
+    }
+    // Managers with a plan row but not in the roster.
+    for (_, id) in plan_by_manager.keys() {
+        if !rows.contains_key(id) {
+            let mut plan = None;
+            for (m, share) in &months {
+                if let Some(p) = plan_by_manager.get(&(*m, id.clone())) {
+                    plan = Some(plan.unwrap_or(0) + part(*p, *share));
+                }
+            }
+            team_of.insert(id.clone(), None);
+            rows.insert(
+                id.clone(),
+                Row {
+                    plan,
+                    ..Row::default()
+                },
+            );
+        }
+    }
+    let as_of = snap.period.end_ms();
+    for (id, (won, closed, wins)) in outcomes(snap)? {
+        let r = rows.entry(id.clone()).or_default();
+        team_of.entry(id).or_insert(None);
+        r.won = won;
+        r.closed = closed;
+        r.wins = wins;
+    }
+    let pipes: Vec<Pipe> = forecast::pipeline(
+        snap,
+        (as_of, period.end_ms()),
+        as_of,
+        source,
+        Some("manager_id"),
+    )?;
+    for p in pipes {
+        let Some(id) = p.group else { continue };
+        let r = rows.entry(id.clone()).or_default();
+        team_of.entry(id).or_insert(None);
+        r.pipeline = p.amount;
+        r.weighted = p.weighted;
+    }
+    // Teams: their own plan rows, else the sum of their managers'.
+    let mut team_rows: BTreeMap<String, Row> = BTreeMap::new();
+    let add = |into: &mut Row, r: &Row| {
+        into.won += r.won;
+        into.pipeline += r.pipeline;
+        into.weighted += r.weighted;
+        into.closed += r.closed;
+        into.wins += r.wins;
+    };
+    for (id, r) in &rows {
+        if let Some(Some(team)) = team_of.get(id) {
+            let t = team_rows.entry(team.clone()).or_default();
+            add(t, r);
+            if let Some(p) = r.plan {
+                t.plan = Some(t.plan.unwrap_or(0) + p);
+            }
+        }
+    }
+    for (team, t) in team_rows.iter_mut() {
+        let mut own: Option<i128> = None;
+        for (m, share) in &months {
+            if let Some(p) = plan_by_team.get(&(*m, team.clone())) {
+                own = Some(own.unwrap_or(0) + part(*p, *share));
+            }
+        }
+        if own.is_some() {
+            t.plan = own;
+        }
+    }
+    let mut company = Row::default();
+    for t in team_rows.values() {
+        add(&mut company, t);
+        if let Some(p) = t.plan {
+            company.plan = Some(company.plan.unwrap_or(0) + p);
+        }
+    }
+    for (id, r) in &rows {
+        if !matches!(team_of.get(id), Some(Some(_))) {
+            add(&mut company, r);
+            if let Some(p) = r.plan {
+                company.plan = Some(company.plan.unwrap_or(0) + p);
+            }
+        }
+    }
+    if company.plan.is_none() {
+        notes.push(
+            "no plan: neither a plans table nor managers.monthly_plan; plan, attainment, gap and coverage are left empty"
+                .into(),
+        );
+    }
+    let elapsed = ((as_of - period.start_ms()) as f64
+        / (period.end_ms() - period.start_ms()).max(1) as f64)
+        .clamp(0.0, 1.0);
+    let mut all: Vec<(&str, Option<String>, Option<String>, Row)> = Vec::new();
+    for (id, r) in rows {
+        let team = team_of.get(&id).cloned().flatten();
+        all.push(("manager", Some(id), team, r));
+    }
+    for (team, r) in team_rows {
+        all.push(("team", None, Some(team), r));
+    }
+    all.push(("company", None, None, company));
+    let n = all.len();
+    let plan: Vec<Option<i128>> = all.iter().map(|r| r.3.plan).collect();
+    let won: Vec<Option<i128>> = all.iter().map(|r| Some(r.3.won)).collect();
+    let gap: Vec<Option<i128>> = all.iter().map(|r| r.3.plan.map(|p| p - r.3.won)).collect();
+    let frame = DataFrame::new(
+        n,
+        vec![
+            Column::new(
+                "manager_id".into(),
+                all.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "team".into(),
+                all.iter().map(|r| r.2.clone()).collect::<Vec<_>>(),
+            ),
+            money::column("plan", plan.clone()),
+            money::column("won", won),
+            Column::new(
+                "attainment".into(),
+                all.iter()
+                    .map(|r| match r.3.plan {
+                        Some(p) if p > 0 => Some(r.3.won as f64 / p as f64),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            money::column(
+                "expected_by_now",
+                plan.iter().map(|p| p.map(|p| part(p, elapsed))),
+            ),
+            money::column("gap", gap.clone()),
+            money::column("pipeline", all.iter().map(|r| Some(r.3.pipeline))),
+            money::column("weighted_pipeline", all.iter().map(|r| Some(r.3.weighted))),
+            Column::new(
+                "coverage".into(),
+                all.iter()
+                    .zip(&gap)
+                    .map(|(r, g)| match g {
+                        Some(g) if *g > 0 => Some(r.3.pipeline as f64 / *g as f64),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "required_coverage".into(),
+                all.iter()
+                    .map(|r| (r.3.wins > 0).then(|| r.3.closed as f64 / r.3.wins as f64))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new("level".into(), all.iter().map(|r| r.0).collect::<Vec<_>>()),
+            Column::new("elapsed_share".into(), vec![elapsed; n]),
+        ],
+    )
+    .ctx("pacing")?;
+    Ok(Pacing {
+        pacing: frame,
+        notes,
+    })
+}
