@@ -419,6 +419,34 @@ fn salesforce_sample_end_to_end_funnel_from_opportunity_history() {
         stdout.contains("stage_history ← OpportunityHistory.csv: 48 rows in, 48 out"),
         "{stdout}"
     );
+    // Each history row carries Amount, CloseDate and Probability: 19 of them differ from the
+    // opportunity's row before (read by hand from OpportunityHistory.csv), e.g. LKgOnAAL's
+    // CloseDate 03/31/26 → 02/23/26 and Probability 10 → 100 in its row of 02/24/26 02:20 AM.
+    assert!(
+        stdout.contains("deal_changes ← OpportunityHistory.csv: 48 rows in, 19 out"),
+        "{stdout}"
+    );
+    let changes = {
+        use polars::prelude::*;
+        let file = std::fs::File::open(out.path().join("deal_changes.parquet")).unwrap();
+        ParquetReader::new(file).finish().unwrap()
+    };
+    let rows: Vec<String> = (0..changes.height())
+        .map(|i| {
+            changes
+                .get_row(i)
+                .unwrap()
+                .0
+                .iter()
+                .map(|v| v.to_string().trim_matches('"').to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    assert!(
+        rows.contains(&"006bm00000LKgOnAAL,2026-02-24 02:20:00,expected_close_at,2026-03-31 00:00:00,2026-02-23 00:00:00".to_string()),
+        "{rows:#?}"
+    );
     let mapping = std::fs::read_to_string(out.path().join("mapping.md")).unwrap();
     assert!(
         mapping.contains("19 closed opportunities have a CreatedDate after their CloseDate"),

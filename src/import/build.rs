@@ -92,6 +92,11 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
         };
         tables.push(history_table(entries, src, file)?);
     }
+    if let (Profile::Salesforce, Some(h)) = (profile, &history) {
+        if let Some(changes) = ctx.salesforce_changes(h, &mut mapping)? {
+            tables.push(changes);
+        }
+    }
     if !passthrough.contains(&"clients") {
         tables.push(ctx.clients_table(&deals_src, accounts.as_ref(), &mut mapping)?);
     }

@@ -308,6 +308,111 @@ pub(super) fn collapse(mut entries: Vec<Entry>) -> (Vec<Entry>, usize) {
     (out, collapsed)
 }
 
+impl Context<'_> {
+    /// `deal_changes` from Salesforce OpportunityHistory: each row carries the opportunity's
+    /// Amount, CloseDate and Probability at that moment, so a value that differs from the
+    /// previous row's is a change, dated by the later row's CreatedDate. `None` when the file
+    /// has none of the three columns.
+    pub(super) fn salesforce_changes(
+        &self,
+        h: &Source,
+        mapping: &mut Mapping,
+    ) -> Result<Option<RawTable>> {
+        let find = |aliases: &[&str]| {
+            h.header
+                .iter()
+                .position(|x| aliases.contains(&profiles::normalize(x).as_str()))
+        };
+        let (Some(deal), Some(at)) = (
+            find(&["opportunityid", "opportunity id"]),
+            find(&["createddate", "created date", "edit date"]),
+        ) else {
+            return Ok(None);
+        };
+        let fields: Vec<(&str, usize)> = [
+            ("amount", find(&["amount"])),
+            ("expected_close_at", find(&["closedate", "close date"])),
+            ("probability", find(&["probability", "probability (%)"])),
+        ]
+        .into_iter()
+        .filter_map(|(f, i)| Some((f, i?)))
+        .collect();
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        let deal = h.values(deal)?;
+        let at = h.values(at)?;
+        let deleted = find(&["isdeleted"]).map(|i| h.values(i)).transpose()?;
+        let values: Vec<(&str, Vec<Option<String>>)> = fields
+            .iter()
+            .map(|(f, i)| Ok((*f, h.values(*i)?)))
+            .collect::<Result<_>>()?;
+        let known: HashMap<&str, ()> = self.deals.iter().map(|d| (d.id.as_str(), ())).collect();
+        // Each opportunity's rows in time order.
+        let mut rows: Vec<(String, Option<chrono::NaiveDateTime>, usize)> = Vec::new();
+        for r in 0..h.height() {
+            if deleted.as_ref().and_then(|d| d[r].as_deref()).and_then(flag) == Some(true) {
+                continue;
+            }
+            let Some(d) = deal[r].as_ref().filter(|d| known.contains_key(d.as_str())) else {
+                continue;
+            };
+            let t = self.when(at[r].as_deref()).at();
+            rows.push((d.clone(), t, r));
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        // A date value in the export's own form is written as ISO, as validation reads it.
+        let shown = |field: &str, v: &Option<String>| -> Option<String> {
+            let v = v.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+            if field == "expected_close_at" {
+                self.when(Some(v)).text()
+            } else {
+                Some(v.to_string())
+            }
+        };
+        let mut out: Vec<(String, Option<String>, &str, Option<String>, Option<String>, usize)> =
+            Vec::new();
+        for pair in rows.windows(2) {
+            let ((d0, _, r0), (d1, t1, r1)) = (&pair[0], &pair[1]);
+            if d0 != d1 {
+                continue;
+            }
+            for (field, v) in &values {
+                let (old, new) = (shown(field, &v[*r0]), shown(field, &v[*r1]));
+                if old != new {
+                    let when = t1.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string());
+                    out.push((d1.clone(), when, field, old, new, *r1));
+                }
+            }
+        }
+        mapping.counts.push(Count {
+            table: "deal_changes".into(),
+            from: h.file.clone(),
+            rows_in: h.height(),
+            rows_out: out.len(),
+            note: "a change wherever Amount, CloseDate or Probability differs from the opportunity's row before"
+                .into(),
+        });
+        let lines: Vec<u32> = out.iter().map(|o| h.rows[o.5]).collect();
+        let columns = vec![
+            Column::new("deal_id".into(), out.iter().map(|o| Some(o.0.clone())).collect::<Vec<_>>()),
+            Column::new("changed_at".into(), out.iter().map(|o| o.1.clone()).collect::<Vec<_>>()),
+            Column::new("field".into(), out.iter().map(|o| Some(o.2.to_string())).collect::<Vec<_>>()),
+            Column::new("old_value".into(), out.iter().map(|o| o.3.clone()).collect::<Vec<_>>()),
+            Column::new("new_value".into(), out.iter().map(|o| o.4.clone()).collect::<Vec<_>>()),
+        ];
+        Ok(Some(raw(
+            &schema::DEAL_CHANGES,
+            h.file.clone(),
+            h.lines.clone(),
+            columns,
+            lines,
+            Vec::new(),
+            Vec::new(),
+        )?))
+    }
+}
+
 pub(super) fn history_table(entries: Vec<Entry>, src: &Source, file: String) -> Result<RawTable> {
     let rows: Vec<u32> = entries.iter().map(|e| src.rows[e.row as usize]).collect();
     let columns = vec![
