@@ -14,14 +14,41 @@ pub fn run(args: &FigureArgs) -> Result<()> {
         super::load_with(&args.data, Some(&args.period), super::Contacts::None, false)?;
     let period = super::period(&args.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let results = results(&snap, &config)?;
+    let results = results(&snap, &loaded, &config)?;
     super::emit(&args.out, results, &loaded.report)
 }
 
+/// The report's "Forecast and plan" section: the forecast, the period's pipeline waterfall
+/// and slippage, and pacing as of the period's end.
+pub(crate) fn report_section(
+    snap: &Snapshot,
+    loaded: &crate::validate::Loaded,
+    config: &Config,
+) -> Result<super::Results> {
+    let mut r = results(snap, loaded, config)?;
+    for part in [
+        super::pipeline::results(snap, loaded, config, &snap.period)?,
+        super::pacing::with_snapshot(snap, loaded, config, &snap.period)?,
+    ] {
+        r.tables.extend(part.tables);
+        for n in part.notes {
+            if !r.notes.contains(&n) {
+                r.notes.push(n);
+            }
+        }
+    }
+    Ok(r)
+}
+
 /// The forecast tables for a snapshot.
-pub(crate) fn results(snap: &Snapshot, config: &Config) -> Result<super::Results> {
+pub(crate) fn results(
+    snap: &Snapshot,
+    loaded: &crate::validate::Loaded,
+    config: &Config,
+) -> Result<super::Results> {
     let source = config.forecast.probability;
-    let f = forecast::forecast(snap, source)?;
+    let log = crate::metrics::pipeline::change_log(&loaded.tables)?;
+    let f = forecast::forecast(snap, source, Some(&log))?;
     let lang = config.lang;
     let how = match source {
         ProbabilitySource::Stages => pick(

@@ -69,7 +69,18 @@ pub(crate) fn results(
         label: period.label.clone(),
     };
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &so_far)?;
-    let p = pacing::pacing(&loaded.tables, &snap, period, config.forecast.probability)?;
+    with_snapshot(&snap, loaded, config, period)
+}
+
+/// [`results`] from a snapshot whose as-of lies inside `period` (the report's, at its end).
+pub(crate) fn with_snapshot(
+    snap: &Snapshot,
+    loaded: &Loaded,
+    config: &Config,
+    period: &Period,
+) -> Result<super::Results> {
+    let as_of = snap.period.end;
+    let p = pacing::pacing(&loaded.tables, snap, period, config.forecast.probability)?;
     let last_day = (as_of - chrono::Duration::days(1)).date();
     let mut notes = vec![pick(
         config.lang,

@@ -334,7 +334,7 @@ fn sections(
     let sections: Vec<(Section, Build)> = vec![
         (
             Section::Forecast,
-            Box::new(|| super::forecast::results(snap, config)),
+            Box::new(|| super::forecast::report_section(snap, loaded, config)),
         ),
         (
             Section::Funnel,

@@ -32,7 +32,7 @@ pub struct Generated {
 }
 
 /// The tables in the order they are written.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 8] = [
     "managers",
     "campaigns",
     "clients",
@@ -40,6 +40,7 @@ pub const TABLES: [&str; 7] = [
     "stage_history",
     "contacts",
     "payments",
+    "deal_changes",
 ];
 
 /// Deals simulated between two writes of their rows (bounds memory for large companies).
@@ -116,6 +117,7 @@ fn simulate(
             ("stage_history", history_frame(&b.history)?),
             ("contacts", contacts_frame(&b.contacts, contacts_so_far)?),
             ("payments", payments_frame(&b.payments, payments_so_far)?),
+            ("deal_changes", changes_frame(&b.changes)?),
         ];
         contacts_so_far += b.contacts.client.len();
         payments_so_far += b.payments.deal.len();
@@ -260,6 +262,16 @@ fn contacts_frame(c: &sim::Contacts, before: usize) -> Result<DataFrame> {
         datetime("due_at", c.due.iter().copied()),
         datetime("done_at", c.done.iter().copied()),
         text("outcome", &c.outcome),
+    ])
+}
+
+fn changes_frame(c: &sim::Changes) -> Result<DataFrame> {
+    frame(vec![
+        text("deal_id", &c.deal),
+        datetime("changed_at", c.at.iter().map(|v| Some(*v))),
+        text("field", &c.field),
+        Column::new("old_value".into(), c.old.clone()),
+        Column::new("new_value".into(), c.new.clone()),
     ])
 }
 

@@ -25,6 +25,17 @@ pub struct Buffers {
     pub history: History,
     pub contacts: Contacts,
     pub payments: Payments,
+    pub changes: Changes,
+}
+
+/// Changes of a deal's expected close and amount, as a CRM's field history logs them.
+#[derive(Default)]
+pub struct Changes {
+    pub deal: Vec<String>,
+    pub at: Vec<i64>,
+    pub field: Vec<&'static str>,
+    pub old: Vec<Option<String>>,
+    pub new: Vec<Option<String>>,
 }
 
 #[derive(Default)]
@@ -515,7 +526,9 @@ impl<'a> Sim<'a> {
         d.amount.push(Some(amount));
         d.reason.push(reason);
         d.discount.push(discount);
-        let (expected, probability) = self.expected_close(created, stage, status, closed);
+        let deal = self.out.deals.id.last().cloned().unwrap_or_default();
+        let (expected, probability) =
+            self.expected_close(&deal, created, stage, status, closed, amount);
         let d = &mut self.out.deals;
         d.expected_close.push(expected);
         d.probability.push(probability);
@@ -525,14 +538,41 @@ impl<'a> Sim<'a> {
     /// CRM's stage probability. The first estimate is a few weeks out, often the last day of
     /// its month; an open deal whose estimate has passed is usually pushed out (rarely
     /// pulled in), a few are left overdue; a closed deal's last estimate lies near its close.
+    #[allow(clippy::too_many_arguments)]
     fn expected_close(
         &mut self,
+        deal: &str,
         created: i64,
         stage: usize,
         status: &str,
         closed: Option<i64>,
+        amount: i64,
     ) -> (Option<i64>, Option<f64>) {
+        let end = self.end;
         let rng = &mut self.plans_rng;
+        let log = &mut self.out.changes;
+        let mut change = |at: i64, field: &'static str, old: String, new: String| {
+            log.deal.push(deal.to_string());
+            log.at.push(at);
+            log.field.push(field);
+            log.old.push(Some(old));
+            log.new.push(Some(new));
+        };
+        let date = |t: i64| {
+            chrono::DateTime::from_timestamp_millis(t)
+                .map(|d| d.date_naive().to_string())
+                .unwrap_or_default()
+        };
+        let last = closed.unwrap_or(end);
+        // One deal in seven had another amount at first (re-quoted, scope changed).
+        if rng.random::<f64>() < 1.0 / 7.0 && last > created {
+            let first = (amount as f64 * (0.7 + rng.random::<f64>() * 0.6)).round() as i64;
+            let at = created + ((last - created) as f64 * (0.2 + rng.random::<f64>() * 0.6)) as i64;
+            let money = |m: i64| format!("{}.{:02}", m / 100, m % 100);
+            if first != amount && first > 0 {
+                change(at, "amount", money(first), money(amount));
+            }
+        }
         if rng.random::<f64>() < 0.08 {
             return (None, None); // never filled in
         }
@@ -566,19 +606,49 @@ impl<'a> Sim<'a> {
             }
         };
         let expected = match closed {
-            Some(at) => day_of(at + rng.random_range(-6..=3) * DAY).max(day_of(created)),
+            Some(at) => {
+                let last = day_of(at + rng.random_range(-6..=3) * DAY).max(day_of(created));
+                // The estimate was moved once, a few days before it (or the close) came.
+                if last != estimate {
+                    let when = (estimate.min(at) - rng.random_range(1..5) * DAY
+                        + rng.random_range(8..19) * DAY / 24)
+                        .clamp(created, at);
+                    change(when, "expected_close_at", date(estimate), date(last));
+                }
+                last
+            }
             None => {
-                // Passed estimates are pushed out two to six weeks at a time; one in ten
-                // is pulled in a little instead, one in six left overdue.
-                while estimate < self.end && rng.random::<f64>() > 1.0 / 6.0 {
+                // Passed estimates are pushed out two to six weeks at a time, a day or
+                // two after they pass; one in ten is pulled in a little instead, one in
+                // six left overdue.
+                while estimate < end && rng.random::<f64>() > 1.0 / 6.0 {
+                    let when = estimate
+                        + rng.random_range(0..3) * DAY
+                        + rng.random_range(8..19) * DAY / 24;
+                    if when >= end {
+                        break;
+                    }
+                    let before = estimate;
                     if rng.random::<f64>() < 0.1 {
                         estimate -= rng.random_range(1..5) * DAY;
+                        change(
+                            when.max(created),
+                            "expected_close_at",
+                            date(before),
+                            date(estimate),
+                        );
                         break;
                     }
                     estimate += rng.random_range(14..43) * DAY;
                     if rng.random::<f64>() < 0.35 {
                         estimate = day_of(month_end(estimate));
                     }
+                    change(
+                        when.max(created),
+                        "expected_close_at",
+                        date(before),
+                        date(estimate),
+                    );
                 }
                 estimate
             }

@@ -147,6 +147,7 @@ pub fn project(
     window: &Period,
     at_ms: i64,
     source: ProbabilitySource,
+    log: Option<&super::pipeline::ChangeLog>,
 ) -> Result<Projection> {
     let (ws, we) = (window.start_ms(), window.end_ms());
     let amount = money::minor_expr("amount").fill_null(lit(0i64));
@@ -166,7 +167,7 @@ pub fn project(
         .copied()
         .flatten()
         .unwrap_or(0);
-    let open = pipeline(snap, (ws, we), at_ms, source, None)?;
+    let open = pipeline(snap, (ws, we), at_ms, source, None, log)?;
     Ok(Projection {
         won_so_far,
         open_deals: open.iter().map(|p| p.deals).sum(),
@@ -194,6 +195,7 @@ pub fn pipeline(
     at_ms: i64,
     source: ProbabilitySource,
     by: Option<&str>,
+    log: Option<&super::pipeline::ChangeLog>,
 ) -> Result<Vec<Pipe>> {
     let rates = stage_win_rates(snap, at_ms)?;
     let rate_frame = df!(
@@ -201,7 +203,7 @@ pub fn pipeline(
         "stage_p" => rates,
     )
     .ctx("stage rates")?;
-    let amount = money::minor_expr("amount").fill_null(lit(0i64));
+    let amount = col("amount_minor").fill_null(lit(0i64));
     let open_at = col("created_at").lt(moment(at_ms)).and(
         col("closed_at")
             .is_null()
@@ -221,7 +223,35 @@ pub fn pipeline(
             col("stage_p"),
         ]),
     };
-    let open = snap.deals.clone().lazy().filter(open_at.and(expected_in));
+    // With deal_changes, a deal's amount and expected close are those it had at the moment.
+    let deals = match log.filter(|l| !l.is_empty()) {
+        Some(l) => snap
+            .deals
+            .clone()
+            .lazy()
+            .join(
+                super::pipeline::state_at(l, at_ms)?.lazy(),
+                [col("deal_id")],
+                [col("deal_id")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_columns([
+                when(col("has_amount_changes").fill_null(lit(false)))
+                    .then(col("amount_at").cast(DataType::Int64))
+                    .otherwise(money::minor_expr("amount"))
+                    .alias("amount_minor"),
+                when(col("has_expected_changes").fill_null(lit(false)))
+                    .then(col("expected_at"))
+                    .otherwise(col("expected_close_at"))
+                    .alias("expected_close_at"),
+            ]),
+        None => snap
+            .deals
+            .clone()
+            .lazy()
+            .with_column(money::minor_expr("amount").alias("amount_minor")),
+    };
+    let open = deals.filter(open_at.and(expected_in));
     let by_p = with_stage_at(snap, open, at_ms)
         .join(
             rate_frame.lazy(),
@@ -298,7 +328,11 @@ fn won_in(snap: &Snapshot, window: &Period) -> Result<i128> {
 }
 
 /// The projection for the period and the next one, and the backtest of the 12 months before.
-pub fn forecast(snap: &Snapshot, source: ProbabilitySource) -> Result<Forecast> {
+pub fn forecast(
+    snap: &Snapshot,
+    source: ProbabilitySource,
+    log: Option<&super::pipeline::ChangeLog>,
+) -> Result<Forecast> {
     let mut notes = Vec::new();
     let expected = snap
         .deals
@@ -311,11 +345,13 @@ pub fn forecast(snap: &Snapshot, source: ProbabilitySource) -> Result<Forecast> 
                 .into(),
         );
     }
-    notes.push(
-        "without deal_changes, past amounts and expected close dates are today's values: the backtest is rebuilt \
-         from them and runs optimistic where the CRM moves the expected close to the day a deal closes"
-            .into(),
-    );
+    if log.is_none_or(|l| l.is_empty()) {
+        notes.push(
+            "without deal_changes, past amounts and expected close dates are today's values: the backtest is rebuilt \
+             from them and runs optimistic where the CRM moves the expected close to the day a deal closes"
+                .into(),
+        );
+    }
     let as_of = snap.period.end_ms();
     let mut windows = vec![snap.period.clone()];
     if let Some(n) = snap.period.next() {
@@ -343,7 +379,7 @@ pub fn forecast(snap: &Snapshot, source: ProbabilitySource) -> Result<Forecast> 
     let mut month = Vec::new();
     let (mut fc, mut act, mut err, mut ape) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for m in &months {
-        let f = project(snap, m, m.start_ms(), source)?.projection();
+        let f = project(snap, m, m.start_ms(), source, log)?.projection();
         let a = won_in(snap, m)?;
         month.push(m.label.clone());
         fc.push(Some(f));
@@ -375,7 +411,7 @@ pub fn forecast(snap: &Snapshot, source: ProbabilitySource) -> Result<Forecast> 
     .ctx("forecast backtest")?;
     let mut rows: Vec<(String, Projection)> = Vec::new();
     for w in &windows {
-        rows.push((w.label.clone(), project(snap, w, as_of, source)?));
+        rows.push((w.label.clone(), project(snap, w, as_of, source, log)?));
     }
     let n = rows.len();
     let forecast = DataFrame::new(

@@ -235,6 +235,7 @@ pub fn pacing(
         as_of,
         source,
         Some("manager_id"),
+        None,
     )?;
     for p in pipes {
         let Some(id) = p.group else { continue };

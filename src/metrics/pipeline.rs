@@ -104,6 +104,92 @@ impl DealHistory {
     }
 }
 
+/// Each deal's amount and expected-close changes from `deal_changes`, in time order.
+pub type ChangeLog = HashMap<String, (Changes<i128>, Changes<i64>)>;
+
+/// The amount and expected-close changes of every deal that has any.
+pub fn change_log(tables: &Tables) -> Result<ChangeLog> {
+    let mut out: ChangeLog = HashMap::new();
+    let Some(changes) = &tables.deal_changes else {
+        return Ok(out);
+    };
+    let c = changes
+        .clone()
+        .lazy()
+        .filter(
+            col("field")
+                .eq(lit("amount"))
+                .or(col("field").eq(lit("expected_close_at"))),
+        )
+        .select([
+            col("deal_id").cast(DataType::String),
+            col("changed_at").cast(DataType::Int64).alias("at"),
+            col("field"),
+            col("old_value"),
+            col("new_value"),
+        ])
+        .sort(["deal_id", "at"], SortMultipleOptions::default())
+        .collect()
+        .ctx("deal changes")?;
+    let ids = texts(&c, "deal_id")?;
+    let at = ints(&c, "at")?;
+    let field = texts(&c, "field")?;
+    let old = texts(&c, "old_value")?;
+    let new = texts(&c, "new_value")?;
+    let m = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|v| money::parse_money(v).ok())
+            .map(i128::from)
+    };
+    let d = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|v| crate::dates::parse_datetime(v, &[]))
+            .map(|d| d.and_utc().timestamp_millis())
+    };
+    for i in 0..c.height() {
+        let (Some(id), Some(t)) = (&ids[i], at[i]) else {
+            continue;
+        };
+        let entry = out.entry(id.clone()).or_default();
+        if field[i].as_deref() == Some("amount") {
+            entry.0.push((t, m(&old[i]), m(&new[i])));
+        } else {
+            entry.1.push((t, d(&old[i]), d(&new[i])));
+        }
+    }
+    Ok(out)
+}
+
+/// For the deals with changes: their amount and expected close at `t` by the one rule, and
+/// whether each field has changes at all (else today's value stands): deal_id, amount_at
+/// (minor units), has_amount_changes, expected_at, has_expected_changes.
+pub fn state_at(log: &ChangeLog, t: i64) -> Result<DataFrame> {
+    let mut ids = Vec::with_capacity(log.len());
+    let (mut amount, mut has_amount, mut expected, mut has_expected) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (id, (a, e)) in log {
+        ids.push(id.clone());
+        amount.push(value_at(a, None, t).and_then(|v| i64::try_from(v).ok()));
+        has_amount.push(!a.is_empty());
+        expected.push(value_at(e, None, t));
+        has_expected.push(!e.is_empty());
+    }
+    let expected = Column::new("expected_at".into(), expected)
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+        .ctx("expected_at")?;
+    DataFrame::new(
+        ids.len(),
+        vec![
+            Column::new("deal_id".into(), ids),
+            Column::new("amount_at".into(), amount),
+            Column::new("has_amount_changes".into(), has_amount),
+            expected,
+            Column::new("has_expected_changes".into(), has_expected),
+        ],
+    )
+    .ctx("deal state")
+}
+
 /// Every deal open at some moment of [d0, d1) with its history (amount and expected close
 /// changes from `deal_changes`).
 pub fn histories(tables: &Tables, snap: &Snapshot) -> Result<HashMap<String, DealHistory>> {
@@ -155,50 +241,10 @@ pub fn histories(tables: &Tables, snap: &Snapshot) -> Result<HashMap<String, Dea
             },
         );
     }
-    if let Some(changes) = &tables.deal_changes {
-        let c = changes
-            .clone()
-            .lazy()
-            .filter(
-                col("field")
-                    .eq(lit("amount"))
-                    .or(col("field").eq(lit("expected_close_at"))),
-            )
-            .select([
-                col("deal_id").cast(DataType::String),
-                col("changed_at").cast(DataType::Int64).alias("at"),
-                col("field"),
-                col("old_value"),
-                col("new_value"),
-            ])
-            .sort(["deal_id", "at"], SortMultipleOptions::default())
-            .collect()
-            .ctx("deal changes")?;
-        let ids = texts(&c, "deal_id")?;
-        let at = ints(&c, "at")?;
-        let field = texts(&c, "field")?;
-        let old = texts(&c, "old_value")?;
-        let new = texts(&c, "new_value")?;
-        for i in 0..c.height() {
-            let (Some(id), Some(t)) = (&ids[i], at[i]) else {
-                continue;
-            };
-            let Some(h) = out.get_mut(id) else { continue };
-            if field[i].as_deref() == Some("amount") {
-                let m = |v: &Option<String>| {
-                    v.as_deref()
-                        .and_then(|v| money::parse_money(v).ok())
-                        .map(i128::from)
-                };
-                h.amount_changes.push((t, m(&old[i]), m(&new[i])));
-            } else {
-                let d = |v: &Option<String>| {
-                    v.as_deref()
-                        .and_then(|v| crate::dates::parse_datetime(v, &[]))
-                        .map(|d| d.and_utc().timestamp_millis())
-                };
-                h.expected_changes.push((t, d(&old[i]), d(&new[i])));
-            }
+    for (id, (amounts, expected)) in change_log(tables)? {
+        if let Some(h) = out.get_mut(&id) {
+            h.amount_changes = amounts;
+            h.expected_changes = expected;
         }
     }
     Ok(out)

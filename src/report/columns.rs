@@ -83,6 +83,22 @@ pub const FORECAST_BACKTEST: &[Col] = &[
     Col("error", "error", Money),
     Col("abs_pct_error", "off by", Percent),
 ];
+pub const WATERFALL: &[Col] = &[
+    Col("bucket", "step", Word),
+    Col("deals", "deals", Int),
+    Col("amount", "amount", Money),
+];
+/// At the period's end nothing is left to close in it: the pipeline and coverage columns of
+/// `pacing` (meant for a day inside the period) stay in the table, off the page.
+pub const PACING: &[Col] = &[
+    Col("level", "level", Word),
+    Col("manager_id", "manager", Text),
+    Col("team", "team", Text),
+    Col("plan", "plan", Money),
+    Col("won", "won", Money),
+    Col("attainment", "attainment", Percent),
+    Col("gap", "gap", Money),
+];
 pub const SPEED_TO_LEAD: &[Col] = &[
     Col("level", "level", Word),
     Col("group", "group", Text),

@@ -66,7 +66,7 @@ impl Section {
     /// The title in English (the key of its translation).
     pub fn title(self) -> &'static str {
         match self {
-            Section::Forecast => "Forecast",
+            Section::Forecast => "Forecast and plan",
             Section::Funnel => "Funnel",
             Section::Losses => "Losses",
             Section::Durations => "Durations",

@@ -145,9 +145,27 @@ pub fn page(inp: &Inputs) -> Result<Page> {
                 None,
             )?));
         }
+        if let Some(f) = p.table("pipeline_waterfall") {
+            items.push(Item::Table(table(
+                f,
+                &t("The period's pipeline: what came in and what went out"),
+                columns::WATERFALL,
+                loc,
+                None,
+            )?));
+        }
+        if let Some(f) = p.table("pacing") {
+            items.push(Item::Table(table(
+                f,
+                &t("Plan pacing at the end of the period"),
+                columns::PACING,
+                loc,
+                None,
+            )?));
+        }
         blocks.push(Block {
             id: "forecast",
-            title: t("Forecast"),
+            title: t("Forecast and plan"),
             items,
         });
     }

@@ -308,6 +308,16 @@ pub(super) fn collapse(mut entries: Vec<Entry>) -> (Vec<Entry>, usize) {
     (out, collapsed)
 }
 
+/// deal_id, changed_at, field, old value, new value, record number.
+type ChangeRow<'a> = (
+    String,
+    Option<String>,
+    &'a str,
+    Option<String>,
+    Option<String>,
+    usize,
+);
+
 impl Context<'_> {
     /// `deal_changes` from Salesforce OpportunityHistory: each row carries the opportunity's
     /// Amount, CloseDate and Probability at that moment, so a value that differs from the
@@ -351,7 +361,12 @@ impl Context<'_> {
         // Each opportunity's rows in time order.
         let mut rows: Vec<(String, Option<chrono::NaiveDateTime>, usize)> = Vec::new();
         for r in 0..h.height() {
-            if deleted.as_ref().and_then(|d| d[r].as_deref()).and_then(flag) == Some(true) {
+            if deleted
+                .as_ref()
+                .and_then(|d| d[r].as_deref())
+                .and_then(flag)
+                == Some(true)
+            {
                 continue;
             }
             let Some(d) = deal[r].as_ref().filter(|d| known.contains_key(d.as_str())) else {
@@ -370,8 +385,7 @@ impl Context<'_> {
                 Some(v.to_string())
             }
         };
-        let mut out: Vec<(String, Option<String>, &str, Option<String>, Option<String>, usize)> =
-            Vec::new();
+        let mut out: Vec<ChangeRow> = Vec::new();
         for pair in rows.windows(2) {
             let ((d0, _, r0), (d1, t1, r1)) = (&pair[0], &pair[1]);
             if d0 != d1 {
@@ -395,11 +409,28 @@ impl Context<'_> {
         });
         let lines: Vec<u32> = out.iter().map(|o| h.rows[o.5]).collect();
         let columns = vec![
-            Column::new("deal_id".into(), out.iter().map(|o| Some(o.0.clone())).collect::<Vec<_>>()),
-            Column::new("changed_at".into(), out.iter().map(|o| o.1.clone()).collect::<Vec<_>>()),
-            Column::new("field".into(), out.iter().map(|o| Some(o.2.to_string())).collect::<Vec<_>>()),
-            Column::new("old_value".into(), out.iter().map(|o| o.3.clone()).collect::<Vec<_>>()),
-            Column::new("new_value".into(), out.iter().map(|o| o.4.clone()).collect::<Vec<_>>()),
+            Column::new(
+                "deal_id".into(),
+                out.iter().map(|o| Some(o.0.clone())).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "changed_at".into(),
+                out.iter().map(|o| o.1.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "field".into(),
+                out.iter()
+                    .map(|o| Some(o.2.to_string()))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "old_value".into(),
+                out.iter().map(|o| o.3.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "new_value".into(),
+                out.iter().map(|o| o.4.clone()).collect::<Vec<_>>(),
+            ),
         ];
         Ok(Some(raw(
             &schema::DEAL_CHANGES,
