@@ -5,6 +5,7 @@
 
 mod campaigns;
 mod cycle;
+mod forecast;
 mod funnel;
 mod losses;
 mod managers;
@@ -123,6 +124,10 @@ pub enum Kind {
     },
     /// Cohort retention as a heatmap.
     Retention(retention::Heatmap),
+    /// The pipeline waterfall of a window.
+    Waterfall(forecast::Waterfall),
+    /// The forecast's backtest: forecast against won, by month.
+    Backtest(forecast::Backtest),
     /// Kaplan–Meier share still open, with its 95% band.
     Survival {
         title: String,
@@ -146,6 +151,8 @@ impl Chart {
             Kind::CampaignRomi { .. } => "campaigns_romi",
             Kind::Trends { .. } => "trends_12_months",
             Kind::Retention(_) => "retention_heatmap",
+            Kind::Waterfall(_) => "pipeline_waterfall_chart",
+            Kind::Backtest(_) => "forecast_backtest_chart",
         }
     }
 
@@ -156,6 +163,7 @@ impl Chart {
                 names.is_empty()
             }
             Kind::Retention(h) => h.cohorts.is_empty(),
+            Kind::Backtest(b) => b.months.is_empty(),
             _ => false,
         }
     }
@@ -164,6 +172,7 @@ impl Chart {
         match &self.kind {
             Kind::Losses { .. } => (1100, 820),
             Kind::Trends { .. } => (1100, 900),
+            Kind::Waterfall(_) | Kind::Backtest(_) => (1100, 600),
             Kind::Leaderboard { names, .. } => (1200, (160 + 34 * names.len() as u32).max(420)),
             Kind::Deviations { rows, kpis, .. } => (
                 (managers::NAME_W as u32 + 20 + 78 * kpis.len() as u32).max(900),
@@ -175,6 +184,44 @@ impl Chart {
             Kind::Retention(h) => h.size(),
             _ => (1000, 600),
         }
+    }
+
+    /// The pipeline_waterfall table (bucket, deals, amount) as a chart.
+    pub fn waterfall(frame: &DataFrame, window: &str, currency: &str, lang: Lang) -> Result<Chart> {
+        let buckets = strings(frame, "bucket")?;
+        let amounts = money_units(frame, "amount")?;
+        let kind = Kind::Waterfall(forecast::Waterfall {
+            title: pick(
+                lang,
+                format!("Pipeline of {window}: from the start to the end (green in, red out)"),
+                format!("Воронка {window}: от начала к концу (зелёным — пришло, красным — ушло)"),
+            ),
+            labels: buckets
+                .iter()
+                .map(|b| tr(lang, &b.replace('_', " ")))
+                .collect(),
+            steps: buckets.iter().map(|b| forecast::step_of(b)).collect(),
+            amounts,
+            currency: currency_label(currency),
+        });
+        Ok(Chart { kind, lang })
+    }
+
+    /// The forecast_backtest table (month, forecast, actual) as a chart.
+    pub fn backtest(frame: &DataFrame, currency: &str, lang: Lang) -> Result<Chart> {
+        let kind = Kind::Backtest(forecast::Backtest {
+            title: pick(
+                lang,
+                "Forecast made at each month's start (line) against what was won (bars)"
+                    .to_string(),
+                "Прогноз на начало каждого месяца (линия) и выигранное (столбцы)".to_string(),
+            ),
+            months: strings(frame, "month")?,
+            forecast: money_units(frame, "forecast")?,
+            actual: money_units(frame, "actual")?,
+            currency: currency_label(currency),
+        });
+        Ok(Chart { kind, lang })
     }
 
     /// Describe the funnel table (stage, reached, step_conversion) as a chart.
@@ -480,6 +527,8 @@ impl Chart {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         match &self.kind {
             Kind::Retention(h) => retention::draw(root, h, self.lang),
+            Kind::Waterfall(w) => forecast::waterfall(root, w, self.lang),
+            Kind::Backtest(b) => forecast::backtest(root, b, self.lang),
             Kind::Funnel {
                 title,
                 stages,
@@ -772,6 +821,17 @@ pub fn legend<'a, DB: DrawingBackend + 'a>(
 }
 
 /// Thousands with thin spaces: 12345 → "12 345".
+/// A money column in currency units (0 where empty), for drawing.
+fn money_units(frame: &DataFrame, name: &str) -> Result<Vec<f64>> {
+    let c = frame
+        .column(name)
+        .map_err(|e| crate::error::Error::Usage(format!("{name}: {e}")))?;
+    Ok(crate::money::minor_units(c)?
+        .into_iter()
+        .map(|m| m.unwrap_or(0) as f64 / 100.0)
+        .collect())
+}
+
 pub fn grouped(n: f64) -> String {
     let s = format!("{:.0}", n.abs());
     let mut out = String::new();

@@ -31,6 +31,7 @@ pub(crate) fn report_section(
         super::pacing::with_snapshot(snap, loaded, config, &snap.period)?,
     ] {
         r.tables.extend(part.tables);
+        r.charts.extend(part.charts);
         for n in part.notes {
             if !r.notes.contains(&n) {
                 r.notes.push(n);
@@ -74,6 +75,12 @@ pub(crate) fn results(
         ),
     )];
     notes.extend(f.notes);
+    let chart = crate::chart::Chart::backtest(&f.backtest, &config.currency, lang)?;
+    let charts = if chart.is_empty() {
+        Vec::new()
+    } else {
+        vec![chart]
+    };
     Ok(super::Results {
         book: "forecast",
         heading: super::heading("Forecast", &snap.period, ""),
@@ -89,7 +96,7 @@ pub(crate) fn results(
                 f.backtest,
             ),
         ],
-        charts: Vec::new(),
+        charts,
         notes: [snap.notes.clone(), notes].concat(),
     })
 }

@@ -43,6 +43,8 @@ pub(crate) fn results(
         .filter_map(|(d, m)| Some((d?, m?)))
         .collect();
     let s = pipeline::slippage(&histories, &owners, &snap.period)?;
+    let chart =
+        crate::chart::Chart::waterfall(&w.waterfall, &window.label, &config.currency, lang)?;
     let mut notes = vec![pick(
         lang,
         format!(
@@ -87,7 +89,7 @@ pub(crate) fn results(
             ),
             NamedTable::new("slippage_by_manager", "Slippage per manager", s.managers),
         ],
-        charts: Vec::new(),
+        charts: vec![chart],
         notes: [snap.notes.clone(), notes].concat(),
     })
 }

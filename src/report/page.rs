@@ -124,6 +124,13 @@ pub fn page(inp: &Inputs) -> Result<Page> {
                 i18n::note(&e.to_string(), loc.lang)
             )));
         }
+        // The backtest chart after the sentence, the waterfall chart beside its table.
+        // (Without a backtest month only the waterfall chart is there.)
+        let (backtest_svg, waterfall_svg) = match p.svgs.as_slice() {
+            [b, w] => (Some(b), Some(w)),
+            [w] => (None, Some(w)),
+            _ => (None, None),
+        };
         if let Some(f) = p.table("forecast") {
             items.push(Item::Sentences(vec![super::sentences::forecast_sentence(
                 f, loc,
@@ -136,6 +143,9 @@ pub fn page(inp: &Inputs) -> Result<Page> {
                 None,
             )?));
         }
+        if let Some(svg) = backtest_svg {
+            items.push(Item::Svg(svg.clone()));
+        }
         if let Some(f) = p.table("forecast_backtest") {
             items.push(Item::Table(table(
                 f,
@@ -144,6 +154,9 @@ pub fn page(inp: &Inputs) -> Result<Page> {
                 loc,
                 None,
             )?));
+        }
+        if let Some(svg) = waterfall_svg {
+            items.push(Item::Svg(svg.clone()));
         }
         if let Some(f) = p.table("pipeline_waterfall") {
             items.push(Item::Table(table(

@@ -1,0 +1,215 @@
+//! The forecast's charts: the pipeline waterfall (bars from the start to the end, green in,
+//! red out) and the backtest (forecast against what was won, month by month).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{FONT, compact, palette};
+use crate::i18n::{Lang, tr};
+
+/// How a waterfall step moves the running total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A total drawn from 0 (start, end).
+    Total,
+    /// Adds to the pipeline (created, pulled in, increased).
+    In,
+    /// Takes from it (decreased, won, lost, pushed out).
+    Out,
+}
+
+/// What the waterfall shows.
+#[derive(Debug, Clone)]
+pub struct Waterfall {
+    pub title: String,
+    pub labels: Vec<String>,
+    /// In currency units.
+    pub amounts: Vec<f64>,
+    pub steps: Vec<Step>,
+    pub currency: String,
+}
+
+/// The step of each SPEC bucket.
+pub fn step_of(bucket: &str) -> Step {
+    match bucket {
+        "start" | "end" => Step::Total,
+        "created" | "pulled_in" | "increased" => Step::In,
+        _ => Step::Out,
+    }
+}
+
+pub fn waterfall<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    w: &Waterfall,
+    lang: Lang,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    // Each bar's bottom and top.
+    let mut running = 0.0;
+    let mut bars = Vec::new();
+    for (a, s) in w.amounts.iter().zip(&w.steps) {
+        let (lo, hi) = match s {
+            Step::Total => {
+                running = *a;
+                (0.0, *a)
+            }
+            Step::In => {
+                let lo = running;
+                running += a;
+                (lo, running)
+            }
+            Step::Out => {
+                let hi = running;
+                running -= a;
+                (running, hi)
+            }
+        };
+        bars.push((lo.min(hi), lo.max(hi)));
+    }
+    let top = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1.0);
+    let n = w.labels.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(&w.title, (FONT, 22))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..n as f64, 0.0..top * 1.15)
+        .map_err(e)?;
+    let labels = w.labels.clone();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .x_labels(n * 2 + 1)
+        .x_label_formatter(&|v| {
+            let i = v.floor() as usize;
+            // Ticks fall on the bars' middles only.
+            if (v - i as f64 - 0.5).abs() < 0.01 && i < labels.len() {
+                labels[i].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc(format!("{}, {}", tr(lang, "amount"), w.currency))
+        .y_label_formatter(&|v| compact(*v))
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .draw()
+        .map_err(e)?;
+    let colour = |s: Step| match s {
+        Step::Total => palette::BLUE,
+        Step::In => palette::GREEN,
+        Step::Out => palette::RED,
+    };
+    chart
+        .draw_series(
+            bars.iter()
+                .zip(&w.steps)
+                .enumerate()
+                .map(|(i, ((lo, hi), s))| {
+                    let x = i as f64;
+                    Rectangle::new([(x + 0.15, *lo), (x + 0.85, *hi)], colour(*s).filled())
+                }),
+        )
+        .map_err(e)?;
+    let value_style = TextStyle::from((FONT, 14).into_font())
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    chart
+        .draw_series(
+            bars.iter()
+                .zip(&w.amounts)
+                .enumerate()
+                .map(|(i, ((_, hi), a))| {
+                    Text::new(
+                        compact(*a),
+                        (i as f64 + 0.5, hi + top * 0.015),
+                        value_style.clone(),
+                    )
+                }),
+        )
+        .map_err(e)?;
+    Ok(())
+}
+
+/// What the backtest chart shows (its title says which mark is which: no legend box to
+/// cover a bar).
+#[derive(Debug, Clone)]
+pub struct Backtest {
+    pub title: String,
+    pub months: Vec<String>,
+    pub forecast: Vec<f64>,
+    pub actual: Vec<f64>,
+    pub currency: String,
+}
+
+pub fn backtest<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    b: &Backtest,
+    lang: Lang,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let n = b.months.len();
+    let top = b
+        .forecast
+        .iter()
+        .chain(&b.actual)
+        .copied()
+        .fold(0.0, f64::max)
+        .max(1.0);
+    let mut chart = ChartBuilder::on(root)
+        .caption(&b.title, (FONT, 22))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..n.max(1) as f64, 0.0..top * 1.15)
+        .map_err(e)?;
+    let months = b.months.clone();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .x_labels(n * 2 + 1)
+        .x_label_formatter(&|v| {
+            let i = v.floor() as usize;
+            if (v - i as f64 - 0.5).abs() < 0.01 && i < months.len() {
+                months[i].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc(format!("{}, {}", tr(lang, "amount"), b.currency))
+        .y_label_formatter(&|v| compact(*v))
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .draw()
+        .map_err(e)?;
+    chart
+        .draw_series(b.actual.iter().enumerate().map(|(i, a)| {
+            let x = i as f64;
+            Rectangle::new(
+                [(x + 0.2, 0.0), (x + 0.8, *a)],
+                palette::GREEN.mix(0.75).filled(),
+            )
+        }))
+        .map_err(e)?;
+    chart
+        .draw_series(LineSeries::new(
+            b.forecast
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (i as f64 + 0.5, *f)),
+            palette::BLUE.stroke_width(3),
+        ))
+        .map_err(e)?;
+    chart
+        .draw_series(
+            b.forecast
+                .iter()
+                .enumerate()
+                .map(|(i, f)| Circle::new((i as f64 + 0.5, *f), 4, palette::BLUE.filled())),
+        )
+        .map_err(e)?;
+    Ok(())
+}
