@@ -89,6 +89,9 @@ pub enum Command {
     /// What moved: the waterfall of the period's pipeline (start, created, pulled in, bigger,
     /// smaller, won, lost, pushed out, end) and the deals whose expected close slipped.
     Pipeline(PipelineArgs),
+    /// Derive deal_changes (amount, expected close, probability, owner) from two exports of
+    /// the same CRM taken on different days.
+    Diff(DiffArgs),
     /// Run a SQL file over the validated tables.
     Query(QueryArgs),
     /// Write realistic synthetic data for every table (deterministic for a seed).
@@ -289,6 +292,24 @@ pub struct ReactivationArgs {
 }
 
 /// How `crmstat retention` groups cohorts and periods.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier export (canonical tables; its own deal_changes are carried over).
+    #[arg(long, value_name = "DIR")]
+    pub before: PathBuf,
+    /// The later export.
+    #[arg(long, value_name = "DIR")]
+    pub after: PathBuf,
+    /// When the later export was taken (default: the latest moment its data name).
+    #[arg(long, value_name = "DATETIME")]
+    pub at: Option<String>,
+    /// Config file (default: crmstat.toml in each folder, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct PipelineArgs {
     #[command(flatten)]

@@ -428,3 +428,170 @@ fn pipeline_waterfall_by_hand() {
         "{rejects}"
     );
 }
+
+/// Two exports of the same CRM, a week apart: D1's expected close pushed from 20 to 30 March,
+/// D2's amount changed from 100.00 to 120.50 and its owner from M1 to M2, D3 unchanged, D4 new.
+/// Three changes, dated at the after export's latest moment (D4 created 10 March 09:00), and
+/// the pipeline then sees D1's slip.
+#[test]
+fn diff_of_two_exports() {
+    let root = tempfile::tempdir().unwrap();
+    let (before, after) = (root.path().join("before"), root.path().join("after"));
+    for d in [&before, &after] {
+        std::fs::create_dir(d).unwrap();
+        write(d, "crmstat.toml", "[funnel]\nstages = [\"A\", \"B\"]\n");
+    }
+    let header = "deal_id,client_id,manager_id,created_at,status,stage,amount,expected_close_at\n";
+    write(
+        &before,
+        "deals.csv",
+        &format!(
+            "{header}D1,K1,M1,2024-03-01,open,A,50.00,2024-03-20\n\
+             D2,K2,M1,2024-03-02,open,A,100.00,2024-03-25\n\
+             D3,K3,M1,2024-03-03,open,B,10.00,2024-03-28\n"
+        ),
+    );
+    write(
+        &after,
+        "deals.csv",
+        &format!(
+            "{header}D1,K1,M1,2024-03-01,open,A,50.00,2024-03-30\n\
+             D2,K2,M2,2024-03-02,open,B,120.50,2024-03-25\n\
+             D3,K3,M1,2024-03-03,open,B,10.00,2024-03-28\n\
+             D4,K4,M1,2024-03-10 09:00,open,A,5.00,2024-04-02\n"
+        ),
+    );
+    let out = root.path().join("changes");
+    let o = Command::cargo_bin("crmstat")
+        .unwrap()
+        .args(["diff", "--before"])
+        .arg(&before)
+        .arg("--after")
+        .arg(&after)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        lines(&out.join("deal_changes.csv")),
+        vec![
+            "deal_id,changed_at,field,old_value,new_value",
+            "D1,2024-03-10 09:00:00,expected_close_at,2024-03-20 00:00:00,2024-03-30 00:00:00",
+            "D2,2024-03-10 09:00:00,amount,100.00,120.50",
+            "D2,2024-03-10 09:00:00,manager_id,M1,M2",
+        ]
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 deals are new in the after export"));
+    // The changes beside the after export: D1 slipped 10 days.
+    std::fs::copy(out.join("deal_changes.csv"), after.join("deal_changes.csv")).unwrap();
+    let p = root.path().join("p");
+    run("pipeline", &after, &p);
+    assert_eq!(
+        lines(&p.join("slippage.csv"))[1],
+        "D1,M1,1,10.0,2024-03-20 00:00:00,2024-03-30 00:00:00"
+    );
+    // An output inside an input folder is refused.
+    let o = Command::cargo_bin("crmstat")
+        .unwrap()
+        .args(["diff", "--before"])
+        .arg(&before)
+        .arg("--after")
+        .arg(&after)
+        .arg("--out")
+        .arg(after.join("x"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Tiers keyed to the plan (the issue's hand-check): a plan of 33,000.00 a month; 5 % below 50 %
+/// of it, 10 % at 50–100 %, 12 % at 100–150 %, 15 % above. M1 is paid 25,000.00 + 15,000.00 in May
+/// (121.2 % of the plan) and refunds 2,000.00; M2 (plan 10,000.00) is paid 4,000.00 (40 %).
+/// Retroactive: M1 reaches the 12 % tier on the 40,000.00 that came in (the refund does not
+/// lower it): (40,000 − 2,000) × 12 % = 4,560.00; M2 5 % × 4,000 = 200.00.
+/// Marginal: M1 16,500 × 5 % + 16,500 × 10 % + 7,000 × 12 % = 825 + 1,650 + 840 = 3,315.00, and the
+/// refund claws back at the 12 % its money earned: 3,315 − 240 = 3,075.00; M2 200.00.
+#[test]
+fn plan_keyed_commission_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "managers.csv",
+        "manager_id,name,monthly_plan\nM1,Anna,33000.00\nM2,Boris,10000.00\n",
+    );
+    write(
+        d,
+        "deals.csv",
+        "deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount\n\
+         D1,K1,M1,2024-04-20,2024-05-02,won,B,25000.00\n\
+         D2,K2,M1,2024-04-21,2024-05-10,won,B,15000.00\n\
+         D3,K3,M2,2024-04-22,2024-05-11,won,B,4000.00\n",
+    );
+    write(
+        d,
+        "payments.csv",
+        "payment_id,deal_id,paid_at,amount\nP1,D1,2024-05-03,25000.00\nP2,D2,2024-05-12,15000.00\n\
+         P3,D1,2024-05-20,-2000.00\nP4,D3,2024-05-13,4000.00\n",
+    );
+    let commission = |kind: &str| -> Vec<(String, String)> {
+        write(
+            d,
+            "crmstat.toml",
+            &format!(
+                "[funnel]\nstages = [\"A\", \"B\"]\n[payroll]\nscheme = \"plan\"\n[payroll.schemes.plan]\n\
+                 type = \"{kind}\"\ntiers = [{{ from_plan = 0, percent = 5 }}, {{ from_plan = 50, percent = 10 }}, \
+                 {{ from_plan = 100, percent = 12 }}, {{ from_plan = 150, percent = 15 }}]\n"
+            ),
+        );
+        let out = tempfile::tempdir().unwrap();
+        let o = Command::cargo_bin("crmstat")
+            .unwrap()
+            .args([
+                "payroll", "--period", "2024-05", "--format", "csv", "--data",
+            ])
+            .arg(d)
+            .arg("--out")
+            .arg(out.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let table = lines(&out.path().join("payroll.csv"));
+        let header: Vec<&str> = table[0].split(',').collect();
+        let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        table[1..]
+            .iter()
+            .map(|l| {
+                let v: Vec<&str> = l.split(',').collect();
+                (
+                    v[at("manager_id")].to_string(),
+                    v[at("commission")].to_string(),
+                )
+            })
+            .collect()
+    };
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        commission("retroactive"),
+        pairs(&[("M1", "4560.00"), ("M2", "200.00")])
+    );
+    assert_eq!(
+        commission("marginal"),
+        pairs(&[("M1", "3075.00"), ("M2", "200.00")])
+    );
+}

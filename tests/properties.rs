@@ -148,10 +148,12 @@ mod payroll_invariants {
                 rest.dedup_by_key(|t| t.0);
                 let mut tiers = vec![Tier {
                     from: Money(0),
+                    from_plan: None,
                     percent: Percent(first),
                 }];
                 tiers.extend(rest.into_iter().map(|(from, p)| Tier {
                     from: Money(from),
+                    from_plan: None,
                     percent: Percent(p),
                 }));
                 match kind {

@@ -5,6 +5,7 @@ mod campaigns;
 mod clv;
 mod config;
 mod convert;
+mod diff;
 mod durations;
 mod forecast;
 mod funnel;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Forecast(a) => forecast::run(&a),
         Command::Pacing(a) => pacing::run(&a),
         Command::Pipeline(a) => pipeline::run(&a),
+        Command::Diff(a) => diff::run(&a),
         Command::Query(a) => query::run(&a),
         Command::Report(a) => report::run(&a),
         Command::Generate(a) => generate::run(&a),

@@ -76,12 +76,38 @@ pub enum SchemeKind {
     Marginal,
 }
 
-/// A tier: from this basis on (inclusive), this percent.
+/// A tier: from this basis on (inclusive), this percent. `from_plan` keys the tier to the
+/// manager's plan instead: from this percent of the period's plan (`from_plan = 100` is the
+/// plan met), so one scheme pays every manager by their own attainment.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
+    #[serde(default)]
     pub from: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_plan: Option<Percent>,
     pub percent: Percent,
+}
+
+impl Scheme {
+    /// Whether the tiers are keyed to the plan (`from_plan`).
+    pub fn plan_keyed(&self) -> bool {
+        self.tiers.iter().any(|t| t.from_plan.is_some())
+    }
+
+    /// The scheme with its plan-keyed tiers turned into amounts for a plan of `plan` minor
+    /// units (boundaries rounded half up to the kopeck).
+    pub fn for_plan(&self, plan: i128) -> Scheme {
+        let mut s = self.clone();
+        for t in &mut s.tiers {
+            if let Some(p) = t.from_plan {
+                let scaled = plan * i128::from(p.0);
+                let from = crate::money::div_round(scaled, i128::from(RATE_SCALE), false);
+                t.from = Money(i64::try_from(from).unwrap_or(i64::MAX));
+            }
+        }
+        s
+    }
 }
 
 /// A percent held exactly, in millionths of the amount it applies to (5 % = 50 000).
@@ -138,7 +164,7 @@ impl std::fmt::Display for Percent {
 }
 
 /// An amount of money in minor units, written in TOML as a number or a string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Money(pub i64);
 
 /// A TOML scalar as text: numbers in their shortest exact form.
@@ -262,13 +288,33 @@ impl PayrollConfig {
                              {{ from = 500000, percent = 5 }}] and no percent"
                         ));
                     }
-                    if s.tiers[0].from.0 != 0 {
+                    let keyed = s.tiers.iter().filter(|t| t.from_plan.is_some()).count();
+                    if keyed > 0 {
+                        if keyed < s.tiers.len() || s.tiers.iter().any(|t| t.from.0 != 0) {
+                            return Err(format!(
+                                "{at}: tiers keyed to the plan give every tier `from_plan` (a percent of the \
+                                 plan) and no `from`"
+                            ));
+                        }
+                        let starts: Vec<Percent> =
+                            s.tiers.iter().filter_map(|t| t.from_plan).collect();
+                        if starts[0].0 != 0 {
+                            return Err(format!(
+                                "{at}: the first tier must start from from_plan = 0"
+                            ));
+                        }
+                        if starts.windows(2).any(|w| w[1] <= w[0]) {
+                            return Err(format!(
+                                "{at}: tiers must be in rising order of `from_plan`"
+                            ));
+                        }
+                    } else if s.tiers[0].from.0 != 0 {
                         return Err(format!(
                             "{at}: the first tier must start from 0 (use percent = 0 for \
                              \"nothing below the threshold\")"
                         ));
                     }
-                    if s.tiers.windows(2).any(|w| w[1].from <= w[0].from) {
+                    if keyed == 0 && s.tiers.windows(2).any(|w| w[1].from <= w[0].from) {
                         return Err(format!("{at}: tiers must be in rising order of `from`"));
                     }
                 }

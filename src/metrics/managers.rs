@@ -125,10 +125,21 @@ pub fn roster(tables: &Tables, period: &Period) -> Result<DataFrame> {
         .sort(["manager_id"], SortMultipleOptions::default())
         .collect()
         .ctx("managers roster")?;
+    // A manager's plans row for a month overrides monthly_plan for that month (SPEC §1).
+    let (by_manager, _) = super::pacing::plan_rows(tables)?;
+    let ids = super::texts(&frame, "manager_id")?;
     let plans: Vec<Option<i128>> =
         money::minor_units(frame.column("monthly_plan").ctx("monthly_plan")?)?
             .into_iter()
-            .map(|m| m.map(|m| period_plan(m, period)))
+            .zip(&ids)
+            .map(|(m, id)| match id {
+                Some(id) if by_manager.keys().any(|(_, who)| who == id) => period_plan_with(
+                    m,
+                    |month| by_manager.get(&(month, id.clone())).copied(),
+                    period,
+                ),
+                _ => m.map(|m| period_plan(m, period)),
+            })
             .collect();
     frame
         .with_column(money::column("period_plan", plans))
@@ -139,9 +150,19 @@ pub fn roster(tables: &Tables, period: &Period) -> Result<DataFrame> {
 /// A monthly plan over the period: whole months count fully, part months by their share
 /// of days (rounded half-up to the kopeck).
 pub fn period_plan(monthly: i128, period: &Period) -> i128 {
+    period_plan_with(Some(monthly), |_| None, period).unwrap_or(0)
+}
+
+/// [`period_plan`] where a month may have its own plan (`month_plan(first day)`), else
+/// `monthly`; empty when no month has any.
+pub fn period_plan_with(
+    monthly: Option<i128>,
+    month_plan: impl Fn(chrono::NaiveDate) -> Option<i128>,
+    period: &Period,
+) -> Option<i128> {
     use chrono::{Datelike, NaiveDate};
     let (start, end) = (period.start, period.end);
-    let mut total = 0i128;
+    let mut total: Option<i128> = None;
     let mut month = NaiveDate::from_ymd_opt(start.year(), start.month(), 1);
     while let Some(m) = month {
         let m_start = m.and_time(chrono::NaiveTime::MIN);
@@ -153,7 +174,10 @@ pub fn period_plan(monthly: i128, period: &Period) -> i128 {
         let m_end = n.and_time(chrono::NaiveTime::MIN);
         let covered = (end.min(m_end) - start.max(m_start)).num_seconds();
         let whole = (m_end - m_start).num_seconds();
-        total += money::div_round(monthly * i128::from(covered), i128::from(whole), false);
+        if let Some(plan) = month_plan(m).or(monthly) {
+            let part = money::div_round(plan * i128::from(covered), i128::from(whole), false);
+            total = Some(total.unwrap_or(0) + part);
+        }
         month = next;
     }
     total

@@ -72,12 +72,13 @@ fn part(amount: i128, share: f64) -> i128 {
 }
 
 /// Plan rows keyed by (month, manager) and (month, team).
-type PlanRows = (
+pub type PlanRows = (
     BTreeMap<(chrono::NaiveDate, String), i128>,
     BTreeMap<(chrono::NaiveDate, String), i128>,
 );
 
-fn plan_rows(tables: &Tables) -> Result<PlanRows> {
+/// The `plans` rows by (month, manager) and (month, team), amounts added where a key repeats.
+pub fn plan_rows(tables: &Tables) -> Result<PlanRows> {
     let (mut by_manager, mut by_team) = (BTreeMap::new(), BTreeMap::new());
     let Some(plans) = &tables.plans else {
         return Ok((by_manager, by_team));
@@ -175,24 +176,16 @@ pub fn pacing(
     let roster = super::managers::roster(tables, period)?;
     let ids = super::texts(&roster, "manager_id")?;
     let teams = super::texts(&roster, "team")?;
-    let monthly = money::minor_units(roster.column("monthly_plan").ctx("monthly_plan")?)?;
+    // Each manager's plan: the roster's period plan (the plans row of each month, else
+    // monthly_plan).
+    let period_plans = money::minor_units(roster.column("period_plan").ctx("period_plan")?)?;
     let (plan_by_manager, plan_by_team) = plan_rows(tables)?;
     let months = months(period);
-    // Each manager's plan: the plans row of each month, else monthly_plan.
     let mut team_of: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
     for i in 0..roster.height() {
         let Some(id) = ids[i].clone() else { continue };
-        let mut plan: Option<i128> = None;
-        for (m, share) in &months {
-            let month_plan = plan_by_manager
-                .get(&(*m, id.clone()))
-                .copied()
-                .or(monthly[i]);
-            if let Some(p) = month_plan {
-                plan = Some(plan.unwrap_or(0) + part(p, *share));
-            }
-        }
+        let plan = period_plans[i];
         team_of.insert(id.clone(), teams[i].clone());
         rows.insert(
             id,

@@ -95,9 +95,21 @@ pub fn commission(
         .filter(|e| !withheld_entry(e))
         .map(|e| e.amount)
         .sum();
+    // Plan-keyed tiers are reached by the money that came in: a refund does not lower the
+    // attainment, it claws back at the rate its money earned.
+    let keyed = scheme.plan_keyed();
+    let reached: i128 = if keyed {
+        entries
+            .iter()
+            .filter(|e| !withheld_entry(e) && e.amount > 0)
+            .map(|e| e.amount)
+            .sum()
+    } else {
+        basis
+    };
     let rate = match scheme.kind {
         SchemeKind::Flat => scheme.percent,
-        SchemeKind::Retroactive => Some(tier_rate(scheme, basis)),
+        SchemeKind::Retroactive => Some(tier_rate(scheme, reached)),
         SchemeKind::Marginal => None,
     };
     let f = |x: i128| -> i128 {
@@ -111,6 +123,7 @@ pub fn commission(
     let mut lines = Vec::new();
     let mut withheld = 0i128;
     let mut cum: i128 = 0;
+    let mut clawed: i128 = 0;
     for e in entries {
         if withheld_entry(e) {
             withheld += e.amount;
@@ -120,6 +133,19 @@ pub fn commission(
                 commission: 0,
                 note: Some("dated after the manager left: not commissioned".into()),
             });
+            continue;
+        }
+        if keyed && rate.is_none() && e.amount < 0 {
+            // Marginal and keyed to the plan: the refund at the rate of the tier the money
+            // so far reached; the position in the tiers stays.
+            let r = tier_rate(scheme, (cum - 1).max(0));
+            lines.push(Line {
+                entry: e.clone(),
+                rate: Some(r),
+                commission: round(e.amount * i128::from(r.0)),
+                note: Some("refund: clawed back at the rate its money earned".into()),
+            });
+            clawed += round(e.amount * i128::from(r.0));
             continue;
         }
         let to = cum + e.amount;
@@ -142,9 +168,14 @@ pub fn commission(
         }
         cum = to;
     }
+    let commission = if keyed && rate.is_none() {
+        round(f(cum)) + clawed
+    } else {
+        round(f(basis))
+    };
     Pay {
         basis,
-        commission: round(f(basis)),
+        commission,
         withheld,
         rate,
         lines,
@@ -252,6 +283,33 @@ pub fn payroll(
         // The manager works through left_on; money from the next day on is after leaving.
         let left_ms = left[i].map(|d| (i64::from(d) + 1) * DAY_MS as i64);
         let mine = entries.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+        // Tiers keyed to the plan become amounts for this manager's plan of the period.
+        let resolved;
+        let scheme = if scheme.plan_keyed() {
+            match plans[i] {
+                Some(p) if p > 0 => {
+                    resolved = scheme.for_plan(p);
+                    &resolved
+                }
+                _ => {
+                    notes.push(format!(
+                        "{id}: scheme \"{scheme_name}\" is keyed to the plan, but the manager has no plan for the \
+                         period (plans or monthly_plan): no commission computed"
+                    ));
+                    s.push_unpaid(
+                        &id,
+                        names[i].clone(),
+                        mine,
+                        monthly[i],
+                        scheme_name,
+                        active[i],
+                    );
+                    continue;
+                }
+            }
+        } else {
+            scheme
+        };
         let pay = commission(mine, scheme, config.rounding, left_ms, config.after_leaving);
         for line in &pay.lines {
             l.push(&id, scheme_name, line);
@@ -444,6 +502,31 @@ struct SummaryColumns {
 }
 
 impl SummaryColumns {
+    /// A manager whose commission could not be computed: the basis, no commission.
+    fn push_unpaid(
+        &mut self,
+        id: &str,
+        name: Option<String>,
+        entries: &[Entry],
+        monthly_plan: Option<i128>,
+        scheme: &str,
+        active: Option<bool>,
+    ) {
+        self.manager_id.push(id.to_string());
+        self.name.push(name);
+        self.basis
+            .push(Some(entries.iter().map(|e| e.amount).sum()));
+        self.monthly_plan.push(monthly_plan);
+        self.period_plan.push(None);
+        self.commission.push(None);
+        self.scheme.push(scheme.to_string());
+        self.scheme_type.push("plan-keyed".into());
+        self.rate.push(None);
+        self.lines.push(0);
+        self.withheld.push(Some(0));
+        self.active.push(active);
+    }
+
     fn frame(self) -> Result<DataFrame> {
         let n = self.manager_id.len();
         let df = DataFrame::new(
@@ -567,10 +650,12 @@ mod tests {
             tiers: vec![
                 Tier {
                     from: Money(0),
+                    from_plan: None,
                     percent: Percent(30_000),
                 },
                 Tier {
                     from: Money(10_000_000),
+                    from_plan: None,
                     percent: Percent(50_000),
                 },
             ],

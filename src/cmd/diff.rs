@@ -1,0 +1,165 @@
+//! `crmstat diff --before DIR --after DIR --out DIR`: `deal_changes` from two exports of the
+//! same CRM taken on different days — how most companies can get a deal history at all.
+//!
+//! A deal in both exports whose amount, expected close, probability or owner differs gives
+//! one change per field, dated at the after export's moment (`--at`, else the latest moment
+//! its deals and stage history name: the change happened by then, the export cannot say
+//! when). The before folder's own `deal_changes` come first, so diffing export after export
+//! builds the history up. A deal only in the after export is new (its creation is in deals);
+//! one only in the before export is counted in a note.
+
+use polars::prelude::*;
+
+use crate::cli::DiffArgs;
+use crate::config::Config;
+use crate::error::{Error, PolarsContext, Result};
+use crate::metrics::{floats, ints, texts};
+use crate::output::NamedTable;
+
+/// One deal's tracked fields as text, the way deal_changes holds them.
+type Fields = [Option<String>; 4];
+
+const FIELDS: [&str; 4] = ["amount", "expected_close_at", "probability", "manager_id"];
+
+fn fields_of(deals: &DataFrame) -> Result<std::collections::BTreeMap<String, Fields>> {
+    let ids = texts(deals, "deal_id")?;
+    let amounts = crate::money::minor_units(deals.column("amount").ctx("amount")?)?;
+    let expected = ints(
+        &deals
+            .clone()
+            .lazy()
+            .select([col("expected_close_at").cast(DataType::Int64)])
+            .collect()
+            .ctx("expected_close_at")?,
+        "expected_close_at",
+    )?;
+    let probability = floats(deals, "probability")?;
+    let managers = texts(deals, "manager_id")?;
+    let when = |ms: Option<i64>| {
+        ms.and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|d| d.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string())
+    };
+    Ok((0..deals.height())
+        .filter_map(|i| {
+            Some((
+                ids[i].clone()?,
+                [
+                    amounts[i].map(|m| crate::money::format_decimal(m, crate::money::SCALE)),
+                    when(expected[i]),
+                    probability[i].map(|p| format!("{p}")),
+                    managers[i].clone(),
+                ],
+            ))
+        })
+        .collect())
+}
+
+pub fn run(args: &DiffArgs) -> Result<()> {
+    if let Some(out) = &args.out.out {
+        super::refuse_inside(out, &args.before)?;
+        super::refuse_inside(out, &args.after)?;
+        crate::output::prepare_dir(out)?;
+    }
+    let load = |dir: &std::path::Path| -> Result<crate::validate::Loaded> {
+        let (config, _) = Config::load(args.config.as_deref(), dir)?;
+        crate::validate::load(dir, &config)
+    };
+    let (before, after) = (load(&args.before)?, load(&args.after)?);
+    let at = match &args.at {
+        Some(text) => crate::dates::parse_datetime(text, &[]).ok_or_else(|| {
+            Error::Usage(format!(
+                "--at {text}: not a date (use 2024-03-15 or 2024-03-15 18:00)"
+            ))
+        })?,
+        None => super::data_span(&after.tables)?.1.ok_or_else(|| {
+            Error::Usage("the after export has no dates to date the changes by; give --at".into())
+        })?,
+    };
+    let (old, new) = (
+        fields_of(&before.tables.deals)?,
+        fields_of(&after.tables.deals)?,
+    );
+    let stamp = at.format("%Y-%m-%d %H:%M:%S").to_string();
+    let (mut deal, mut changed_at, mut field, mut old_value, mut new_value) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    if let Some(earlier) = &before.tables.deal_changes {
+        let e = earlier
+            .clone()
+            .lazy()
+            .select([
+                col("deal_id"),
+                col("changed_at").dt().strftime("%Y-%m-%d %H:%M:%S"),
+                col("field"),
+                col("old_value"),
+                col("new_value"),
+            ])
+            .collect()
+            .ctx("earlier deal_changes")?;
+        deal.extend(texts(&e, "deal_id")?);
+        changed_at.extend(texts(&e, "changed_at")?);
+        field.extend(texts(&e, "field")?);
+        old_value.extend(texts(&e, "old_value")?);
+        new_value.extend(texts(&e, "new_value")?);
+    }
+    let earlier = deal.len();
+    let (mut gone, mut added) = (0usize, 0usize);
+    for (id, was) in &old {
+        let Some(is) = new.get(id) else {
+            gone += 1;
+            continue;
+        };
+        for (k, name) in FIELDS.iter().enumerate() {
+            if was[k] != is[k] {
+                deal.push(Some(id.clone()));
+                changed_at.push(Some(stamp.clone()));
+                field.push(Some((*name).to_string()));
+                old_value.push(was[k].clone());
+                new_value.push(is[k].clone());
+            }
+        }
+    }
+    for id in new.keys() {
+        if !old.contains_key(id) {
+            added += 1;
+        }
+    }
+    let found = deal.len() - earlier;
+    let frame = df!(
+        "deal_id" => deal,
+        "changed_at" => changed_at,
+        "field" => field,
+        "old_value" => old_value,
+        "new_value" => new_value,
+    )
+    .ctx("deal_changes")?;
+    let mut notes = vec![format!(
+        "{found} changes of amount, expected close, probability or owner between the two exports, dated {stamp} \
+         (the after export's latest moment, or --at){}; {added} deals are new in the after export",
+        if earlier > 0 {
+            format!(", after the before folder's {earlier} earlier changes")
+        } else {
+            String::new()
+        }
+    )];
+    if gone > 0 {
+        notes.push(format!(
+            "{gone} deals of the before export are not in the after one (deleted in the CRM, or another filter)"
+        ));
+    }
+    notes.push("put deal_changes.csv beside the after export's tables to use it".into());
+    super::emit(
+        &args.out,
+        super::Results {
+            book: "deal_changes",
+            heading: "Deal changes between two exports".into(),
+            tables: vec![NamedTable::detail(
+                "deal_changes",
+                "Changes of amount, expected close, probability and owner",
+                frame,
+            )],
+            charts: Vec::new(),
+            notes,
+        },
+        &after.report,
+    )
+}
