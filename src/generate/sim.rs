@@ -262,6 +262,11 @@ impl<'a> Sim<'a> {
         } else {
             campaign
         };
+        // Two in five deals not brought by a campaign start with the client writing in; the
+        // deal is opened on the call back (speed to lead).
+        if campaign.is_none() && self.plans_rng.random::<f64>() < 0.4 {
+            self.organic_inquiry(client, m, &deal_id, t);
+        }
         self.contact(
             client,
             m,
@@ -404,6 +409,36 @@ impl<'a> Sim<'a> {
             );
         }
         diligent
+    }
+
+    /// An inbound inquiry `call_at` minus a wait: minutes for a quarter, up to an hour for a
+    /// fifth, up to a day for a third, days for the rest (from the second random stream,
+    /// so the simulation itself is unchanged).
+    fn organic_inquiry(&mut self, client: usize, m: usize, deal: &str, call_at: i64) {
+        let rng = &mut self.plans_rng;
+        let r = rng.random::<f64>();
+        let minutes: i64 = if r < 0.25 {
+            rng.random_range(1..6)
+        } else if r < 0.45 {
+            rng.random_range(6..60)
+        } else if r < 0.8 {
+            rng.random_range(60..24 * 60)
+        } else {
+            rng.random_range(24 * 60..5 * 24 * 60)
+        };
+        let channel = ["phone", "chat", "email", "messenger"][rng.random_range(0..4)];
+        let c = &mut self.out.contacts;
+        c.client.push(client_id(client));
+        c.manager.push(self.managers[m].id.clone());
+        c.deal.push(deal.to_string());
+        c.campaign.push(None);
+        c.at.push(call_at - minutes * 60_000);
+        c.channel.push(channel);
+        c.kind.push("inquiry");
+        c.direction.push("in");
+        c.due.push(None);
+        c.done.push(None);
+        c.outcome.push("выполнено");
     }
 
     fn entry(&mut self, deal: &str, stage: usize, t: i64, m: usize) {
