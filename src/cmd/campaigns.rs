@@ -19,7 +19,7 @@ pub fn run(args: &CampaignsArgs) -> Result<()> {
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
     let how = args.attribution.unwrap_or(config.campaigns.attribution);
     let clv = super::clv::compute(&snap, &loaded, &config)?;
-    let results = results(&snap, &loaded, &config, how, &clv)?;
+    let results = results(&snap, &loaded, &config, how, &clv, true)?;
     super::emit(&fig.out, results, &loaded.report)
 }
 
@@ -30,6 +30,7 @@ pub(crate) fn results(
     config: &Config,
     how: Attribution,
     clv: &clv::Clv,
+    speed_to_lead: bool,
 ) -> Result<super::Results> {
     let c = campaigns::campaigns(
         &loaded.tables,
@@ -102,7 +103,12 @@ pub(crate) fn results(
         c.campaigns,
     )];
     // Speed to lead per campaign (and the company), as in `crmstat managers`.
-    if let Some(s) = crate::metrics::speed_to_lead::speed_to_lead(&loaded.tables, snap)? {
+    // (The report has the whole table in its managers section.)
+    let stl = match speed_to_lead {
+        true => crate::metrics::speed_to_lead::speed_to_lead(&loaded.tables, snap)?,
+        false => None,
+    };
+    if let Some(s) = stl {
         use crate::error::PolarsContext;
         use polars::prelude::*;
         let rows = s

@@ -233,6 +233,16 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
         ),
         NamedTable::detail("rejects", "Rejected rows", loaded.report.rejects_frame()?),
     ];
+    // One file per table name: a section repeating another's table would overwrite it.
+    let mut names: Vec<&str> = own.iter().map(|t| t.name.as_str()).collect();
+    names.extend(laid.iter().flat_map(|p| p.tables.iter().map(|t| t.name.as_str())));
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::Usage(format!(
+            "internal: two report tables are named {} (please report this)",
+            w[0]
+        )));
+    }
     written.extend(output::write_tables(&tables_dir, args.format, &mut own)?);
     for part in &mut laid {
         written.extend(output::write_tables(
@@ -361,6 +371,7 @@ fn sections(
                     config,
                     config.campaigns.attribution,
                     clv_of()?,
+                    false,
                 )
             }),
         ),
