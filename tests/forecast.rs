@@ -595,3 +595,32 @@ fn plan_keyed_commission_by_hand() {
         pairs(&[("M1", "3075.00"), ("M2", "200.00")])
     );
 }
+
+/// Nothing after as-of is used, deal_changes included: D1 was won in March at 150.00 and
+/// re-quoted to 200.00 on 5 April, so March's won amount is 150.00 (today's value is 200.00).
+#[test]
+fn the_snapshot_takes_amounts_as_of_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "crmstat.toml", "[funnel]\nstages = [\"A\", \"B\"]\n");
+    write(
+        d,
+        "deals.csv",
+        "deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount\n\
+         D1,K1,M1,2024-03-01,2024-03-10,won,B,200.00\n\
+         D2,K2,M1,2024-03-02,2024-03-12,won,B,30.00\n",
+    );
+    write(
+        d,
+        "deal_changes.csv",
+        "deal_id,changed_at,field,old_value,new_value\nD1,2024-04-05,amount,150.00,200.00\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let f = out.path().join("f");
+    run("funnel", d, &f);
+    let win = lines(&f.join("win_rate.csv"));
+    let header: Vec<&str> = win[0].split(',').collect();
+    let row: Vec<&str> = win[1].split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    assert_eq!(row[at("won_amount")], "180.00", "{win:?}");
+}

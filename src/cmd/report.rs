@@ -235,7 +235,10 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
     ];
     // One file per table name: a section repeating another's table would overwrite it.
     let mut names: Vec<&str> = own.iter().map(|t| t.name.as_str()).collect();
-    names.extend(laid.iter().flat_map(|p| p.tables.iter().map(|t| t.name.as_str())));
+    names.extend(
+        laid.iter()
+            .flat_map(|p| p.tables.iter().map(|t| t.name.as_str())),
+    );
     names.sort_unstable();
     if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
         return Err(Error::Usage(format!(

@@ -161,8 +161,9 @@ pub fn change_log(tables: &Tables) -> Result<ChangeLog> {
 }
 
 /// For the deals with changes: their amount and expected close at `t` by the one rule, and
-/// whether each field has changes at all (else today's value stands): deal_id, amount_at
-/// (minor units), has_amount_changes, expected_at, has_expected_changes.
+/// whether each field has changes at all (else today's value stands): deal_id,
+/// amount_at_money (money), amount_at (minor units), has_amount_changes, expected_at,
+/// has_expected_changes.
 pub fn state_at(log: &ChangeLog, t: i64) -> Result<DataFrame> {
     let mut ids = Vec::with_capacity(log.len());
     let (mut amount, mut has_amount, mut expected, mut has_expected) =
@@ -177,10 +178,12 @@ pub fn state_at(log: &ChangeLog, t: i64) -> Result<DataFrame> {
     let expected = Column::new("expected_at".into(), expected)
         .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
         .ctx("expected_at")?;
+    let as_money = money::column("amount_at_money", amount.iter().map(|a| a.map(i128::from)));
     DataFrame::new(
         ids.len(),
         vec![
             Column::new("deal_id".into(), ids),
+            as_money,
             Column::new("amount_at".into(), amount),
             Column::new("has_amount_changes".into(), has_amount),
             expected,

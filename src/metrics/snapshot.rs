@@ -144,7 +144,7 @@ impl Snapshot {
             ),
             None => None,
         };
-        let mut deals = base_deals(tables)?
+        let mut deals = as_of_values(base_deals(tables)?, tables, period.end_ms())?
             .filter(col("created_at").lt(end.clone()))
             .join_on(
                 stage_frame
@@ -406,6 +406,40 @@ fn base_deals(tables: &Tables) -> Result<LazyFrame> {
             ),
         None => deals.with_column(lit(NULL).cast(DataType::String).alias("segment")),
     })
+}
+
+/// With `deal_changes`, each deal's amount and expected close as of `at_ms` (the state rule
+/// of [`super::pipeline::DealHistory::at`]): a change made after as-of is not used.
+fn as_of_values(deals: LazyFrame, tables: &Tables, at_ms: i64) -> Result<LazyFrame> {
+    let log = super::pipeline::change_log(tables)?;
+    if log.is_empty() {
+        return Ok(deals);
+    }
+    let state = super::pipeline::state_at(&log, at_ms)?;
+    Ok(deals
+        .join(
+            state.lazy(),
+            [col("deal_id")],
+            [col("deal_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([
+            when(col("has_amount_changes").fill_null(lit(false)))
+                .then(col("amount_at_money"))
+                .otherwise(col("amount"))
+                .alias("amount"),
+            when(col("has_expected_changes").fill_null(lit(false)))
+                .then(col("expected_at"))
+                .otherwise(col("expected_close_at"))
+                .alias("expected_close_at"),
+        ])
+        .drop(cols([
+            "amount_at_money",
+            "amount_at",
+            "has_amount_changes",
+            "expected_at",
+            "has_expected_changes",
+        ])))
 }
 
 /// Per deal: the furthest stage entered and the stage of the latest entry.
