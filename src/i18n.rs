@@ -159,6 +159,10 @@ const RU: &[(&str, &str)] = &[
     ("days to win", "дней до выигрыша"),
     ("velocity per day", "скорость в день"),
     ("Forecast", "Прогноз"),
+    (
+        "won ÷ plan (dashed: the share of the period elapsed; solid: the plan)",
+        "выиграно ÷ план (пунктир — прошедшая доля периода, линия — план)",
+    ),
     ("Forecast and plan", "Прогноз и план"),
     (
         "The period's pipeline: what came in and what went out",

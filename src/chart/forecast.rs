@@ -213,3 +213,86 @@ pub fn backtest<DB: DrawingBackend>(
         .map_err(e)?;
     Ok(())
 }
+
+/// What the pacing chart shows: each manager's attainment against the share of the period
+/// elapsed (where the plan should be by now) and the plan itself.
+#[derive(Debug, Clone)]
+pub struct Pacing {
+    pub title: String,
+    pub names: Vec<String>,
+    /// Won ÷ plan; managers without a plan are left out.
+    pub attainment: Vec<f64>,
+    pub elapsed: f64,
+}
+
+pub fn pacing<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    p: &Pacing,
+    lang: Lang,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let n = p.names.len().max(1);
+    let top = p.attainment.iter().copied().fold(1.0, f64::max) * 1.2;
+    let names: Vec<String> = p.names.iter().map(|s| super::short(s, 22)).collect();
+    let mut chart = ChartBuilder::on(root)
+        .caption(&p.title, (FONT, 22))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(190)
+        .build_cartesian_2d(0.0..top, 0.0..n as f64)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .disable_y_mesh()
+        .y_labels(n * 2 + 1)
+        .y_label_formatter(&|y| super::row_label(&names, *y))
+        .x_label_formatter(&|x| crate::i18n::percent(*x, lang))
+        .x_desc(tr(
+            lang,
+            "won ÷ plan (dashed: the share of the period elapsed; solid: the plan)",
+        ))
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .draw()
+        .map_err(e)?;
+    for (i, a) in p.attainment.iter().enumerate() {
+        let y = n as f64 - i as f64;
+        let colour = if *a >= p.elapsed {
+            palette::GREEN
+        } else {
+            palette::ORANGE
+        };
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(0.0, y - 0.2), (*a, y - 0.8)],
+                colour.filled(),
+            )))
+            .map_err(e)?;
+        let style = TextStyle::from((FONT, 14).into_font())
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        chart
+            .draw_series(std::iter::once(Text::new(
+                crate::i18n::percent(*a, lang),
+                (*a + top * 0.01, y - 0.5),
+                style,
+            )))
+            .map_err(e)?;
+    }
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(p.elapsed, 0.0), (p.elapsed, n as f64)],
+            8,
+            5,
+            palette::GREY.stroke_width(2),
+        ))
+        .map_err(e)?;
+    chart
+        .draw_series(LineSeries::new(
+            [(1.0, 0.0), (1.0, n as f64)],
+            BLACK.stroke_width(2),
+        ))
+        .map_err(e)?;
+    Ok(())
+}

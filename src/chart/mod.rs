@@ -128,6 +128,8 @@ pub enum Kind {
     Waterfall(forecast::Waterfall),
     /// The forecast's backtest: forecast against won, by month.
     Backtest(forecast::Backtest),
+    /// Plan attainment per manager against the time elapsed.
+    Pacing(forecast::Pacing),
     /// Kaplan–Meier share still open, with its 95% band.
     Survival {
         title: String,
@@ -153,6 +155,7 @@ impl Chart {
             Kind::Retention(_) => "retention_heatmap",
             Kind::Waterfall(_) => "pipeline_waterfall_chart",
             Kind::Backtest(_) => "forecast_backtest_chart",
+            Kind::Pacing(_) => "pacing_chart",
         }
     }
 
@@ -164,6 +167,7 @@ impl Chart {
             }
             Kind::Retention(h) => h.cohorts.is_empty(),
             Kind::Backtest(b) => b.months.is_empty(),
+            Kind::Pacing(p) => p.names.is_empty(),
             _ => false,
         }
     }
@@ -173,6 +177,7 @@ impl Chart {
             Kind::Losses { .. } => (1100, 820),
             Kind::Trends { .. } => (1100, 900),
             Kind::Waterfall(_) | Kind::Backtest(_) => (1100, 600),
+            Kind::Pacing(p) => (1100, (150 + 36 * p.names.len() as u32).max(360)),
             Kind::Leaderboard { names, .. } => (1200, (160 + 34 * names.len() as u32).max(420)),
             Kind::Deviations { rows, kpis, .. } => (
                 (managers::NAME_W as u32 + 20 + 78 * kpis.len() as u32).max(900),
@@ -203,6 +208,33 @@ impl Chart {
             steps: buckets.iter().map(|b| forecast::step_of(b)).collect(),
             amounts,
             currency: currency_label(currency),
+        });
+        Ok(Chart { kind, lang })
+    }
+
+    /// The managers' rows of the pacing table (manager_id, attainment, elapsed_share) as a
+    /// chart; managers without a plan are left out.
+    pub fn pacing(frame: &DataFrame, period: &str, as_of: &str, lang: Lang) -> Result<Chart> {
+        let levels = strings(frame, "level")?;
+        let ids = strings(frame, "manager_id")?;
+        let attainment = floats(frame, "attainment")?;
+        let elapsed = floats(frame, "elapsed_share")?
+            .first()
+            .copied()
+            .flatten()
+            .unwrap_or(1.0);
+        let keep: Vec<usize> = (0..frame.height())
+            .filter(|i| levels[*i] == "manager" && attainment[*i].is_some())
+            .collect();
+        let kind = Kind::Pacing(forecast::Pacing {
+            title: pick(
+                lang,
+                format!("Plan attainment, {period}, as of {as_of}"),
+                format!("Выполнение плана, {period}, на {as_of}"),
+            ),
+            names: keep.iter().map(|i| ids[*i].clone()).collect(),
+            attainment: keep.iter().map(|i| attainment[*i].unwrap_or(0.0)).collect(),
+            elapsed,
         });
         Ok(Chart { kind, lang })
     }
@@ -529,6 +561,7 @@ impl Chart {
             Kind::Retention(h) => retention::draw(root, h, self.lang),
             Kind::Waterfall(w) => forecast::waterfall(root, w, self.lang),
             Kind::Backtest(b) => forecast::backtest(root, b, self.lang),
+            Kind::Pacing(p) => forecast::pacing(root, p, self.lang),
             Kind::Funnel {
                 title,
                 stages,

@@ -98,6 +98,13 @@ pub(crate) fn with_snapshot(
         ),
     )];
     notes.extend(p.notes);
+    let chart =
+        crate::chart::Chart::pacing(&p.pacing, &period.label, &last_day.to_string(), config.lang)?;
+    let charts = if chart.is_empty() {
+        Vec::new()
+    } else {
+        vec![chart]
+    };
     Ok(super::Results {
         book: "pacing",
         heading: super::heading("Plan pacing", period, ""),
@@ -106,7 +113,7 @@ pub(crate) fn with_snapshot(
             "Plan pacing per manager, team and company",
             p.pacing,
         )],
-        charts: Vec::new(),
+        charts,
         notes: [snap.notes.clone(), notes].concat(),
     })
 }

@@ -197,7 +197,11 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
                         notes.push(n.clone());
                     }
                 }
-                let svgs = r.charts.iter().filter_map(|c| svg_of(c.name())).collect();
+                let svgs = r
+                    .charts
+                    .iter()
+                    .filter_map(|c| svg_of(c.name()).map(|s| (c.name(), s)))
+                    .collect();
                 laid.push(Part {
                     section,
                     tables: r.tables,

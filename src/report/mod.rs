@@ -83,7 +83,7 @@ pub struct Part {
     pub section: Section,
     pub tables: Vec<NamedTable>,
     /// The charts' SVG markup.
-    pub svgs: Vec<String>,
+    pub svgs: Vec<(&'static str, String)>,
     /// Why the section could not be built.
     pub error: Option<String>,
 }

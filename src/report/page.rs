@@ -124,13 +124,13 @@ pub fn page(inp: &Inputs) -> Result<Page> {
                 i18n::note(&e.to_string(), loc.lang)
             )));
         }
-        // The backtest chart after the sentence, the waterfall chart beside its table.
-        // (Without a backtest month only the waterfall chart is there.)
-        let (backtest_svg, waterfall_svg) = match p.svgs.as_slice() {
-            [b, w] => (Some(b), Some(w)),
-            [w] => (None, Some(w)),
-            _ => (None, None),
-        };
+        // The backtest chart after the sentence, each other chart beside its table.
+        let svg = |name: &str| p.svgs.iter().find(|(n, _)| *n == name).map(|(_, s)| s);
+        let (backtest_svg, waterfall_svg, pacing_svg) = (
+            svg("forecast_backtest_chart"),
+            svg("pipeline_waterfall_chart"),
+            svg("pacing_chart"),
+        );
         if let Some(f) = p.table("forecast") {
             items.push(Item::Sentences(vec![super::sentences::forecast_sentence(
                 f, loc,
@@ -167,6 +167,9 @@ pub fn page(inp: &Inputs) -> Result<Page> {
                 None,
             )?));
         }
+        if let Some(svg) = pacing_svg {
+            items.push(Item::Svg(svg.clone()));
+        }
         if let Some(f) = p.table("pacing") {
             items.push(Item::Table(table(
                 f,
@@ -193,7 +196,7 @@ pub fn page(inp: &Inputs) -> Result<Page> {
     items.push(Item::Sentences(sentences));
     for section in [Section::Funnel, Section::Losses] {
         if let Some(p) = inp.part(section) {
-            items.extend(p.svgs.iter().cloned().map(Item::Svg));
+            items.extend(p.svgs.iter().map(|(_, s)| Item::Svg(s.clone())));
         }
     }
     if let Some(p) = inp.part(Section::Funnel) {
@@ -284,7 +287,7 @@ pub fn page(inp: &Inputs) -> Result<Page> {
                 i18n::note(&e.to_string(), loc.lang)
             )));
         }
-        items.extend(p.svgs.iter().cloned().map(Item::Svg));
+        items.extend(p.svgs.iter().map(|(_, s)| Item::Svg(s.clone())));
         let add = |items: &mut Vec<Item>,
                    name: &str,
                    caption: &str,
