@@ -487,7 +487,7 @@ fn diff_of_two_exports() {
             "D2,2024-03-10 09:00:00,manager_id,M1,M2",
         ]
     );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("1 deals are new in the after export"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("deals new in the after export: 1"));
     // The changes beside the after export: D1 slipped 10 days.
     std::fs::copy(out.join("deal_changes.csv"), after.join("deal_changes.csv")).unwrap();
     let p = root.path().join("p");
@@ -623,4 +623,55 @@ fn the_snapshot_takes_amounts_as_of_its_end() {
     let row: Vec<&str> = win[1].split(',').collect();
     let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
     assert_eq!(row[at("won_amount")], "180.00", "{win:?}");
+}
+
+/// Pacing counts no plan for a manager who left before the period: M2 (1,000.00 a month) left
+/// in May, so June has plans of M1 3,000.00 (left on 10 June: still in June, full plan, as in
+/// payroll) and M3 500.00 only, 3,500.00 for the company.
+#[test]
+fn pacing_leaves_out_the_plans_of_managers_gone_before_the_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "crmstat.toml", "[funnel]\nstages = [\"A\", \"B\"]\n");
+    write(
+        d,
+        "managers.csv",
+        "manager_id,name,left_on,monthly_plan\nM1,Anna,2024-06-10,3000.00\nM2,Boris,2024-05-20,1000.00\nM3,Vera,,500.00\n",
+    );
+    write(
+        d,
+        "deals.csv",
+        "deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount\n\
+         D1,K1,M3,2024-06-01,2024-06-05,won,B,100.00\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let p = out.path().join("p");
+    let o = Command::cargo_bin("crmstat")
+        .unwrap()
+        .args(["pacing", "--period", "2024-06", "--format", "csv", "--data"])
+        .arg(d)
+        .arg("--out")
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let table = lines(&p.join("pacing.csv"));
+    let plan = |start: &str| -> String {
+        let row = table.iter().find(|l| l.starts_with(start)).unwrap();
+        row.split(',').nth(2).unwrap().to_string()
+    };
+    assert_eq!(
+        (plan("M1,"), plan("M2,"), plan("M3,"), plan(",,")),
+        (
+            "3000.00".to_string(),
+            String::new(),
+            "500.00".to_string(),
+            "3500.00".to_string()
+        )
+    );
 }

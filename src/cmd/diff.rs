@@ -132,9 +132,14 @@ pub fn run(args: &DiffArgs) -> Result<()> {
         "new_value" => new_value,
     )
     .ctx("deal_changes")?;
+    let dated = if args.at.is_some() {
+        "--at"
+    } else {
+        "the after export's latest moment"
+    };
     let mut notes = vec![format!(
-        "{found} changes of amount, expected close, probability or owner between the two exports, dated {stamp} \
-         (the after export's latest moment, or --at){}; {added} deals are new in the after export",
+        "changes of amount, expected close, probability or owner between the two exports: {found}, dated {stamp} \
+         ({dated}){}; deals new in the after export: {added}",
         if earlier > 0 {
             format!(", after the before folder's {earlier} earlier changes")
         } else {
@@ -143,7 +148,7 @@ pub fn run(args: &DiffArgs) -> Result<()> {
     )];
     if gone > 0 {
         notes.push(format!(
-            "{gone} deals of the before export are not in the after one (deleted in the CRM, or another filter)"
+            "deals of the before export that are not in the after one (deleted in the CRM, or another filter): {gone}"
         ));
     }
     notes.push("put deal_changes.csv beside the after export's tables to use it".into());

@@ -107,7 +107,7 @@ pub(crate) fn with_snapshot(
     };
     Ok(super::Results {
         book: "pacing",
-        heading: super::heading("Plan pacing", period, ""),
+        heading: super::heading("Plan pacing", &snap.period, ""),
         tables: vec![NamedTable::new(
             "pacing",
             "Plan pacing per manager, team and company",

@@ -63,14 +63,14 @@ pub(crate) fn results(
     if loaded.tables.deal_changes.is_none() {
         notes.push(
             "no deal_changes table: past amounts and expected close dates are today's values, so a deal counts as in \
-             or out of the window by its current expected close, nothing is pushed or pulled by a change, and no slip \
-             is seen"
+             or out of the window by its current expected close, nothing is pushed or pulled by a change (a deal won \
+             without an expected close in the window still enters as pulled_in), and no slip is seen"
                 .into(),
         );
     }
     Ok(super::Results {
         book: "pipeline",
-        heading: super::heading("Pipeline", &snap.period, ""),
+        heading: super::heading(&format!("Pipeline of {}", window.label), &snap.period, ""),
         tables: vec![
             NamedTable::new(
                 "pipeline_waterfall",

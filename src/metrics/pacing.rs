@@ -183,9 +183,22 @@ pub fn pacing(
     let months = months(period);
     let mut team_of: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
+    // A manager who left before the period has no plan in it (the roster keeps the plan for
+    // payroll's attainment; pacing does not count it into the team's or company's).
+    let left: Vec<Option<i32>> = roster
+        .column("left_on")
+        .ctx("left_on")?
+        .cast(&DataType::Int32)
+        .ctx("left_on")?
+        .i32()
+        .ctx("left_on")?
+        .iter()
+        .collect();
+    let start_day = (period.start_ms().div_euclid(86_400_000)) as i32;
     for i in 0..roster.height() {
         let Some(id) = ids[i].clone() else { continue };
-        let plan = period_plans[i];
+        let gone = left[i].is_some_and(|d| d < start_day);
+        let plan = if gone { None } else { period_plans[i] };
         team_of.insert(id.clone(), teams[i].clone());
         rows.insert(
             id,

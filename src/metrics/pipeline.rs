@@ -278,7 +278,9 @@ pub fn waterfall(
     for id in ids {
         let h = &histories[id];
         let closed_in = h.closed.filter(|c| *c >= d0 && *c < d1);
-        let won_in = closed_in.is_some() && h.status == "won";
+        // Every win of the period is followed (SPEC), when it falls in the window: following
+        // next month's pipeline through this month leaves this month's wins out.
+        let won_in = closed_in.is_some_and(|c| c >= w.0 && c < w.1) && h.status == "won";
         let was_in = h.ever_in(w, d0, d1);
         if !(was_in || won_in) {
             continue;
@@ -291,7 +293,7 @@ pub fn waterfall(
             ("pulled_in", h.at(d0).0)
         };
         let (leave, amount_out) = match closed_in {
-            Some(c) => (if won_in { "won" } else { "lost" }, h.at(c).0),
+            Some(c) => (if h.status == "won" { "won" } else { "lost" }, h.at(c).0),
             None if h.in_window(d1, w) => ("end", h.at(d1).0),
             None => ("pushed_out", h.at(d1).0),
         };
