@@ -5,21 +5,40 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-fn run(cmd: &str, data: &Path, out: &Path) {
-    let o = Command::cargo_bin("crmstat")
+/// crmstat with these arguments.
+fn crmstat<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> std::process::Output {
+    Command::cargo_bin("crmstat")
         .unwrap()
-        .args([cmd, "--period", "2024-03", "--format", "csv", "--data"])
-        .arg(data)
-        .arg("--out")
-        .arg(out)
+        .args(args)
         .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+        .unwrap()
+}
+
+/// crmstat with these arguments, which must succeed; its stderr.
+fn ok<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> String {
+    let o = crmstat(args);
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    stderr
+}
+
+/// Arguments of mixed kinds (words and paths) as one list.
+fn os(items: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<std::ffi::OsString> {
+    items.iter().map(|i| i.as_ref().to_os_string()).collect()
+}
+
+fn run(cmd: &str, data: &Path, out: &Path) {
+    ok(os(&[
+        &cmd,
+        &"--period",
+        &"2024-03",
+        &"--format",
+        &"csv",
+        &"--data",
+        &data,
+        &"--out",
+        &out,
+    ]));
 }
 
 fn write(dir: &Path, name: &str, text: &str) {
@@ -276,21 +295,19 @@ fn pacing_by_hand() {
     );
     let out = tempfile::tempdir().unwrap();
     let p = out.path().join("p");
-    let o = Command::cargo_bin("crmstat")
-        .unwrap()
-        .args(["pacing", "--period", "2024-06", "--as-of", "2024-06-15"])
-        .args(["--format", "csv", "--data"])
-        .arg(d)
-        .arg("--out")
-        .arg(&p)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ok(os(&[
+        &"pacing",
+        &"--period",
+        &"2024-06",
+        &"--as-of",
+        &"2024-06-15",
+        &"--format",
+        &"csv",
+        &"--data",
+        &d,
+        &"--out",
+        &p,
+    ]));
     let table = lines(&p.join("pacing.csv"));
     assert_eq!(
         table[0],
@@ -320,19 +337,15 @@ fn pacing_by_hand() {
     );
 
     // An as-of outside the period is refused by name.
-    let o = Command::cargo_bin("crmstat")
-        .unwrap()
-        .args([
-            "pacing",
-            "--period",
-            "2024-06",
-            "--as-of",
-            "2024-07-02",
-            "--data",
-        ])
-        .arg(d)
-        .output()
-        .unwrap();
+    let o = crmstat(os(&[
+        &"pacing",
+        &"--period",
+        &"2024-06",
+        &"--as-of",
+        &"2024-07-02",
+        &"--data",
+        &d,
+    ]));
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("outside the period 2024-06"));
 }
@@ -462,22 +475,15 @@ fn diff_of_two_exports() {
         ),
     );
     let out = root.path().join("changes");
-    let o = Command::cargo_bin("crmstat")
-        .unwrap()
-        .args(["diff", "--before"])
-        .arg(&before)
-        .arg("--after")
-        .arg(&after)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let stderr = ok(os(&[
+        &"diff",
+        &"--before",
+        &before,
+        &"--after",
+        &after,
+        &"--out",
+        &out,
+    ]));
     assert_eq!(
         lines(&out.join("deal_changes.csv")),
         vec![
@@ -487,7 +493,7 @@ fn diff_of_two_exports() {
             "D2,2024-03-10 09:00:00,manager_id,M1,M2",
         ]
     );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("deals new in the after export: 1"));
+    assert!(stderr.contains("deals new in the after export: 1"));
     // The changes beside the after export: D1 slipped 10 days.
     std::fs::copy(out.join("deal_changes.csv"), after.join("deal_changes.csv")).unwrap();
     let p = root.path().join("p");
@@ -497,16 +503,16 @@ fn diff_of_two_exports() {
         "D1,M1,1,10.0,2024-03-20 00:00:00,2024-03-30 00:00:00"
     );
     // An output inside an input folder is refused.
-    let o = Command::cargo_bin("crmstat")
-        .unwrap()
-        .args(["diff", "--before"])
-        .arg(&before)
-        .arg("--after")
-        .arg(&after)
-        .arg("--out")
-        .arg(after.join("x"))
-        .output()
-        .unwrap();
+    let inside = after.join("x");
+    let o = crmstat(os(&[
+        &"diff",
+        &"--before",
+        &before,
+        &"--after",
+        &after,
+        &"--out",
+        &inside,
+    ]));
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -551,22 +557,18 @@ fn plan_keyed_commission_by_hand() {
             ),
         );
         let out = tempfile::tempdir().unwrap();
-        let o = Command::cargo_bin("crmstat")
-            .unwrap()
-            .args([
-                "payroll", "--period", "2024-05", "--format", "csv", "--data",
-            ])
-            .arg(d)
-            .arg("--out")
-            .arg(out.path())
-            .output()
-            .unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        let o = out.path();
+        ok(os(&[
+            &"payroll",
+            &"--period",
+            &"2024-05",
+            &"--format",
+            &"csv",
+            &"--data",
+            &d,
+            &"--out",
+            &o,
+        ]));
         let table = lines(&out.path().join("payroll.csv"));
         let header: Vec<&str> = table[0].split(',').collect();
         let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
@@ -646,20 +648,17 @@ fn pacing_leaves_out_the_plans_of_managers_gone_before_the_period() {
     );
     let out = tempfile::tempdir().unwrap();
     let p = out.path().join("p");
-    let o = Command::cargo_bin("crmstat")
-        .unwrap()
-        .args(["pacing", "--period", "2024-06", "--format", "csv", "--data"])
-        .arg(d)
-        .arg("--out")
-        .arg(&p)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ok(os(&[
+        &"pacing",
+        &"--period",
+        &"2024-06",
+        &"--format",
+        &"csv",
+        &"--data",
+        &d,
+        &"--out",
+        &p,
+    ]));
     let table = lines(&p.join("pacing.csv"));
     let plan = |start: &str| -> String {
         let row = table.iter().find(|l| l.starts_with(start)).unwrap();

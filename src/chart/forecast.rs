@@ -39,6 +39,16 @@ pub fn step_of(bucket: &str) -> Step {
     }
 }
 
+/// The label of bar i at its middle (x = i + 0.5), nothing at the other ticks.
+fn middle_label(labels: &[String], x: f64) -> String {
+    let i = x.floor() as usize;
+    if (x - i as f64 - 0.5).abs() < 0.01 && i < labels.len() {
+        labels[i].clone()
+    } else {
+        String::new()
+    }
+}
+
 pub fn waterfall<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     w: &Waterfall,
@@ -76,21 +86,12 @@ pub fn waterfall<DB: DrawingBackend>(
         .y_label_area_size(80)
         .build_cartesian_2d(0.0..n as f64, 0.0..top * 1.15)
         .map_err(e)?;
-    let labels = w.labels.clone();
     chart
         .configure_mesh()
         .disable_x_mesh()
         .light_line_style(WHITE)
         .x_labels(n * 2 + 1)
-        .x_label_formatter(&|v| {
-            let i = v.floor() as usize;
-            // Ticks fall on the bars' middles only.
-            if (v - i as f64 - 0.5).abs() < 0.01 && i < labels.len() {
-                labels[i].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|v| middle_label(&w.labels, *v))
         .y_desc(format!("{}, {}", tr(lang, "amount"), w.currency))
         .y_label_formatter(&|v| compact(*v))
         .label_style((FONT, 14))
@@ -165,20 +166,12 @@ pub fn backtest<DB: DrawingBackend>(
         .y_label_area_size(80)
         .build_cartesian_2d(0.0..n.max(1) as f64, 0.0..top * 1.15)
         .map_err(e)?;
-    let months = b.months.clone();
     chart
         .configure_mesh()
         .disable_x_mesh()
         .light_line_style(WHITE)
         .x_labels(n * 2 + 1)
-        .x_label_formatter(&|v| {
-            let i = v.floor() as usize;
-            if (v - i as f64 - 0.5).abs() < 0.01 && i < months.len() {
-                months[i].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|v| middle_label(&b.months, *v))
         .y_desc(format!("{}, {}", tr(lang, "amount"), b.currency))
         .y_label_formatter(&|v| compact(*v))
         .label_style((FONT, 14))

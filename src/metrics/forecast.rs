@@ -150,23 +150,7 @@ pub fn project(
     log: Option<&super::pipeline::ChangeLog>,
 ) -> Result<Projection> {
     let (ws, we) = (window.start_ms(), window.end_ms());
-    let amount = money::minor_expr("amount").fill_null(lit(0i64));
-    let won = col("status")
-        .eq(lit("won"))
-        .and(col("closed_at").gt_eq(moment(ws)))
-        .and(col("closed_at").lt(moment(we.min(at_ms))));
-    let won_so_far = snap
-        .deals
-        .clone()
-        .lazy()
-        .select([money::sum_minor(amount.clone().filter(won)).alias("won")])
-        .collect()
-        .ctx("won so far")?;
-    let won_so_far = money::minors(won_so_far.column("won").ctx("won")?)?
-        .first()
-        .copied()
-        .flatten()
-        .unwrap_or(0);
+    let won_so_far = won_between(snap, ws, we.min(at_ms))?;
     let open = pipeline(snap, (ws, we), at_ms, source, None, log)?;
     Ok(Projection {
         won_so_far,
@@ -304,12 +288,12 @@ pub struct Forecast {
     pub notes: Vec<String>,
 }
 
-/// The amount won in a window (closed in it), exactly.
-fn won_in(snap: &Snapshot, window: &Period) -> Result<i128> {
+/// The amount of the deals won in `[from, to)` (an empty amount as 0), exactly.
+fn won_between(snap: &Snapshot, from: i64, to: i64) -> Result<i128> {
     let won = col("status")
         .eq(lit("won"))
-        .and(col("closed_at").gt_eq(moment(window.start_ms())))
-        .and(col("closed_at").lt(moment(window.end_ms())));
+        .and(col("closed_at").gt_eq(moment(from)))
+        .and(col("closed_at").lt(moment(to)));
     let f = snap
         .deals
         .clone()
@@ -380,7 +364,7 @@ pub fn forecast(
     let (mut fc, mut act, mut err, mut ape) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for m in &months {
         let f = project(snap, m, m.start_ms(), source, log)?.projection();
-        let a = won_in(snap, m)?;
+        let a = won_between(snap, m.start_ms(), m.end_ms())?;
         month.push(m.label.clone());
         fc.push(Some(f));
         act.push(Some(a));

@@ -143,41 +143,34 @@ pub fn page(inp: &Inputs) -> Result<Page> {
                 None,
             )?));
         }
-        if let Some(svg) = backtest_svg {
-            items.push(Item::Svg(svg.clone()));
-        }
-        if let Some(f) = p.table("forecast_backtest") {
-            items.push(Item::Table(table(
-                f,
-                &t("Backtest: the forecast made at the start of each month against what was won"),
+        // Each chart before its table.
+        let rest: [(Option<&String>, &str, &str, &[Col]); 3] = [
+            (
+                backtest_svg,
+                "forecast_backtest",
+                "Backtest: the forecast made at the start of each month against what was won",
                 columns::FORECAST_BACKTEST,
-                loc,
-                None,
-            )?));
-        }
-        if let Some(svg) = waterfall_svg {
-            items.push(Item::Svg(svg.clone()));
-        }
-        if let Some(f) = p.table("pipeline_waterfall") {
-            items.push(Item::Table(table(
-                f,
-                &t("The period's pipeline: what came in and what went out"),
+            ),
+            (
+                waterfall_svg,
+                "pipeline_waterfall",
+                "The period's pipeline: what came in and what went out",
                 columns::WATERFALL,
-                loc,
-                None,
-            )?));
-        }
-        if let Some(svg) = pacing_svg {
-            items.push(Item::Svg(svg.clone()));
-        }
-        if let Some(f) = p.table("pacing") {
-            items.push(Item::Table(table(
-                f,
-                &t("Plan pacing at the end of the period"),
+            ),
+            (
+                pacing_svg,
+                "pacing",
+                "Plan pacing at the end of the period",
                 columns::PACING,
-                loc,
-                None,
-            )?));
+            ),
+        ];
+        for (svg, name, caption, cols) in rest {
+            if let Some(svg) = svg {
+                items.push(Item::Svg(svg.clone()));
+            }
+            if let Some(f) = p.table(name) {
+                items.push(Item::Table(table(f, &t(caption), cols, loc, None)?));
+            }
         }
         blocks.push(Block {
             id: "forecast",
