@@ -4,19 +4,111 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use polars::prelude::DataFrame;
 
+use super::read::{currency_label, floats, strings};
+use super::{Chart, Kind};
 use super::{FONT, compact, palette, row_label, short};
-use crate::i18n::{Lang, percent, tr};
+use crate::i18n::{Lang, percent, pick, tr};
+
+impl Chart {
+    /// Conversion per campaign from the campaigns table (rows with deals only).
+    pub fn campaign_conversion(
+        campaigns: &DataFrame,
+        period: &str,
+        lang: Lang,
+    ) -> crate::error::Result<Chart> {
+        let names = strings(campaigns, "name")?;
+        let deals = floats(campaigns, "deals")?;
+        let rate = floats(campaigns, "conversion")?;
+        let (low, high) = (
+            floats(campaigns, "conversion_ci_low")?,
+            floats(campaigns, "conversion_ci_high")?,
+        );
+        let verdict = strings(campaigns, "verdict")?;
+        let won = floats(campaigns, "won")?;
+        let keep: Vec<usize> = (0..campaigns.height())
+            .filter(|i| deals[*i].unwrap_or(0.0) > 0.0)
+            .collect();
+        let total: f64 = keep.iter().map(|i| deals[*i].unwrap_or(0.0)).sum();
+        let total_won: f64 = keep.iter().map(|i| won[*i].unwrap_or(0.0)).sum();
+        let count = |v: f64| {
+            if v.fract() == 0.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.1}")
+            }
+        };
+        let kind = Kind::CampaignConversion(Conversion {
+            title: format!(
+                "{}, {period} ({})",
+                tr(lang, "Conversion by campaign"),
+                tr(lang, "deals created in the period")
+            ),
+            names: keep
+                .iter()
+                .map(|i| {
+                    let n = count(deals[*i].unwrap_or(0.0));
+                    pick(
+                        lang,
+                        format!("{} ({n} deals)", names[*i]),
+                        format!("{} ({n} сд.)", tr(lang, &names[*i])),
+                    )
+                })
+                .collect(),
+            rate: keep.iter().map(|i| rate[*i]).collect(),
+            low: keep.iter().map(|i| low[*i]).collect(),
+            high: keep.iter().map(|i| high[*i]).collect(),
+            verdict: keep
+                .iter()
+                .map(|i| match verdict[*i].as_str() {
+                    "better than the rest" => 1,
+                    "worse than the rest" => -1,
+                    _ => 0,
+                })
+                .collect(),
+            overall: (total > 0.0).then(|| total_won / total),
+        });
+        Ok(Chart { kind, lang })
+    }
+
+    /// ROMI against spend from the campaigns table (campaigns with a cost and a ROMI).
+    pub fn campaign_romi(
+        campaigns: &DataFrame,
+        period: &str,
+        currency: &str,
+        lang: Lang,
+    ) -> crate::error::Result<Chart> {
+        let names = strings(campaigns, "name")?;
+        let cost = floats(campaigns, "cost")?;
+        let romi = floats(campaigns, "romi")?;
+        let keep: Vec<usize> = (0..campaigns.height())
+            .filter(|i| cost[*i].is_some_and(|c| c > 0.0) && romi[*i].is_some())
+            .collect();
+        let kind = Kind::CampaignRomi(Romi {
+            title: format!(
+                "{}, {period}",
+                tr(lang, "Return on marketing investment against spend")
+            ),
+            names: keep.iter().map(|i| tr(lang, &names[*i])).collect(),
+            cost: keep.iter().map(|i| cost[*i].unwrap_or(0.0)).collect(),
+            romi: keep.iter().map(|i| romi[*i].unwrap_or(0.0)).collect(),
+            currency: currency_label(currency),
+        });
+        Ok(Chart { kind, lang })
+    }
+}
 
 /// Conversion rows, top to bottom.
-pub struct Conversion<'a> {
-    pub title: &'a str,
-    pub names: &'a [String],
-    pub rate: &'a [Option<f64>],
-    pub low: &'a [Option<f64>],
-    pub high: &'a [Option<f64>],
+#[derive(Debug, Clone)]
+pub struct Conversion {
+    pub title: String,
+    pub names: Vec<String>,
+    pub rate: Vec<Option<f64>>,
+    pub low: Vec<Option<f64>>,
+    pub high: Vec<Option<f64>>,
     /// +1 better than the rest, −1 worse, 0 no real difference or too few deals.
-    pub verdict: &'a [i8],
+    pub verdict: Vec<i8>,
     /// Conversion over all deals of the period.
     pub overall: Option<f64>,
 }
@@ -40,7 +132,7 @@ pub fn conversion<DB: DrawingBackend>(
         * 100.0;
     let names: Vec<String> = c.names.iter().map(|s| short(s, 44)).collect();
     let mut chart = ChartBuilder::on(root)
-        .caption(c.title, (FONT, 22))
+        .caption(&c.title, (FONT, 22))
         .margin(14)
         .x_label_area_size(50)
         .y_label_area_size(340)
@@ -120,12 +212,13 @@ pub fn conversion<DB: DrawingBackend>(
 }
 
 /// ROMI against spend, one point per campaign with cost.
-pub struct Romi<'a> {
-    pub title: &'a str,
-    pub names: &'a [String],
-    pub cost: &'a [f64],
-    pub romi: &'a [f64],
-    pub currency: &'a str,
+#[derive(Debug, Clone)]
+pub struct Romi {
+    pub title: String,
+    pub names: Vec<String>,
+    pub cost: Vec<f64>,
+    pub romi: Vec<f64>,
+    pub currency: String,
 }
 
 pub fn romi<DB: DrawingBackend>(
@@ -141,7 +234,7 @@ pub fn romi<DB: DrawingBackend>(
     let pad = ((hi - lo) * 0.12).max(10.0);
     let unit = format!("{}, {}", tr(lang, "cost in the period"), r.currency);
     let mut chart = ChartBuilder::on(root)
-        .caption(r.title, (FONT, 22))
+        .caption(&r.title, (FONT, 22))
         .margin(14)
         .x_label_area_size(50)
         .y_label_area_size(80)

@@ -4,16 +4,40 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::{Chart, Kind};
 use super::{FONT, palette};
 use crate::i18n::{Lang, pick, tr};
 
+/// Cycle lengths (days) of the won and the lost deals closed in the period.
+#[derive(Debug, Clone)]
+pub struct Cycle {
+    pub title: String,
+    pub won: Vec<f64>,
+    pub lost: Vec<f64>,
+}
+
+impl Chart {
+    /// The cycle histogram of deals closed in the period.
+    pub fn cycle_histogram(won: &[f64], lost: &[f64], period: &str, lang: Lang) -> Chart {
+        let kind = Kind::Cycle(Cycle {
+            title: pick(
+                lang,
+                format!("Cycle of deals closed in {period}: won vs lost"),
+                format!("Цикл сделок, закрытых в {period}: выигранные и проигранные"),
+            ),
+            won: won.to_vec(),
+            lost: lost.to_vec(),
+        });
+        Chart { kind, lang }
+    }
+}
+
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    title: &str,
-    won: &[f64],
-    lost: &[f64],
+    c: &Cycle,
     lang: Lang,
 ) -> Result<(), String> {
+    let Cycle { title, won, lost } = c;
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     // The range covers 98% of deals; the rare very long cycles go into the last bin.
     let mut all: Vec<f64> = won.iter().chain(lost).copied().collect();

@@ -4,9 +4,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use polars::prelude::DataFrame;
 
-use super::{FONT, compact, palette};
-use crate::i18n::{Lang, tr};
+use super::read::{currency_label, floats, money_units, strings};
+use super::{Chart, FONT, Kind, compact, palette};
+use crate::i18n::{Lang, pick, tr};
 
 /// How a waterfall step moves the running total.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +38,83 @@ pub fn step_of(bucket: &str) -> Step {
         "start" | "end" => Step::Total,
         "created" | "pulled_in" | "increased" => Step::In,
         _ => Step::Out,
+    }
+}
+
+impl Chart {
+    /// The pipeline_waterfall table (bucket, deals, amount) as a chart.
+    pub fn waterfall(
+        frame: &DataFrame,
+        window: &str,
+        currency: &str,
+        lang: Lang,
+    ) -> crate::error::Result<Chart> {
+        let buckets = strings(frame, "bucket")?;
+        let amounts = money_units(frame, "amount")?;
+        let kind = Kind::Waterfall(Waterfall {
+            title: pick(
+                lang,
+                format!("Pipeline of {window}: from the start to the end (green in, red out)"),
+                format!("Воронка {window}: от начала к концу (зелёным — пришло, красным — ушло)"),
+            ),
+            labels: buckets
+                .iter()
+                .map(|b| tr(lang, &b.replace('_', " ")))
+                .collect(),
+            steps: buckets.iter().map(|b| step_of(b)).collect(),
+            amounts,
+            currency: currency_label(currency),
+        });
+        Ok(Chart { kind, lang })
+    }
+
+    /// The managers' rows of the pacing table (manager_id, attainment, elapsed_share) as a
+    /// chart; managers without a plan are left out.
+    pub fn pacing(
+        frame: &DataFrame,
+        period: &str,
+        as_of: &str,
+        lang: Lang,
+    ) -> crate::error::Result<Chart> {
+        let levels = strings(frame, "level")?;
+        let ids = strings(frame, "manager_id")?;
+        let attainment = floats(frame, "attainment")?;
+        let elapsed = floats(frame, "elapsed_share")?
+            .first()
+            .copied()
+            .flatten()
+            .unwrap_or(1.0);
+        let keep: Vec<usize> = (0..frame.height())
+            .filter(|i| levels[*i] == "manager" && attainment[*i].is_some())
+            .collect();
+        let kind = Kind::Pacing(Pacing {
+            title: pick(
+                lang,
+                format!("Plan attainment, {period}, as of {as_of}"),
+                format!("Выполнение плана, {period}, на {as_of}"),
+            ),
+            names: keep.iter().map(|i| ids[*i].clone()).collect(),
+            attainment: keep.iter().map(|i| attainment[*i].unwrap_or(0.0)).collect(),
+            elapsed,
+        });
+        Ok(Chart { kind, lang })
+    }
+
+    /// The forecast_backtest table (month, forecast, actual) as a chart.
+    pub fn backtest(frame: &DataFrame, currency: &str, lang: Lang) -> crate::error::Result<Chart> {
+        let kind = Kind::Backtest(Backtest {
+            title: pick(
+                lang,
+                "Forecast made at each month's start (line) against what was won (bars)"
+                    .to_string(),
+                "Прогноз на начало каждого месяца (линия) и выигранное (столбцы)".to_string(),
+            ),
+            months: strings(frame, "month")?,
+            forecast: money_units(frame, "forecast")?,
+            actual: money_units(frame, "actual")?,
+            currency: currency_label(currency),
+        });
+        Ok(Chart { kind, lang })
     }
 }
 

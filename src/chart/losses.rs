@@ -3,32 +3,67 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use polars::prelude::DataFrame;
 
+use super::read::{currency_label, floats, ints, strings};
 use super::{Bars, FONT, bars, palette};
-use crate::i18n::{Lang, tr};
+use super::{Chart, Kind};
+use crate::i18n::{Lang, pick, tr};
 
-pub struct Spec<'a> {
-    pub title: &'a str,
-    pub stages: &'a [String],
-    pub lost: &'a [i64],
-    pub amount: &'a [Option<f64>],
-    pub reasons: &'a [(String, i64)],
-    pub currency: &'a str,
+impl Chart {
+    /// Describe the losses and loss_reasons tables as a chart.
+    pub fn losses(
+        losses: &DataFrame,
+        reasons: &DataFrame,
+        period: &str,
+        currency: &str,
+        lang: Lang,
+    ) -> crate::error::Result<Chart> {
+        let amount = floats(losses, "lost_amount")?;
+        let by_reason = crate::metrics::losses::top_reasons(reasons, 8)?;
+        let reasons = strings(&by_reason, "reason")?
+            .into_iter()
+            .zip(ints(&by_reason, "lost")?)
+            .collect();
+        let kind = Kind::Losses(Losses {
+            title: pick(
+                lang,
+                format!("Losses by stage, {period}"),
+                format!("Потери по этапам, {period}"),
+            ),
+            stages: strings(losses, "stage")?,
+            lost: ints(losses, "lost")?,
+            amount,
+            reasons,
+            currency: currency_label(currency),
+        });
+        Ok(Chart { kind, lang })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Losses {
+    pub title: String,
+    pub stages: Vec<String>,
+    pub lost: Vec<i64>,
+    pub amount: Vec<Option<f64>>,
+    pub reasons: Vec<(String, i64)>,
+    pub currency: String,
 }
 
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    spec: &Spec,
+    spec: &Losses,
     lang: Lang,
 ) -> Result<(), String> {
-    let Spec {
+    let Losses {
         title,
         stages,
         lost,
         amount,
         reasons,
         currency,
-    } = *spec;
+    } = spec;
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let root = root.titled(title, (FONT, 24)).map_err(e)?;
     let (top, bottom) = root.split_vertically(root.dim_in_pixel().1 * 55 / 100);

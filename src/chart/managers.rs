@@ -4,18 +4,125 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use polars::prelude::DataFrame;
 
+use super::read::{currency_label, floats, row_labels, strings};
 use super::{Bars, FONT, bars, compact, grouped, palette, short};
+use super::{Chart, Kind};
 use crate::i18n::{Lang, percent, pick, tr};
+use crate::metrics::managers::ManagerGroup;
+
+impl Chart {
+    /// The leaderboard from the managers table (its last row, the company average, gives
+    /// the average win rate): best won amount first.
+    pub fn leaderboard(
+        managers: &DataFrame,
+        group: ManagerGroup,
+        period: &str,
+        currency: &str,
+        lang: Lang,
+    ) -> crate::error::Result<Chart> {
+        let n = managers.height().saturating_sub(1);
+        let rows = managers.head(Some(n));
+        let labels = row_labels(&rows, group, lang)?;
+        let amount = floats(&rows, "won_amount")?;
+        let rate = floats(&rows, "win_rate")?;
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|a, b| {
+            let (x, y) = (amount[*a].unwrap_or(0.0), amount[*b].unwrap_or(0.0));
+            y.total_cmp(&x).then(labels[*a].cmp(&labels[*b]))
+        });
+        let avg = floats(managers, "win_rate")?.last().copied().flatten();
+        let who = match group {
+            ManagerGroup::Manager => "Managers",
+            ManagerGroup::Team => "Teams",
+        };
+        let kind = Kind::Leaderboard(Board {
+            title: format!(
+                "{}, {period}: {}",
+                tr(lang, who),
+                tr(lang, "won amount and win rate")
+            ),
+            names: order.iter().map(|i| labels[*i].clone()).collect(),
+            won_amount: order.iter().map(|i| amount[*i].unwrap_or(0.0)).collect(),
+            win_rate: order.iter().map(|i| rate[*i]).collect(),
+            avg_rate: avg,
+            currency: currency_label(currency),
+        });
+        Ok(Chart { kind, lang })
+    }
+
+    /// The deviation grid from the managers table and the long deviations table.
+    pub fn deviations(
+        managers: &DataFrame,
+        deviations: &DataFrame,
+        group: ManagerGroup,
+        period: &str,
+        lang: Lang,
+    ) -> crate::error::Result<Chart> {
+        const SHOWN: &[(&str, bool)] = &[
+            ("open_deals", false),
+            ("clients_in_work", false),
+            ("deals_created", false),
+            ("deals_won", false),
+            ("win_rate", false),
+            ("won_amount", false),
+            ("paid_amount", false),
+            ("avg_won_amount", false),
+            ("mean_cycle_days", true),
+            ("contacts", false),
+            ("followup_compliance", false),
+            ("overdue_tasks", true),
+            ("avg_discount_pct", true),
+            ("plan_attainment", false),
+        ];
+        let n = managers.height().saturating_sub(1);
+        let rows = managers.head(Some(n));
+        let labels = row_labels(&rows, group, lang)?;
+        let kpi_of = strings(deviations, "kpi")?;
+        let value = floats(deviations, "value")?;
+        let z = floats(deviations, "z_score")?;
+        // Rows of the deviations table come KPI by KPI, managers in the managers' order.
+        let mut kpis = Vec::new();
+        let (mut vals, mut zs) = (vec![Vec::new(); n], vec![Vec::new(); n]);
+        let mut lower = Vec::new();
+        for (kpi, low) in SHOWN {
+            let at: Vec<usize> = (0..kpi_of.len()).filter(|i| kpi_of[*i] == *kpi).collect();
+            if at.len() != n || at.iter().all(|i| value[*i].is_none()) {
+                continue;
+            }
+            kpis.push(kpi.to_string());
+            lower.push(*low);
+            for (r, i) in at.iter().enumerate() {
+                vals[r].push(value[*i]);
+                zs[r].push(z[*i]);
+            }
+        }
+        let kind = Kind::Deviations(Grid {
+            title: format!("{}, {period}", tr(lang, "KPIs against the company average")),
+            rows: labels,
+            labels: kpis
+                .iter()
+                .map(|k| crate::i18n::kpi_label(k, lang))
+                .collect(),
+            kpis,
+            values: vals,
+            z: zs,
+            lower_is_better: lower,
+        });
+        Ok(Chart { kind, lang })
+    }
+}
 
 /// Leaderboard rows, already sorted best first.
-pub struct Board<'a> {
-    pub title: &'a str,
-    pub names: &'a [String],
-    pub won_amount: &'a [f64],
-    pub win_rate: &'a [Option<f64>],
+#[derive(Debug, Clone)]
+pub struct Board {
+    pub title: String,
+    pub names: Vec<String>,
+    pub won_amount: Vec<f64>,
+    pub win_rate: Vec<Option<f64>>,
     pub avg_rate: Option<f64>,
-    pub currency: &'a str,
+    pub currency: String,
 }
 
 pub fn leaderboard<DB: DrawingBackend>(
@@ -24,7 +131,7 @@ pub fn leaderboard<DB: DrawingBackend>(
     lang: Lang,
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let root = root.titled(b.title, (FONT, 24)).map_err(e)?;
+    let root = root.titled(&b.title, (FONT, 24)).map_err(e)?;
     let (left, right) = root.split_horizontally(root.dim_in_pixel().0 * 58 / 100);
     let unit = format!("{}, {}", tr(lang, "won amount"), b.currency);
     bars(
@@ -33,8 +140,8 @@ pub fn leaderboard<DB: DrawingBackend>(
             caption: &tr(lang, "Won amount"),
             caption_size: 18,
             unit: &unit,
-            labels: b.names,
-            values: b.won_amount,
+            labels: &b.names,
+            values: &b.won_amount,
             texts: Some(b.won_amount.iter().map(|v| grouped(*v)).collect()),
             color: palette::GREEN,
             label_chars: 24,
@@ -69,7 +176,7 @@ pub fn leaderboard<DB: DrawingBackend>(
             caption: &caption,
             caption_size: 18,
             unit: &tr(lang, "won / closed, %"),
-            labels: b.names,
+            labels: &b.names,
             values: &rates,
             texts: Some(texts),
             color: palette::BLUE,
@@ -81,17 +188,18 @@ pub fn leaderboard<DB: DrawingBackend>(
 }
 
 /// The deviation grid: rows are managers, columns KPIs.
-pub struct Grid<'a> {
-    pub title: &'a str,
-    pub rows: &'a [String],
-    pub kpis: &'a [String],
+#[derive(Debug, Clone)]
+pub struct Grid {
+    pub title: String,
+    pub rows: Vec<String>,
+    pub kpis: Vec<String>,
     /// The KPIs' names as the reader sees them.
-    pub labels: &'a [String],
+    pub labels: Vec<String>,
     /// values[row][kpi]
-    pub values: &'a [Vec<Option<f64>>],
-    pub z: &'a [Vec<Option<f64>>],
+    pub values: Vec<Vec<Option<f64>>>,
+    pub z: Vec<Vec<Option<f64>>>,
     /// Per KPI: a lower value is better (cycle days, overdue tasks, discount).
-    pub lower_is_better: &'a [bool],
+    pub lower_is_better: Vec<bool>,
 }
 
 /// Width of the name column and height of the header, in pixels.
@@ -105,7 +213,7 @@ pub fn grid<DB: DrawingBackend>(
     lang: Lang,
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let root = root.titled(g.title, (FONT, 22)).map_err(e)?;
+    let root = root.titled(&g.title, (FONT, 22)).map_err(e)?;
     let (w, _) = root.dim_in_pixel();
     let cols = g.kpis.len().max(1) as i32;
     let cell_w = ((w as i32 - NAME_W - 10) / cols).max(40);

@@ -4,16 +4,51 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::{Chart, Kind};
 use super::{FONT, palette};
 use crate::i18n::{Lang, pick, tr};
+use crate::metrics::survival::KaplanMeier;
+
+/// The Kaplan–Meier steps and the median.
+#[derive(Debug, Clone)]
+pub struct Survival {
+    pub title: String,
+    /// (days, survival, ci_low, ci_high)
+    pub steps: Vec<(f64, f64, f64, f64)>,
+    pub median: Option<i64>,
+}
+
+impl Chart {
+    /// The Kaplan–Meier curve with its band.
+    pub fn survival(km: &KaplanMeier, period: &str, lang: Lang) -> Chart {
+        let kind = Kind::Survival(Survival {
+            title: pick(
+                lang,
+                format!("Time to close, deals created in {period} (open deals censored)"),
+                format!("Время до закрытия сделок, созданных в {period} (открытые цензурированы)"),
+            ),
+            steps: km
+                .steps
+                .iter()
+                .map(|s| (s.days as f64, s.survival, s.ci_low, s.ci_high))
+                .collect(),
+            median: km.median_days,
+        });
+        Chart { kind, lang }
+    }
+}
 
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    title: &str,
-    steps: &[(f64, f64, f64, f64)],
-    median: Option<i64>,
+    s: &Survival,
     lang: Lang,
 ) -> Result<(), String> {
+    let Survival {
+        title,
+        steps,
+        median,
+    } = s;
+    let median = *median;
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let max_day = steps.last().map_or(1.0, |s| s.0).max(1.0);
     let mut chart = ChartBuilder::on(root)

@@ -4,17 +4,44 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use polars::prelude::DataFrame;
 
+use super::read::{currency_label, floats, ints, strings};
+use super::{Chart, Kind};
 use super::{FONT, compact, grouped, palette};
 use crate::i18n::{Lang, percent, tr};
 
-pub struct Trends<'a> {
-    pub title: &'a str,
-    pub months: &'a [String],
-    pub won_amount: &'a [f64],
-    pub created: &'a [i64],
-    pub win_rate: &'a [Option<f64>],
-    pub currency: &'a str,
+impl Chart {
+    /// The monthly trends table (month, deals_created, won_amount, win_rate) as a chart.
+    pub fn trends(frame: &DataFrame, currency: &str, lang: Lang) -> crate::error::Result<Chart> {
+        let months = strings(frame, "month")?;
+        let title = match (months.first(), months.last()) {
+            (Some(a), Some(b)) => format!("{}: {a} – {b}", tr(lang, "The last 12 months")),
+            _ => tr(lang, "The last 12 months"),
+        };
+        let kind = Kind::Trends(Trends {
+            title,
+            months,
+            won_amount: floats(frame, "won_amount")?
+                .into_iter()
+                .map(|v| v.unwrap_or(0.0))
+                .collect(),
+            created: ints(frame, "deals_created")?,
+            win_rate: floats(frame, "win_rate")?,
+            currency: currency_label(currency),
+        });
+        Ok(Chart { kind, lang })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Trends {
+    pub title: String,
+    pub months: Vec<String>,
+    pub won_amount: Vec<f64>,
+    pub created: Vec<i64>,
+    pub win_rate: Vec<Option<f64>>,
+    pub currency: String,
 }
 
 pub fn draw<DB: DrawingBackend>(
@@ -23,15 +50,15 @@ pub fn draw<DB: DrawingBackend>(
     lang: Lang,
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let root = root.titled(t.title, (FONT, 24)).map_err(e)?;
+    let root = root.titled(&t.title, (FONT, 24)).map_err(e)?;
     let panels = root.split_evenly((3, 1));
     let created: Vec<f64> = t.created.iter().map(|c| *c as f64).collect();
     let amount_title = format!("{}, {}", tr(lang, "Won amount by month"), t.currency);
     column_panel(
         &panels[0],
         &amount_title,
-        t.months,
-        t.won_amount,
+        &t.months,
+        &t.won_amount,
         palette::GREEN,
         &|v| compact(v),
     )
@@ -39,7 +66,7 @@ pub fn draw<DB: DrawingBackend>(
     column_panel(
         &panels[1],
         &tr(lang, "Deals created by month"),
-        t.months,
+        &t.months,
         &created,
         palette::BLUE,
         &|v| grouped(v),
@@ -121,7 +148,7 @@ fn rate_panel<DB: DrawingBackend>(
         .disable_x_mesh()
         .light_line_style(WHITE)
         .x_labels(n * 2 + 1)
-        .x_label_formatter(&|x| month_at(t.months, *x))
+        .x_label_formatter(&|x| month_at(&t.months, *x))
         .y_labels(5)
         // No tick beyond 100 % (the headroom is for the labels).
         .y_label_formatter(&|y| {

@@ -205,6 +205,23 @@ fn stalled(snap: &Snapshot) -> Result<DataFrame> {
         .ctx("stalled deals")
 }
 
+/// The `n` most frequent loss reasons over every stage of a loss_reasons table (reason,
+/// lost), most lost first and ties by name.
+pub fn top_reasons(reasons: &DataFrame, n: u32) -> Result<DataFrame> {
+    reasons
+        .clone()
+        .lazy()
+        .group_by([col("reason")])
+        .agg([col("lost").sum()])
+        .sort_by_exprs(
+            [col("lost"), col("reason")],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .limit(n)
+        .collect()
+        .ctx("top reasons")
+}
+
 /// Entries into the invoice stage in the period, each judged once its window has passed
 /// (or a contact came): was there a contact with the client within `window_days`?
 pub fn followup(
