@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 
+use super::crm::{self, Crm, History};
 use super::profiles::{self, Def, Role};
 use super::source::{self, Source};
-use super::{ColumnUse, Count, FileUse, Imported, Mapping, Profile, export_files, wrong_profile};
+use super::{ColumnUse, Count, FileUse, Imported, Mapping, export_files, wrong_profile};
 use crate::config::Config;
 use crate::dates::parse_datetime;
 use crate::error::{Error, PolarsContext, Result};
@@ -18,10 +19,14 @@ use crate::money::{format_money, parse_money};
 use crate::schema::{self, TableSpec};
 use crate::stages::normalize as stage_key;
 
+mod columns;
+mod deals;
+mod files;
 mod history;
 mod tables;
 mod values;
 
+use files::*;
 use history::*;
 use tables::*;
 use values::*;
@@ -65,12 +70,10 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
         None => None,
     };
     ctx.build_deals(&mut mapping)?;
-    let entries = match (profile, &history) {
-        (Profile::Hubspot, _) => ctx.hubspot_history(&mut mapping)?,
-        (Profile::Salesforce, Some(h)) => {
-            ctx.long_history(h, HistoryKind::Salesforce, &mut mapping)?
-        }
-        (Profile::Bitrix24, Some(h)) => ctx.long_history(h, HistoryKind::Bitrix, &mut mapping)?,
+    let kind = ctx.crm.history();
+    let entries = match (&kind, &history) {
+        (History::WideColumns, _) => ctx.wide_history(&mut mapping)?,
+        (History::File(spec), Some(h)) => ctx.long_history(h, spec, &mut mapping)?,
         _ => {
             mapping.notes.push(format!(
                 "no stage history in a {profile} export: the funnel knows each deal's current stage only (a deal is counted as having passed the stages before it)"
@@ -87,13 +90,13 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
     tables.push(ctx.deals_table(&deals_src)?);
     if let Some(entries) = entries {
         let (src, file) = match &history {
-            Some(h) if profile != Profile::Hubspot => (h, h.file.clone()),
+            Some(h) if !matches!(kind, History::WideColumns) => (h, h.file.clone()),
             _ => (&deals_src, deals_src.file.clone()),
         };
         tables.push(history_table(entries, src, file)?);
     }
-    if let (Profile::Salesforce, Some(h)) = (profile, &history) {
-        if let Some(changes) = ctx.salesforce_changes(h, &mut mapping)? {
+    if let (History::File(spec), Some(h)) = (&kind, &history) {
+        if let Some(changes) = ctx.history_changes(h, spec, &mut mapping)? {
             tables.push(changes);
         }
     }
@@ -141,142 +144,6 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
         tables,
         funnel,
         mapping,
-    })
-}
-
-struct Picked {
-    deals: Source,
-    history: Option<PathBuf>,
-    accounts: Option<PathBuf>,
-    canonical: Vec<(&'static TableSpec, PathBuf)>,
-    unused: Vec<PathBuf>,
-}
-
-/// Which file is which: canonical tables by their names, then the CRM's history and
-/// account files by name, and the deals export by name and by its header.
-fn pick_files(dir: &Path, def: &Def, config: &Config) -> Result<Picked> {
-    let files = export_files(dir)?;
-    let mut canonical = Vec::new();
-    let (mut history, mut accounts, mut named, mut other) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for path in files {
-        let name = input::file_label(&path).to_lowercase();
-        let stem = name
-            .rsplit_once('.')
-            .map_or(name.as_str(), |(s, _)| s)
-            .to_string();
-        let has = |parts: &[&str]| parts.iter().any(|p| name.contains(p));
-        let passthrough = ["managers", "clients", "contacts", "payments", "campaigns"];
-        if let Some(spec) = passthrough
-            .iter()
-            .find(|t| **t == stem)
-            .and_then(|t| schema::table(t))
-        {
-            canonical.push((spec, path));
-        } else if has(def.history_files) {
-            history.push(path);
-        } else if has(def.account_files) {
-            accounts.push(path);
-        } else if has(def.deal_files) {
-            named.push(path);
-        } else {
-            other.push(path);
-        }
-    }
-    let one = |mut v: Vec<PathBuf>, what: &str| -> Result<Option<PathBuf>> {
-        if v.len() > 1 {
-            return Err(Error::BadFile {
-                file: v
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                problem: format!("more than one {what} file in the export folder"),
-                fix: "keep one of them in the folder".into(),
-            });
-        }
-        Ok(v.pop())
-    };
-    let history = one(history, "stage history")?;
-    let accounts = one(accounts, "account")?;
-    let candidates = if named.is_empty() { &other } else { &named };
-    if candidates.is_empty() {
-        return Err(Error::BadFile {
-            file: dir.display().to_string(),
-            problem: format!(
-                "no deals export in the folder (a {} deals file is named like {})",
-                def.profile,
-                def.deal_files
-                    .iter()
-                    .map(|p| format!("*{p}*"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            fix: "put the CRM's deal export (CSV, Excel or the HTML .xls) in the folder".into(),
-        });
-    }
-    let mut read: Vec<(Source, bool)> = Vec::new();
-    for path in candidates {
-        let src = source::read(path, def.fallback, config)?;
-        let ok = profiles::fit(def, &src.header).1;
-        read.push((src, ok));
-    }
-    let fitting = read.iter().filter(|(_, ok)| *ok).count();
-    if fitting > 1 {
-        return Err(Error::BadFile {
-            file: read
-                .iter()
-                .filter(|(_, ok)| *ok)
-                .map(|(s, _)| s.file.clone())
-                .collect::<Vec<_>>()
-                .join(" and "),
-            problem: format!(
-                "more than one file looks like the {} deals export",
-                def.profile
-            ),
-            fix: "keep one deals export in the folder".into(),
-        });
-    }
-    let index = match read.iter().position(|(_, ok)| *ok) {
-        Some(i) => i,
-        None => {
-            // Explain with the file that looks most like a deals export of any CRM.
-            let likeness: Vec<f64> = read
-                .iter()
-                .map(|(s, _)| {
-                    profiles::ALL
-                        .iter()
-                        .map(|d| profiles::fit(d, &s.header).0)
-                        .fold(0.0, f64::max)
-                })
-                .collect();
-            let best = (0..read.len())
-                .max_by(|a, b| likeness[*a].total_cmp(&likeness[*b]))
-                .unwrap_or(0);
-            let src = &read[best].0;
-            let header = &src.header;
-            let roles = profiles::match_roles(def, header);
-            let missing: Vec<(Role, &[&str])> = def
-                .deals
-                .iter()
-                .filter(|(r, _)| def.required.contains(r) && !roles.iter().any(|(m, _)| m == r))
-                .map(|(r, a)| (*r, *a))
-                .collect();
-            return Err(wrong_profile(def.profile, &src.file, &src.header, &missing));
-        }
-    };
-    let (deals, _) = read.swap_remove(index);
-    let mut unused: Vec<PathBuf> = read.into_iter().map(|(s, _)| s.path).collect();
-    if !named.is_empty() {
-        unused.extend(other);
-    }
-    unused.sort();
-    Ok(Picked {
-        deals,
-        history,
-        accounts,
-        canonical,
-        unused,
     })
 }
 
@@ -332,6 +199,8 @@ struct Deal {
 
 struct Context<'a> {
     def: &'static Def,
+    /// The CRM's own hooks (product rows, system stage ids, …).
+    crm: &'static dyn Crm,
     config: &'a Config,
     formats: Vec<String>,
     /// Role → the values of its column.
@@ -371,6 +240,7 @@ impl<'a> Context<'a> {
         src: &Source,
         mapping: &mut Mapping,
     ) -> Result<Self> {
+        let crm = crm::of(def.profile);
         let header = src.header.clone();
         let mut roles = profiles::match_roles(def, &header);
         for (canonical, header_name) in &config.table("deals").columns {
@@ -405,12 +275,9 @@ impl<'a> Context<'a> {
         let mut values = BTreeMap::new();
         for (role, i) in &roles {
             let mut v = src.values(*i)?;
-            if def.profile == Profile::Salesforce {
-                // The Data Export writes an empty lookup as the all-zero id.
-                for cell in &mut v {
-                    if cell.as_deref().is_some_and(is_empty_salesforce_id) {
-                        *cell = None;
-                    }
+            for cell in &mut v {
+                if cell.as_deref().is_some_and(|c| crm.empty_value(c)) {
+                    *cell = None;
                 }
             }
             values.insert(*role, v);
@@ -427,17 +294,16 @@ impl<'a> Context<'a> {
             .iter()
             .any(|h| h.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)));
         let mut src_values = HashMap::new();
-        if def.profile == Profile::Hubspot {
-            for (i, h) in header.iter().enumerate() {
-                if hubspot_stage_column(h).is_some() {
-                    src_values.insert(i, src.values(i)?);
-                }
+        for (i, h) in header.iter().enumerate() {
+            if crm.stage_column(h).is_some() {
+                src_values.insert(i, src.values(i)?);
             }
         }
         Ok(Context {
             file: src.file.clone(),
             src_values,
             def,
+            crm,
             config,
             formats,
             values,
@@ -470,366 +336,8 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn stage_outcome(&self, stage: &str) -> Option<&'static str> {
-        let k = stage_key(stage);
-        if self.won.contains(&k) {
-            Some("won")
-        } else if self.lost.contains(&k) {
-            Some("lost")
-        } else {
-            None
-        }
-    }
-
-    /// The deal's status from whatever the export says (see the README's profile table).
-    fn status(
-        &self,
-        row: usize,
-        stage: Option<&str>,
-    ) -> std::result::Result<&'static str, &'static str> {
-        if let Some(s) = self.value(Role::Semantic, row).and_then(semantic) {
-            return Ok(s);
-        }
-        if let Some(w) = self.value(Role::StatusWord, row) {
-            return status_word(w);
-        }
-        let won = self.value(Role::WonFlag, row).and_then(flag);
-        let closed = self.value(Role::ClosedFlag, row).and_then(flag);
-        let by_stage = stage.and_then(|s| self.stage_outcome(s));
-        Ok(match (closed, won) {
-            (_, Some(true)) => "won",
-            (Some(false), _) => "open",
-            (Some(true), Some(false)) => "lost",
-            (Some(true), None) => match by_stage {
-                Some("won") => "won",
-                _ => "lost",
-            },
-            (None, Some(false)) => match by_stage {
-                Some("lost") => "lost",
-                _ => "open",
-            },
-            (None, None) => by_stage.unwrap_or("open"),
-        })
-    }
-
-    fn build_deals(&mut self, mapping: &mut Mapping) -> Result<()> {
-        let height = self.values.values().next().map_or(0, Vec::len);
-        let (mut deleted, mut other_pipeline, mut no_client, mut no_owner, mut open_close) =
-            (0, 0, 0, 0, 0);
-        let mut by_contact = 0;
-        let mut pipelines: BTreeMap<String, usize> = BTreeMap::new();
-        let wanted = self
-            .config
-            .import
-            .pipeline
-            .as_deref()
-            .map(profiles::normalize);
-        if wanted.is_some() && !self.values.contains_key(&Role::Pipeline) {
-            return Err(Error::Usage(format!(
-                "[import] pipeline is set, but the {} deals export has no pipeline column",
-                self.def.profile
-            )));
-        }
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut merged: BTreeMap<usize, Vec<Option<String>>> = BTreeMap::new();
-        let mut rows = 0usize;
-        for row in 0..height {
-            rows += 1;
-            if self.value(Role::Deleted, row).and_then(flag) == Some(true) {
-                deleted += 1;
-                continue;
-            }
-            let pipeline = self.value(Role::Pipeline, row).map(str::to_string);
-            if let Some(p) = &pipeline {
-                *pipelines.entry(p.clone()).or_default() += 1;
-            }
-            if let Some(w) = &wanted {
-                if pipeline.as_deref().map(profiles::normalize).as_ref() != Some(w) {
-                    other_pipeline += 1;
-                    continue;
-                }
-            }
-            let id = self.value(Role::DealId, row).unwrap_or("").to_string();
-            // Bitrix24 writes a deal once per product row: one deal, the rows' amounts summed.
-            if self.def.profile == Profile::Bitrix24 && !id.is_empty() {
-                if let Some(&first) = index.get(&id) {
-                    merged
-                        .entry(first)
-                        .or_insert_with(|| vec![self.deals[first].amount.clone()])
-                        .push(self.value(Role::Amount, row).map(str::to_string));
-                    continue;
-                }
-                index.insert(id.clone(), self.deals.len());
-            }
-            let mut stage = self.value(Role::Stage, row).map(str::to_string);
-            if self.def.profile == Profile::Amocrm {
-                stage = stage.map(|s| match s.as_str() {
-                    "142" => "Успешно реализовано".to_string(),
-                    "143" => "Закрыто и не реализовано".to_string(),
-                    _ => s,
-                });
-            }
-            let status = match self.status(row, stage.as_deref()) {
-                Ok(s) => s,
-                Err(_) => {
-                    deleted += 1;
-                    continue;
-                }
-            };
-            let client = match (
-                self.value(Role::Company, row),
-                self.value(Role::Contact, row),
-            ) {
-                (Some(c), _) => c.to_string(),
-                (None, Some(c)) => {
-                    by_contact += 1;
-                    c.to_string()
-                }
-                (None, None) => {
-                    no_client += 1;
-                    format!("deal {id}")
-                }
-            };
-            let manager = match self.value(Role::Owner, row) {
-                Some(m) => m.to_string(),
-                None => {
-                    no_owner += 1;
-                    self.config.import.default_manager.clone()
-                }
-            };
-            let closed = match status {
-                "won" => self.when(
-                    self.value(Role::WonTime, row)
-                        .or(self.value(Role::Closed, row)),
-                ),
-                "lost" => self.when(
-                    self.value(Role::LostTime, row)
-                        .or(self.value(Role::Closed, row)),
-                ),
-                _ => {
-                    if self.value(Role::Closed, row).is_some() {
-                        open_close += 1;
-                    }
-                    When::None
-                }
-            };
-            let expected = match (self.value(Role::ExpectedClose, row), status) {
-                (Some(v), _) => self.when(Some(v)),
-                (None, "won" | "lost") => When::None,
-                (None, _) => self.when(self.value(Role::Closed, row)),
-            };
-            let text = |r: Role| self.value(r, row).map(str::to_string);
-            self.deals.push(Deal {
-                row: row as u32,
-                id,
-                client,
-                manager,
-                created: self.when(self.value(Role::Created, row)),
-                closed,
-                status,
-                stage,
-                amount: text(Role::Amount),
-                currency: text(Role::Currency),
-                loss_reason: text(Role::LossReason),
-                campaign: text(Role::Campaign),
-                title: text(Role::Title),
-                pipeline,
-                source: text(Role::Source),
-                probability: text(Role::Probability),
-                expected,
-            });
-        }
-        let mut merged_rows = 0;
-        let product_rows = self.values.contains_key(&Role::Product);
-        for (first, amounts) in &merged {
-            merged_rows += amounts.len() - 1;
-            if product_rows {
-                let parsed: Option<Vec<i64>> = amounts
-                    .iter()
-                    .map(|a| a.as_deref().map_or(Some(0), |a| parse_money(a).ok()))
-                    .collect();
-                if let Some(minor) = parsed {
-                    self.deals[*first].amount = Some(format_money(minor.iter().sum()));
-                }
-            }
-        }
-        self.column_report(mapping);
-        let mut notes: Vec<String> = Vec::new();
-        if merged_rows > 0 {
-            notes.push(if product_rows {
-                format!("{merged_rows} product rows merged into their deals ({} deals had several rows); a deal's amount is the sum of its rows (price × quantity each)", merged.len())
-            } else {
-                format!("{merged_rows} repeated rows of {} deals merged (same ID); the first row's values are kept", merged.len())
-            });
-        }
-        if deleted > 0 {
-            notes.push(format!("{deleted} deals deleted in the CRM left out"));
-        }
-        if other_pipeline > 0 {
-            notes.push(format!(
-                "{other_pipeline} deals of other pipelines left out ([import] pipeline = \"{}\")",
-                self.config.import.pipeline.as_deref().unwrap_or("")
-            ));
-        }
-        if by_contact > 0 {
-            notes.push(format!(
-                "{by_contact} deals without a company: their contact is the client"
-            ));
-        }
-        if no_client > 0 {
-            notes.push(format!("{no_client} deals name neither company nor contact: each is its own client (`deal <id>`)"));
-        }
-        if no_owner > 0 {
-            notes.push(format!(
-                "{no_owner} deals have no owner in the export: manager `{}` ([import] default_manager)",
-                self.config.import.default_manager
-            ));
-        }
-        if open_close > 0 {
-            notes.push(format!("{open_close} open deals carry a close date: it is their expected close (expected_close_at), not a close"));
-        }
-        if wanted.is_none() && pipelines.len() > 1 {
-            mapping.notes.push(format!(
-                "the export holds {} pipelines ({}); their stages are counted in one funnel. Import one with --pipeline NAME (or [import] pipeline)",
-                pipelines.len(),
-                pipelines.iter().map(|(p, n)| format!("{p}: {n}")).collect::<Vec<_>>().join(", ")
-            ));
-        }
-        mapping.counts.push(Count {
-            table: "deals".into(),
-            from: self.deals_file(),
-            rows_in: rows,
-            rows_out: self.deals.len(),
-            note: if notes.is_empty() {
-                "one row per deal".into()
-            } else {
-                notes.join("; ")
-            },
-        });
-        Ok(())
-    }
-
     fn deals_file(&self) -> String {
         self.file.clone()
-    }
-
-    /// Every column of the deals file: its target, or why it is not used.
-    fn column_report(&self, mapping: &mut Mapping) {
-        for (i, h) in self.header.iter().enumerate() {
-            let role = self.roles.iter().find(|(_, p)| *p == i).map(|(r, _)| *r);
-            let wide = match self.def.profile {
-                Profile::Hubspot => hubspot_stage_column(h),
-                _ => None,
-            };
-            let (target, note) = match (role, wide) {
-                (Some(r), _) => (Some(r.target().to_string()), self.role_note(r)),
-                (None, _) if h == TRAILING => (
-                    None,
-                    "empty column made by the delimiter at the end of every line".to_string(),
-                ),
-                (None, Some((stage, pipeline))) => (
-                    Some("stage_history.entered_at".to_string()),
-                    match pipeline {
-                        Some(p) => format!("entry into `{stage}` (pipeline {p})"),
-                        None => format!("entry into `{stage}`"),
-                    },
-                ),
-                (None, _) if hubspot_derived_column(h) => (
-                    None,
-                    "crmstat takes a stage's exit and time from the next entry".into(),
-                ),
-                (None, _) if self.header[..i].contains(h) => {
-                    let first = self.header.iter().position(|x| x == h).unwrap_or(0) + 1;
-                    (
-                        None,
-                        format!(
-                            "repeated column name; the one at position {first} is the one read"
-                        ),
-                    )
-                }
-                (None, _) => (None, "no canonical column for it".into()),
-            };
-            mapping.columns.push(ColumnUse {
-                file: self.file.clone(),
-                position: i + 1,
-                header: if h == TRAILING {
-                    "(empty)".into()
-                } else {
-                    h.clone()
-                },
-                target,
-                note,
-            });
-        }
-    }
-
-    fn role_note(&self, role: Role) -> String {
-        match role {
-            Role::Created | Role::Closed | Role::WonTime | Role::LostTime => {
-                let mut forms = vec!["ISO 8601", "dd.mm.yyyy[ HH:MM[:SS]]"];
-                forms.extend(self.def.date_formats.iter().take(2));
-                forms.push("Excel serial numbers");
-                let mut s = format!("dates read as {}", forms.join(", "));
-                if self.def.profile == Profile::Amocrm && role == Role::Closed {
-                    s.push_str("; «не закрыта» = open");
-                }
-                s
-            }
-            Role::ClosedFlag | Role::WonFlag | Role::Deleted => {
-                "Да/Нет, Yes/No, TRUE/FALSE, 1/0".into()
-            }
-            Role::Semantic => "P = open, S = won, F = lost (or the group's name)".into(),
-            Role::StatusWord => "Open / Won / Lost (Deleted left out)".into(),
-            Role::Stage if self.def.profile == Profile::Amocrm => "142 = won, 143 = lost".into(),
-            Role::Amount if self.def.profile == Profile::Bitrix24 => {
-                "product rows of one deal summed".into()
-            }
-            Role::Company => "the client; the contact when no company".into(),
-            Role::Owner => format!("no owner → `{}`", self.config.import.default_manager),
-            _ => String::new(),
-        }
-    }
-
-    /// A closed deal without its close date takes the time of its last stage entry.
-    fn fill_missing_close(&mut self, entries: Option<&Vec<Entry>>, mapping: &mut Mapping) {
-        let Some(entries) = entries else { return };
-        let mut last: HashMap<&str, NaiveDateTime> = HashMap::new();
-        for e in entries {
-            if let Some(t) = e.at.at() {
-                let slot = last.entry(e.deal.as_str()).or_insert(t);
-                *slot = (*slot).max(t);
-            }
-        }
-        let mut filled = 0;
-        for d in &mut self.deals {
-            if d.status != "open" && matches!(d.closed, When::None) {
-                if let Some(t) = last.get(d.id.as_str()) {
-                    d.closed = When::At(*t);
-                    filled += 1;
-                }
-            }
-        }
-        if filled > 0 {
-            mapping.notes.push(format!(
-                "{filled} closed deals without a close date in the export: closed at their last stage-history entry"
-            ));
-        }
-        if self.def.profile == Profile::Salesforce {
-            let mut moved = 0;
-            for d in &mut self.deals {
-                if let (Some(cr), Some(cl)) = (d.created.at(), d.closed.at()) {
-                    if d.status != "open" && cl < cr {
-                        d.created = When::At(cl);
-                        moved += 1;
-                    }
-                }
-            }
-            if moved > 0 {
-                mapping.notes.push(format!(
-                    "{moved} closed opportunities have a CreatedDate after their CloseDate (records loaded into Salesforce after they closed): their created_at is set to the CloseDate, so their cycle counts as 0 days. If the export has the real creation date in another column, name it with [tables.deals.columns] created_at = \"…\""
-                ));
-            }
-        }
     }
 
     /// Funnel settings: the CRM's won/lost names added; its default order when every

@@ -7,6 +7,7 @@
 //! as for canonical files: a bad date in a HubSpot export is reported at its line there.
 
 mod build;
+mod crm;
 pub mod profiles;
 pub mod source;
 
@@ -166,8 +167,7 @@ pub(crate) fn wrong_profile(
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let best = profiles::ALL
-        .iter()
+    let best = profiles::all()
         .filter(|d| d.profile != profile)
         .map(|d| (d.profile, profiles::fit(d, header)))
         .filter(|(_, (_, required))| *required)

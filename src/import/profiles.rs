@@ -1,11 +1,13 @@
-//! What each CRM's export looks like: which files, which header (Russian and English
-//! labels, API names) means what, the date forms, the legacy encoding, and the default
-//! stage orders. Sources: `../shared/datasets/crm-exports/HEADERS.md`. Headers are compared
-//! after [`normalize`]: lower case, spaces collapsed.
+//! What a CRM's export definition says ([`Def`]: which files, which header means what, the
+//! date forms, the legacy encoding, the default stage orders) and how a header is matched
+//! against it. Each CRM's own definition is in `crate::import::crm`. Sources:
+//! `../shared/datasets/crm-exports/HEADERS.md`. Headers are compared after [`normalize`]:
+//! lower case, spaces collapsed.
 
 use encoding_rs::Encoding;
 
 use super::Profile;
+use super::crm;
 
 /// What a column of a deal export means to the import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,462 +103,18 @@ pub fn normalize(header: &str) -> String {
     h.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-const US_DATES: &[&str] = &[
-    "%m/%d/%y %I:%M %p",
-    "%m/%d/%Y %I:%M %p",
-    "%m/%d/%y %I:%M:%S %p",
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%y %H:%M",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%y",
-    "%m/%d/%Y",
-];
-
-pub static BITRIX24: Def = Def {
-    profile: Profile::Bitrix24,
-    fallback: encoding_rs::WINDOWS_1251,
-    deal_files: &["deal", "сделк"],
-    history_files: &["stagehistory", "stage_history", "history", "истори"],
-    account_files: &[],
-    deals: &[
-        (Role::DealId, &["id"]),
-        (Role::Title, &["название сделки", "deal name", "название"]),
-        (Role::Stage, &["стадия сделки", "stage", "стадия"]),
-        (Role::Pipeline, &["направление", "pipeline", "воронка"]),
-        (Role::Amount, &["сумма", "income", "amount", "opportunity"]),
-        (Role::Currency, &["валюта", "currency"]),
-        (
-            Role::Owner,
-            &["ответственный", "responsible", "responsible person"],
-        ),
-        (
-            Role::Created,
-            &["дата создания", "created", "дата начала", "start date"],
-        ),
-        (
-            Role::Closed,
-            &[
-                "предполагаемая дата закрытия",
-                "assumed close date",
-                "дата закрытия",
-            ],
-        ),
-        (Role::ClosedFlag, &["сделка закрыта", "closed"]),
-        (
-            Role::Semantic,
-            &["группа стадий", "deal status", "stage_semantic_id"],
-        ),
-        (Role::Company, &["компания", "company"]),
-        (Role::Contact, &["контакт", "contact", "клиент"]),
-        (Role::Source, &["источник", "source"]),
-        (
-            Role::LossReason,
-            &["причина провала", "причина отказа", "loss reason"],
-        ),
-        (Role::Product, &["товар", "product", "товары", "products"]),
-        (
-            Role::Probability,
-            &["вероятность", "probability, %", "probability"],
-        ),
-    ],
-    required: &[Role::DealId, Role::Stage, Role::Created],
-    date_formats: &[],
-    orders: &[
-        &[
-            "Новая",
-            "Подготовка документов",
-            "Счёт на предоплату",
-            "В работе",
-            "Финальный счёт",
-            "Сделка успешна",
-        ],
-        &[
-            "New",
-            "Prepare documents",
-            "Prepayment invoice",
-            "In progress",
-            "Final invoice",
-            "Deal won",
-        ],
-    ],
-    won: &["сделка успешна", "deal won", "won"],
-    lost: &[
-        "сделка провалена",
-        "анализ причины провала",
-        "deal lost",
-        "analyze failure",
-        "lose",
-    ],
-};
-
-/// Bitrix24's default deal stage codes (`crm.stagehistory.list` gives codes, the deal
-/// export names) in Russian and English; `[import.stage_names]` overrides or adds.
-pub const BITRIX_CODES: &[(&str, &str, &str)] = &[
-    ("NEW", "Новая", "New"),
-    ("PREPARATION", "Подготовка документов", "Prepare documents"),
-    (
-        "PREPAYMENT_INVOICE",
-        "Счёт на предоплату",
-        "Prepayment invoice",
-    ),
-    ("EXECUTING", "В работе", "In progress"),
-    ("FINAL_INVOICE", "Финальный счёт", "Final invoice"),
-    ("WON", "Сделка успешна", "Deal won"),
-    ("LOSE", "Сделка провалена", "Deal lost"),
-    ("APOLOGY", "Анализ причины провала", "Analyze failure"),
-];
-
-pub static AMOCRM: Def = Def {
-    profile: Profile::Amocrm,
-    fallback: encoding_rs::WINDOWS_1251,
-    deal_files: &["lead", "deal", "сделк"],
-    history_files: &[],
-    account_files: &[],
-    deals: &[
-        (Role::DealId, &["id"]),
-        (
-            Role::Title,
-            &["название сделки", "lead title", "lead name", "name"],
-        ),
-        (
-            Role::Amount,
-            &[
-                "бюджет",
-                "бюджет ₽",
-                "бюджет, ₽",
-                "бюджет руб",
-                "бюджет, руб",
-                "бюджет руб.",
-                "budget",
-                "sale",
-            ],
-        ),
-        (
-            Role::Owner,
-            &[
-                "ответственный",
-                "responsible user",
-                "responsible",
-                "lead owner",
-            ],
-        ),
-        (
-            Role::Created,
-            &[
-                "дата создания сделки",
-                "дата создания",
-                "date created",
-                "created",
-            ],
-        ),
-        (
-            Role::Closed,
-            &["дата закрытия", "closing date", "date closed", "closed"],
-        ),
-        (
-            Role::Stage,
-            &[
-                "этап сделки",
-                "статус сделки",
-                "этап",
-                "stage",
-                "lead status",
-                "status",
-            ],
-        ),
-        (Role::Pipeline, &["воронка", "pipeline"]),
-        (Role::Company, &["компания", "company"]),
-        (
-            Role::Contact,
-            &[
-                "полное имя контакта",
-                "контакт",
-                "contact",
-                "contact name",
-                "full name",
-            ],
-        ),
-        (Role::Source, &["источник", "source"]),
-        (Role::Campaign, &["utm_campaign"]),
-        (Role::LossReason, &["причина отказа", "loss reason"]),
-    ],
-    required: &[Role::DealId, Role::Stage, Role::Created],
-    date_formats: &[],
-    orders: &[
-        &[
-            "Первичный контакт",
-            "Переговоры",
-            "Принимают решение",
-            "Согласование договора",
-            "Успешно реализовано",
-        ],
-        &[
-            "Initial contact",
-            "Negotiation",
-            "Making decision",
-            "Contract discussion",
-            "Closed - won",
-        ],
-    ],
-    won: &["успешно реализовано", "closed - won", "closed won", "142"],
-    lost: &[
-        "закрыто и не реализовано",
-        "closed - lost",
-        "closed lost",
-        "143",
-    ],
-};
-
-pub static HUBSPOT: Def = Def {
-    profile: Profile::Hubspot,
-    fallback: encoding_rs::WINDOWS_1252,
-    deal_files: &["deal"],
-    history_files: &[],
-    account_files: &[],
-    deals: &[
-        (Role::DealId, &["record id", "deal id", "hs_object_id"]),
-        (Role::Title, &["deal name", "dealname"]),
-        (Role::Stage, &["deal stage", "dealstage"]),
-        (Role::Pipeline, &["pipeline"]),
-        (Role::Amount, &["amount", "amount in company currency"]),
-        (Role::Currency, &["currency", "deal currency code"]),
-        (Role::Owner, &["deal owner", "hubspot owner", "owner"]),
-        (
-            Role::Created,
-            &["create date", "createdate", "created date"],
-        ),
-        (Role::Closed, &["close date", "closedate"]),
-        (Role::WonFlag, &["is closed won", "hs_is_closed_won"]),
-        (
-            Role::ClosedFlag,
-            &["is deal closed?", "is closed", "hs_is_closed"],
-        ),
-        (
-            Role::Company,
-            &[
-                "associated company",
-                "associated company (primary)",
-                "associated companies",
-                "company name",
-            ],
-        ),
-        (
-            Role::Contact,
-            &["associated contact", "associated contacts"],
-        ),
-        (Role::Source, &["original source type", "source"]),
-        (Role::Campaign, &["hubspot campaign"]),
-        (
-            Role::LossReason,
-            &["closed lost reason", "closed_lost_reason"],
-        ),
-        (Role::Probability, &["deal probability"]),
-    ],
-    required: &[Role::DealId, Role::Stage, Role::Created],
-    date_formats: US_DATES,
-    orders: &[&[
-        "Appointment Scheduled",
-        "Qualified To Buy",
-        "Presentation Scheduled",
-        "Decision Maker Bought-In",
-        "Contract Sent",
-        "Closed Won",
-    ]],
-    won: &["closed won", "closedwon"],
-    lost: &["closed lost", "closedlost"],
-};
-
-/// HubSpot's default stage ids (internal property names) and their labels.
-pub const HUBSPOT_IDS: &[(&str, &str)] = &[
-    ("appointmentscheduled", "Appointment Scheduled"),
-    ("qualifiedtobuy", "Qualified To Buy"),
-    ("presentationscheduled", "Presentation Scheduled"),
-    ("decisionmakerboughtin", "Decision Maker Bought-In"),
-    ("contractsent", "Contract Sent"),
-    ("closedwon", "Closed Won"),
-    ("closedlost", "Closed Lost"),
-];
-
-pub static SALESFORCE: Def = Def {
-    profile: Profile::Salesforce,
-    fallback: encoding_rs::WINDOWS_1252,
-    deal_files: &["opportunit"],
-    history_files: &[
-        "opportunityhistory",
-        "opportunity_history",
-        "opportunity history",
-    ],
-    account_files: &["account"],
-    deals: &[
-        (
-            Role::DealId,
-            &["id", "opportunity id", "opportunity id (18)"],
-        ),
-        (Role::Title, &["name", "opportunity name"]),
-        (Role::Stage, &["stagename", "stage"]),
-        (Role::Amount, &["amount"]),
-        (Role::Currency, &["currencyisocode", "opportunity currency"]),
-        (
-            Role::Owner,
-            &["ownerid", "opportunity owner", "owner name", "owner"],
-        ),
-        (Role::Created, &["createddate", "created date"]),
-        (Role::Closed, &["closedate", "close date"]),
-        (Role::ClosedFlag, &["isclosed", "closed"]),
-        (Role::WonFlag, &["iswon", "won"]),
-        (Role::Company, &["accountid", "account name", "account id"]),
-        (Role::Contact, &["contactid"]),
-        (Role::Source, &["leadsource", "lead source"]),
-        (Role::Campaign, &["campaignid", "primary campaign source"]),
-        (
-            Role::LossReason,
-            &["loss_reason__c", "lossreason__c", "loss reason"],
-        ),
-        (Role::Probability, &["probability", "probability (%)"]),
-        (Role::Deleted, &["isdeleted"]),
-    ],
-    required: &[Role::DealId, Role::Stage, Role::Created],
-    date_formats: US_DATES,
-    orders: &[&[
-        "Prospecting",
-        "Qualification",
-        "Needs Analysis",
-        "Value Proposition",
-        "Id. Decision Makers",
-        "Perception Analysis",
-        "Proposal/Price Quote",
-        "Negotiation/Review",
-        "Closed Won",
-    ]],
-    won: &["closed won"],
-    lost: &["closed lost"],
-};
-
-pub static PIPEDRIVE: Def = Def {
-    profile: Profile::Pipedrive,
-    fallback: encoding_rs::WINDOWS_1252,
-    deal_files: &["deal", "сделк", "obchod"],
-    history_files: &[],
-    account_files: &[],
-    deals: &[
-        (Role::DealId, &["id"]),
-        (Role::Title, &["title", "название", "název"]),
-        (
-            Role::Amount,
-            &["value", "deal value", "стоимость", "сумма", "hodnota"],
-        ),
-        (
-            Role::Currency,
-            &["currency", "currency of value", "валюта", "měna"],
-        ),
-        (Role::Owner, &["owner", "владелец", "vlastník"]),
-        (
-            Role::Created,
-            &[
-                "deal created",
-                "deal created on",
-                "add time",
-                "creation date",
-                "created",
-                "сделка создана",
-                "дата создания",
-                "время добавления",
-                "vytvořeno",
-                "obchod vytvořen",
-            ],
-        ),
-        (
-            Role::Closed,
-            &["closed on", "close time", "дата закрытия", "uzavřeno"],
-        ),
-        (Role::WonTime, &["won time", "время выигрыша", "čas výhry"]),
-        (
-            Role::LostTime,
-            &["lost time", "время проигрыша", "čas prohry"],
-        ),
-        (Role::Stage, &["stage", "stage (pipeline)", "этап", "fáze"]),
-        (Role::Pipeline, &["pipeline", "воронка"]),
-        (Role::StatusWord, &["status", "статус", "stav"]),
-        (
-            Role::Company,
-            &["organization", "organisation", "организация", "organizace"],
-        ),
-        (
-            Role::Contact,
-            &["contact person", "контактное лицо", "kontaktní osoba"],
-        ),
-        (
-            Role::LossReason,
-            &["lost reason", "причина проигрыша", "důvod prohry"],
-        ),
-        (Role::Source, &["source", "source channel", "источник"]),
-        (Role::Probability, &["probability", "вероятность"]),
-        (
-            Role::ExpectedClose,
-            &[
-                "expected close date",
-                "ожидаемая дата закрытия",
-                "očekávané datum uzavření",
-            ],
-        ),
-    ],
-    required: &[Role::DealId, Role::StatusWord, Role::Created],
-    date_formats: US_DATES,
-    orders: &[&[
-        "Lead In",
-        "Contact Made",
-        "Needs Defined",
-        "Proposal Made",
-        "Negotiations Started",
-    ]],
-    won: &[],
-    lost: &[],
-};
-
-/// Pipedrive writes `Entity - Field`; the deal entity is dropped so that the field is
-/// matched, and the organisation's and person's names become `organization` and
-/// `contact person`. Entity words in English, Russian and Czech.
-pub fn pipedrive_header(h: &str) -> String {
-    let n = normalize(h);
-    let Some((entity, field)) = n.split_once(" - ") else {
-        return n;
-    };
-    let names = ["name", "название", "имя", "název", "jméno"];
-    match entity {
-        "deal" | "сделка" | "obchod" => field.to_string(),
-        "organization" | "organisation" | "организация" | "organizace"
-            if names.contains(&field) =>
-        {
-            "organization".into()
-        }
-        "person" | "контакт" | "контактное лицо" | "osoba" | "kontaktní osoba"
-            if names.contains(&field) =>
-        {
-            "contact person".into()
-        }
-        _ => n,
-    }
+/// Every CRM's definition, in the order detection tries them.
+pub fn all() -> impl Iterator<Item = &'static Def> {
+    crm::ALL.iter().map(|c| crm::of(*c).def())
 }
 
-pub static ALL: [&Def; 5] = [&BITRIX24, &AMOCRM, &HUBSPOT, &SALESFORCE, &PIPEDRIVE];
-
 pub fn def(profile: Profile) -> &'static Def {
-    match profile {
-        Profile::Bitrix24 => &BITRIX24,
-        Profile::Amocrm => &AMOCRM,
-        Profile::Hubspot => &HUBSPOT,
-        Profile::Salesforce => &SALESFORCE,
-        Profile::Pipedrive => &PIPEDRIVE,
-    }
+    crm::of(profile).def()
 }
 
 /// A header as this CRM's aliases are written.
 pub fn key(def: &Def, header: &str) -> String {
-    if def.profile == Profile::Pipedrive {
-        pipedrive_header(header)
-    } else {
-        normalize(header)
-    }
+    crm::of(def.profile).header_key(header)
 }
 
 /// Find each role's column: the first alias (in order) that some header matches; the
@@ -603,7 +161,10 @@ mod tests {
     #[test]
     fn budget_variants_and_repeated_names() {
         for budget in ["Бюджет", "Бюджет ", "Бюджет ₽", "бюджет, ₽"] {
-            let roles = match_roles(&AMOCRM, &h(&["ID", budget, "Источник", "Источник"]));
+            let roles = match_roles(
+                def(Profile::Amocrm),
+                &h(&["ID", budget, "Источник", "Источник"]),
+            );
             assert!(roles.contains(&(Role::Amount, 1)), "{budget}");
             assert!(roles.contains(&(Role::Source, 2)), "first by position");
         }
@@ -611,12 +172,21 @@ mod tests {
 
     #[test]
     fn pipedrive_entities_in_three_languages() {
-        assert_eq!(pipedrive_header("Deal - Title"), "title");
-        assert_eq!(pipedrive_header("Obchod - Hodnota"), "hodnota");
-        assert_eq!(pipedrive_header("Сделка - Этап"), "этап");
-        assert_eq!(pipedrive_header("Organization - Name"), "organization");
-        assert_eq!(pipedrive_header("Person - Name"), "contact person");
-        assert_eq!(pipedrive_header("Person - Email"), "person - email");
+        assert_eq!(key(def(Profile::Pipedrive), "Deal - Title"), "title");
+        assert_eq!(key(def(Profile::Pipedrive), "Obchod - Hodnota"), "hodnota");
+        assert_eq!(key(def(Profile::Pipedrive), "Сделка - Этап"), "этап");
+        assert_eq!(
+            key(def(Profile::Pipedrive), "Organization - Name"),
+            "organization"
+        );
+        assert_eq!(
+            key(def(Profile::Pipedrive), "Person - Name"),
+            "contact person"
+        );
+        assert_eq!(
+            key(def(Profile::Pipedrive), "Person - Email"),
+            "person - email"
+        );
     }
 
     #[test]
@@ -632,11 +202,10 @@ mod tests {
             "IsWon",
             "CreatedDate",
         ]);
-        let best = ALL
-            .iter()
+        let best = all()
             .max_by(|a, b| fit(a, &sf).0.total_cmp(&fit(b, &sf).0))
             .unwrap();
         assert_eq!(best.profile, Profile::Salesforce);
-        assert!(!fit(&BITRIX24, &sf).1);
+        assert!(!fit(def(Profile::Bitrix24), &sf).1);
     }
 }

@@ -3,6 +3,7 @@
 //! entries.
 
 use super::*;
+use crate::import::crm::LongHistory;
 
 /// A stage entry on its way into stage_history.
 #[derive(Clone, Debug)]
@@ -14,40 +15,16 @@ pub(super) struct Entry {
     pub(super) row: u32,
 }
 
-pub(super) enum HistoryKind {
-    Salesforce,
-    Bitrix,
-}
-
 impl Context<'_> {
     /// Entries from a long history file (Salesforce OpportunityHistory, Bitrix24
     /// `crm.stagehistory.list` rows).
     pub(super) fn long_history(
         &self,
         h: &Source,
-        kind: HistoryKind,
+        spec: &LongHistory,
         mapping: &mut Mapping,
     ) -> Result<Option<Vec<Entry>>> {
-        let (wanted, names): (&[(&str, &[&str])], _) = match kind {
-            HistoryKind::Salesforce => (
-                &[
-                    ("deal", &["opportunityid", "opportunity id"][..]),
-                    ("stage", &["stagename", "stage"][..]),
-                    ("at", &["createddate", "created date", "edit date"][..]),
-                    ("deleted", &["isdeleted"][..]),
-                ],
-                false,
-            ),
-            HistoryKind::Bitrix => (
-                &[
-                    ("deal", &["owner_id"][..]),
-                    ("stage", &["stage_id", "status_id"][..]),
-                    ("at", &["created_time"][..]),
-                    ("semantic", &["stage_semantic_id", "status_semantic_id"][..]),
-                ],
-                true,
-            ),
-        };
+        let (wanted, names) = (spec.columns, spec.codes);
         let mut pos: HashMap<&str, usize> = HashMap::new();
         for (key, aliases) in wanted {
             if let Some(i) = h
@@ -99,9 +76,10 @@ impl Context<'_> {
                     _ => "rows deleted in the CRM are left out".to_string(),
                 }),
                 note: match used {
-                    Some("stage") if names => {
-                        "stage codes named by the Bitrix24 defaults and [import.stage_names]".into()
-                    }
+                    Some("stage") if names => format!(
+                        "stage codes named by the {} defaults and [import.stage_names]",
+                        self.def.profile
+                    ),
                     Some(_) => String::new(),
                     None => "no canonical column for it".into(),
                 },
@@ -140,7 +118,7 @@ impl Context<'_> {
                 continue;
             }
             let name = if names {
-                match self.bitrix_stage(s) {
+                match self.stage_code_name(s) {
                     Some(n) => n,
                     None => {
                         *unnamed.entry(s.clone()).or_default() += 1;
@@ -191,30 +169,22 @@ impl Context<'_> {
         Ok(Some(entries))
     }
 
-    pub(super) fn bitrix_stage(&self, code: &str) -> Option<String> {
+    /// A stage code's name: `[import.stage_names]`, else the CRM's defaults.
+    pub(super) fn stage_code_name(&self, code: &str) -> Option<String> {
         if let Some(n) = self.config.import.stage_names.get(code) {
             return Some(n.clone());
         }
-        // `C14:NEW` is NEW of pipeline 14.
-        let bare = match code.split_once(':') {
-            Some((p, rest)) if p.starts_with('C') && p[1..].chars().all(|c| c.is_ascii_digit()) => {
-                rest
-            }
-            _ => code,
-        };
-        profiles::BITRIX_CODES
-            .iter()
-            .find(|(c, _, _)| *c == bare)
-            .map(|(_, ru, en)| if self.russian { ru } else { en }.to_string())
+        self.crm.stage_code_name(code, self.russian)
     }
 
-    /// Entries from HubSpot's wide `Date entered "<Stage> (<Pipeline>)"` columns.
-    pub(super) fn hubspot_history(&self, mapping: &mut Mapping) -> Result<Option<Vec<Entry>>> {
+    /// Entries from the deals file's own entry-date columns (HubSpot's wide
+    /// `Date entered "<Stage> (<Pipeline>)"`).
+    pub(super) fn wide_history(&self, mapping: &mut Mapping) -> Result<Option<Vec<Entry>>> {
         let columns: Vec<(usize, String, Option<String>)> = self
             .header
             .iter()
             .enumerate()
-            .filter_map(|(i, h)| hubspot_stage_column(h).map(|(s, p)| (i, s, p)))
+            .filter_map(|(i, h)| self.crm.stage_column(h).map(|(s, p)| (i, s, p)))
             .collect();
         if columns.is_empty() {
             mapping.notes.push("no `Date entered \"<Stage> (<Pipeline>)\"` columns in the HubSpot export: no stage history (add them to the export view to get one)".into());
@@ -319,13 +289,14 @@ type ChangeRow<'a> = (
 );
 
 impl Context<'_> {
-    /// `deal_changes` from Salesforce OpportunityHistory: each row carries the opportunity's
-    /// Amount, CloseDate and Probability at that moment, so a value that differs from the
-    /// previous row's is a change, dated by the later row's CreatedDate. `None` when the file
-    /// has none of the three columns.
-    pub(super) fn salesforce_changes(
+    /// `deal_changes` from a history file whose rows carry the deal's values at each edit
+    /// (Salesforce OpportunityHistory: Amount, CloseDate and Probability), so a value that
+    /// differs from the previous row's is a change, dated by the later row's edit time.
+    /// `None` when the file has none of the CRM's change columns.
+    pub(super) fn history_changes(
         &self,
         h: &Source,
+        spec: &LongHistory,
         mapping: &mut Mapping,
     ) -> Result<Option<RawTable>> {
         let find = |aliases: &[&str]| {
@@ -333,26 +304,22 @@ impl Context<'_> {
                 .iter()
                 .position(|x| aliases.contains(&profiles::normalize(x).as_str()))
         };
-        let (Some(deal), Some(at)) = (
-            find(&["opportunityid", "opportunity id"]),
-            find(&["createddate", "created date", "edit date"]),
-        ) else {
+        let (Some(deal), Some(at)) = (find(spec.aliases("deal")), find(spec.aliases("at"))) else {
             return Ok(None);
         };
-        let fields: Vec<(&str, usize)> = [
-            ("amount", find(&["amount"])),
-            ("expected_close_at", find(&["closedate", "close date"])),
-            ("probability", find(&["probability", "probability (%)"])),
-        ]
-        .into_iter()
-        .filter_map(|(f, i)| Some((f, i?)))
-        .collect();
+        let fields: Vec<(&str, usize)> = spec
+            .changes
+            .iter()
+            .filter_map(|(f, aliases)| Some((*f, find(aliases)?)))
+            .collect();
         if fields.is_empty() {
             return Ok(None);
         }
         let deal = h.values(deal)?;
         let at = h.values(at)?;
-        let deleted = find(&["isdeleted"]).map(|i| h.values(i)).transpose()?;
+        let deleted = find(spec.aliases("deleted"))
+            .map(|i| h.values(i))
+            .transpose()?;
         let values: Vec<(&str, Vec<Option<String>>)> = fields
             .iter()
             .map(|(f, i)| Ok((*f, h.values(*i)?)))

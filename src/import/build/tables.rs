@@ -247,33 +247,3 @@ pub(super) fn raw(
         sources,
     })
 }
-
-/// `Date entered "Closed Won (Sales Pipeline)"` → ("Closed Won", Some("Sales Pipeline"));
-/// the internal `hs_v2_date_entered_closedwon` / `hs_date_entered_closedwon` → the
-/// default stage's label (or the id).
-pub(crate) fn hubspot_stage_column(header: &str) -> Option<(String, Option<String>)> {
-    let h = header.trim();
-    let lower = h.to_lowercase();
-    const PREFIX: &str = "date entered ";
-    let prefixed = h
-        .get(..PREFIX.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(PREFIX));
-    if let Some(rest) = h.get(PREFIX.len()..).filter(|_| prefixed) {
-        let inner = rest.trim().trim_matches('"').trim();
-        return Some(match inner.rfind(" (") {
-            Some(i) if inner.ends_with(')') => (
-                inner[..i].trim().to_string(),
-                Some(inner[i + 2..inner.len() - 1].trim().to_string()),
-            ),
-            _ => (inner.to_string(), None),
-        });
-    }
-    let id = lower
-        .strip_prefix("hs_v2_date_entered_")
-        .or_else(|| lower.strip_prefix("hs_date_entered_"))?;
-    let label = profiles::HUBSPOT_IDS
-        .iter()
-        .find(|(i, _)| *i == id)
-        .map_or_else(|| id.to_string(), |(_, l)| l.to_string());
-    Some((label, None))
-}

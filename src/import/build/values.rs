@@ -1,27 +1,6 @@
-//! Single values as CRMs export them: flags, won/lost words, Excel serial dates, HubSpot's
-//! derived columns, Salesforce's empty ids.
+//! Single values as CRMs export them: flags, won/lost words and Excel serial dates.
 
 use super::*;
-
-pub(super) fn hubspot_derived_column(header: &str) -> bool {
-    let l = header.trim().to_lowercase();
-    [
-        "date exited ",
-        "time in ",
-        "cumulative time in ",
-        "hs_v2_date_exited_",
-        "hs_date_exited_",
-        "hs_v2_time_in_",
-        "hs_time_in_",
-    ]
-    .iter()
-    .any(|p| l.starts_with(p))
-}
-
-/// `000000000000000AAA`: how a Salesforce Data Export writes an empty lookup.
-pub(super) fn is_empty_salesforce_id(v: &str) -> bool {
-    (v.len() == 15 || v.len() == 18) && v.starts_with("000000000000000")
-}
 
 /// Booleans as CRMs write them.
 pub(super) fn flag(v: &str) -> Option<bool> {
@@ -94,22 +73,6 @@ pub(super) fn excel_serial(v: &str) -> Option<NaiveDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    pub(super) fn hubspot_stage_headers() {
-        assert_eq!(
-            hubspot_stage_column("Date entered \"Closed Won (Sales Pipeline)\""),
-            Some(("Closed Won".into(), Some("Sales Pipeline".into())))
-        );
-        assert_eq!(
-            hubspot_stage_column("hs_v2_date_entered_qualifiedtobuy"),
-            Some(("Qualified To Buy".into(), None))
-        );
-        assert_eq!(hubspot_stage_column("Deal Stage"), None);
-        assert!(hubspot_derived_column(
-            "Date exited \"Closed Won (Sales Pipeline)\""
-        ));
-    }
 
     #[test]
     pub(super) fn words_flags_and_serials() {
