@@ -275,3 +275,45 @@ fn line_numbers_survive_blank_lines() {
         "| deals | deals.csv |    3 |    2 |        1 |",
     );
 }
+
+/// A command whose figures do not read contacts does not read contacts.csv either, and says
+/// so (a bad contact changes none of its figures); under --strict it reads them, so a bad
+/// contact still stops it; `validate` always checks them.
+#[test]
+fn contacts_are_read_only_by_the_commands_that_use_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("crmstat.toml"), "[funnel]\nstages = [\"A\", \"B\"]\n").unwrap();
+    std::fs::write(
+        d.join("deals.csv"),
+        "deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount\n\
+         D1,K1,M1,2024-03-01,2024-03-10,won,B,100.00\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("contacts.csv"),
+        "contact_id,client_id,deal_id,manager_id,at,kind\nT1,K1,D1,M1,2024-03-02,call\nT2,K1,D1,M1,32.03.2024,call\n",
+    )
+    .unwrap();
+    crmstat()
+        .args(["funnel", "--period", "2024-03", "--data"])
+        .arg(d)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "note: contacts.csv: not read, as this command's figures do not use contacts",
+        ))
+        .stderr(predicate::str::contains("contacts.csv:3").not());
+    crmstat()
+        .args(["funnel", "--strict", "--period", "2024-03", "--data"])
+        .arg(d)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("contacts.csv:3: at"));
+    crmstat()
+        .args(["losses", "--period", "2024-03", "--data"])
+        .arg(d)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("contacts.csv:3: at"));
+}

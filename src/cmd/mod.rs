@@ -72,7 +72,8 @@ pub(crate) enum Contacts {
     All,
     /// Those of the period's windows ([`contact_window`]).
     Period,
-    /// None: the command's figures do not read contacts (they are still checked).
+    /// None: the command's figures do not read contacts. They are not read either, but
+    /// under `--strict` (which stops on any rejected row, so checks them all).
     None,
 }
 
@@ -94,6 +95,10 @@ pub(crate) fn load_with(
     let (config, _) = args.config()?;
     let demand = match (contacts, period) {
         (Contacts::All, _) => crate::validate::Demand::everything(),
+        (Contacts::None, _) if !args.strict => crate::validate::Demand {
+            skip: &["contacts"],
+            ..crate::validate::Demand::figures()
+        },
         (Contacts::None, _) => crate::validate::Demand {
             contacts: Some(std::sync::Arc::new(
                 |_: &DataFrame, _: Option<&DataFrame>| Ok(Some(lit(false))),

@@ -54,6 +54,9 @@ pub struct Demand {
     /// Write every table's rows to `<table>.parquet.tmp` in this folder as they are checked,
     /// instead of keeping them (the tables of the result are then empty).
     pub parquet_into: Option<std::path::PathBuf>,
+    /// Tables the command's figures do not read: not read at all (a note says so, and
+    /// `crmstat validate` still checks them).
+    pub skip: &'static [&'static str],
 }
 
 impl Demand {
@@ -64,6 +67,7 @@ impl Demand {
             extras: true,
             contacts: None,
             parquet_into: None,
+            skip: &[],
         }
     }
 
@@ -82,6 +86,7 @@ impl Demand {
             extras: false,
             contacts: None,
             parquet_into: None,
+            skip: &[],
         }
     }
 }
@@ -286,6 +291,14 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
             "not in the data folder: {} (figures that need them say so)",
             absent.join(", ")
         ));
+    }
+    for name in demand.skip {
+        if let Some(s) = sources.remove(name) {
+            report.notes.push(format!(
+                "{}: not read, as this command's figures do not use {name} (`crmstat validate` checks it; --strict reads it)",
+                s.file
+            ));
+        }
     }
     let shared_stages = Arc::new(stages.clone());
     let mut keys: BTreeMap<&'static str, Arc<keys::KeySet>> = BTreeMap::new();
