@@ -674,3 +674,64 @@ fn pacing_leaves_out_the_plans_of_managers_gone_before_the_period() {
         )
     );
 }
+
+/// Owners as of the period's end: D1 (won 10 March, 100.00, paid 15 March) was handed from M1
+/// to M2 on 5 April, so the export names M2 but March is M1's; D2 (won 12 March, 50.00) came
+/// to M1 from M2 on 5 March and is M1's too. March: M1 won 2 deals, 150.00, paid 100.00, and
+/// payroll's basis 100.00 with 5 % = 5.00; M2 nothing. (Today's owners would give M1 one deal of
+/// 50.00 and M2 the 100.00 and its commission.)
+#[test]
+fn deals_stay_with_the_owner_they_had_at_the_period_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "crmstat.toml", "[funnel]\nstages = [\"A\", \"B\"]\n");
+    write(d, "managers.csv", "manager_id,name\nM1,Anna\nM2,Boris\n");
+    write(
+        d,
+        "deals.csv",
+        "deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount\n\
+         D1,K1,M2,2024-03-01,2024-03-10,won,B,100.00\n\
+         D2,K2,M1,2024-03-02,2024-03-12,won,B,50.00\n",
+    );
+    write(
+        d,
+        "deal_changes.csv",
+        "deal_id,changed_at,field,old_value,new_value\n\
+         D1,2024-04-05,manager_id,M1,M2\n\
+         D2,2024-03-05,manager_id,M2,M1\n",
+    );
+    write(
+        d,
+        "payments.csv",
+        "payment_id,deal_id,paid_at,amount\nP1,D1,2024-03-15,100.00\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let (m, p) = (out.path().join("m"), out.path().join("p"));
+    run("managers", d, &m);
+    run("payroll", d, &p);
+    let pick = |path: &Path, row: &str, names: &[&str]| -> Vec<String> {
+        let table = lines(path);
+        let header: Vec<&str> = table[0].split(',').collect();
+        let line = table.iter().find(|l| l.starts_with(row)).unwrap();
+        let cells: Vec<&str> = line.split(',').collect();
+        names
+            .iter()
+            .map(|n| cells[header.iter().position(|h| h == n).unwrap()].to_string())
+            .collect()
+    };
+    let kpis = ["deals_won", "won_amount", "paid_amount"];
+    assert_eq!(
+        pick(&m.join("managers.csv"), "M1,", &kpis),
+        ["2.0", "150.00", "100.00"]
+    );
+    assert_eq!(
+        pick(&m.join("managers.csv"), "M2,", &kpis),
+        ["0.0", "0.00", "0.00"]
+    );
+    let pay = ["basis_amount", "commission"];
+    assert_eq!(
+        pick(&p.join("payroll.csv"), "M1,", &pay),
+        ["100.00", "5.00"]
+    );
+    assert_eq!(pick(&p.join("payroll.csv"), "M2,", &pay), ["0.00", "0.00"]);
+}

@@ -207,34 +207,13 @@ pub fn pipeline(
             col("stage_p"),
         ]),
     };
-    // With deal_changes, a deal's amount and expected close are those it had at the moment.
+    // With deal_changes, a deal's amount, expected close and owner are those it had then.
+    let deals = snap.deals.clone().lazy();
     let deals = match log.filter(|l| !l.is_empty()) {
-        Some(l) => snap
-            .deals
-            .clone()
-            .lazy()
-            .join(
-                super::pipeline::state_at(l, at_ms)?.lazy(),
-                [col("deal_id")],
-                [col("deal_id")],
-                JoinArgs::new(JoinType::Left),
-            )
-            .with_columns([
-                when(col("has_amount_changes").fill_null(lit(false)))
-                    .then(col("amount_at").cast(DataType::Int64))
-                    .otherwise(money::minor_expr("amount"))
-                    .alias("amount_minor"),
-                when(col("has_expected_changes").fill_null(lit(false)))
-                    .then(col("expected_at"))
-                    .otherwise(col("expected_close_at"))
-                    .alias("expected_close_at"),
-            ]),
-        None => snap
-            .deals
-            .clone()
-            .lazy()
-            .with_column(money::minor_expr("amount").alias("amount_minor")),
-    };
+        Some(l) => super::snapshot::with_state(deals, super::pipeline::state_at(l, at_ms)?, true),
+        None => deals,
+    }
+    .with_column(money::minor_expr("amount").alias("amount_minor"));
     let open = deals.filter(open_at.and(expected_in));
     let by_p = with_stage_at(snap, open, at_ms)
         .join(

@@ -280,7 +280,7 @@ pub fn manager_kpis(
     let mut blocks = vec![
         Block::join(deal_block(&deals, period)),
         Block::join(clients_block(&deals, contacts.as_ref())?),
-        paid_block(tables, &keys, period),
+        paid_block(tables, &keys, period)?,
         contacts_block(contacts.as_ref()),
         tasks_block(tables, &keys, period),
         followup_block(followup, &keys),
@@ -449,30 +449,24 @@ fn clients_block(deals: &LazyFrame, contacts: Option<&LazyFrame>) -> Result<Lazy
 }
 
 /// Payments dated in the period on the manager's deals.
-fn paid_block(tables: &Tables, keys: &Keys, period: &Period) -> Block {
+/// The owner is the one who held the deal at the period's end (payroll's rule).
+fn paid_block(tables: &Tables, keys: &Keys, period: &Period) -> Result<Block> {
     let Some(p) = &tables.payments else {
-        return Block::empty(&[("paid_amount", money::dtype())]);
+        return Ok(Block::empty(&[("paid_amount", money::dtype())]));
     };
+    let owners = super::snapshot::owners_at(tables, period.end_ms())?;
     let paid = keys
         .on(p
             .clone()
             .lazy()
             .filter(in_period(col("paid_at"), period))
-            .join_on(
-                tables
-                    .deals
-                    .clone()
-                    .lazy()
-                    .select([col("deal_id"), col("manager_id")]),
-                &["deal_id"],
-                JoinType::Inner,
-            ))
+            .join_on(owners, &["deal_id"], JoinType::Inner))
         .group_by([col(KEY)])
         .agg([amount_sum(col("amount")).alias("paid_amount")]);
-    Block::Join {
+    Ok(Block::Join {
         frame: Box::new(paid),
         then: vec![col("paid_amount").fill_null(lit(0).cast(money::dtype()))],
-    }
+    })
 }
 
 /// Contacts in the period.

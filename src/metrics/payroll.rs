@@ -378,11 +378,9 @@ fn basis_entries(
     basis: Basis,
     notes: &mut Vec<String>,
 ) -> Result<std::collections::BTreeMap<String, Vec<Entry>>> {
-    let owners = tables
-        .deals
-        .clone()
-        .lazy()
-        .select([col("deal_id"), col("manager_id")]);
+    // Who held each deal at the period's end (with deal_changes, owner changes after it
+    // are not used), as the managers table has it.
+    let owners = super::snapshot::owners_at(tables, snap.period.end_ms())?;
     let payments = match (&tables.payments, basis) {
         (Some(p), _) => Some(
             p.clone()

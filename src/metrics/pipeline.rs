@@ -59,11 +59,11 @@ pub struct DealHistory {
 
 /// A field's value at `t` by the one rule: the last change at or before t, else the first
 /// change's old value, else today's.
-fn value_at<T: Copy>(changes: &Changes<T>, today: Option<T>, t: i64) -> Option<T> {
+fn value_at<T: Clone>(changes: &Changes<T>, today: Option<T>, t: i64) -> Option<T> {
     match changes.iter().rev().find(|c| c.0 <= t) {
-        Some(c) => c.2,
+        Some(c) => c.2.clone(),
         None => match changes.first() {
-            Some(c) => c.1,
+            Some(c) => c.1.clone(),
             None => today,
         },
     }
@@ -104,10 +104,19 @@ impl DealHistory {
     }
 }
 
-/// Each deal's amount and expected-close changes from `deal_changes`, in time order.
-pub type ChangeLog = HashMap<String, (Changes<i128>, Changes<i64>)>;
+/// One deal's changes from `deal_changes`, each field in time order.
+#[derive(Debug, Clone, Default)]
+pub struct DealChanges {
+    pub amount: Changes<i128>,
+    pub expected: Changes<i64>,
+    /// Owner changes (`manager_id`).
+    pub owner: Changes<String>,
+}
 
-/// The amount and expected-close changes of every deal that has any.
+/// Each deal's changes from `deal_changes`.
+pub type ChangeLog = HashMap<String, DealChanges>;
+
+/// The amount, expected-close and owner changes of every deal that has any.
 pub fn change_log(tables: &Tables) -> Result<ChangeLog> {
     let mut out: ChangeLog = HashMap::new();
     let Some(changes) = &tables.deal_changes else {
@@ -119,7 +128,8 @@ pub fn change_log(tables: &Tables) -> Result<ChangeLog> {
         .filter(
             col("field")
                 .eq(lit("amount"))
-                .or(col("field").eq(lit("expected_close_at"))),
+                .or(col("field").eq(lit("expected_close_at")))
+                .or(col("field").eq(lit("manager_id"))),
         )
         .select([
             col("deal_id").cast(DataType::String),
@@ -151,29 +161,32 @@ pub fn change_log(tables: &Tables) -> Result<ChangeLog> {
             continue;
         };
         let entry = out.entry(id.clone()).or_default();
-        if field[i].as_deref() == Some("amount") {
-            entry.0.push((t, m(&old[i]), m(&new[i])));
-        } else {
-            entry.1.push((t, d(&old[i]), d(&new[i])));
+        match field[i].as_deref() {
+            Some("amount") => entry.amount.push((t, m(&old[i]), m(&new[i]))),
+            Some("manager_id") => entry.owner.push((t, old[i].clone(), new[i].clone())),
+            _ => entry.expected.push((t, d(&old[i]), d(&new[i]))),
         }
     }
     Ok(out)
 }
 
-/// For the deals with changes: their amount and expected close at `t` by the one rule, and
-/// whether each field has changes at all (else today's value stands): deal_id,
+/// For the deals with changes: their amount, expected close and owner at `t` by the one
+/// rule, and whether each field has changes at all (else today's value stands): deal_id,
 /// amount_at_money (money), amount_at (minor units), has_amount_changes, expected_at,
-/// has_expected_changes.
+/// has_expected_changes, manager_at, has_manager_changes.
 pub fn state_at(log: &ChangeLog, t: i64) -> Result<DataFrame> {
     let mut ids = Vec::with_capacity(log.len());
     let (mut amount, mut has_amount, mut expected, mut has_expected) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (id, (a, e)) in log {
+    let (mut owner, mut has_owner) = (Vec::new(), Vec::new());
+    for (id, c) in log {
         ids.push(id.clone());
-        amount.push(value_at(a, None, t).and_then(|v| i64::try_from(v).ok()));
-        has_amount.push(!a.is_empty());
-        expected.push(value_at(e, None, t));
-        has_expected.push(!e.is_empty());
+        amount.push(value_at(&c.amount, None, t).and_then(|v| i64::try_from(v).ok()));
+        has_amount.push(!c.amount.is_empty());
+        expected.push(value_at(&c.expected, None, t));
+        has_expected.push(!c.expected.is_empty());
+        owner.push(value_at(&c.owner, None, t));
+        has_owner.push(!c.owner.is_empty());
     }
     let expected = Column::new("expected_at".into(), expected)
         .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
@@ -188,6 +201,8 @@ pub fn state_at(log: &ChangeLog, t: i64) -> Result<DataFrame> {
             Column::new("has_amount_changes".into(), has_amount),
             expected,
             Column::new("has_expected_changes".into(), has_expected),
+            Column::new("manager_at".into(), owner),
+            Column::new("has_manager_changes".into(), has_owner),
         ],
     )
     .ctx("deal state")
@@ -244,10 +259,10 @@ pub fn histories(tables: &Tables, snap: &Snapshot) -> Result<HashMap<String, Dea
             },
         );
     }
-    for (id, (amounts, expected)) in change_log(tables)? {
+    for (id, c) in change_log(tables)? {
         if let Some(h) = out.get_mut(&id) {
-            h.amount_changes = amounts;
-            h.expected_changes = expected;
+            h.amount_changes = c.amount;
+            h.expected_changes = c.expected;
         }
     }
     Ok(out)
