@@ -100,168 +100,17 @@ pub fn retention_after(p: &Part, k: u32) -> Option<f64> {
 /// Top rows shown on the page for long tables.
 const TOP: usize = 15;
 
-/// The report page.
+/// The report page: the headline, the forecast, the funnel's leaks, the trends, each figure
+/// section, data quality and the notes, in that order.
 pub fn page(inp: &Inputs) -> Result<Page> {
     let loc = &inp.loc;
-    let lang = loc.lang;
-    let t = |s: &str| tr(lang, s);
-    let mut blocks = Vec::new();
-    // Headline.
-    let mut items = vec![Item::Cards(cards(inp.headline, loc))];
-    items.push(Item::Notes(inp.headline.notes.clone()));
-    blocks.push(Block {
-        id: "headline",
-        title: t("Headline figures"),
-        items,
-    });
-    // The forecast: the projection, how far off such forecasts were, the backtest.
+    let t = |s: &str| tr(loc.lang, s);
+    let mut blocks = vec![headline_block(inp)];
     if let Some(p) = inp.part(Section::Forecast) {
-        let mut items = Vec::new();
-        if let Some(e) = &p.error {
-            items.push(Item::Missing(format!(
-                "{}: {}",
-                t("This section could not be built"),
-                i18n::note(&e.to_string(), loc.lang)
-            )));
-        }
-        // The backtest chart after the sentence, each other chart beside its table.
-        let svg = |name: &str| p.svgs.iter().find(|(n, _)| *n == name).map(|(_, s)| s);
-        let (backtest_svg, waterfall_svg, pacing_svg) = (
-            svg("forecast_backtest_chart"),
-            svg("pipeline_waterfall_chart"),
-            svg("pacing_chart"),
-        );
-        if let Some(f) = p.table("forecast") {
-            items.push(Item::Sentences(vec![super::sentences::forecast_sentence(
-                f, loc,
-            )?]));
-            items.push(Item::Table(table(
-                f,
-                &t("Projection for the period and the next one"),
-                columns::FORECAST,
-                loc,
-                None,
-            )?));
-        }
-        // Each chart before its table.
-        let rest: [(Option<&String>, &str, &str, &[Col]); 3] = [
-            (
-                backtest_svg,
-                "forecast_backtest",
-                "Backtest: the forecast made at the start of each month against what was won",
-                columns::FORECAST_BACKTEST,
-            ),
-            (
-                waterfall_svg,
-                "pipeline_waterfall",
-                "The period's pipeline: what came in and what went out",
-                columns::WATERFALL,
-            ),
-            (
-                pacing_svg,
-                "pacing",
-                "Plan pacing at the end of the period",
-                columns::PACING,
-            ),
-        ];
-        for (svg, name, caption, cols) in rest {
-            if let Some(svg) = svg {
-                items.push(Item::Svg(svg.clone()));
-            }
-            if let Some(f) = p.table(name) {
-                items.push(Item::Table(table(f, &t(caption), cols, loc, None)?));
-            }
-        }
-        blocks.push(Block {
-            id: "forecast",
-            title: t("Forecast and plan"),
-            items,
-        });
+        blocks.push(forecast_block(p, loc)?);
     }
-    // Leaks and the funnel.
-    let mut items = Vec::new();
-    let mut sentences = vec![outcome_sentence(&inp.headline.current, loc)];
-    sentences.extend(
-        inp.leaks
-            .iter()
-            .map(|l| leak_sentence(l, inp.followup_days, loc)),
-    );
-    items.push(Item::Sentences(sentences));
-    for section in [Section::Funnel, Section::Losses] {
-        if let Some(p) = inp.part(section) {
-            items.extend(p.svgs.iter().map(|(_, s)| Item::Svg(s.clone())));
-        }
-    }
-    if let Some(p) = inp.part(Section::Funnel) {
-        if let Some(f) = p.table("funnel") {
-            items.push(Item::Table(table(
-                f,
-                &t("Sales funnel"),
-                columns::FUNNEL,
-                loc,
-                None,
-            )?));
-        }
-    }
-    if let Some(p) = inp.part(Section::Losses) {
-        if let Some(f) = p.table("loss_reasons") {
-            items.push(Item::Table(table(
-                f,
-                &t("Loss reasons by stage"),
-                columns::LOSS_REASONS,
-                loc,
-                Some(TOP),
-            )?));
-        }
-        if let Some(f) = p.table("followup") {
-            items.push(Item::Table(table(
-                f,
-                &t("Follow-up after the invoice"),
-                columns::FOLLOWUP,
-                loc,
-                None,
-            )?));
-        }
-    }
-    let mut said: Vec<String> = Vec::new();
-    for section in [Section::Funnel, Section::Losses] {
-        if let Some(p) = inp.part(section) {
-            if let Some(e) = &p.error {
-                let e = i18n::note(&e.to_string(), loc.lang);
-                // The funnel and the losses often fail for one reason: say it once.
-                if !said.contains(&e) {
-                    items.push(Item::Missing(format!(
-                        "{}: {e}",
-                        t("This section could not be built")
-                    )));
-                    said.push(e);
-                }
-            }
-        }
-    }
-    blocks.push(Block {
-        id: "funnel",
-        title: t("Where the funnel leaks"),
-        items,
-    });
-    // Trends.
-    let mut items = Vec::new();
-    if let Some(svg) = &inp.trends_svg {
-        items.push(Item::Svg(svg.clone()));
-    }
-    items.push(Item::Table(table(
-        inp.trends,
-        &t("The last 12 months"),
-        columns::TRENDS,
-        loc,
-        None,
-    )?));
-    blocks.push(Block {
-        id: "trends",
-        title: t("The last 12 months"),
-        items,
-    });
-    // The figure sections.
+    blocks.push(funnel_block(inp)?);
+    blocks.push(trends_block(inp)?);
     for section in [
         Section::Durations,
         Section::Managers,
@@ -269,174 +118,17 @@ pub fn page(inp: &Inputs) -> Result<Page> {
         Section::Reactivation,
         Section::Retention,
     ] {
-        let Some(p) = inp.part(section) else {
-            continue;
-        };
-        let mut items = Vec::new();
-        if let Some(e) = &p.error {
-            items.push(Item::Missing(format!(
-                "{}: {}",
-                t("This section could not be built"),
-                i18n::note(&e.to_string(), loc.lang)
-            )));
+        if let Some(p) = inp.part(section) {
+            blocks.push(section_block(section, p, loc)?);
         }
-        items.extend(p.svgs.iter().map(|(_, s)| Item::Svg(s.clone())));
-        let add = |items: &mut Vec<Item>,
-                   name: &str,
-                   caption: &str,
-                   cols: &[Col],
-                   limit: Option<usize>|
-         -> Result<()> {
-            if let Some(f) = p.table(name) {
-                items.push(Item::Table(table(f, &t(caption), cols, loc, limit)?));
-            }
-            Ok(())
-        };
-        match section {
-            Section::Durations => {
-                add(
-                    &mut items,
-                    "cycle",
-                    "Cycle of deals closed in the period",
-                    columns::CYCLE,
-                    None,
-                )?;
-                add(
-                    &mut items,
-                    "stage_durations",
-                    "Time in stage",
-                    columns::STAGE_DURATIONS,
-                    None,
-                )?;
-            }
-            Section::Managers => {
-                if let Some(m) = p.table("managers") {
-                    let labelled = manager_labels(m, lang)?;
-                    items.push(Item::Table(table(
-                        &labelled,
-                        &t("Managers"),
-                        columns::MANAGERS,
-                        loc,
-                        None,
-                    )?));
-                }
-                add(
-                    &mut items,
-                    "velocity",
-                    "Sales velocity: what the open pipeline brings per day",
-                    columns::VELOCITY,
-                    None,
-                )?;
-                add(
-                    &mut items,
-                    "speed_to_lead",
-                    "Speed to lead: how fast a new lead is answered",
-                    columns::SPEED_TO_LEAD,
-                    None,
-                )?;
-                add(
-                    &mut items,
-                    "speed_to_lead_win_rate",
-                    "Win rate of the next deal by how fast the lead was answered",
-                    columns::SPEED_TO_LEAD_WIN_RATE,
-                    None,
-                )?;
-            }
-            Section::Retention => {
-                if let Some(share) = retention_after(p, 12) {
-                    items.push(Item::Text(pick(
-                        lang,
-                        format!(
-                            "Of the clients who first bought at least 12 months ago, {} were still buying in the 12th month or later.",
-                            i18n::percent(share, lang)
-                        ),
-                        format!(
-                            "Из клиентов, впервые купивших не меньше 12 месяцев назад, {} покупали и на 12-й месяц или позже.",
-                            i18n::percent(share, lang)
-                        ),
-                    )));
-                }
-                add(
-                    &mut items,
-                    "retention_fit",
-                    "The shifted-beta-geometric fit per cohort",
-                    columns::RETENTION_FIT,
-                    None,
-                )?;
-            }
-            Section::Campaigns => add(
-                &mut items,
-                "campaigns",
-                "Campaigns",
-                columns::CAMPAIGNS,
-                None,
-            )?,
-            _ => {
-                if let Some(r) = p.table("reactivation") {
-                    if r.height() == 0 {
-                        items.push(Item::Text(t("No client is due for reactivation.")));
-                    }
-                    // Without names, the ids: a row that says who to call.
-                    let named = with_ids_for_names(r)?;
-                    items.push(Item::Table(table(
-                        &named,
-                        &t("Top candidates to win back"),
-                        columns::REACTIVATION,
-                        loc,
-                        Some(TOP),
-                    )?));
-                }
-                add(
-                    &mut items,
-                    "rfm_segments",
-                    "Buyers by RFM segment",
-                    columns::RFM_SEGMENTS,
-                    None,
-                )?;
-            }
-        }
-        blocks.push(Block {
-            id: section.key(),
-            title: t(section.title()),
-            items,
-        });
     }
-    // Data quality.
-    let counts = inp.report.counts_frame()?;
-    let reasons = rejected_by_reason(inp.report)?;
-    let mut items = vec![Item::Text(inp.report.summary_line())];
-    items.push(Item::Table(table(
-        &counts,
-        &t("Rows per table"),
-        columns::COUNTS,
-        loc,
-        None,
-    )?));
-    if reasons.height() == 0 {
-        items.push(Item::Text(t("No row was rejected.")));
-    } else {
-        items.push(Item::Table(table(
-            &reasons,
-            &t("Rejected rows by reason"),
-            columns::REASONS,
-            loc,
-            None,
-        )?));
-        items.push(Item::Text(t(
-            "Every rejected row, with its file and line, is in tables/rejects.",
-        )));
-    }
-    blocks.push(Block {
-        id: "quality",
-        title: t("Data quality"),
-        items,
-    });
+    blocks.push(quality_block(inp)?);
     if !inp.notes.is_empty() {
         blocks.push(Block {
             id: "notes",
             title: t("Notes"),
             items: vec![Item::Notes(
-                inp.notes.iter().map(|n| i18n::note(n, lang)).collect(),
+                inp.notes.iter().map(|n| i18n::note(n, loc.lang)).collect(),
             )],
         });
     }
@@ -449,10 +141,346 @@ pub fn page(inp: &Inputs) -> Result<Page> {
         loc.symbol
     );
     Ok(Page {
-        lang,
+        lang: loc.lang,
         title,
         subtitle,
         blocks,
+    })
+}
+
+/// "This section could not be built: <why>".
+fn missing(e: &str, loc: &Locale) -> Item {
+    Item::Missing(format!(
+        "{}: {}",
+        tr(loc.lang, "This section could not be built"),
+        i18n::note(e, loc.lang)
+    ))
+}
+
+/// A part's table under its caption, when the part has it.
+fn table_item(
+    p: &Part,
+    name: &str,
+    caption: &str,
+    cols: &[Col],
+    loc: &Locale,
+    limit: Option<usize>,
+) -> Result<Option<Item>> {
+    p.table(name)
+        .map(|f| {
+            Ok(Item::Table(table(
+                f,
+                &tr(loc.lang, caption),
+                cols,
+                loc,
+                limit,
+            )?))
+        })
+        .transpose()
+}
+
+fn headline_block(inp: &Inputs) -> Block {
+    Block {
+        id: "headline",
+        title: tr(inp.loc.lang, "Headline figures"),
+        items: vec![
+            Item::Cards(cards(inp.headline, &inp.loc)),
+            Item::Notes(inp.headline.notes.clone()),
+        ],
+    }
+}
+
+/// The projection in one sentence with how far off such forecasts were, its table, then
+/// each chart before its table: the backtest, the waterfall, pacing.
+fn forecast_block(p: &Part, loc: &Locale) -> Result<Block> {
+    let mut items: Vec<Item> = p.error.iter().map(|e| missing(e, loc)).collect();
+    if let Some(f) = p.table("forecast") {
+        items.push(Item::Sentences(vec![super::sentences::forecast_sentence(
+            f, loc,
+        )?]));
+    }
+    items.extend(table_item(
+        p,
+        "forecast",
+        "Projection for the period and the next one",
+        columns::FORECAST,
+        loc,
+        None,
+    )?);
+    let rest: [(&str, &str, &str, &[Col]); 3] = [
+        (
+            "forecast_backtest_chart",
+            "forecast_backtest",
+            "Backtest: the forecast made at the start of each month against what was won",
+            columns::FORECAST_BACKTEST,
+        ),
+        (
+            "pipeline_waterfall_chart",
+            "pipeline_waterfall",
+            "The period's pipeline: what came in and what went out",
+            columns::WATERFALL,
+        ),
+        (
+            "pacing_chart",
+            "pacing",
+            "Plan pacing at the end of the period",
+            columns::PACING,
+        ),
+    ];
+    for (chart, name, caption, cols) in rest {
+        if let Some((_, svg)) = p.svgs.iter().find(|(n, _)| *n == chart) {
+            items.push(Item::Svg(svg.clone()));
+        }
+        items.extend(table_item(p, name, caption, cols, loc, None)?);
+    }
+    Ok(Block {
+        id: "forecast",
+        title: tr(loc.lang, "Forecast and plan"),
+        items,
+    })
+}
+
+/// Where the funnel leaks: the outcome and leak sentences, the funnel's and the losses'
+/// charts, then their tables.
+fn funnel_block(inp: &Inputs) -> Result<Block> {
+    let loc = &inp.loc;
+    let mut sentences = vec![outcome_sentence(&inp.headline.current, loc)];
+    sentences.extend(
+        inp.leaks
+            .iter()
+            .map(|l| leak_sentence(l, inp.followup_days, loc)),
+    );
+    let mut items = vec![Item::Sentences(sentences)];
+    let parts: Vec<&Part> = [Section::Funnel, Section::Losses]
+        .into_iter()
+        .filter_map(|s| inp.part(s))
+        .collect();
+    for p in &parts {
+        items.extend(p.svgs.iter().map(|(_, s)| Item::Svg(s.clone())));
+    }
+    if let Some(p) = inp.part(Section::Funnel) {
+        items.extend(table_item(
+            p,
+            "funnel",
+            "Sales funnel",
+            columns::FUNNEL,
+            loc,
+            None,
+        )?);
+    }
+    if let Some(p) = inp.part(Section::Losses) {
+        items.extend(table_item(
+            p,
+            "loss_reasons",
+            "Loss reasons by stage",
+            columns::LOSS_REASONS,
+            loc,
+            Some(TOP),
+        )?);
+        items.extend(table_item(
+            p,
+            "followup",
+            "Follow-up after the invoice",
+            columns::FOLLOWUP,
+            loc,
+            None,
+        )?);
+    }
+    // The funnel and the losses often fail for one reason: say it once.
+    let mut said: Vec<String> = Vec::new();
+    for e in parts.iter().filter_map(|p| p.error.as_ref()) {
+        if let Item::Missing(text) = missing(e, loc) {
+            if !said.contains(&text) {
+                items.push(Item::Missing(text.clone()));
+                said.push(text);
+            }
+        }
+    }
+    Ok(Block {
+        id: "funnel",
+        title: tr(loc.lang, "Where the funnel leaks"),
+        items,
+    })
+}
+
+fn trends_block(inp: &Inputs) -> Result<Block> {
+    let t = |s: &str| tr(inp.loc.lang, s);
+    let mut items: Vec<Item> = inp
+        .trends_svg
+        .iter()
+        .map(|s| Item::Svg(s.clone()))
+        .collect();
+    items.push(Item::Table(table(
+        inp.trends,
+        &t("The last 12 months"),
+        columns::TRENDS,
+        &inp.loc,
+        None,
+    )?));
+    Ok(Block {
+        id: "trends",
+        title: t("The last 12 months"),
+        items,
+    })
+}
+
+/// A table a figure section shows: (table, caption, columns, row limit).
+type Shown = (&'static str, &'static str, &'static [Col], Option<usize>);
+
+/// The tables a figure section shows after its charts and its own lead items, in order.
+fn shown(section: Section) -> &'static [Shown] {
+    match section {
+        Section::Durations => &[
+            (
+                "cycle",
+                "Cycle of deals closed in the period",
+                columns::CYCLE,
+                None,
+            ),
+            (
+                "stage_durations",
+                "Time in stage",
+                columns::STAGE_DURATIONS,
+                None,
+            ),
+        ],
+        Section::Managers => &[
+            (
+                "velocity",
+                "Sales velocity: what the open pipeline brings per day",
+                columns::VELOCITY,
+                None,
+            ),
+            (
+                "speed_to_lead",
+                "Speed to lead: how fast a new lead is answered",
+                columns::SPEED_TO_LEAD,
+                None,
+            ),
+            (
+                "speed_to_lead_win_rate",
+                "Win rate of the next deal by how fast the lead was answered",
+                columns::SPEED_TO_LEAD_WIN_RATE,
+                None,
+            ),
+        ],
+        Section::Retention => &[(
+            "retention_fit",
+            "The shifted-beta-geometric fit per cohort",
+            columns::RETENTION_FIT,
+            None,
+        )],
+        Section::Campaigns => &[("campaigns", "Campaigns", columns::CAMPAIGNS, None)],
+        Section::Reactivation => &[(
+            "rfm_segments",
+            "Buyers by RFM segment",
+            columns::RFM_SEGMENTS,
+            None,
+        )],
+        _ => &[],
+    }
+}
+
+/// What a figure section shows before its [`shown`] tables: the managers with their labels,
+/// the retention sentence, the win-back list.
+fn lead_items(section: Section, p: &Part, loc: &Locale) -> Result<Vec<Item>> {
+    let lang = loc.lang;
+    let mut items = Vec::new();
+    match section {
+        Section::Managers => {
+            if let Some(m) = p.table("managers") {
+                let labelled = manager_labels(m, lang)?;
+                items.push(Item::Table(table(
+                    &labelled,
+                    &tr(lang, "Managers"),
+                    columns::MANAGERS,
+                    loc,
+                    None,
+                )?));
+            }
+        }
+        Section::Retention => {
+            if let Some(share) = retention_after(p, 12) {
+                items.push(Item::Text(pick(
+                    lang,
+                    format!(
+                        "Of the clients who first bought at least 12 months ago, {} were still buying in the 12th month or later.",
+                        i18n::percent(share, lang)
+                    ),
+                    format!(
+                        "Из клиентов, впервые купивших не меньше 12 месяцев назад, {} покупали и на 12-й месяц или позже.",
+                        i18n::percent(share, lang)
+                    ),
+                )));
+            }
+        }
+        Section::Reactivation => {
+            if let Some(r) = p.table("reactivation") {
+                if r.height() == 0 {
+                    items.push(Item::Text(tr(lang, "No client is due for reactivation.")));
+                }
+                // Without names, the ids: a row that says who to call.
+                let named = with_ids_for_names(r)?;
+                items.push(Item::Table(table(
+                    &named,
+                    &tr(lang, "Top candidates to win back"),
+                    columns::REACTIVATION,
+                    loc,
+                    Some(TOP),
+                )?));
+            }
+        }
+        _ => {}
+    }
+    Ok(items)
+}
+
+/// A figure section: why it could not be built, its charts, its lead items and its tables.
+fn section_block(section: Section, p: &Part, loc: &Locale) -> Result<Block> {
+    let mut items: Vec<Item> = p.error.iter().map(|e| missing(e, loc)).collect();
+    items.extend(p.svgs.iter().map(|(_, s)| Item::Svg(s.clone())));
+    items.extend(lead_items(section, p, loc)?);
+    for (name, caption, cols, limit) in shown(section) {
+        items.extend(table_item(p, name, caption, cols, loc, *limit)?);
+    }
+    Ok(Block {
+        id: section.key(),
+        title: tr(loc.lang, section.title()),
+        items,
+    })
+}
+
+/// Rows per table and the rejected rows by reason.
+fn quality_block(inp: &Inputs) -> Result<Block> {
+    let t = |s: &str| tr(inp.loc.lang, s);
+    let counts = inp.report.counts_frame()?;
+    let reasons = rejected_by_reason(inp.report)?;
+    let mut items = vec![Item::Text(inp.report.summary_line())];
+    items.push(Item::Table(table(
+        &counts,
+        &t("Rows per table"),
+        columns::COUNTS,
+        &inp.loc,
+        None,
+    )?));
+    if reasons.height() == 0 {
+        items.push(Item::Text(t("No row was rejected.")));
+    } else {
+        items.push(Item::Table(table(
+            &reasons,
+            &t("Rejected rows by reason"),
+            columns::REASONS,
+            &inp.loc,
+            None,
+        )?));
+        items.push(Item::Text(t(
+            "Every rejected row, with its file and line, is in tables/rejects.",
+        )));
+    }
+    Ok(Block {
+        id: "quality",
+        title: t("Data quality"),
+        items,
     })
 }
 
