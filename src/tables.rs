@@ -82,3 +82,29 @@ impl Tables {
         })
     }
 }
+
+/// A deal's status as figures compare it: SPEC's `open`, `won` and `lost`, in one place.
+pub mod status {
+    use polars::prelude::{Expr, col, lit};
+
+    pub const OPEN: &str = "open";
+    pub const WON: &str = "won";
+    pub const LOST: &str = "lost";
+
+    /// The deal's `status` column is `value`.
+    pub fn is(value: &str) -> Expr {
+        col("status").eq(lit(value))
+    }
+
+    pub fn open() -> Expr {
+        is(OPEN)
+    }
+
+    pub fn won() -> Expr {
+        is(WON)
+    }
+
+    pub fn lost() -> Expr {
+        is(LOST)
+    }
+}

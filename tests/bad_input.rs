@@ -283,7 +283,11 @@ fn line_numbers_survive_blank_lines() {
 fn contacts_are_read_only_by_the_commands_that_use_them() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("crmstat.toml"), "[funnel]\nstages = [\"A\", \"B\"]\n").unwrap();
+    std::fs::write(
+        d.join("crmstat.toml"),
+        "[funnel]\nstages = [\"A\", \"B\"]\n",
+    )
+    .unwrap();
     std::fs::write(
         d.join("deals.csv"),
         "deal_id,client_id,manager_id,created_at,closed_at,status,stage,amount\n\

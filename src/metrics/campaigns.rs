@@ -38,6 +38,7 @@ use crate::config::{Attribution, CampaignsConfig, CostRule};
 use crate::error::{PolarsContext, Result};
 use crate::money;
 use crate::tables::Tables;
+use crate::tables::status;
 
 /// The campaigns table and what the reader should know.
 pub struct Campaigns {
@@ -262,7 +263,7 @@ pub fn campaigns(
                  paying customers are taken as clients with a won deal"
                     .into(),
             );
-            (None, all_deals.filter(col("status").eq(lit("won"))))
+            (None, all_deals.filter(status::won()))
         }
     };
     let first_paying = paying
@@ -277,7 +278,7 @@ pub fn campaigns(
                 .eq(col("first_paying_deal"))
                 .fill_null(lit(false))
                 .alias("new_customer"),
-            when(col("status").eq(lit("won")))
+            when(status::won())
                 .then(super::snapshot::days_between(
                     col("created_at"),
                     col("closed_at"),
@@ -301,7 +302,7 @@ pub fn campaigns(
         let left = col(m) - super::over(floor.clone().sum(), "deal_id")?;
         Ok(floor + when(col("is_last")).then(left).otherwise(lit(0i64)))
     };
-    let won = col("status").eq(lit("won"));
+    let won = status::won();
     let weight = col("k").cast(DataType::Float64) / col("n").cast(DataType::Float64);
     // Each client's lifetime value (crmstat clv) in minor units, where known.
     let clv_frame = {
@@ -335,14 +336,8 @@ pub fn campaigns(
         .agg([
             col("w").sum().alias("deals"),
             col("w").filter(won.clone()).sum().alias("won"),
-            col("w")
-                .filter(col("status").eq(lit("lost")))
-                .sum()
-                .alias("lost"),
-            col("w")
-                .filter(col("status").eq(lit("open")))
-                .sum()
-                .alias("open"),
+            col("w").filter(status::lost()).sum().alias("lost"),
+            col("w").filter(status::open()).sum().alias("open"),
             money::sum_minor(col("amount_share").filter(won.clone())).alias("won_minor"),
             col("w")
                 .filter(won.clone().and(col("amount_minor").is_not_null()))

@@ -11,6 +11,7 @@ use super::days;
 use super::snapshot::{Snapshot, days_between, in_period, moment};
 use super::survival::{KaplanMeier, kaplan_meier};
 use crate::error::{PolarsContext, Result};
+use crate::tables::status;
 
 /// Everything `crmstat durations` reports.
 pub struct Durations {
@@ -185,7 +186,7 @@ pub fn visits(snap: &Snapshot) -> Result<DataFrame> {
                 .map_or(lit(NULL).cast(DataType::Int32), lit);
             deals.filter(col("stage_index").is_not_null()).select([
                 col("deal_id"),
-                when(col("status").eq(lit("won")))
+                when(status::won())
                     .then(last_open)
                     .otherwise(col("stage_index"))
                     .alias("stage_index"),

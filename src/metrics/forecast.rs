@@ -30,6 +30,7 @@ pub use crate::config::ProbabilitySource;
 use crate::error::{PolarsContext, Result};
 use crate::money;
 use crate::period::Period;
+use crate::tables::status;
 
 /// Months of closed deals the stage win rates are measured on, and months backtested.
 pub const WINDOW_MONTHS: u32 = 12;
@@ -70,12 +71,7 @@ pub fn stage_win_rates(snap: &Snapshot, at_ms: i64) -> Result<Vec<Option<f64>>> 
             .clone()
             .and(col("furthest_index").gt_eq(lit(s as i32)));
         exprs.push(reached.clone().sum().alias(format!("reached_{s}")));
-        exprs.push(
-            reached
-                .and(col("status").eq(lit("won")))
-                .sum()
-                .alias(format!("won_{s}")),
-        );
+        exprs.push(reached.and(status::won()).sum().alias(format!("won_{s}")));
     }
     if exprs.is_empty() {
         return Ok(Vec::new());

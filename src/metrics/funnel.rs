@@ -9,6 +9,7 @@ use super::JoinOn;
 use super::snapshot::{Snapshot, in_period};
 use super::{GROUP, GroupBy, Mode, amount_sum, over, rate};
 use crate::error::{Error, PolarsContext, Result};
+use crate::tables::status;
 
 /// The funnel's tables.
 pub struct FunnelTables {
@@ -94,7 +95,7 @@ pub(crate) fn cohort_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts
             .group_by([col(GROUP), col("stage_index")])
             .agg([col("deal_id").n_unique().alias("visited")])
     });
-    let lost = deals.clone().filter(col("status").eq(lit("lost"))).select([
+    let lost = deals.clone().filter(status::lost()).select([
         col(GROUP),
         col("stage_index"),
         col("amount"),
@@ -134,7 +135,7 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
         .select([
             col("deal_id"),
             col("closed_at").alias("entered_at"),
-            when(col("status").eq(lit("won")))
+            when(status::won())
                 .then(lit(n - 1))
                 .otherwise(col("stage_index"))
                 .alias("stage_index"),
@@ -215,16 +216,13 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
         deals.filter(col("closed_at").is_not_null().and(in_p("closed_at"))),
         "closed_at",
     )?;
-    let lost = closed_in
-        .clone()
-        .filter(col("status").eq(lit("lost")))
-        .select([
-            col(GROUP),
-            col("stage_index"),
-            col("amount"),
-            col("loss_reason"),
-            col("deal_id"),
-        ]);
+    let lost = closed_in.clone().filter(status::lost()).select([
+        col(GROUP),
+        col("stage_index"),
+        col("amount"),
+        col("loss_reason"),
+        col("deal_id"),
+    ]);
     let closed = closed_in.select([col(GROUP), col("status"), col("amount")]);
     let groups = concat(
         [
@@ -350,8 +348,8 @@ fn assemble(snap: &Snapshot, parts: &Parts, grouped: bool) -> Result<DataFrame> 
 
 /// Win rate among closed deals: by count and by amount.
 pub(crate) fn win_rate(closed: LazyFrame, grouped: bool) -> Result<DataFrame> {
-    let won = col("status").eq(lit("won"));
-    let lost = col("status").eq(lit("lost"));
+    let won = status::won();
+    let lost = status::lost();
     let lf = closed
         .group_by([col(GROUP)])
         .agg([

@@ -13,6 +13,7 @@ use super::snapshot::{Snapshot, days_between, in_period, moment};
 use crate::error::{PolarsContext, Result};
 use crate::money;
 use crate::period::Period;
+use crate::tables::status;
 
 /// The key figures of one span.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,8 +51,8 @@ pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> 
     let closed_in = col("closed_at")
         .is_not_null()
         .and(in_period(col("closed_at"), span));
-    let won = closed_in.clone().and(col("status").eq(lit("won")));
-    let lost = closed_in.and(col("status").eq(lit("lost")));
+    let won = closed_in.clone().and(status::won());
+    let lost = closed_in.and(status::lost());
     let open_at_end = col("created_at")
         .lt(end.clone())
         .and(col("closed_at").is_null().or(col("closed_at").gt_eq(end)));
@@ -71,7 +72,7 @@ pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> 
                 .cast(DataType::Int64)
                 .alias("won_with_amount"),
             in_period(col("created_at"), span)
-                .and(col("status").eq(lit("won")))
+                .and(status::won())
                 .sum()
                 .cast(DataType::Int64)
                 .alias("cohort_won"),

@@ -12,6 +12,7 @@ use super::snapshot::{Snapshot, days_between, in_period, moment};
 use super::{Mode, amount_sum, days, rate};
 use crate::error::{PolarsContext, Result};
 use crate::stages::Stages;
+use crate::tables::status;
 
 /// Everything `crmstat losses` reports.
 pub struct Losses {
@@ -177,7 +178,7 @@ fn stalled(snap: &Snapshot) -> Result<DataFrame> {
         .deals
         .clone()
         .lazy()
-        .filter(col("status").eq(lit("open")))
+        .filter(status::open())
         .select([col("deal_id"), col("manager_id")]);
     visits
         .filter(col("open"))

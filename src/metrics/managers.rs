@@ -17,6 +17,7 @@ use crate::error::{PolarsContext, Result};
 use crate::money;
 use crate::period::Period;
 use crate::tables::Tables;
+use crate::tables::status;
 
 /// Name of the key column while KPIs are computed.
 const KEY: &str = "key";
@@ -365,7 +366,7 @@ fn closed_here(period: &Period) -> Expr {
 }
 
 fn lost_here(period: &Period) -> Expr {
-    closed_here(period).and(col("status").eq(lit("lost")))
+    closed_here(period).and(status::lost())
 }
 
 /// Who the rows are: the manager's name, team, whether active or in the roster in the
@@ -404,10 +405,10 @@ fn roster_block(
 /// Open, created, won and lost deals, the won amount, cycle and discount.
 fn deal_block(deals: &LazyFrame, period: &Period) -> LazyFrame {
     let closed_here = closed_here(period);
-    let won_here = closed_here.clone().and(col("status").eq(lit("won")));
+    let won_here = closed_here.clone().and(status::won());
     let cycle = days_between(col("created_at"), col("closed_at"));
     deals.clone().group_by([col(KEY)]).agg([
-        col("status").eq(lit("open")).sum().alias("open_deals"),
+        status::open().sum().alias("open_deals"),
         in_period(col("created_at"), period)
             .sum()
             .alias("deals_created"),
@@ -433,7 +434,7 @@ fn deal_block(deals: &LazyFrame, period: &Period) -> LazyFrame {
 fn clients_block(deals: &LazyFrame, contacts: Option<&LazyFrame>) -> Result<LazyFrame> {
     let open_clients = deals
         .clone()
-        .filter(col("status").eq(lit("open")))
+        .filter(status::open())
         .select([col(KEY), col("client_id")]);
     let clients = match contacts {
         Some(c) => concat(

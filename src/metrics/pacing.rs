@@ -24,6 +24,7 @@ use crate::error::{PolarsContext, Result};
 use crate::money;
 use crate::period::Period;
 use crate::tables::Tables;
+use crate::tables::status;
 
 /// One row's figures before they become a table.
 #[derive(Debug, Default, Clone)]
@@ -139,7 +140,7 @@ fn outcomes(snap: &Snapshot) -> Result<BTreeMap<String, (i128, i64, i64)>> {
                 .cast(DataType::Int64)
                 .alias("closed"),
             trailing
-                .and(col("status").eq(lit("won")))
+                .and(status::won())
                 .sum()
                 .cast(DataType::Int64)
                 .alias("wins"),

@@ -30,6 +30,7 @@ use crate::config::{PurchaseSource, ReactivationConfig};
 use crate::error::{PolarsContext, Result};
 use crate::money;
 use crate::tables::Tables;
+use crate::tables::status;
 
 /// What `crmstat reactivation` produces.
 pub struct Reactivation {
@@ -130,17 +131,12 @@ pub fn purchases(tables: &Tables, snap: &Snapshot, source: PurchaseSource) -> Re
             col("minor").gt(zero()).alias("bought"),
         ]),
         (_, payments) => {
-            let won = snap
-                .deals
-                .clone()
-                .lazy()
-                .filter(col("status").eq(lit("won")))
-                .select([
-                    col("deal_id"),
-                    col("client_id"),
-                    day("closed_at").alias("day"),
-                    money::minor_expr("amount").alias("amount_minor"),
-                ]);
+            let won = snap.deals.clone().lazy().filter(status::won()).select([
+                col("deal_id"),
+                col("client_id"),
+                day("closed_at").alias("day"),
+                money::minor_expr("amount").alias("amount_minor"),
+            ]);
             match payments {
                 None => won.with_columns([zero().alias("refund_minor"), lit(true).alias("bought")]),
                 Some(p) => {
@@ -410,7 +406,7 @@ pub fn reactivation(
     let deals = snap.deals.clone().lazy();
     let open = deals
         .clone()
-        .filter(col("status").eq(lit("open")))
+        .filter(status::open())
         .select([col("client_id")])
         .unique(None, UniqueKeepStrategy::First)
         .with_column(lit(true).alias("has_open_deal"));

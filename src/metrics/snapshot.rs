@@ -16,6 +16,7 @@ use crate::error::{Error, PolarsContext, Result};
 use crate::period::Period;
 use crate::stages::Stages;
 use crate::tables::Tables;
+use crate::tables::status;
 
 /// Milliseconds in a day, for durations in days.
 pub const DAY_MS: f64 = 86_400_000.0;
@@ -180,7 +181,7 @@ impl Snapshot {
         };
         // An open deal with no stage and no history is in the funnel all the same: at its
         // first stage.
-        let open_index = when(col("status").eq(lit("open")))
+        let open_index = when(status::open())
             .then(coalesce(&[
                 col("hist_last"),
                 col("deal_stage_index"),
@@ -188,7 +189,7 @@ impl Snapshot {
             ]))
             .otherwise(coalesce(&[
                 col("hist_last"),
-                when(col("status").eq(lit("lost")))
+                when(status::lost())
                     .then(loss_index.clone())
                     .otherwise(last_open),
             ]));
@@ -235,15 +236,15 @@ impl Snapshot {
         };
         let deals = deals
             .with_columns([
-                when(col("status").eq(lit("won")))
+                when(status::won())
                     .then(lit(n - 1))
-                    .when(col("status").eq(lit("lost")))
+                    .when(status::lost())
                     .then(col("loss_index"))
                     .otherwise(col("open_index"))
                     .alias("stage_index"),
-                when(col("status").eq(lit("won")))
+                when(status::won())
                     .then(lit(n - 1))
-                    .when(col("status").eq(lit("lost")))
+                    .when(status::lost())
                     // A stage it really entered before going back counts; the won
                     // stage does not (a deal lost after "Closed Won" was reopened).
                     .then(super::greater(

@@ -14,6 +14,7 @@ use super::snapshot::{Snapshot, days_between, moment};
 use super::{floats, texts};
 use crate::error::{PolarsContext, Result};
 use crate::money;
+use crate::tables::status;
 
 /// The window the rates are taken over, in months before as-of.
 pub const WINDOW_MONTHS: u32 = 12;
@@ -30,8 +31,8 @@ pub fn velocity(snap: &Snapshot) -> Result<DataFrame> {
     let in_window = col("closed_at")
         .gt_eq(moment(from_ms))
         .and(col("closed_at").lt(moment(end)));
-    let won = col("status").eq(lit("won")).and(in_window.clone());
-    let lost = col("status").eq(lit("lost")).and(in_window);
+    let won = status::won().and(in_window.clone());
+    let lost = status::lost().and(in_window);
     let figures = |key: Expr| {
         snap.deals
             .clone()

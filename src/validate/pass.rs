@@ -18,6 +18,7 @@ use crate::input::scan::TableSource;
 use crate::input::{ROW, csv::TRAILING};
 use crate::schema::{self, Column as Spec, Reference, TableSpec};
 use crate::stages::Stages;
+use crate::tables::status;
 
 /// Column flagging a line that repeats the header.
 pub const HEADER: &str = "__repeated_header";
@@ -186,7 +187,7 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
     if spec.name == "deals" && schema.get("manager_id").is_some() {
         let open = col("closed_at")
             .is_null()
-            .and(col("status").is_null().or(col("status").eq(lit("open"))));
+            .and(col("status").is_null().or(status::open()));
         lf = lf.with_column(
             when(col("manager_id").is_null().and(open))
                 .then(lit(setup.rules.default_manager.clone()))
