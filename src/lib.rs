@@ -9,6 +9,7 @@
 pub mod config;
 pub mod dates;
 pub mod error;
+pub mod figures;
 pub mod input;
 pub mod money;
 pub mod schema;

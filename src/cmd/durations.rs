@@ -1,11 +1,8 @@
 //! `crmstat durations`: cycle statistics, Kaplan–Meier time to close, time in stage.
 
-use crate::chart::Chart;
 use crate::cli::FigureArgs;
 use crate::error::Result;
-use crate::i18n::Lang;
-use crate::metrics::{durations, snapshot::Snapshot};
-use crate::output::NamedTable;
+use crate::metrics::snapshot::Snapshot;
 
 pub fn run(args: &FigureArgs) -> Result<()> {
     super::prepare(&args.out, &args.data)?;
@@ -13,56 +10,6 @@ pub fn run(args: &FigureArgs) -> Result<()> {
         super::load_with(&args.data, Some(&args.period), super::Contacts::None, false)?;
     let period = super::period(&args.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let results = results(&snap, config.lang)?;
+    let results = crate::figures::durations::results(&snap, config.lang)?;
     super::emit(&args.out, results, &loaded.report)
-}
-
-/// The duration tables and charts for a snapshot.
-pub(crate) fn results(snap: &Snapshot, lang: Lang) -> Result<super::Results> {
-    let period = &snap.period;
-    let d = durations::durations(snap)?;
-    let mut notes = snap.notes.clone();
-    if snap.entries.is_none() {
-        notes.push("no stage_history: time in stage counts each deal's whole life as one visit to its last open stage".into());
-    }
-    if d.time_to_close.median_days.is_none() {
-        notes.push("median time to close: not reached (fewer than half the deals created in the period closed)".into());
-    }
-    let charts = vec![
-        Chart::cycle_histogram(&d.cycle_days.0, &d.cycle_days.1, &period.label, lang),
-        Chart::survival(&d.time_to_close, &period.label, lang),
-    ];
-    Ok(super::Results {
-        book: "durations",
-        heading: super::heading("Durations", period, ""),
-        tables: vec![
-            NamedTable::new(
-                "cycle",
-                "Cycle of deals closed in the period (days)",
-                d.cycle,
-            ),
-            NamedTable::new(
-                "time_to_close_summary",
-                "Time to close, deals created in the period",
-                d.time_to_close.summary()?,
-            ),
-            NamedTable::detail(
-                "time_to_close",
-                "Time to close (Kaplan–Meier, open deals censored)",
-                d.time_to_close.frame()?,
-            ),
-            NamedTable::new(
-                "stage_durations",
-                "Time in stage (visits begun in the period)",
-                d.stage_durations,
-            ),
-            NamedTable::detail(
-                "stage_time_per_deal",
-                "Time in stage per deal",
-                d.stage_time_per_deal,
-            ),
-        ],
-        charts,
-        notes,
-    })
 }

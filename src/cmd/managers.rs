@@ -1,14 +1,9 @@
 //! `crmstat managers`: every manager KPI against the company average, contacts by kind,
 //! handoffs, and the leaderboard and deviation charts.
 
-use crate::chart::Chart;
 use crate::cli::ManagersArgs;
-use crate::config::Config;
 use crate::error::Result;
-use crate::metrics::managers::{self, ManagerGroup};
-use crate::metrics::{losses, snapshot::Snapshot};
-use crate::output::NamedTable;
-use crate::validate::Loaded;
+use crate::metrics::snapshot::Snapshot;
 
 pub fn run(args: &ManagersArgs) -> Result<()> {
     let fig = &args.figure;
@@ -17,149 +12,6 @@ pub fn run(args: &ManagersArgs) -> Result<()> {
         super::load_with(&fig.data, Some(&fig.period), super::Contacts::Period, false)?;
     let period = super::period(&fig.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let results = results(&snap, &loaded, &config, args.by.into())?;
+    let results = crate::figures::managers::results(&snap, &loaded, &config, args.by.into())?;
     super::emit(&fig.out, results, &loaded.report)
-}
-
-/// The manager KPIs of a snapshot, with follow-up judged when the data allows it.
-pub(crate) fn kpis(
-    snap: &Snapshot,
-    loaded: &Loaded,
-    config: &Config,
-    group: ManagerGroup,
-) -> Result<(managers::ManagerKpis, bool)> {
-    let tables = &loaded.tables;
-    let roster = managers::roster(tables, &snap.period)?;
-    let followup = match (
-        &tables.contacts,
-        &snap.entries,
-        loaded.stages.invoice_index(),
-    ) {
-        (Some(c), Some(_), Some(i)) => {
-            Some(losses::followup(snap, c, i as i32, config.funnel.followup_days)?.entries)
-        }
-        _ => None,
-    };
-    let k = managers::manager_kpis(
-        tables,
-        snap,
-        &roster,
-        group,
-        config.payroll.basis,
-        followup.as_ref(),
-    )?;
-    Ok((k, followup.is_some()))
-}
-
-/// The manager tables and charts for a snapshot.
-pub(crate) fn results(
-    snap: &Snapshot,
-    loaded: &Loaded,
-    config: &Config,
-    group: ManagerGroup,
-) -> Result<super::Results> {
-    let (k, has_followup) = kpis(snap, loaded, config, group)?;
-    let mut notes = k.notes;
-    if !has_followup {
-        notes.push(
-            "follow-up compliance needs contacts, stage_history and an invoice stage; left empty"
-                .into(),
-        );
-    }
-    let charts = vec![
-        Chart::leaderboard(
-            &k.managers,
-            group,
-            &snap.period.label,
-            &config.currency,
-            config.lang,
-        )?,
-        Chart::deviations(
-            &k.managers,
-            &k.deviations,
-            group,
-            &snap.period.label,
-            config.lang,
-        )?,
-    ];
-    let who = match group {
-        ManagerGroup::Manager => "Managers",
-        ManagerGroup::Team => "Teams",
-    };
-    let mut out = vec![
-        NamedTable::new(
-            "managers",
-            &format!("{who}: KPIs with the company average (last row)"),
-            k.managers,
-        ),
-        NamedTable::detail(
-            "manager_deviations",
-            "Each KPI against the company average (ratio and z-score)",
-            k.deviations,
-        ),
-        NamedTable::new(
-            "contacts_by_kind",
-            "Contacts in the period by kind",
-            k.contacts_by_kind,
-        ),
-    ];
-    out.push(NamedTable::new(
-        "velocity",
-        "Sales velocity: open deals × win rate × average won deal ÷ days to win, per day",
-        crate::metrics::velocity::velocity(snap)?,
-    ));
-    notes.push(
-        "velocity: open deals at as-of × win rate × average won amount ÷ mean days to win (money per day), \
-         the last three over the deals closed in the 12 months before as-of; per manager, segment and company"
-            .into(),
-    );
-    match crate::metrics::speed_to_lead::speed_to_lead(&loaded.tables, snap)? {
-        Some(s) => {
-            out.push(NamedTable::new(
-                "speed_to_lead",
-                "Speed to lead: hours to the first outbound contact after a new lead",
-                s.table,
-            ));
-            out.push(NamedTable::new(
-                "speed_to_lead_win_rate",
-                "Win rate of the leads' next deals by how fast they were answered",
-                s.win_rate,
-            ));
-            out.push(NamedTable::detail(
-                "leads",
-                "Every lead of the period and its response",
-                s.leads,
-            ));
-            notes.push(crate::i18n::pick(
-                config.lang,
-                "speed to lead: a lead is an inbound contact, or a new deal, with no contact with the client in the 30 days \
-                 before; its response is the first later outbound contact up to as-of; hours over answered leads, shares of \
-                 all leads (within_24h + later + never = 1); per responder (else the client's owner), channel and campaign"
-                    .to_string(),
-                "скорость реакции: лид — входящее обращение или новая сделка без контактов с клиентом за 30 дней до них; \
-                 ответ — первый исходящий контакт после лида до конца периода; часы — по отвеченным лидам, доли — от всех \
-                 лидов (within_24h + later + never = 1); по ответившему менеджеру (иначе владельцу клиента), каналу и кампании"
-                    .to_string(),
-            ));
-        }
-        None => notes.push(crate::i18n::pick(
-            config.lang,
-            "speed to lead needs contacts; left out".to_string(),
-            "скорость реакции считается по контактам; их нет".to_string(),
-        )),
-    }
-    if let Some(h) = k.handoffs {
-        out.push(NamedTable::detail(
-            "handoffs",
-            "Handoffs: deals passed on, and the wait until the new manager's first contact",
-            h,
-        ));
-    }
-    Ok(super::Results {
-        book: "managers",
-        heading: super::heading(who, &snap.period, ""),
-        tables: out,
-        charts,
-        notes: [snap.notes.clone(), notes].concat(),
-    })
 }

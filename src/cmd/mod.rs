@@ -22,12 +22,12 @@ mod report;
 mod retention;
 mod validate;
 
+pub(crate) use crate::figures::Results;
 use std::io::Write;
 
 use chrono::NaiveDateTime;
 use polars::prelude::*;
 
-use crate::chart::Chart;
 use crate::cli::{Cli, Command, DataArgs, OutArgs, PeriodArgs};
 use crate::config::Config;
 use crate::error::{Error, PolarsContext, Result};
@@ -312,16 +312,6 @@ fn span_of(
     Ok((dt(lo), dt(hi)))
 }
 
-/// Results of a figure command: tables, charts and notes for the reader.
-pub(crate) struct Results {
-    /// The command's name: the workbook is `<book>.xlsx` with `--format xlsx`.
-    pub book: &'static str,
-    pub heading: String,
-    pub tables: Vec<NamedTable>,
-    pub charts: Vec<Chart>,
-    pub notes: Vec<String>,
-}
-
 /// The crmstat.toml of a folder of canonical tables written by `import` or `convert`: the
 /// same settings without profile, mappings or input decoding (the tables are canonical
 /// now), the stage order the check settled on, and the currency the deals' own column
@@ -439,14 +429,4 @@ pub(crate) fn emit(out: &OutArgs, mut results: Results, report: &Report) -> Resu
             Ok(())
         }
     }
-}
-
-/// The heading of a figure's report: what, for which period, as of when.
-pub(crate) fn heading(what: &str, period: &Period, extra: &str) -> String {
-    let as_of = period.as_of() - chrono::Duration::milliseconds(1);
-    format!(
-        "{what} — {} ({extra}as of end of {})",
-        period.label,
-        as_of.date()
-    )
 }

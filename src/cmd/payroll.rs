@@ -1,13 +1,8 @@
 //! `crmstat payroll`: commission per manager and every line behind it.
 
 use crate::cli::FigureArgs;
-use crate::config::{Basis, Config, Rounding};
-use crate::error::{PolarsContext, Result};
-use crate::metrics::managers::{self, ManagerGroup};
-use crate::metrics::{payroll, snapshot::Snapshot};
-use crate::money;
-use crate::output::NamedTable;
-use crate::validate::Loaded;
+use crate::error::Result;
+use crate::metrics::snapshot::Snapshot;
 
 pub fn run(args: &FigureArgs) -> Result<()> {
     super::prepare(&args.out, &args.data)?;
@@ -19,112 +14,6 @@ pub fn run(args: &FigureArgs) -> Result<()> {
     )?;
     let period = super::period(&args.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let results = results(&snap, &loaded, &config)?;
+    let results = crate::figures::payroll::results(&snap, &loaded, &config)?;
     super::emit(&args.out, results, &loaded.report)
-}
-
-/// The payroll tables for a snapshot.
-pub(crate) fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Result<super::Results> {
-    refuse_unknown_overrides(loaded, config)?;
-    let roster = managers::roster(&loaded.tables, &snap.period)?;
-    let p = payroll::payroll(&loaded.tables, snap, &roster, &config.payroll)?;
-    // The KPIs sheet beside the money: the same period, the same roster.
-    let (kpis, _) = super::managers::kpis(snap, loaded, config, ManagerGroup::Manager)?;
-
-    let total: i128 = money::minor_units(p.summary.column("commission").ctx("commission")?)?
-        .into_iter()
-        .flatten()
-        .sum();
-    let basis = match config.payroll.basis {
-        Basis::Paid => "payments dated in the period on the manager's deals, refunds deducted",
-        Basis::Won => "amounts of deals won in the period, refunds in the period deducted",
-    };
-    let rounding = match config.payroll.rounding {
-        Rounding::HalfUp => "half-up",
-        Rounding::HalfEven => "half-even (banker's)",
-    };
-    let mut notes = vec![format!(
-        "basis: {basis}; commission rounded once per manager to the {} ({rounding}); lines sum to it exactly. \
-         Total commission {} {}",
-        if config.currency == "RUB" {
-            "kopeck"
-        } else {
-            "cent"
-        },
-        money::format_decimal(total, money::SCALE),
-        config.currency
-    )];
-    if config.payroll.schemes == crate::config::PayrollConfig::default().schemes {
-        notes.push(
-            "no commission scheme in crmstat.toml: the built-in default (flat 5%) was used; \
-             define [payroll.schemes.NAME] (see README, \"Payroll\")"
-                .into(),
-        );
-    }
-    notes.extend(p.notes);
-    Ok(super::Results {
-        book: "payroll",
-        heading: super::heading("Payroll", &snap.period, ""),
-        tables: vec![
-            NamedTable::new("payroll", "Commission per manager", p.summary),
-            NamedTable::detail(
-                "payroll_lines",
-                "Every payment, refund and won deal behind the commission",
-                p.lines,
-            ),
-            NamedTable::new(
-                "managers",
-                "Managers: KPIs with the company average (last row)",
-                kpis.managers,
-            ),
-        ],
-        charts: Vec::new(),
-        notes,
-    })
-}
-
-/// A `[payroll.managers]` override must name a manager the data knows (the managers table,
-/// else the deals' owners): a mistyped id would silently pay that manager by the default
-/// scheme.
-fn refuse_unknown_overrides(loaded: &Loaded, config: &Config) -> Result<()> {
-    if config.payroll.managers.is_empty() {
-        return Ok(());
-    }
-    let mut known = std::collections::BTreeSet::new();
-    let mut add = |frame: &polars::prelude::DataFrame| -> Result<()> {
-        if let Ok(c) = frame.column("manager_id") {
-            let c = c.str().ctx("manager_id")?;
-            known.extend(c.iter().flatten().map(str::to_string));
-        }
-        Ok(())
-    };
-    match &loaded.tables.managers {
-        Some(m) => add(m)?,
-        None => add(&loaded.tables.deals)?,
-    }
-    let unknown: Vec<&String> = config
-        .payroll
-        .managers
-        .keys()
-        .filter(|id| !known.contains(id.as_str()))
-        .collect();
-    if unknown.is_empty() {
-        return Ok(());
-    }
-    let sample: Vec<&String> = known.iter().take(5).collect();
-    Err(crate::error::Error::Usage(format!(
-        "[payroll.managers] names {} that {} no manager in the data: {}; known managers include {}",
-        if unknown.len() == 1 { "an id" } else { "ids" },
-        if unknown.len() == 1 { "is" } else { "are" },
-        unknown
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        sample
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    )))
 }

@@ -100,16 +100,9 @@ fn remove_any(path: &std::path::Path) -> std::io::Result<()> {
     }
 }
 
-/// Write the whole report into `out`; the closing message, unless quiet.
-fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
-    let bar = progress(args.quiet);
-    bar.set_message("reading and checking the data");
-    let (mut config, loaded) = super::load_with(
-        &args.data,
-        Some(&args.period),
-        super::Contacts::Period,
-        args.quiet,
-    )?;
+/// The config with `--lang` and `--currency` applied, and the page's locale (charts label
+/// amounts with the currency's symbol).
+fn configured(args: &ReportArgs, mut config: Config) -> (Config, Locale) {
     if let Some(lang) = args.lang {
         config.lang = lang;
     }
@@ -120,27 +113,37 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
         lang: config.lang,
         symbol: i18n::currency_symbol(&config.currency),
     };
-    // Charts label amounts with the symbol.
     config.currency = loc.symbol.clone();
-    let period = super::period(&args.period, &loaded.tables)?;
-    let started = std::time::Instant::now();
-    let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    crate::validate::trace("snapshot", started);
-    bar.inc(1);
-    bar.set_message("computing the figures");
-    // Lifetime value once, for the win-back list, the campaigns and summary.json; its fits
-    // run beside the sections that do not need it and the headline.
+    (config, loc)
+}
+
+/// Every figure of the report: lifetime value once (for the win-back list, the campaigns
+/// and summary.json), its fits beside the sections that do not need it and the headline.
+type Figures = (
+    Result<crate::metrics::clv::Clv>,
+    Vec<(Section, Result<super::Results>)>,
+    Headline,
+    polars::prelude::DataFrame,
+);
+
+fn figures(
+    snap: &Snapshot,
+    loaded: &Loaded,
+    config: &Config,
+    period: &Period,
+    started: std::time::Instant,
+) -> Result<Figures> {
     let ((clv, mut parts), (others, head)) = rayon::join(
         || {
-            let clv = super::clv::compute(&snap, &loaded, &config);
+            let clv = crate::figures::clv::compute(snap, loaded, config);
             crate::validate::trace("clv", started);
-            let parts = sections(&snap, &loaded, &config, Some(&clv));
+            let parts = sections(snap, loaded, config, Some(&clv));
             (clv, parts)
         },
         || {
             rayon::join(
-                || sections(&snap, &loaded, &config, None),
-                || headline_and_trends(&snap, &loaded, &period, loc.lang, &config),
+                || sections(snap, loaded, config, None),
+                || headline_and_trends(snap, loaded, period, config.lang, config),
             )
         },
     );
@@ -148,48 +151,40 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
     parts.sort_by_key(|(section, _)| *section);
     let (head, trends) = head?;
     crate::validate::trace("figures", started);
-    bar.inc(1);
-    bar.set_message("drawing the charts");
-    let (tables_dir, charts_dir) = (out.join("tables"), out.join("charts"));
-    for dir in [&tables_dir, &charts_dir] {
-        output::prepare_dir(dir)?;
-    }
-    let trends_chart = Chart::trends(&trends, &loc.symbol, loc.lang)?;
-    let mut charts: Vec<&Chart> = vec![&trends_chart];
-    for (_, part) in &parts {
-        if let Ok(r) = part {
-            charts.extend(r.charts.iter());
-        }
-    }
-    // Each chart's SVG is inlined on the page as it was rendered (not read back from disk).
-    let rendered: Vec<(&'static str, Vec<std::path::PathBuf>, String)> = charts
+    Ok((clv, parts, head, trends))
+}
+
+/// A rendered chart: its name, the files written and its SVG markup.
+type Rendered = (&'static str, Vec<std::path::PathBuf>, String);
+
+/// Render the charts in parallel into `dir`; each SVG is inlined on the page as it was
+/// rendered (not read back from disk).
+fn render(charts: &[&Chart], dir: &std::path::Path) -> Result<Vec<Rendered>> {
+    charts
         .par_iter()
         .map(|c| {
-            c.render_with_svg(&charts_dir)
+            c.render_with_svg(dir)
                 .map(|(files, svg)| (c.name(), files, svg))
         })
-        .collect::<Result<Vec<_>>>()?;
-    let svg_of = |name: &str| -> Option<String> {
-        rendered
-            .iter()
-            .find(|(n, ..)| *n == name)
-            .map(|(.., svg)| svg.clone())
-    };
-    let mut written: Vec<std::path::PathBuf> = rendered
+        .collect()
+}
+
+fn svg_of(rendered: &[Rendered], name: &str) -> Option<String> {
+    rendered
         .iter()
-        .flat_map(|(_, files, _)| files.clone())
-        .collect();
-    bar.inc(1);
-    bar.set_message("writing the tables");
-    let mut notes: Vec<String> = loaded.report.notes.clone();
-    notes.extend(head.notes.iter().cloned());
-    match &clv {
-        Ok(c) => notes.extend(c.notes.iter().cloned()),
-        Err(e) => notes.push(format!("lifetime value could not be computed: {e}")),
-    }
+        .find(|(n, ..)| *n == name)
+        .map(|(.., svg)| svg.clone())
+}
+
+/// The sections as the page lays them out (tables, inlined charts, or why one could not be
+/// built); every section's notes added to `notes`, each once.
+fn lay_out(
+    parts: Vec<(Section, Result<super::Results>)>,
+    rendered: &[Rendered],
+    notes: &mut Vec<String>,
+) -> Vec<Part> {
     let mut laid: Vec<Part> = Vec::new();
     for (section, part) in parts {
-        let title = section.title();
         match part {
             Ok(r) => {
                 for n in &r.notes {
@@ -200,7 +195,7 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
                 let svgs = r
                     .charts
                     .iter()
-                    .filter_map(|c| svg_of(c.name()).map(|s| (c.name(), s)))
+                    .filter_map(|c| svg_of(rendered, c.name()).map(|s| (c.name(), s)))
                     .collect();
                 laid.push(Part {
                     section,
@@ -210,7 +205,10 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
                 });
             }
             Err(e) => {
-                notes.push(format!("{title}: this section could not be built: {e}"));
+                notes.push(format!(
+                    "{}: this section could not be built: {e}",
+                    section.title()
+                ));
                 laid.push(Part {
                     section,
                     tables: Vec::new(),
@@ -220,9 +218,16 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
             }
         }
     }
-    let leaks = leaks(&laid, &loaded, &snap)?;
-    let head_frame = report::headline_frame(&head)?;
-    let mut own = vec![
+    laid
+}
+
+/// The report's own tables: headline, trends, data quality, rejects.
+fn own_tables(
+    head_frame: &polars::prelude::DataFrame,
+    trends: &polars::prelude::DataFrame,
+    loaded: &Loaded,
+) -> Result<Vec<NamedTable>> {
+    Ok(vec![
         NamedTable::new("headline", "Headline figures", head_frame.clone()),
         NamedTable::new("trends", "The last 12 months", trends.clone()),
         NamedTable::new(
@@ -236,8 +241,18 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
             report::rejected_by_reason(&loaded.report)?,
         ),
         NamedTable::detail("rejects", "Rejected rows", loaded.report.rejects_frame()?),
-    ];
-    // One file per table name: a section repeating another's table would overwrite it.
+    ])
+}
+
+/// Every table into `tables/` (one file per name: a section repeating another's table would
+/// overwrite it, so two of one name are refused) and the summary tables into `report.xlsx`
+/// (row-level lists stay in tables/: they can outgrow a sheet). The files written.
+fn write_tables(
+    args: &ReportArgs,
+    out: &std::path::Path,
+    own: &mut [NamedTable],
+    laid: &mut [Part],
+) -> Result<Vec<std::path::PathBuf>> {
     let mut names: Vec<&str> = own.iter().map(|t| t.name.as_str()).collect();
     names.extend(
         laid.iter()
@@ -250,45 +265,36 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
             w[0]
         )));
     }
-    written.extend(output::write_tables(&tables_dir, args.format, &mut own)?);
-    for part in &mut laid {
+    let tables_dir = out.join("tables");
+    let mut written = output::write_tables(&tables_dir, args.format, own)?;
+    for part in laid.iter_mut() {
         written.extend(output::write_tables(
             &tables_dir,
             args.format,
             &mut part.tables,
         )?);
     }
-    // The workbook: every summary table (row-level lists stay in tables/: they can outgrow
-    // a sheet).
     let mut sheets: Vec<&NamedTable> = own.iter().filter(|t| !t.detail).collect();
-    for part in &laid {
+    for part in laid.iter() {
         sheets.extend(part.tables.iter().filter(|t| !t.detail));
     }
     written.push(output::write_book(out, "report", &sheets)?);
-    bar.inc(1);
-    bar.set_message("writing the page");
-    let trends_svg = svg_of(trends_chart.name());
-    let inputs = report::Inputs {
-        loc: loc.clone(),
-        period_label: period.label.clone(),
-        last_day: (period.end - chrono::Duration::days(1)).date().to_string(),
-        headline: &head,
-        leaks: &leaks,
-        followup_days: config.funnel.followup_days,
-        trends: &trends,
-        trends_svg,
-        parts: &laid,
-        report: &loaded.report,
-        notes: notes.clone(),
-        mean_clv: clv.as_ref().ok().and_then(|c| c.mean()),
-    };
-    let page = report::html::render(&report::page(&inputs)?);
+    Ok(written)
+}
+
+/// `index.html` and `summary.json`; the files written.
+fn write_page(
+    out: &std::path::Path,
+    inputs: &report::Inputs,
+    head_frame: &polars::prelude::DataFrame,
+) -> Result<Vec<std::path::PathBuf>> {
+    let page = report::html::render(&report::page(inputs)?);
     let index = out.join("index.html");
     output::write_atomic(&index, |w| {
         w.write_all(page.as_bytes())
             .map_err(|e| Error::io(&index, "cannot write", e))
     })?;
-    let summary = report::summary(&inputs, &head_frame)?;
+    let summary = report::summary(inputs, head_frame)?;
     let summary_path = out.join("summary.json");
     let text = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::Usage(format!("summary.json: {e}")))?;
@@ -297,7 +303,74 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
             .and_then(|_| w.write_all(b"\n"))
             .map_err(|e| Error::io(&summary_path, "cannot write", e))
     })?;
-    written.extend([index.clone(), summary_path]);
+    Ok(vec![index, summary_path])
+}
+
+/// Write the whole report into `out`; the closing message, unless quiet.
+fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
+    let bar = progress(args.quiet);
+    bar.set_message("reading and checking the data");
+    let (config, loaded) = super::load_with(
+        &args.data,
+        Some(&args.period),
+        super::Contacts::Period,
+        args.quiet,
+    )?;
+    let (config, loc) = configured(args, config);
+    let period = super::period(&args.period, &loaded.tables)?;
+    let started = std::time::Instant::now();
+    let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
+    crate::validate::trace("snapshot", started);
+    bar.inc(1);
+    bar.set_message("computing the figures");
+    let (clv, parts, head, trends) = figures(&snap, &loaded, &config, &period, started)?;
+    bar.inc(1);
+    bar.set_message("drawing the charts");
+    for dir in [out.join("tables"), out.join("charts")] {
+        output::prepare_dir(&dir)?;
+    }
+    let trends_chart = Chart::trends(&trends, &loc.symbol, loc.lang)?;
+    let mut charts: Vec<&Chart> = vec![&trends_chart];
+    for (_, part) in &parts {
+        if let Ok(r) = part {
+            charts.extend(r.charts.iter());
+        }
+    }
+    let rendered = render(&charts, &out.join("charts"))?;
+    let mut written: Vec<std::path::PathBuf> = rendered
+        .iter()
+        .flat_map(|(_, files, _)| files.clone())
+        .collect();
+    bar.inc(1);
+    bar.set_message("writing the tables");
+    let mut notes: Vec<String> = loaded.report.notes.clone();
+    notes.extend(head.notes.iter().cloned());
+    match &clv {
+        Ok(c) => notes.extend(c.notes.iter().cloned()),
+        Err(e) => notes.push(format!("lifetime value could not be computed: {e}")),
+    }
+    let mut laid = lay_out(parts, &rendered, &mut notes);
+    let leaks = leaks(&laid, &loaded, &snap)?;
+    let head_frame = report::headline_frame(&head)?;
+    let mut own = own_tables(&head_frame, &trends, &loaded)?;
+    written.extend(write_tables(args, out, &mut own, &mut laid)?);
+    bar.inc(1);
+    bar.set_message("writing the page");
+    let inputs = report::Inputs {
+        loc: loc.clone(),
+        period_label: period.label.clone(),
+        last_day: (period.end - chrono::Duration::days(1)).date().to_string(),
+        headline: &head,
+        leaks: &leaks,
+        followup_days: config.funnel.followup_days,
+        trends: &trends,
+        trends_svg: svg_of(&rendered, trends_chart.name()),
+        parts: &laid,
+        report: &loaded.report,
+        notes: notes.clone(),
+        mean_clv: clv.as_ref().ok().and_then(|c| c.mean()),
+    };
+    written.extend(write_page(out, &inputs, &head_frame)?);
     bar.inc(1);
     bar.finish_and_clear();
     if args.quiet {
@@ -351,28 +424,30 @@ fn sections(
     let sections: Vec<(Section, Build)> = vec![
         (
             Section::Forecast,
-            Box::new(|| super::forecast::report_section(snap, loaded, config)),
+            Box::new(|| crate::figures::forecast::report_section(snap, loaded, config)),
         ),
         (
             Section::Funnel,
-            Box::new(move || super::funnel::results(snap, Mode::Cohort, None, lang)),
+            Box::new(move || crate::figures::funnel::results(snap, Mode::Cohort, None, lang)),
         ),
         (
             Section::Losses,
-            Box::new(|| super::losses::results(snap, loaded, config, Mode::Cohort)),
+            Box::new(|| crate::figures::losses::results(snap, loaded, config, Mode::Cohort)),
         ),
         (
             Section::Durations,
-            Box::new(move || super::durations::results(snap, lang)),
+            Box::new(move || crate::figures::durations::results(snap, lang)),
         ),
         (
             Section::Managers,
-            Box::new(|| super::managers::results(snap, loaded, config, ManagerGroup::Manager)),
+            Box::new(|| {
+                crate::figures::managers::results(snap, loaded, config, ManagerGroup::Manager)
+            }),
         ),
         (
             Section::Campaigns,
             Box::new(|| {
-                super::campaigns::results(
+                crate::figures::campaigns::results(
                     snap,
                     loaded,
                     config,
@@ -384,12 +459,14 @@ fn sections(
         ),
         (
             Section::Reactivation,
-            Box::new(move || super::reactivation::results(snap, loaded, config, clv_of()?)),
+            Box::new(move || {
+                crate::figures::reactivation::results(snap, loaded, config, clv_of()?)
+            }),
         ),
         (
             Section::Retention,
             Box::new(|| {
-                super::retention::results(
+                crate::figures::retention::results(
                     snap,
                     loaded,
                     config,
