@@ -515,9 +515,7 @@ impl Config {
         if self.funnel.followup_days.is_nan() || self.funnel.followup_days < 0.0 {
             return Err("[funnel] followup_days must be zero or more".into());
         }
-        if self.input.encoding != "auto"
-            && crate::input::csv::encoding_by_name(&self.input.encoding).is_none()
-        {
+        if self.input.encoding != "auto" && encoding_by_name(&self.input.encoding).is_none() {
             return Err(format!(
                 "[input] encoding `{}`: use auto, utf-8, windows-1251 or windows-1252 (iso-8859-1)",
                 self.input.encoding
@@ -589,6 +587,18 @@ impl Config {
              # [tables.deals.columns]         # canonical name = \"your export's header\"\n\
              # deal_id = \"opportunity_id\"\n"
         )
+    }
+}
+
+/// The encoding named in the config.
+pub fn encoding_by_name(name: &str) -> Option<&'static encoding_rs::Encoding> {
+    match name.to_ascii_lowercase().replace('_', "-").as_str() {
+        "utf-8" | "utf8" => Some(encoding_rs::UTF_8),
+        "windows-1251" | "cp1251" | "1251" => Some(encoding_rs::WINDOWS_1251),
+        "windows-1252" | "cp1252" | "1252" | "iso-8859-1" | "latin1" | "latin-1" => {
+            Some(encoding_rs::WINDOWS_1252)
+        }
+        _ => None,
     }
 }
 

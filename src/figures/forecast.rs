@@ -37,7 +37,7 @@ pub fn results(
     config: &Config,
 ) -> Result<super::Results> {
     let source = config.forecast.probability;
-    let log = crate::metrics::pipeline::change_log(&loaded.tables)?;
+    let log = crate::metrics::state::change_log(&loaded.tables)?;
     let f = forecast::forecast(snap, source, Some(&log))?;
     let lang = config.lang;
     let how = match source {

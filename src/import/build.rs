@@ -36,7 +36,7 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
     let profile = config.profile.ok_or_else(|| {
         Error::Usage("no profile: pass --profile or set profile in crmstat.toml".into())
     })?;
-    let def = profiles::def(profile);
+    let def = crm::def(profile);
     let mut mapping = Mapping {
         profile: profile.to_string(),
         ..Mapping::default()
@@ -242,7 +242,7 @@ impl<'a> Context<'a> {
     ) -> Result<Self> {
         let crm = crm::of(def.profile);
         let header = src.header.clone();
-        let mut roles = profiles::match_roles(def, &header);
+        let mut roles = crm::match_roles(def, &header);
         for (canonical, header_name) in &config.table("deals").columns {
             let Some((_, role)) = OVERRIDES.iter().find(|(c, _)| c == canonical) else {
                 return Err(Error::Usage(format!(

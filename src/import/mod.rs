@@ -167,9 +167,9 @@ pub(crate) fn wrong_profile(
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let best = profiles::all()
+    let best = crm::all()
         .filter(|d| d.profile != profile)
-        .map(|d| (d.profile, profiles::fit(d, header)))
+        .map(|d| (d.profile, crm::fit(d, header)))
         .filter(|(_, (_, required))| *required)
         .max_by(|a, b| a.1.0.total_cmp(&b.1.0));
     let suggestion = match best {

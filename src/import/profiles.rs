@@ -7,7 +7,6 @@
 use encoding_rs::Encoding;
 
 use super::Profile;
-use super::crm;
 
 /// What a column of a deal export means to the import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,111 +100,4 @@ pub fn normalize(header: &str) -> String {
         .to_lowercase()
         .replace('ё', "е");
     h.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Every CRM's definition, in the order detection tries them.
-pub fn all() -> impl Iterator<Item = &'static Def> {
-    crm::ALL.iter().map(|c| crm::of(*c).def())
-}
-
-pub fn def(profile: Profile) -> &'static Def {
-    crm::of(profile).def()
-}
-
-/// A header as this CRM's aliases are written.
-pub fn key(def: &Def, header: &str) -> String {
-    crm::of(def.profile).header_key(header)
-}
-
-/// Find each role's column: the first alias (in order) that some header matches; the
-/// first header by position when a name repeats. Returns (role, column index).
-pub fn match_roles(def: &Def, header: &[String]) -> Vec<(Role, usize)> {
-    let keys: Vec<String> = header.iter().map(|h| key(def, h)).collect();
-    let mut taken: Vec<usize> = Vec::new();
-    let mut out = Vec::new();
-    for (role, aliases) in def.deals {
-        let found = aliases.iter().find_map(|a| {
-            keys.iter()
-                .enumerate()
-                .find(|(i, k)| k.as_str() == *a && !taken.contains(i))
-                .map(|(i, _)| i)
-        });
-        if let Some(i) = found {
-            taken.push(i);
-            out.push((*role, i));
-        }
-    }
-    out
-}
-
-/// How well a header fits a CRM: the share of its headers this CRM knows, and whether
-/// its required roles are all there.
-pub fn fit(def: &Def, header: &[String]) -> (f64, bool) {
-    let roles = match_roles(def, header);
-    let required = def
-        .required
-        .iter()
-        .all(|r| roles.iter().any(|(role, _)| role == r));
-    let known = roles.len() as f64 / header.len().max(1) as f64;
-    (known + if required { 1.0 } else { 0.0 }, required)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn h(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn budget_variants_and_repeated_names() {
-        for budget in ["Бюджет", "Бюджет ", "Бюджет ₽", "бюджет, ₽"] {
-            let roles = match_roles(
-                def(Profile::Amocrm),
-                &h(&["ID", budget, "Источник", "Источник"]),
-            );
-            assert!(roles.contains(&(Role::Amount, 1)), "{budget}");
-            assert!(roles.contains(&(Role::Source, 2)), "first by position");
-        }
-    }
-
-    #[test]
-    fn pipedrive_entities_in_three_languages() {
-        assert_eq!(key(def(Profile::Pipedrive), "Deal - Title"), "title");
-        assert_eq!(key(def(Profile::Pipedrive), "Obchod - Hodnota"), "hodnota");
-        assert_eq!(key(def(Profile::Pipedrive), "Сделка - Этап"), "этап");
-        assert_eq!(
-            key(def(Profile::Pipedrive), "Organization - Name"),
-            "organization"
-        );
-        assert_eq!(
-            key(def(Profile::Pipedrive), "Person - Name"),
-            "contact person"
-        );
-        assert_eq!(
-            key(def(Profile::Pipedrive), "Person - Email"),
-            "person - email"
-        );
-    }
-
-    #[test]
-    fn the_right_crm_fits_best() {
-        let sf = h(&[
-            "Id",
-            "AccountId",
-            "Name",
-            "StageName",
-            "Amount",
-            "CloseDate",
-            "IsClosed",
-            "IsWon",
-            "CreatedDate",
-        ]);
-        let best = all()
-            .max_by(|a, b| fit(a, &sf).0.total_cmp(&fit(b, &sf).0))
-            .unwrap();
-        assert_eq!(best.profile, Profile::Salesforce);
-        assert!(!fit(def(Profile::Bitrix24), &sf).1);
-    }
 }

@@ -18,17 +18,7 @@ pub struct DecodedCsv {
     pub encoding: &'static str,
 }
 
-/// The encoding named in the config.
-pub fn encoding_by_name(name: &str) -> Option<&'static Encoding> {
-    match name.to_ascii_lowercase().replace('_', "-").as_str() {
-        "utf-8" | "utf8" => Some(UTF_8),
-        "windows-1251" | "cp1251" | "1251" => Some(WINDOWS_1251),
-        "windows-1252" | "cp1252" | "1252" | "iso-8859-1" | "latin1" | "latin-1" => {
-            Some(encoding_rs::WINDOWS_1252)
-        }
-        _ => None,
-    }
-}
+pub use crate::config::encoding_by_name;
 
 /// Decode the bytes: a BOM says UTF-8 (bytes that are not read as U+FFFD); else valid UTF-8 is taken as such and anything
 /// else as Windows-1251 (the encoding of older Russian exports), unless `forced`.

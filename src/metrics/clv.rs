@@ -15,7 +15,7 @@ use polars::prelude::*;
 
 use super::bgnbd::{self, Summary};
 use super::gammagamma::{self, Buyer};
-use super::reactivation::{as_of_day, purchase_summary, purchases};
+use super::purchases::{as_of_day, purchase_summary, purchases};
 use super::snapshot::Snapshot;
 use super::{floats, texts};
 use crate::config::{ClvConfig, PurchaseSource};

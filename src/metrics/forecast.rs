@@ -143,7 +143,7 @@ pub fn project(
     window: &Period,
     at_ms: i64,
     source: ProbabilitySource,
-    log: Option<&super::pipeline::ChangeLog>,
+    log: Option<&super::state::ChangeLog>,
 ) -> Result<Projection> {
     let (ws, we) = (window.start_ms(), window.end_ms());
     let won_so_far = won_between(snap, ws, we.min(at_ms))?;
@@ -175,7 +175,7 @@ pub fn pipeline(
     at_ms: i64,
     source: ProbabilitySource,
     by: Option<&str>,
-    log: Option<&super::pipeline::ChangeLog>,
+    log: Option<&super::state::ChangeLog>,
 ) -> Result<Vec<Pipe>> {
     let rates = stage_win_rates(snap, at_ms)?;
     let rate_frame = df!(
@@ -206,7 +206,7 @@ pub fn pipeline(
     // With deal_changes, a deal's amount, expected close and owner are those it had then.
     let deals = snap.deals.clone().lazy();
     let deals = match log.filter(|l| !l.is_empty()) {
-        Some(l) => super::snapshot::with_state(deals, super::pipeline::state_at(l, at_ms)?, true),
+        Some(l) => super::state::with_state(deals, super::state::state_at(l, at_ms)?, true),
         None => deals,
     }
     .with_column(money::minor_expr("amount").alias("amount_minor"));
@@ -290,7 +290,7 @@ fn won_between(snap: &Snapshot, from: i64, to: i64) -> Result<i128> {
 pub fn forecast(
     snap: &Snapshot,
     source: ProbabilitySource,
-    log: Option<&super::pipeline::ChangeLog>,
+    log: Option<&super::state::ChangeLog>,
 ) -> Result<Forecast> {
     let mut notes = Vec::new();
     let expected = snap

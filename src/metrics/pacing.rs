@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::forecast::{self, Pipe};
+use super::plans::plan_rows;
 use super::snapshot::{Snapshot, moment};
 use crate::config::ProbabilitySource;
 use crate::error::{PolarsContext, Result};
@@ -72,38 +73,6 @@ fn part(amount: i128, share: f64) -> i128 {
     }
 }
 
-/// Plan rows keyed by (month, manager) and (month, team).
-pub type PlanRows = (
-    BTreeMap<(chrono::NaiveDate, String), i128>,
-    BTreeMap<(chrono::NaiveDate, String), i128>,
-);
-
-/// The `plans` rows by (month, manager) and (month, team), amounts added where a key repeats.
-pub fn plan_rows(tables: &Tables) -> Result<PlanRows> {
-    let (mut by_manager, mut by_team) = (BTreeMap::new(), BTreeMap::new());
-    let Some(plans) = &tables.plans else {
-        return Ok((by_manager, by_team));
-    };
-    let epoch = chrono::NaiveDate::default();
-    let months = plans.column("month").ctx("month")?.to_physical_repr();
-    let months: Vec<Option<i32>> = months.i32().ctx("month")?.iter().collect();
-    let managers = super::texts(plans, "manager_id")?;
-    let teams = super::texts(plans, "team")?;
-    let amounts = money::minor_units(plans.column("amount").ctx("amount")?)?;
-    for i in 0..plans.height() {
-        let (Some(m), Some(a)) = (months[i], amounts[i]) else {
-            continue;
-        };
-        let month = epoch + chrono::Duration::days(i64::from(m));
-        match (&managers[i], &teams[i]) {
-            (Some(id), _) => *by_manager.entry((month, id.clone())).or_insert(0) += a,
-            (None, Some(team)) => *by_team.entry((month, team.clone())).or_insert(0) += a,
-            (None, None) => {}
-        }
-    }
-    Ok((by_manager, by_team))
-}
-
 /// Per manager: won in [start, as-of), and closed / won in the 12 months before as-of.
 fn outcomes(snap: &Snapshot) -> Result<BTreeMap<String, (i128, i64, i64)>> {
     let as_of = snap.period.end_ms();
@@ -114,8 +83,7 @@ fn outcomes(snap: &Snapshot) -> Result<BTreeMap<String, (i128, i64, i64)>> {
         .unwrap_or(snap.period.end)
         .and_utc()
         .timestamp_millis();
-    let won_now = col("status")
-        .eq(lit("won"))
+    let won_now = status::won()
         .and(col("closed_at").gt_eq(moment(snap.period.start_ms())))
         .and(col("closed_at").lt(moment(as_of)));
     let trailing = col("closed_at")

@@ -1,9 +1,7 @@
 //! The pipeline waterfall and slippage (SPEC §3), from the state of each deal at a moment.
 //!
-//! The state of a deal at a moment t: open when created at or before t and not closed by t;
-//! its amount and expected close as of t are the last `deal_changes` value at or before t, else
-//! the first change's old value (what the deal had before it changed, even when that change
-//! came after as-of), else today's value. [`DealHistory::at`] is that one rule.
+//! The state of a deal at a moment t is [`super::state`]'s one rule; [`DealHistory::at`]
+//! applies it to one deal's amount and expected close.
 //!
 //! The waterfall of a window W from d0 (the period start) to d1 (as-of) follows every deal
 //! that was in W's pipeline (open, expected to close in W) at some moment of [d0, d1), and every
@@ -21,6 +19,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::snapshot::Snapshot;
+use super::state::{Changes, change_log, value_at};
 use super::{ints, texts};
 use crate::error::{PolarsContext, Result};
 use crate::money;
@@ -42,9 +41,6 @@ pub const BUCKETS: [&str; 9] = [
     "end",
 ];
 
-/// One field's changes of one deal, in time order: (changed_at, old, new).
-type Changes<T> = Vec<(i64, Option<T>, Option<T>)>;
-
 /// What is known of one deal over time.
 #[derive(Debug, Clone, Default)]
 pub struct DealHistory {
@@ -55,18 +51,6 @@ pub struct DealHistory {
     pub expected: Option<i64>,
     pub amount_changes: Changes<i128>,
     pub expected_changes: Changes<i64>,
-}
-
-/// A field's value at `t` by the one rule: the last change at or before t, else the first
-/// change's old value, else today's.
-fn value_at<T: Clone>(changes: &Changes<T>, today: Option<T>, t: i64) -> Option<T> {
-    match changes.iter().rev().find(|c| c.0 <= t) {
-        Some(c) => c.2.clone(),
-        None => match changes.first() {
-            Some(c) => c.1.clone(),
-            None => today,
-        },
-    }
 }
 
 impl DealHistory {
@@ -102,110 +86,6 @@ impl DealHistory {
             .filter(|t| *t < d1)
             .any(|t| self.in_window(t, w))
     }
-}
-
-/// One deal's changes from `deal_changes`, each field in time order.
-#[derive(Debug, Clone, Default)]
-pub struct DealChanges {
-    pub amount: Changes<i128>,
-    pub expected: Changes<i64>,
-    /// Owner changes (`manager_id`).
-    pub owner: Changes<String>,
-}
-
-/// Each deal's changes from `deal_changes`.
-pub type ChangeLog = HashMap<String, DealChanges>;
-
-/// The amount, expected-close and owner changes of every deal that has any.
-pub fn change_log(tables: &Tables) -> Result<ChangeLog> {
-    let mut out: ChangeLog = HashMap::new();
-    let Some(changes) = &tables.deal_changes else {
-        return Ok(out);
-    };
-    let c = changes
-        .clone()
-        .lazy()
-        .filter(
-            col("field")
-                .eq(lit("amount"))
-                .or(col("field").eq(lit("expected_close_at")))
-                .or(col("field").eq(lit("manager_id"))),
-        )
-        .select([
-            col("deal_id").cast(DataType::String),
-            col("changed_at").cast(DataType::Int64).alias("at"),
-            col("field"),
-            col("old_value"),
-            col("new_value"),
-        ])
-        .sort(["deal_id", "at"], SortMultipleOptions::default())
-        .collect()
-        .ctx("deal changes")?;
-    let ids = texts(&c, "deal_id")?;
-    let at = ints(&c, "at")?;
-    let field = texts(&c, "field")?;
-    let old = texts(&c, "old_value")?;
-    let new = texts(&c, "new_value")?;
-    let m = |v: &Option<String>| {
-        v.as_deref()
-            .and_then(|v| money::parse_money(v).ok())
-            .map(i128::from)
-    };
-    let d = |v: &Option<String>| {
-        v.as_deref()
-            .and_then(|v| crate::dates::parse_datetime(v, &[]))
-            .map(|d| d.and_utc().timestamp_millis())
-    };
-    for i in 0..c.height() {
-        let (Some(id), Some(t)) = (&ids[i], at[i]) else {
-            continue;
-        };
-        let entry = out.entry(id.clone()).or_default();
-        match field[i].as_deref() {
-            Some("amount") => entry.amount.push((t, m(&old[i]), m(&new[i]))),
-            Some("manager_id") => entry.owner.push((t, old[i].clone(), new[i].clone())),
-            _ => entry.expected.push((t, d(&old[i]), d(&new[i]))),
-        }
-    }
-    Ok(out)
-}
-
-/// For the deals with changes: their amount, expected close and owner at `t` by the one
-/// rule, and whether each field has changes at all (else today's value stands): deal_id,
-/// amount_at_money (money), amount_at (minor units), has_amount_changes, expected_at,
-/// has_expected_changes, manager_at, has_manager_changes.
-pub fn state_at(log: &ChangeLog, t: i64) -> Result<DataFrame> {
-    let mut ids = Vec::with_capacity(log.len());
-    let (mut amount, mut has_amount, mut expected, mut has_expected) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut owner, mut has_owner) = (Vec::new(), Vec::new());
-    for (id, c) in log {
-        ids.push(id.clone());
-        amount.push(value_at(&c.amount, None, t).and_then(|v| i64::try_from(v).ok()));
-        has_amount.push(!c.amount.is_empty());
-        expected.push(value_at(&c.expected, None, t));
-        has_expected.push(!c.expected.is_empty());
-        owner.push(value_at(&c.owner, None, t));
-        has_owner.push(!c.owner.is_empty());
-    }
-    let expected = Column::new("expected_at".into(), expected)
-        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
-        .ctx("expected_at")?;
-    let as_money = money::column("amount_at_money", amount.iter().map(|a| a.map(i128::from)));
-    DataFrame::new(
-        ids.len(),
-        vec![
-            Column::new("deal_id".into(), ids),
-            as_money,
-            Column::new("amount_at".into(), amount),
-            Column::new("has_amount_changes".into(), has_amount),
-            expected,
-            Column::new("has_expected_changes".into(), has_expected),
-            Column::new("manager_at".into(), owner),
-            Column::new("has_manager_changes".into(), has_owner),
-        ],
-    )
-    .ctx("deal state")
 }
 
 /// Every deal open at some moment of [d0, d1) with its history (amount and expected close

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::ints;
-use super::reactivation::purchases;
+use super::purchases::purchases;
 use super::sbg;
 use super::snapshot::Snapshot;
 use crate::config::PurchaseSource;

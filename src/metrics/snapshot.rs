@@ -410,88 +410,14 @@ fn base_deals(tables: &Tables) -> Result<LazyFrame> {
 }
 
 /// With `deal_changes`, each deal's amount, expected close and owner as of `at_ms` (the
-/// state rule of [`super::pipeline::DealHistory::at`]): a change made after as-of is not used.
+/// state rule of [`super::state`]): a change made after as-of is not used.
 fn as_of_values(deals: LazyFrame, tables: &Tables, at_ms: i64) -> Result<LazyFrame> {
-    let log = super::pipeline::change_log(tables)?;
+    let log = super::state::change_log(tables)?;
     if log.is_empty() {
         return Ok(deals);
     }
-    let state = super::pipeline::state_at(&log, at_ms)?;
-    Ok(with_state(deals, state, true))
-}
-
-/// A deals frame (deal_id, amount, expected_close_at, manager_id) with the values of a
-/// [`super::pipeline::state_at`] frame where a field has changes; the amount only when
-/// `amount` is set.
-pub fn with_state(deals: LazyFrame, state: DataFrame, amount: bool) -> LazyFrame {
-    let mut set = vec![
-        when(col("has_expected_changes").fill_null(lit(false)))
-            .then(col("expected_at"))
-            .otherwise(col("expected_close_at"))
-            .alias("expected_close_at"),
-        when(col("has_manager_changes").fill_null(lit(false)))
-            .then(col("manager_at"))
-            .otherwise(col("manager_id"))
-            .alias("manager_id"),
-    ];
-    if amount {
-        set.push(
-            when(col("has_amount_changes").fill_null(lit(false)))
-                .then(col("amount_at_money"))
-                .otherwise(col("amount"))
-                .alias("amount"),
-        );
-    }
-    deals
-        .join(
-            state.lazy(),
-            [col("deal_id")],
-            [col("deal_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_columns(set)
-        .drop(cols([
-            "amount_at_money",
-            "amount_at",
-            "has_amount_changes",
-            "expected_at",
-            "has_expected_changes",
-            "manager_at",
-            "has_manager_changes",
-        ]))
-}
-
-/// Every deal's owner as of `at_ms` (deal_id, manager_id): the export's, or with
-/// `deal_changes`, the one it had then. For figures over all deals (payments of the period).
-pub fn owners_at(tables: &Tables, at_ms: i64) -> Result<LazyFrame> {
-    let owners = tables
-        .deals
-        .clone()
-        .lazy()
-        .select([col("deal_id"), col("manager_id")]);
-    let log = super::pipeline::change_log(tables)?;
-    if log.iter().all(|(_, c)| c.owner.is_empty()) {
-        return Ok(owners);
-    }
-    let state = super::pipeline::state_at(&log, at_ms)?;
-    Ok(owners
-        .join(
-            state.lazy().select([
-                col("deal_id"),
-                col("manager_at"),
-                col("has_manager_changes"),
-            ]),
-            [col("deal_id")],
-            [col("deal_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .select([
-            col("deal_id"),
-            when(col("has_manager_changes").fill_null(lit(false)))
-                .then(col("manager_at"))
-                .otherwise(col("manager_id"))
-                .alias("manager_id"),
-        ]))
+    let state = super::state::state_at(&log, at_ms)?;
+    Ok(super::state::with_state(deals, state, true))
 }
 
 /// Per deal: the furthest stage entered and the stage of the latest entry.

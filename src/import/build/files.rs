@@ -77,7 +77,7 @@ pub(super) fn pick_files(dir: &Path, def: &Def, config: &Config) -> Result<Picke
     let mut read: Vec<(Source, bool)> = Vec::new();
     for path in candidates {
         let src = source::read(path, def.fallback, config)?;
-        let ok = profiles::fit(def, &src.header).1;
+        let ok = crm::fit(def, &src.header).1;
         read.push((src, ok));
     }
     let fitting = read.iter().filter(|(_, ok)| *ok).count();
@@ -103,8 +103,8 @@ pub(super) fn pick_files(dir: &Path, def: &Def, config: &Config) -> Result<Picke
             let likeness: Vec<f64> = read
                 .iter()
                 .map(|(s, _)| {
-                    profiles::all()
-                        .map(|d| profiles::fit(d, &s.header).0)
+                    crm::all()
+                        .map(|d| crm::fit(d, &s.header).0)
                         .fold(0.0, f64::max)
                 })
                 .collect();
@@ -113,7 +113,7 @@ pub(super) fn pick_files(dir: &Path, def: &Def, config: &Config) -> Result<Picke
                 .unwrap_or(0);
             let src = &read[best].0;
             let header = &src.header;
-            let roles = profiles::match_roles(def, header);
+            let roles = crm::match_roles(def, header);
             let missing: Vec<(Role, &[&str])> = def
                 .deals
                 .iter()

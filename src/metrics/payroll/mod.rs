@@ -27,6 +27,12 @@ use crate::error::{Error, PolarsContext, Result};
 use crate::money;
 use crate::tables::Tables;
 
+mod columns;
+mod commission;
+
+use columns::*;
+pub use commission::commission;
+
 /// What produced a line of the basis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -77,164 +83,6 @@ pub struct Pay {
     /// The flat rate, or the retroactive rate reached; `None` for marginal schemes.
     pub rate: Option<Percent>,
     pub lines: Vec<Line>,
-}
-
-/// Commission of one manager's entries, already in date order.
-pub fn commission(
-    entries: &[Entry],
-    scheme: &Scheme,
-    rounding: Rounding,
-    left_on_ms: Option<i64>,
-    after_leaving: AfterLeaving,
-) -> Pay {
-    let withheld_entry = |e: &Entry| {
-        after_leaving == AfterLeaving::Withhold && left_on_ms.is_some_and(|l| e.at_ms >= l)
-    };
-    let basis: i128 = entries
-        .iter()
-        .filter(|e| !withheld_entry(e))
-        .map(|e| e.amount)
-        .sum();
-    // Plan-keyed tiers are reached by the money that came in: a refund does not lower the
-    // attainment, it claws back at the rate its money earned.
-    let keyed = scheme.plan_keyed();
-    let reached: i128 = if keyed {
-        entries
-            .iter()
-            .filter(|e| !withheld_entry(e) && e.amount > 0)
-            .map(|e| e.amount)
-            .sum()
-    } else {
-        basis
-    };
-    let rate = match scheme.kind {
-        SchemeKind::Flat => scheme.percent,
-        SchemeKind::Retroactive => Some(tier_rate(scheme, reached)),
-        SchemeKind::Marginal => None,
-    };
-    let f = |x: i128| -> i128 {
-        match rate {
-            Some(r) => x * i128::from(r.0),
-            None => marginal(scheme, x),
-        }
-    };
-    let half_even = rounding == Rounding::HalfEven;
-    let round = |v: i128| money::div_round(v, i128::from(RATE_SCALE), half_even);
-    let mut lines = Vec::new();
-    let mut withheld = 0i128;
-    let mut cum: i128 = 0;
-    let mut clawed: i128 = 0;
-    for e in entries {
-        if withheld_entry(e) {
-            withheld += e.amount;
-            lines.push(Line {
-                entry: e.clone(),
-                rate: None,
-                commission: 0,
-                note: Some("dated after the manager left: not commissioned".into()),
-            });
-            continue;
-        }
-        if keyed && rate.is_none() && e.amount < 0 {
-            // Marginal and keyed to the plan: the refund at the rate of the tier the money
-            // so far reached; the position in the tiers stays.
-            let r = tier_rate(scheme, (cum - 1).max(0));
-            lines.push(Line {
-                entry: e.clone(),
-                rate: Some(r),
-                commission: round(e.amount * i128::from(r.0)),
-                note: Some("refund: clawed back at the rate its money earned".into()),
-            });
-            clawed += round(e.amount * i128::from(r.0));
-            continue;
-        }
-        let to = cum + e.amount;
-        for (a, b) in pieces(scheme, rate.is_none(), cum, to) {
-            let piece_rate = rate.unwrap_or_else(|| tier_rate(scheme, a.min(b)));
-            let mut entry = e.clone();
-            entry.amount = b - a;
-            let split = b - a != e.amount;
-            lines.push(Line {
-                entry,
-                rate: Some(piece_rate),
-                commission: round(f(b)) - round(f(a)),
-                note: split.then(|| {
-                    format!(
-                        "part of {} in the {piece_rate} tier",
-                        money::format_decimal(e.amount, money::SCALE)
-                    )
-                }),
-            });
-        }
-        cum = to;
-    }
-    let commission = if keyed && rate.is_none() {
-        round(f(cum)) + clawed
-    } else {
-        round(f(basis))
-    };
-    Pay {
-        basis,
-        commission,
-        withheld,
-        rate,
-        lines,
-    }
-}
-
-/// The rate of the tier that `x` falls in (the first tier below 0).
-fn tier_rate(scheme: &Scheme, x: i128) -> Percent {
-    scheme
-        .tiers
-        .iter()
-        .rev()
-        .find(|t| i128::from(t.from.0) <= x)
-        .or(scheme.tiers.first())
-        .map_or(Percent(0), |t| t.percent)
-}
-
-/// Marginal commission on a cumulative basis `x`, in minor × 10⁻⁶: each tier's rate on the
-/// part of `x` inside it; below 0 the first tier's rate.
-fn marginal(scheme: &Scheme, x: i128) -> i128 {
-    let t = &scheme.tiers;
-    let mut total = 0i128;
-    for (i, tier) in t.iter().enumerate() {
-        let lo = if i == 0 {
-            i128::MIN
-        } else {
-            i128::from(tier.from.0)
-        };
-        let hi = t.get(i + 1).map_or(i128::MAX, |n| i128::from(n.from.0));
-        let inside = x.clamp(lo, hi) - 0i128.clamp(lo, hi);
-        total += inside * i128::from(tier.percent.0);
-    }
-    total
-}
-
-/// The stretch from cumulative `a` to `b`, cut at tier boundaries when `split`.
-fn pieces(scheme: &Scheme, split: bool, a: i128, b: i128) -> Vec<(i128, i128)> {
-    let mut cuts: Vec<i128> = if split {
-        scheme
-            .tiers
-            .iter()
-            .skip(1)
-            .map(|t| i128::from(t.from.0))
-            .filter(|&c| c > a.min(b) && c < a.max(b))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    if b < a {
-        cuts.reverse();
-    }
-    let mut out = Vec::new();
-    let mut from = a;
-    for c in cuts {
-        out.push((from, c));
-        from = c;
-    }
-    out.push((from, b));
-    out
 }
 
 /// The payroll tables of a period.
@@ -380,7 +228,7 @@ fn basis_entries(
 ) -> Result<std::collections::BTreeMap<String, Vec<Entry>>> {
     // Who held each deal at the period's end (with deal_changes, owner changes after it
     // are not used), as the managers table has it.
-    let owners = super::snapshot::owners_at(tables, snap.period.end_ms())?;
+    let owners = super::state::owners_at(tables, snap.period.end_ms())?;
     let payments = match (&tables.payments, basis) {
         (Some(p), _) => Some(
             p.clone()
@@ -481,144 +329,6 @@ fn basis_entries(
         ));
     }
     Ok(out)
-}
-
-#[derive(Default)]
-struct SummaryColumns {
-    manager_id: Vec<String>,
-    name: Vec<Option<String>>,
-    basis: Vec<Option<i128>>,
-    monthly_plan: Vec<Option<i128>>,
-    period_plan: Vec<Option<i128>>,
-    commission: Vec<Option<i128>>,
-    scheme: Vec<String>,
-    scheme_type: Vec<String>,
-    rate: Vec<Option<f64>>,
-    lines: Vec<i64>,
-    withheld: Vec<Option<i128>>,
-    active: Vec<Option<bool>>,
-}
-
-impl SummaryColumns {
-    /// A manager whose commission could not be computed: the basis, no commission.
-    fn push_unpaid(
-        &mut self,
-        id: &str,
-        name: Option<String>,
-        entries: &[Entry],
-        monthly_plan: Option<i128>,
-        scheme: &str,
-        active: Option<bool>,
-    ) {
-        self.manager_id.push(id.to_string());
-        self.name.push(name);
-        self.basis
-            .push(Some(entries.iter().map(|e| e.amount).sum()));
-        self.monthly_plan.push(monthly_plan);
-        self.period_plan.push(None);
-        self.commission.push(None);
-        self.scheme.push(scheme.to_string());
-        self.scheme_type.push("plan-keyed".into());
-        self.rate.push(None);
-        self.lines.push(0);
-        self.withheld.push(Some(0));
-        self.active.push(active);
-    }
-
-    fn frame(self) -> Result<DataFrame> {
-        let n = self.manager_id.len();
-        let df = DataFrame::new(
-            n,
-            vec![
-                Column::new("manager_id".into(), self.manager_id),
-                Column::new("name".into(), self.name),
-                money::column("basis_amount", self.basis),
-                money::column("monthly_plan", self.monthly_plan),
-                money::column("period_plan", self.period_plan),
-                money::column("commission", self.commission),
-                Column::new("scheme".into(), self.scheme),
-                Column::new("scheme_type".into(), self.scheme_type),
-                Column::new("rate".into(), self.rate),
-                Column::new("lines".into(), self.lines),
-                money::column("withheld_amount", self.withheld),
-                Column::new("active".into(), self.active),
-            ],
-        )
-        .ctx("payroll")?;
-        df.lazy()
-            .with_column(
-                super::rate(col("basis_amount"), col("period_plan")).alias("plan_attainment"),
-            )
-            .select([
-                col("manager_id"),
-                col("name"),
-                col("basis_amount"),
-                col("monthly_plan"),
-                col("plan_attainment"),
-                col("commission"),
-                col("scheme"),
-                col("scheme_type"),
-                col("rate"),
-                col("period_plan"),
-                col("lines"),
-                col("withheld_amount"),
-                col("active"),
-            ])
-            .collect()
-            .ctx("payroll")
-    }
-}
-
-#[derive(Default)]
-struct LineColumns {
-    manager_id: Vec<String>,
-    deal_id: Vec<String>,
-    payment_id: Vec<Option<String>>,
-    at: Vec<i64>,
-    amount: Vec<Option<i128>>,
-    rate: Vec<Option<f64>>,
-    commission: Vec<Option<i128>>,
-    kind: Vec<&'static str>,
-    scheme: Vec<String>,
-    note: Vec<Option<String>>,
-}
-
-impl LineColumns {
-    fn push(&mut self, manager: &str, scheme: &str, line: &Line) {
-        self.manager_id.push(manager.to_string());
-        self.deal_id.push(line.entry.deal_id.clone());
-        self.payment_id.push(line.entry.payment_id.clone());
-        self.at.push(line.entry.at_ms);
-        self.amount.push(Some(line.entry.amount));
-        self.rate.push(line.rate.map(Percent::fraction));
-        self.commission.push(Some(line.commission));
-        self.kind.push(line.entry.kind.label());
-        self.scheme.push(scheme.to_string());
-        self.note.push(line.note.clone());
-    }
-
-    fn frame(self) -> Result<DataFrame> {
-        let n = self.manager_id.len();
-        let at = Column::new("paid_at".into(), self.at)
-            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
-            .ctx("paid_at")?;
-        DataFrame::new(
-            n,
-            vec![
-                Column::new("manager_id".into(), self.manager_id),
-                Column::new("deal_id".into(), self.deal_id),
-                Column::new("payment_id".into(), self.payment_id),
-                at,
-                money::column("amount", self.amount),
-                Column::new("rate".into(), self.rate),
-                money::column("commission", self.commission),
-                Column::new("kind".into(), self.kind),
-                Column::new("scheme".into(), self.scheme),
-                Column::new("note".into(), self.note),
-            ],
-        )
-        .ctx("payroll lines")
-    }
 }
 
 #[cfg(test)]

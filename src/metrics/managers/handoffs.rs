@@ -1,0 +1,89 @@
+//! Handoffs along the conveyor: a deal passed from one manager to the next (stage_history's
+//! manager_id), and the hours to the new owner's first contact.
+
+use super::*;
+
+/// Handoffs in the period: consecutive stage entries of a deal under different managers.
+pub(super) fn handoffs(
+    history: &DataFrame,
+    deals: &DataFrame,
+    contacts: Option<&DataFrame>,
+    period: &Period,
+) -> Result<DataFrame> {
+    let end = moment(period.end_ms());
+    let entries = history
+        .clone()
+        .lazy()
+        .filter(
+            col("entered_at")
+                .lt(end.clone())
+                .and(col("manager_id").is_not_null()),
+        )
+        .sort(
+            ["deal_id", "entered_at"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .with_column(
+            crate::metrics::over(col("manager_id").shift(lit(1)), "deal_id")?
+                .alias("from_manager_id"),
+        )
+        .filter(
+            col("from_manager_id")
+                .is_not_null()
+                .and(col("from_manager_id").neq(col("manager_id")))
+                .and(in_period(col("entered_at"), period)),
+        )
+        .join_on(
+            deals
+                .clone()
+                .lazy()
+                .select([col("deal_id"), col("client_id")]),
+            &["deal_id"],
+            JoinType::Inner,
+        )
+        .select([
+            col("deal_id"),
+            col("client_id"),
+            col("from_manager_id"),
+            col("manager_id").alias("to_manager_id"),
+            col("stage"),
+            col("entered_at").alias("handed_at"),
+        ])
+        .with_row_index("handoff", None);
+    let with_first = match contacts {
+        Some(c) => {
+            let touches = c
+                .clone()
+                .lazy()
+                .filter(col("due_at").is_null().or(col("done_at").is_not_null()))
+                .select([
+                    col("client_id"),
+                    col("manager_id").alias("to_manager_id"),
+                    coalesce(&[col("done_at"), col("at")]).alias("contact_at"),
+                ])
+                .filter(col("contact_at").lt(end));
+            let first = entries
+                .clone()
+                .join_on(touches, &["client_id", "to_manager_id"], JoinType::Inner)
+                .filter(col("contact_at").gt_eq(col("handed_at")))
+                .group_by([col("handoff")])
+                .agg([col("contact_at").min().alias("first_contact_at")]);
+            entries.join_on(first, &["handoff"], JoinType::Left)
+        }
+        None => entries.with_column(
+            lit(NULL)
+                .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+                .alias("first_contact_at"),
+        ),
+    };
+    with_first
+        .with_column(
+            (days_between(col("handed_at"), col("first_contact_at")) * lit(24.0))
+                .round(1, RoundMode::HalfToEven)
+                .alias("hours_to_first_contact"),
+        )
+        .sort(["handed_at", "deal_id"], SortMultipleOptions::default())
+        .drop(cols(["handoff"]))
+        .collect()
+        .ctx("handoffs")
+}

@@ -1,0 +1,354 @@
+//! Manager KPIs (SPEC §3), each against the company average, and the discipline figures
+//! behind them: contacts by kind, overdue tasks, follow-up after the invoice stage, and
+//! handoffs along the conveyor (stage_history.manager_id).
+//!
+//! Every KPI is computed per *key*: the manager, or with `--by team` the team (a team's
+//! figures are its members' deals and contacts taken together, not an average of them).
+//! Who is counted in the company average: everyone on the roster who worked some part of
+//! the period (hired before its end, not left before its start) or had any activity in it.
+
+use polars::prelude::*;
+
+use super::JoinOn;
+use super::snapshot::{Snapshot, days_between, in_period, moment};
+use super::{amount_sum, days, rate};
+use crate::config::Basis;
+use crate::error::{PolarsContext, Result};
+use crate::money;
+use crate::period::Period;
+use crate::tables::Tables;
+use crate::tables::status;
+
+/// Name of the key column while KPIs are computed.
+mod blocks;
+mod compare;
+mod handoffs;
+
+use blocks::*;
+use compare::*;
+use handoffs::handoffs;
+
+const KEY: &str = "key";
+
+/// What the KPIs are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManagerGroup {
+    Manager,
+    Team,
+}
+
+/// Every table `crmstat managers` writes.
+pub struct ManagerKpis {
+    /// One row per manager (or team), then the company-average row (SPEC §6 managers).
+    pub managers: DataFrame,
+    /// Per manager and KPI: value, average, ratio to the average, z-score.
+    pub deviations: DataFrame,
+    /// Contacts in the period per manager and kind.
+    pub contacts_by_kind: DataFrame,
+    /// Handoffs in the period, with the wait until the new manager's first contact.
+    pub handoffs: Option<DataFrame>,
+    pub notes: Vec<String>,
+}
+
+/// The KPIs compared with the average, in the order shown.
+pub const KPIS: &[&str] = &[
+    "open_deals",
+    "clients_in_work",
+    "deals_created",
+    "deals_won",
+    "deals_lost",
+    "win_rate",
+    "won_amount",
+    "paid_amount",
+    "avg_won_amount",
+    "mean_cycle_days",
+    "median_cycle_days",
+    "contacts",
+    "followup_compliance",
+    "overdue_tasks",
+    "avg_discount_pct",
+    "plan_attainment",
+];
+
+/// Count columns: 0 (not empty) for a manager with nothing in the period.
+const COUNTS: &[&str] = &[
+    "open_deals",
+    "clients_in_work",
+    "deals_created",
+    "deals_won",
+    "deals_lost",
+    "contacts",
+    "tasks_due",
+    "overdue_tasks",
+    "invoice_entries",
+    "handoffs_out",
+    "handoffs_in",
+    "won_with_amount",
+];
+
+/// The managers of a run: the managers table, else every manager id the data names.
+/// Columns: manager_id, name, team, hired_on, left_on, active (not left before as-of),
+/// monthly_plan, period_plan (the monthly plan over the period's months, prorated by days
+/// for part months).
+pub fn roster(tables: &Tables, period: &Period) -> Result<DataFrame> {
+    let as_of_day = (period.end_ms() / super::snapshot::DAY_MS as i64) as i32;
+    let base = match &tables.managers {
+        Some(m) => m.clone().lazy().select([
+            col("manager_id"),
+            col("name"),
+            col("team"),
+            col("hired_on"),
+            col("left_on"),
+            col("monthly_plan"),
+        ]),
+        None => {
+            let mut ids = vec![tables.deals.clone().lazy().select([col("manager_id")])];
+            // When only some contacts were kept, the loader gave every contact's manager.
+            let contacts = match &tables.contact_managers {
+                Some(m) => Some(m.clone().into_frame()),
+                None => tables.contacts.clone(),
+            };
+            for t in [&contacts, &tables.stage_history].into_iter().flatten() {
+                ids.push(t.clone().lazy().select([col("manager_id")]));
+            }
+            concat(ids, UnionArgs::default())
+                .ctx("manager ids")?
+                .filter(col("manager_id").is_not_null())
+                .unique(None, UniqueKeepStrategy::First)
+                .with_columns([
+                    lit(NULL).cast(DataType::String).alias("name"),
+                    lit(NULL).cast(DataType::String).alias("team"),
+                    lit(NULL).cast(DataType::Date).alias("hired_on"),
+                    lit(NULL).cast(DataType::Date).alias("left_on"),
+                    lit(NULL).cast(money::dtype()).alias("monthly_plan"),
+                ])
+        }
+    };
+    let mut frame = base
+        .with_column(
+            col("left_on")
+                .is_null()
+                .or(col("left_on").cast(DataType::Int32).gt_eq(lit(as_of_day)))
+                .alias("active"),
+        )
+        .sort(["manager_id"], SortMultipleOptions::default())
+        .collect()
+        .ctx("managers roster")?;
+    // A manager's plans row for a month overrides monthly_plan for that month (SPEC §1).
+    let (by_manager, _) = super::plans::plan_rows(tables)?;
+    let ids = super::texts(&frame, "manager_id")?;
+    let plans: Vec<Option<i128>> =
+        money::minor_units(frame.column("monthly_plan").ctx("monthly_plan")?)?
+            .into_iter()
+            .zip(&ids)
+            .map(|(m, id)| match id {
+                Some(id) if by_manager.keys().any(|(_, who)| who == id) => period_plan_with(
+                    m,
+                    |month| by_manager.get(&(month, id.clone())).copied(),
+                    period,
+                ),
+                _ => m.map(|m| period_plan(m, period)),
+            })
+            .collect();
+    frame
+        .with_column(money::column("period_plan", plans))
+        .ctx("period plan")?;
+    Ok(frame)
+}
+
+/// A monthly plan over the period: whole months count fully, part months by their share
+/// of days (rounded half-up to the kopeck).
+pub fn period_plan(monthly: i128, period: &Period) -> i128 {
+    period_plan_with(Some(monthly), |_| None, period).unwrap_or(0)
+}
+
+/// [`period_plan`] where a month may have its own plan (`month_plan(first day)`), else
+/// `monthly`; empty when no month has any.
+pub fn period_plan_with(
+    monthly: Option<i128>,
+    month_plan: impl Fn(chrono::NaiveDate) -> Option<i128>,
+    period: &Period,
+) -> Option<i128> {
+    use chrono::{Datelike, NaiveDate};
+    let (start, end) = (period.start, period.end);
+    let mut total: Option<i128> = None;
+    let mut month = NaiveDate::from_ymd_opt(start.year(), start.month(), 1);
+    while let Some(m) = month {
+        let m_start = m.and_time(chrono::NaiveTime::MIN);
+        if m_start >= end {
+            break;
+        }
+        let next = m.checked_add_months(chrono::Months::new(1));
+        let Some(n) = next else { break };
+        let m_end = n.and_time(chrono::NaiveTime::MIN);
+        let covered = (end.min(m_end) - start.max(m_start)).num_seconds();
+        let whole = (m_end - m_start).num_seconds();
+        if let Some(plan) = month_plan(m).or(monthly) {
+            let part = money::div_round(plan * i128::from(covered), i128::from(whole), false);
+            total = Some(total.unwrap_or(0) + part);
+        }
+        month = next;
+    }
+    total
+}
+
+/// Every manager's (or team's) KPIs for the period: one block of columns per concern
+/// (deals, clients, payments, contacts, tasks, follow-up, handoffs, losses), each keyed by
+/// the manager and joined once onto the roster.
+pub fn manager_kpis(
+    tables: &Tables,
+    snap: &Snapshot,
+    roster: &DataFrame,
+    group: ManagerGroup,
+    basis: Basis,
+    followup: Option<&DataFrame>,
+) -> Result<ManagerKpis> {
+    let period = &snap.period;
+    let mut notes = Vec::new();
+    let keys = Keys::new(roster, group);
+    let deals = keys.on(snap.deals.clone().lazy().join_on(
+        tables
+            .deals
+            .clone()
+            .lazy()
+            .select([col("deal_id"), col("discount_pct")]),
+        &["deal_id"],
+        JoinType::Left,
+    ));
+    let contacts = tables
+        .contacts
+        .as_ref()
+        .map(|c| keys.on(contacts_in(c, period)));
+    if tables.payments.is_none() {
+        notes.push("paid amount needs the payments table; left empty".into());
+    }
+    if contacts.is_none() {
+        notes.push("contacts, tasks and clients contacted need the contacts table".into());
+    }
+    let handoffs = match &tables.stage_history {
+        Some(h) => Some(handoffs(h, &snap.deals, tables.contacts.as_ref(), period)?),
+        None => {
+            notes.push("handoffs need stage_history with manager_id; not computed".into());
+            None
+        }
+    };
+    let mut blocks = vec![
+        Block::join(deal_block(&deals, period)),
+        Block::join(clients_block(&deals, contacts.as_ref())?),
+        paid_block(tables, &keys, period)?,
+        contacts_block(contacts.as_ref()),
+        tasks_block(tables, &keys, period),
+        followup_block(followup, &keys),
+    ];
+    blocks.extend(handoffs_blocks(handoffs.as_ref(), &keys));
+    blocks.push(Block::join(losses_block(&deals, snap, period)?));
+    let mut kpis = roster_block(roster, &keys, group, period);
+    for block in blocks {
+        kpis = match block {
+            Block::Join { frame, then } => kpis
+                .join_on(*frame, &[KEY], JoinType::Left)
+                .with_columns(then),
+            Block::Empty(columns) => kpis.with_columns(columns),
+        };
+    }
+    let present = Present {
+        contacts: tables.contacts.is_some(),
+        followup: followup.is_some(),
+        handoffs: handoffs.is_some(),
+    };
+    let frame = finish(kpis, basis, present)?;
+    let mut frame = with_avg_won(frame)?;
+    let total =
+        |name: &str| -> Result<i64> { Ok(super::ints(&frame, name)?.into_iter().flatten().sum()) };
+    let (won, known) = (total("deals_won")?, total("won_with_amount")?);
+    if known < won {
+        notes.push(format!(
+            "won_amount covers the won deals with an amount: {known} of {won} (won_with_amount); \
+             a manager whose won deals have none shows it empty, not 0"
+        ));
+    }
+    let key_name = match group {
+        ManagerGroup::Manager => "manager_id",
+        ManagerGroup::Team => "team",
+    };
+    let deviations = deviations(&frame, key_name)?;
+    let average = average_row(&frame)?;
+    // Counts become fractional in the average row, so the column is a float throughout.
+    frame = frame
+        .lazy()
+        .with_columns(
+            COUNTS
+                .iter()
+                .map(|c| col(*c).cast(DataType::Float64))
+                .collect::<Vec<_>>(),
+        )
+        .collect()
+        .ctx("managers table")?
+        .vstack(&average)
+        .ctx("average row")?
+        .lazy()
+        .select(output_columns(group))
+        .collect()
+        .ctx("managers table")?;
+    let contacts_by_kind = kinds_by_key(contacts.as_ref())
+        .rename([KEY], [key_name], true)
+        .collect()
+        .ctx("contacts by kind")?;
+    Ok(ManagerKpis {
+        managers: frame,
+        deviations,
+        contacts_by_kind,
+        handoffs,
+        notes,
+    })
+}
+
+fn output_columns(group: ManagerGroup) -> Vec<Expr> {
+    let mut cols = match group {
+        ManagerGroup::Manager => vec![col(KEY).alias("manager_id"), col("name")],
+        ManagerGroup::Team => vec![col(KEY).alias("team")],
+    };
+    // SPEC §6 order: the KPIs, with the plan just before its attainment.
+    cols.push(col("active"));
+    for kpi in KPIS {
+        if *kpi == "plan_attainment" {
+            cols.push(col("monthly_plan"));
+        }
+        cols.push(col(*kpi));
+    }
+    if group == ManagerGroup::Manager {
+        cols.push(col("team"));
+    }
+    cols.extend(
+        [
+            "period_plan",
+            "won_with_amount",
+            "tasks_due",
+            "invoice_entries",
+            "handoffs_out",
+            "handoffs_in",
+            "median_hours_to_first_contact",
+            "top_loss_reason",
+            "top_loss_stage",
+            "worked",
+        ]
+        .map(col),
+    );
+    cols
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_cover_whole_and_part_months() {
+        let p = |s: &str| Period::resolve(Some(s), None, None, None, None).unwrap();
+        assert_eq!(period_plan(100_000, &p("2024-03")), 100_000);
+        assert_eq!(period_plan(100_000, &p("2024-Q1")), 300_000);
+        // 1–10 March: 10 of 31 days → 1000.00 × 10/31 = 322.580… → 322.58.
+        let part =
+            Period::resolve(None, Some("2024-03-01"), Some("2024-03-10"), None, None).unwrap();
+        assert_eq!(period_plan(100_000, &part), 32_258);
+    }
+}
