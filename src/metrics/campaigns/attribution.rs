@@ -1,0 +1,143 @@
+//! Attribution: which campaigns a deal is credited to and with what weight (first touch,
+//! last touch, or linear over the touches), per the config.
+
+use super::*;
+
+/// Per cohort deal and campaign: k (touches of the campaign), n (touches of the deal) and
+/// whether the campaign holds the deal's latest touch.
+pub(super) fn weights(
+    tables: &Tables,
+    snap: &Snapshot,
+    cohort: &LazyFrame,
+    how: Attribution,
+    lookback_days: f64,
+) -> Result<LazyFrame> {
+    let one = |lf: LazyFrame| {
+        lf.select([
+            col("deal_id"),
+            col("campaign_id"),
+            lit(1i64).cast(DataType::Int64).alias("k"),
+            lit(1i64).cast(DataType::Int64).alias("n"),
+            lit(true).alias("is_last"),
+        ])
+    };
+    if how == Attribution::First {
+        return Ok(one(cohort.clone()));
+    }
+    let as_of = moment(snap.period.end_ms());
+    let own = tables
+        .deals
+        .clone()
+        .lazy()
+        .select([col("deal_id"), col("campaign_id").alias("own_campaign")]);
+    let client_created = match &tables.clients {
+        Some(c) => c.clone().lazy().select([
+            col("client_id"),
+            col("created_at").alias("client_created_at"),
+        ]),
+        None => cohort.clone().select([
+            col("client_id"),
+            lit(NULL)
+                .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+                .alias("client_created_at"),
+        ]),
+    }
+    .unique(Some(cols(["client_id"])), UniqueKeepStrategy::First);
+    let first = cohort
+        .clone()
+        .filter(col("campaign_id").is_not_null())
+        .join_on(own, &["deal_id"], JoinType::Left)
+        .join_on(client_created, &["client_id"], JoinType::Left)
+        .select([
+            col("deal_id"),
+            col("campaign_id"),
+            when(col("own_campaign").is_not_null())
+                .then(col("created_at"))
+                .otherwise(coalesce(&[col("client_created_at"), col("created_at")]))
+                .alias("at"),
+        ]);
+    let mut touches = vec![first];
+    if let Some(contacts) = &tables.contacts {
+        let ends = cohort.clone().select([
+            col("deal_id"),
+            col("client_id"),
+            col("created_at"),
+            coalesce(&[col("closed_at"), as_of.clone()]).alias("end"),
+        ]);
+        let c = contacts
+            .clone()
+            .lazy()
+            .filter(col("campaign_id").is_not_null().and(col("at").lt(as_of)))
+            .select([
+                col("deal_id").alias("touch_deal"),
+                col("client_id"),
+                col("campaign_id"),
+                col("at"),
+            ]);
+        let tied = c
+            .clone()
+            .filter(col("touch_deal").is_not_null())
+            .join(
+                ends.clone(),
+                [col("touch_deal")],
+                [col("deal_id")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .filter(col("at").lt_eq(col("end")))
+            .select([
+                col("touch_deal").alias("deal_id"),
+                col("campaign_id"),
+                col("at"),
+            ]);
+        let lookback =
+            lit((lookback_days * DAY_MS) as i64).cast(DataType::Duration(TimeUnit::Milliseconds));
+        let untied = c
+            .filter(col("touch_deal").is_null())
+            .join_on(ends, &["client_id"], JoinType::Inner)
+            .filter(
+                col("at")
+                    .lt_eq(col("end"))
+                    .and(col("at").gt_eq(col("created_at") - lookback)),
+            )
+            .select([col("deal_id"), col("campaign_id"), col("at")]);
+        touches.push(tied);
+        touches.push(untied);
+    }
+    let grouped = concat(touches, UnionArgs::default())
+        .ctx("campaign touches")?
+        .group_by([col("deal_id"), col("campaign_id")])
+        .agg([
+            len().cast(DataType::Int64).alias("k"),
+            col("at").max().alias("last_at"),
+        ])
+        .sort_by_exprs(
+            [col("deal_id"), col("last_at"), col("campaign_id")],
+            SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
+        );
+    let w = grouped.with_columns([
+        crate::metrics::over(col("k").sum(), "deal_id")?.alias("n"),
+        col("campaign_id")
+            .eq(crate::metrics::over(col("campaign_id").first(), "deal_id")?)
+            .alias("is_last"),
+    ]);
+    let w = match how {
+        Attribution::Last => one(w.filter(col("is_last"))),
+        _ => w.select([
+            col("deal_id"),
+            col("campaign_id"),
+            col("k"),
+            col("n"),
+            col("is_last"),
+        ]),
+    };
+    // Deals no campaign touched stay whole in the "no campaign" row.
+    let untouched = one(cohort
+        .clone()
+        .join_on(
+            w.clone().select([col("deal_id")]),
+            &["deal_id"],
+            JoinType::Anti,
+        )
+        .with_column(lit(NULL).cast(DataType::String).alias("campaign_id")));
+    concat([w, untouched], UnionArgs::default()).ctx("attribution weights")
+}
