@@ -735,3 +735,66 @@ fn deals_stay_with_the_owner_they_had_at_the_period_end() {
     );
     assert_eq!(pick(&p.join("payroll.csv"), "M2,", &pay), ["0.00", "0.00"]);
 }
+
+/// `diff` names each export's rejected rows with its folder (both have a deals.csv) and lists
+/// them in its rejects table; an `--at` before the before export's own latest moment is
+/// refused (the changes happened between the two exports).
+#[test]
+fn diff_names_each_exports_rejects_and_refuses_an_early_at() {
+    let root = tempfile::tempdir().unwrap();
+    let (before, after) = (root.path().join("before"), root.path().join("after"));
+    for d in [&before, &after] {
+        std::fs::create_dir(d).unwrap();
+        write(d, "crmstat.toml", "[funnel]\nstages = [\"A\", \"B\"]\n");
+    }
+    let header = "deal_id,client_id,manager_id,created_at,status,stage,amount\n";
+    write(
+        &before,
+        "deals.csv",
+        &format!("{header}D1,K1,M1,2024-03-01,open,A,50.00\nD2,K2,M1,2024-03-32,open,A,10.00\n"),
+    );
+    write(
+        &after,
+        "deals.csv",
+        &format!("{header}D1,K1,M1,2024-03-01,open,A,60.00\nD3,K3,M1,2024-03-05,open,A,1.2.3\n"),
+    );
+    let out = root.path().join("changes");
+    let stderr = ok(os(&[
+        &"diff",
+        &"--before",
+        &before,
+        &"--after",
+        &after,
+        &"--out",
+        &out,
+    ]));
+    let b = before.join("deals.csv").display().to_string();
+    let a = after.join("deals.csv").display().to_string();
+    assert!(stderr.contains(&format!("{b}:3: created_at")), "{stderr}");
+    assert!(stderr.contains(&format!("{a}:3: amount")), "{stderr}");
+    let rejects = lines(&out.join("rejects.csv"));
+    assert_eq!(rejects.len(), 3, "{rejects:?}");
+    assert!(
+        rejects[1].contains(&b) && rejects[2].contains(&a),
+        "{rejects:?}"
+    );
+    // D1's amount changed, dated at the after export's latest moment: 1 March, as D3 (5 March)
+    // was rejected.
+    assert_eq!(
+        lines(&out.join("deal_changes.csv"))[1],
+        "D1,2024-03-01 00:00:00,amount,50.00,60.00"
+    );
+    let early = crmstat(os(&[
+        &"diff",
+        &"--before",
+        &before,
+        &"--after",
+        &after,
+        &"--at",
+        &"2024-02-20",
+        &"--out",
+        &root.path().join("early"),
+    ]));
+    assert_eq!(early.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&early.stderr).contains("already has a moment after it"));
+}

@@ -8,6 +8,8 @@
 //! builds the history up. A deal only in the after export is new (its creation is in deals);
 //! one only in the before export is counted in a note.
 
+use std::io::Write;
+
 use polars::prelude::*;
 
 use crate::cli::DiffArgs;
@@ -65,6 +67,25 @@ pub fn run(args: &DiffArgs) -> Result<()> {
         crate::validate::load(dir, &config)
     };
     let (before, after) = (load(&args.before)?, load(&args.after)?);
+    let report = both(&args.before, &before.report, &args.after, &after.report);
+    let mut err = std::io::stderr().lock();
+    for (name, dir, r) in [
+        ("before", &args.before, &before.report),
+        ("after", &args.after, &after.report),
+    ] {
+        let _ = writeln!(err, "{name} ({}): {}", dir.display(), r.summary_line());
+    }
+    for p in report.problems.iter().take(5) {
+        let _ = writeln!(err, "{p}");
+    }
+    if report.problems.len() > 5 {
+        let _ = writeln!(
+            err,
+            "… {} more problems: every one is in the rejects table (with --out)",
+            report.problems.len() - 5
+        );
+    }
+    drop(err);
     let at = match &args.at {
         Some(text) => crate::dates::parse_datetime(text, &[]).ok_or_else(|| {
             Error::Usage(format!(
@@ -75,6 +96,17 @@ pub fn run(args: &DiffArgs) -> Result<()> {
             Error::Usage("the after export has no dates to date the changes by; give --at".into())
         })?,
     };
+    // The changes happened between the two exports: not before the before export's latest
+    // moment.
+    if let Some(latest) = super::data_span(&before.tables)?.1 {
+        if at < latest {
+            return Err(Error::Usage(format!(
+                "--at {}: the before export already has a moment after it ({}); the changes between the two exports happened after the before export was taken (give a later --at, or swap --before and --after)",
+                at.format("%Y-%m-%d %H:%M:%S"),
+                latest.format("%Y-%m-%d %H:%M:%S")
+            )));
+        }
+    }
     let (old, new) = (
         fields_of(&before.tables.deals)?,
         fields_of(&after.tables.deals)?,
@@ -165,6 +197,31 @@ pub fn run(args: &DiffArgs) -> Result<()> {
             charts: Vec::new(),
             notes,
         },
-        &after.report,
+        &report,
     )
+}
+
+/// The two exports' validation in one report, each file named with its folder (both
+/// exports have a `deals.csv`): every rejected row of either is listed and counted.
+fn both(
+    before_dir: &std::path::Path,
+    before: &crate::validate::Report,
+    after_dir: &std::path::Path,
+    after: &crate::validate::Report,
+) -> crate::validate::Report {
+    let mut out = crate::validate::Report::default();
+    for (dir, r) in [(before_dir, before), (after_dir, after)] {
+        let named = |file: &str| dir.join(file).display().to_string();
+        out.problems.extend(r.problems.iter().cloned().map(|mut p| {
+            p.file = named(&p.file);
+            p
+        }));
+        out.counts.extend(r.counts.iter().cloned().map(|mut c| {
+            c.file = named(&c.file);
+            c
+        }));
+        out.notes.extend(r.notes.iter().cloned());
+    }
+    out.currency = after.currency.clone();
+    out
 }
