@@ -126,6 +126,67 @@ pub fn reactivation(
     clv: Option<&super::clv::Clv>,
 ) -> Result<Reactivation> {
     let mut notes = Vec::new();
+    let (summary, today, one_purchase_gap) = buyers(tables, snap, cfg, &mut notes)?;
+    let xs = floats(&summary, "x")?;
+    let txs = floats(&summary, "t_x")?;
+    let ts = floats(&summary, "T")?;
+    let data: Vec<Summary> = xs
+        .iter()
+        .zip(&txs)
+        .zip(&ts)
+        .map(|((x, t_x), t)| Summary {
+            x: x.unwrap_or(0.0),
+            t_x: t_x.unwrap_or(0.0),
+            t: t.unwrap_or(0.0),
+        })
+        .collect();
+    let repeaters = data.iter().filter(|s| s.x > 0.0).count();
+    let fit = fit_of(&data, clv, &mut notes);
+    let scored = scored(summary, &data, fit.as_ref(), cfg, clv)?;
+    let all = judged(scored, tables, snap, roster, cfg, today, one_purchase_gap)?;
+    let segments_table = segments_of(&all)?;
+    let candidates = candidates_of(&all, cfg)?;
+    let rfm = rfm_of(all)?;
+    let n_one = candidates
+        .column("gap_basis")
+        .ctx("gap_basis")?
+        .str()
+        .ctx("gap_basis")?
+        .iter()
+        .filter(|g| *g == Some("company median gap"))
+        .count();
+    if candidates.height() == 0 {
+        notes.push(format!(
+            "no client is overdue without an open deal ({} buyers looked at)",
+            data.len()
+        ));
+    } else {
+        notes.push(format!(
+            "{} candidates ({} with one purchase, judged on the company median gap of {} days, \
+             where BG/NBD p_alive is 1 by definition); ranked by lifetime value where it is known, then by expected value",
+            candidates.height(),
+            n_one,
+            round(one_purchase_gap, 1)
+        ));
+    }
+    Ok(Reactivation {
+        candidates,
+        segments: segments_table,
+        rfm,
+        fit,
+        fitted_on: (data.len(), repeaters),
+        notes,
+    })
+}
+
+/// Every buyer's purchase summary with R, F, M scores, the as-of day, and the gap a
+/// one-purchase client is judged on (the company median, else `default_gap_days`).
+fn buyers(
+    tables: &Tables,
+    snap: &Snapshot,
+    cfg: &ReactivationConfig,
+    notes: &mut Vec<String>,
+) -> Result<(DataFrame, i32, f64)> {
     let source = match (cfg.purchases, &tables.payments) {
         (PurchaseSource::Payments, None) => {
             notes.push(
@@ -170,27 +231,17 @@ pub fn reactivation(
         ));
     }
 
-    // BG/NBD on every buyer.
-    let xs = floats(&summary, "x")?;
-    let txs = floats(&summary, "t_x")?;
-    let ts = floats(&summary, "T")?;
-    let data: Vec<Summary> = xs
-        .iter()
-        .zip(&txs)
-        .zip(&ts)
-        .map(|((x, t_x), t)| Summary {
-            x: x.unwrap_or(0.0),
-            t_x: t_x.unwrap_or(0.0),
-            t: t.unwrap_or(0.0),
-        })
-        .collect();
-    let repeaters = data.iter().filter(|s| s.x > 0.0).count();
-    // The lifetime-value figure fitted the same model on the same buyers: its fit is reused.
+    Ok((summary, today, one_purchase_gap))
+}
+
+/// BG/NBD on every buyer: the lifetime-value figure's fit when it made one (the same model on
+/// the same buyers), else its own; `None` with the reason in `notes`.
+fn fit_of(data: &[Summary], clv: Option<&super::clv::Clv>, notes: &mut Vec<String>) -> Option<Fit> {
     let fitted = match clv.and_then(|c| c.bgnbd) {
         Some(f) => Ok(f),
-        None => bgnbd::fit(&data),
+        None => bgnbd::fit(data),
     };
-    let fit = match fitted {
+    match fitted {
         Ok(f) => {
             let p = f.params;
             if [p.r, p.alpha, p.a, p.b]
@@ -213,11 +264,22 @@ pub fn reactivation(
             ));
             None
         }
-    };
+    }
+}
+
+/// The summary with p_alive, expected purchases and value over the horizon, the client's
+/// lifetime value and the RFM segment.
+fn scored(
+    summary: DataFrame,
+    data: &[Summary],
+    fit: Option<&Fit>,
+    cfg: &ReactivationConfig,
+    clv: Option<&super::clv::Clv>,
+) -> Result<DataFrame> {
     let horizon_weeks = cfg.horizon_days / 7.0;
     let (p_alive, expected): (Vec<Option<f64>>, Vec<Option<f64>>) = data
         .iter()
-        .map(|s| match &fit {
+        .map(|s| match fit {
             Some(f) => (
                 Some(f.params.p_alive(s)),
                 f.params.expected_purchases(s, horizon_weeks),
@@ -267,6 +329,21 @@ pub fn reactivation(
         .with_column(Column::new("rfm_segment".into(), segments))
         .ctx("segments")?;
 
+    Ok(scored)
+}
+
+/// Each buyer with its owner (the client's, else its last deal's manager), whether the owner
+/// is active, whether it has an open deal, its gap, threshold and days overdue, and whether
+/// it is a candidate (SPEC §3).
+fn judged(
+    scored: DataFrame,
+    tables: &Tables,
+    snap: &Snapshot,
+    roster: &DataFrame,
+    cfg: &ReactivationConfig,
+    today: i32,
+    one_purchase_gap: f64,
+) -> Result<DataFrame> {
     // Owner, activity and open deals.
     let deals = snap.deals.clone().lazy();
     let open = deals
@@ -331,7 +408,11 @@ pub fn reactivation(
         )
         .collect()
         .ctx("reactivation")?;
+    Ok(all)
+}
 
+/// Clients per RFM segment, in the grid's order.
+fn segments_of(all: &DataFrame) -> Result<DataFrame> {
     let segments_table = all
         .clone()
         .lazy()
@@ -364,6 +445,12 @@ pub fn reactivation(
         .ctx("segments")?;
     let segments_table = with_money(segments_table, &[("revenue_minor", "revenue")])?;
 
+    Ok(segments_table)
+}
+
+/// The win-back list: candidates by lifetime value, then expected value and days overdue,
+/// with the action for each (call, or reassign). Long: one line per output column.
+fn candidates_of(all: &DataFrame, cfg: &ReactivationConfig) -> Result<DataFrame> {
     let day_to_date = |c: &str| col(c).cast(DataType::Date);
     let candidates = all
         .clone()
@@ -435,6 +522,12 @@ pub fn reactivation(
     candidates
         .rename("expected_purchases", horizon.as_str().into())
         .ctx("rename")?;
+    Ok(candidates)
+}
+
+/// Every buyer with R, F, M scores and segment.
+fn rfm_of(all: DataFrame) -> Result<DataFrame> {
+    let day_to_date = |c: &str| col(c).cast(DataType::Date);
     let rfm = all
         .lazy()
         .select([
@@ -457,36 +550,7 @@ pub fn reactivation(
         .ctx("rfm")?;
     let rfm = with_money(rfm, &[("revenue_minor", "lifetime_revenue")])?;
 
-    let n_one = candidates
-        .column("gap_basis")
-        .ctx("gap_basis")?
-        .str()
-        .ctx("gap_basis")?
-        .iter()
-        .filter(|g| *g == Some("company median gap"))
-        .count();
-    if candidates.height() == 0 {
-        notes.push(format!(
-            "no client is overdue without an open deal ({} buyers looked at)",
-            data.len()
-        ));
-    } else {
-        notes.push(format!(
-            "{} candidates ({} with one purchase, judged on the company median gap of {} days, \
-             where BG/NBD p_alive is 1 by definition); ranked by lifetime value where it is known, then by expected value",
-            candidates.height(),
-            n_one,
-            round(one_purchase_gap, 1)
-        ));
-    }
-    Ok(Reactivation {
-        candidates,
-        segments: segments_table,
-        rfm,
-        fit,
-        fitted_on: (data.len(), repeaters),
-        notes,
-    })
+    Ok(rfm)
 }
 
 /// Replace Int64 minor-unit columns by money columns, keeping their place.
