@@ -121,7 +121,9 @@ impl Snapshot {
         }
     }
 
-    /// Build the snapshot. Fails when the stage order is unknown.
+    /// Build the snapshot: each deal created before as-of with its state at as-of (status,
+    /// close, amount, expected close and owner), its current and furthest stage and the
+    /// stage it was lost at. Fails when the stage order is unknown.
     pub fn build(tables: &Tables, stages: &Stages, period: &Period) -> Result<Snapshot> {
         let by_name;
         let stages = if stages.known() {
@@ -130,7 +132,6 @@ impl Snapshot {
             by_name = stages.by_name(deal_stage_names(tables, stages)?);
             &by_name
         };
-        let n = stages.order.len() as i32;
         let stage_frame = stage_index_frame(&stages.order)?;
         let end = lit(period.end_ms()).cast(DataType::Datetime(TimeUnit::Milliseconds, None));
         let entries = match &tables.stage_history {
@@ -161,183 +162,12 @@ impl Snapshot {
                 lit(NULL).cast(DataType::Int32).alias("hist_last"),
             ]),
         };
-        let default_loss = stages
-            .default_loss_index()
-            .map_or(lit(NULL).cast(DataType::Int32), |i| lit(i as i32));
-        let last_open = stages
-            .last_open_index()
-            .map_or(lit(NULL).cast(DataType::Int32), |i| lit(i as i32));
-        let closed_by = col("closed_at")
-            .is_not_null()
-            .and(col("closed_at").lt(end.clone()));
-        let status = when(closed_by.clone())
-            .then(col("status"))
-            .otherwise(lit("open"));
-        // A deal is lost at a stage before the won stage, whatever its history says.
-        let loss_index = coalesce(&[col("deal_stage_index"), col("hist_last"), default_loss]);
-        let loss_index = match stages.last_open_index() {
-            Some(last) => super::lesser(loss_index, lit(last as i32)),
-            None => loss_index,
-        };
-        // An open deal with no stage and no history is in the funnel all the same: at its
-        // first stage.
-        let open_index = when(status::open())
-            .then(coalesce(&[
-                col("hist_last"),
-                col("deal_stage_index"),
-                lit(0i32),
-            ]))
-            .otherwise(coalesce(&[
-                col("hist_last"),
-                when(status::lost())
-                    .then(loss_index.clone())
-                    .otherwise(last_open),
-            ]));
-        let deals = deals.with_columns([
-            status.alias("status"),
-            when(closed_by)
-                .then(col("closed_at"))
-                .otherwise(lit(NULL))
-                .alias("closed_at"),
-            loss_index.alias("loss_index"),
-            open_index.alias("open_index"),
-        ]);
-        // `[funnel] stale_after_days`: an open deal older than that is lost at its stage,
-        // on the day it went stale.
-        let deals = match stages.stale_after_days {
-            Some(days) => {
-                let ms = (days * DAY_MS).round() as i64;
-                let stale_at = (col("created_at").cast(DataType::Int64) + lit(ms))
-                    .cast(DataType::Datetime(TimeUnit::Milliseconds, None));
-                let stale = col("status")
-                    .eq(lit("open"))
-                    .and(stale_at.clone().lt(end.clone()));
-                deals.with_columns([
-                    when(stale.clone())
-                        .then(lit("lost"))
-                        .otherwise(col("status"))
-                        .alias("status"),
-                    when(stale.clone())
-                        .then(stale_at)
-                        .otherwise(col("closed_at"))
-                        .alias("closed_at"),
-                    when(stale.clone())
-                        .then(col("open_index"))
-                        .otherwise(col("loss_index"))
-                        .alias("loss_index"),
-                    when(stale.clone())
-                        .then(lit(format!("stale: open over {days} days")))
-                        .otherwise(col("loss_reason").cast(DataType::String))
-                        .alias("loss_reason"),
-                    stale.alias(STALE),
-                ])
-            }
-            None => deals.with_column(lit(false).alias(STALE)),
-        };
-        let deals = deals
-            .with_columns([
-                when(status::won())
-                    .then(lit(n - 1))
-                    .when(status::lost())
-                    .then(col("loss_index"))
-                    .otherwise(col("open_index"))
-                    .alias("stage_index"),
-                when(status::won())
-                    .then(lit(n - 1))
-                    .when(status::lost())
-                    // A stage it really entered before going back counts; the won
-                    // stage does not (a deal lost after "Closed Won" was reopened).
-                    .then(super::greater(
-                        match stages.last_open_index() {
-                            Some(last) => when(col("hist_max").gt(lit(last as i32)))
-                                .then(lit(last as i32))
-                                .otherwise(col("hist_max")),
-                            None => col("hist_max"),
-                        },
-                        col("loss_index"),
-                    ))
-                    .otherwise(super::greater(col("hist_max"), col("open_index")))
-                    .alias("furthest_index"),
-            ])
-            .select([
-                col("deal_id"),
-                col("client_id"),
-                col("manager_id"),
-                col("campaign_id"),
-                col("segment"),
-                col("created_at"),
-                col("closed_at"),
-                col("status"),
-                col("amount"),
-                col("loss_reason"),
-                col("expected_close_at"),
-                col("probability"),
-                col("stage_index").cast(DataType::Int32),
-                col("furthest_index").cast(DataType::Int32),
-                col(STALE),
-                col("status")
-                    .eq(lit("lost"))
-                    .and(col("deal_stage_index").is_null())
-                    .and(col("hist_last").is_null())
-                    .alias(ASSUMED),
-            ])
+        let deals = with_status_at(deals, stages, &end);
+        let deals = with_stale(deals, stages, &end);
+        let deals = with_stage_indexes(deals, stages)
             .collect()
             .ctx("building the deal snapshot")?;
-        let assumed = deals
-            .column(ASSUMED)
-            .ctx(ASSUMED)?
-            .bool()
-            .ctx(ASSUMED)?
-            .sum()
-            .unwrap_or(0);
-        let stale = deals
-            .column(STALE)
-            .ctx(STALE)?
-            .bool()
-            .ctx(STALE)?
-            .sum()
-            .unwrap_or(0);
-        let deals = deals.drop(ASSUMED).ctx(ASSUMED)?.drop(STALE).ctx(STALE)?;
-        let mut notes = Vec::new();
-        if let (true, Some(days)) = (stale > 0, stages.stale_after_days) {
-            notes.push(format!(
-                "{stale} open deals older than {days} days count as lost at their stage ([funnel] stale_after_days)"
-            ));
-        }
-        if let (true, Some(i)) = (assumed > 0, stages.default_loss_index()) {
-            let why = if stages.lost_at_configured() {
-                "as [funnel] lost_at says"
-            } else {
-                "the stage before the won stage; set [funnel] lost_at in crmstat.toml if that is wrong"
-            };
-            notes.push(format!(
-                "{assumed} lost deals record no stage they were lost at; counted as lost at {} ({why})",
-                stages.order[i]
-            ));
-        }
-        let lost_ever = deals
-            .column("status")
-            .ctx("status")?
-            .str()
-            .ctx("status")?
-            .iter()
-            .any(|s| s == Some("lost"));
-        if !lost_ever && deals.height() > 0 {
-            notes.push(
-                "the export records no lost deal at all: a win rate would be 100 % by omission and is not shown on the headline; check that lost deals were exported (or name the lost stages: [funnel] lost_stages)".into(),
-            );
-        }
-        if let Some(e) = &entries {
-            if let Some(note) = entries_after_close(e, &deals)? {
-                notes.push(note);
-            }
-        }
-        if stages.unordered {
-            notes.push(
-                "stages are listed by name, not in funnel order (no [funnel] stages and no stage_history)"
-                    .into(),
-            );
-        }
+        let (deals, notes) = flagged_notes(deals, stages, entries.as_ref())?;
         Ok(Snapshot {
             notes,
             deals,
@@ -361,6 +191,205 @@ impl Snapshot {
     pub fn stage_frame(&self) -> Result<DataFrame> {
         stage_index_frame(&self.stages)
     }
+}
+
+/// Status and close as of `end` (closed later: still open), the stage a lost deal was lost
+/// at and the stage an open one stands at.
+fn with_status_at(deals: LazyFrame, stages: &Stages, end: &Expr) -> LazyFrame {
+    let default_loss = stages
+        .default_loss_index()
+        .map_or(lit(NULL).cast(DataType::Int32), |i| lit(i as i32));
+    let last_open = stages
+        .last_open_index()
+        .map_or(lit(NULL).cast(DataType::Int32), |i| lit(i as i32));
+    let closed_by = col("closed_at")
+        .is_not_null()
+        .and(col("closed_at").lt(end.clone()));
+    let status = when(closed_by.clone())
+        .then(col("status"))
+        .otherwise(lit("open"));
+    // A deal is lost at a stage before the won stage, whatever its history says.
+    let loss_index = coalesce(&[col("deal_stage_index"), col("hist_last"), default_loss]);
+    let loss_index = match stages.last_open_index() {
+        Some(last) => super::lesser(loss_index, lit(last as i32)),
+        None => loss_index,
+    };
+    // An open deal with no stage and no history is in the funnel all the same: at its
+    // first stage.
+    let open_index = when(status::open())
+        .then(coalesce(&[
+            col("hist_last"),
+            col("deal_stage_index"),
+            lit(0i32),
+        ]))
+        .otherwise(coalesce(&[
+            col("hist_last"),
+            when(status::lost())
+                .then(loss_index.clone())
+                .otherwise(last_open),
+        ]));
+    deals.with_columns([
+        status.alias("status"),
+        when(closed_by)
+            .then(col("closed_at"))
+            .otherwise(lit(NULL))
+            .alias("closed_at"),
+        loss_index.alias("loss_index"),
+        open_index.alias("open_index"),
+    ])
+}
+
+/// `[funnel] stale_after_days`: an open deal older than that is lost at its stage, on the
+/// day it went stale.
+fn with_stale(deals: LazyFrame, stages: &Stages, end: &Expr) -> LazyFrame {
+    match stages.stale_after_days {
+        Some(days) => {
+            let ms = (days * DAY_MS).round() as i64;
+            let stale_at = (col("created_at").cast(DataType::Int64) + lit(ms))
+                .cast(DataType::Datetime(TimeUnit::Milliseconds, None));
+            let stale = col("status")
+                .eq(lit("open"))
+                .and(stale_at.clone().lt(end.clone()));
+            deals.with_columns([
+                when(stale.clone())
+                    .then(lit("lost"))
+                    .otherwise(col("status"))
+                    .alias("status"),
+                when(stale.clone())
+                    .then(stale_at)
+                    .otherwise(col("closed_at"))
+                    .alias("closed_at"),
+                when(stale.clone())
+                    .then(col("open_index"))
+                    .otherwise(col("loss_index"))
+                    .alias("loss_index"),
+                when(stale.clone())
+                    .then(lit(format!("stale: open over {days} days")))
+                    .otherwise(col("loss_reason").cast(DataType::String))
+                    .alias("loss_reason"),
+                stale.alias(STALE),
+            ])
+        }
+        None => deals.with_column(lit(false).alias(STALE)),
+    }
+}
+
+/// The stage index (won: the last; lost: where it was lost; open: where it stands) and the
+/// furthest stage reached, with the snapshot's columns.
+fn with_stage_indexes(deals: LazyFrame, stages: &Stages) -> LazyFrame {
+    let n = stages.order.len() as i32;
+    deals
+        .with_columns([
+            when(status::won())
+                .then(lit(n - 1))
+                .when(status::lost())
+                .then(col("loss_index"))
+                .otherwise(col("open_index"))
+                .alias("stage_index"),
+            when(status::won())
+                .then(lit(n - 1))
+                .when(status::lost())
+                // A stage it really entered before going back counts; the won
+                // stage does not (a deal lost after "Closed Won" was reopened).
+                .then(super::greater(
+                    match stages.last_open_index() {
+                        Some(last) => when(col("hist_max").gt(lit(last as i32)))
+                            .then(lit(last as i32))
+                            .otherwise(col("hist_max")),
+                        None => col("hist_max"),
+                    },
+                    col("loss_index"),
+                ))
+                .otherwise(super::greater(col("hist_max"), col("open_index")))
+                .alias("furthest_index"),
+        ])
+        .select([
+            col("deal_id"),
+            col("client_id"),
+            col("manager_id"),
+            col("campaign_id"),
+            col("segment"),
+            col("created_at"),
+            col("closed_at"),
+            col("status"),
+            col("amount"),
+            col("loss_reason"),
+            col("expected_close_at"),
+            col("probability"),
+            col("stage_index").cast(DataType::Int32),
+            col("furthest_index").cast(DataType::Int32),
+            col(STALE),
+            col("status")
+                .eq(lit("lost"))
+                .and(col("deal_stage_index").is_null())
+                .and(col("hist_last").is_null())
+                .alias(ASSUMED),
+        ])
+}
+
+/// The snapshot's notes from its flags (stale deals, losses at an assumed stage, no loss
+/// at all, entries after close, stages by name), and the deals without the flag columns.
+fn flagged_notes(
+    deals: DataFrame,
+    stages: &Stages,
+    entries: Option<&DataFrame>,
+) -> Result<(DataFrame, Vec<String>)> {
+    let assumed = deals
+        .column(ASSUMED)
+        .ctx(ASSUMED)?
+        .bool()
+        .ctx(ASSUMED)?
+        .sum()
+        .unwrap_or(0);
+    let stale = deals
+        .column(STALE)
+        .ctx(STALE)?
+        .bool()
+        .ctx(STALE)?
+        .sum()
+        .unwrap_or(0);
+    let deals = deals.drop(ASSUMED).ctx(ASSUMED)?.drop(STALE).ctx(STALE)?;
+    let mut notes = Vec::new();
+    if let (true, Some(days)) = (stale > 0, stages.stale_after_days) {
+        notes.push(format!(
+            "{stale} open deals older than {days} days count as lost at their stage ([funnel] stale_after_days)"
+        ));
+    }
+    if let (true, Some(i)) = (assumed > 0, stages.default_loss_index()) {
+        let why = if stages.lost_at_configured() {
+            "as [funnel] lost_at says"
+        } else {
+            "the stage before the won stage; set [funnel] lost_at in crmstat.toml if that is wrong"
+        };
+        notes.push(format!(
+            "{assumed} lost deals record no stage they were lost at; counted as lost at {} ({why})",
+            stages.order[i]
+        ));
+    }
+    let lost_ever = deals
+        .column("status")
+        .ctx("status")?
+        .str()
+        .ctx("status")?
+        .iter()
+        .any(|s| s == Some("lost"));
+    if !lost_ever && deals.height() > 0 {
+        notes.push(
+            "the export records no lost deal at all: a win rate would be 100 % by omission and is not shown on the headline; check that lost deals were exported (or name the lost stages: [funnel] lost_stages)".into(),
+        );
+    }
+    if let Some(e) = entries {
+        if let Some(note) = entries_after_close(e, &deals)? {
+            notes.push(note);
+        }
+    }
+    if stages.unordered {
+        notes.push(
+            "stages are listed by name, not in funnel order (no [funnel] stages and no stage_history)"
+                .into(),
+        );
+    }
+    Ok((deals, notes))
 }
 
 /// `expr` falls inside the period.
