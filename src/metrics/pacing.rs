@@ -134,7 +134,8 @@ fn outcomes(snap: &Snapshot) -> Result<BTreeMap<String, (i128, i64, i64)>> {
         .collect())
 }
 
-/// Pacing as of the snapshot's as-of inside `period`.
+/// Pacing as of the snapshot's as-of inside `period`: each manager's row (plan, won, trailing
+/// closes and wins, open pipeline to the period's end), then the teams and the company.
 pub fn pacing(
     tables: &Tables,
     snap: &Snapshot,
@@ -142,15 +143,54 @@ pub fn pacing(
     source: ProbabilitySource,
 ) -> Result<Pacing> {
     let mut notes = Vec::new();
+    let (rows, team_of) = manager_rows(tables, snap, period, source)?;
+    let (team_rows, company) = teams_and_company(tables, period, &rows, &team_of)?;
+    if company.plan.is_none() {
+        notes.push(
+            "no plan: neither a plans table nor managers.monthly_plan; plan, attainment, gap and coverage are left empty"
+                .into(),
+        );
+    }
+    let as_of = snap.period.end_ms();
+    let elapsed = ((as_of - period.start_ms()) as f64
+        / (period.end_ms() - period.start_ms()).max(1) as f64)
+        .clamp(0.0, 1.0);
+    let mut all: Vec<(&str, Option<String>, Option<String>, Row)> = Vec::new();
+    for (id, r) in rows {
+        let team = team_of.get(&id).cloned().flatten();
+        all.push(("manager", Some(id), team, r));
+    }
+    for (team, r) in team_rows {
+        all.push(("team", None, Some(team), r));
+    }
+    all.push(("company", None, None, company));
+    Ok(Pacing {
+        pacing: pacing_frame(&all, elapsed)?,
+        notes,
+    })
+}
+
+/// Whose team each manager is in.
+type TeamOf = BTreeMap<String, Option<String>>;
+
+/// Each manager's row: the roster's period plan (none for one who left before the period),
+/// plan rows of managers not in the roster, won so far and the trailing closes and wins, and
+/// the open pipeline from as-of to the period's end.
+fn manager_rows(
+    tables: &Tables,
+    snap: &Snapshot,
+    period: &Period,
+    source: ProbabilitySource,
+) -> Result<(BTreeMap<String, Row>, TeamOf)> {
     let roster = super::managers::roster(tables, period)?;
     let ids = super::texts(&roster, "manager_id")?;
     let teams = super::texts(&roster, "team")?;
     // Each manager's plan: the roster's period plan (the plans row of each month, else
     // monthly_plan).
     let period_plans = money::minor_units(roster.column("period_plan").ctx("period_plan")?)?;
-    let (plan_by_manager, plan_by_team) = plan_rows(tables)?;
+    let (plan_by_manager, _) = plan_rows(tables)?;
     let months = months(period);
-    let mut team_of: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut team_of: TeamOf = BTreeMap::new();
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
     // A manager who left before the period has no plan in it (the roster keeps the plan for
     // payroll's attainment; pacing does not count it into the team's or company's).
@@ -219,6 +259,19 @@ pub fn pacing(
         r.pipeline = p.amount;
         r.weighted = p.weighted;
     }
+    Ok((rows, team_of))
+}
+
+/// The teams (their own plan rows, else the sum of their managers') and the company (the sum
+/// of the teams and of the managers without a team).
+fn teams_and_company(
+    tables: &Tables,
+    period: &Period,
+    rows: &BTreeMap<String, Row>,
+    team_of: &TeamOf,
+) -> Result<(BTreeMap<String, Row>, Row)> {
+    let (_, plan_by_team) = plan_rows(tables)?;
+    let months = months(period);
     // Teams: their own plan rows, else the sum of their managers'.
     let mut team_rows: BTreeMap<String, Row> = BTreeMap::new();
     let add = |into: &mut Row, r: &Row| {
@@ -228,7 +281,7 @@ pub fn pacing(
         into.closed += r.closed;
         into.wins += r.wins;
     };
-    for (id, r) in &rows {
+    for (id, r) in rows {
         if let Some(Some(team)) = team_of.get(id) {
             let t = team_rows.entry(team.clone()).or_default();
             add(t, r);
@@ -255,7 +308,7 @@ pub fn pacing(
             company.plan = Some(company.plan.unwrap_or(0) + p);
         }
     }
-    for (id, r) in &rows {
+    for (id, r) in rows {
         if !matches!(team_of.get(id), Some(Some(_))) {
             add(&mut company, r);
             if let Some(p) = r.plan {
@@ -263,29 +316,19 @@ pub fn pacing(
             }
         }
     }
-    if company.plan.is_none() {
-        notes.push(
-            "no plan: neither a plans table nor managers.monthly_plan; plan, attainment, gap and coverage are left empty"
-                .into(),
-        );
-    }
-    let elapsed = ((as_of - period.start_ms()) as f64
-        / (period.end_ms() - period.start_ms()).max(1) as f64)
-        .clamp(0.0, 1.0);
-    let mut all: Vec<(&str, Option<String>, Option<String>, Row)> = Vec::new();
-    for (id, r) in rows {
-        let team = team_of.get(&id).cloned().flatten();
-        all.push(("manager", Some(id), team, r));
-    }
-    for (team, r) in team_rows {
-        all.push(("team", None, Some(team), r));
-    }
-    all.push(("company", None, None, company));
+    Ok((team_rows, company))
+}
+
+/// The pacing table of every row, with the period's elapsed share.
+fn pacing_frame(
+    all: &[(&str, Option<String>, Option<String>, Row)],
+    elapsed: f64,
+) -> Result<DataFrame> {
     let n = all.len();
     let plan: Vec<Option<i128>> = all.iter().map(|r| r.3.plan).collect();
     let won: Vec<Option<i128>> = all.iter().map(|r| Some(r.3.won)).collect();
     let gap: Vec<Option<i128>> = all.iter().map(|r| r.3.plan.map(|p| p - r.3.won)).collect();
-    let frame = DataFrame::new(
+    DataFrame::new(
         n,
         vec![
             Column::new(
@@ -334,9 +377,5 @@ pub fn pacing(
             Column::new("elapsed_share".into(), vec![elapsed; n]),
         ],
     )
-    .ctx("pacing")?;
-    Ok(Pacing {
-        pacing: frame,
-        notes,
-    })
+    .ctx("pacing")
 }

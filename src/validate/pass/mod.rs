@@ -158,6 +158,10 @@ struct State {
 }
 
 /// Stream the table through the checks.
+///
+/// Long on purpose: it builds the one lazy plan of the pass (the typed and text columns,
+/// the owner and status rules, the id hashes and reference codes), runs it part by part
+/// and finishes the counts; each step feeds the next's column names.
 pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
     let spec = source.spec;
     let file = source.file.clone();

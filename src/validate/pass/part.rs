@@ -6,6 +6,11 @@ use super::*;
 impl State {
     /// Check one part of the scan: values, trailing value, short rows, row checks,
     /// duplicate ids and references; keep (or write) its good rows.
+    ///
+    /// Long on purpose: one check after another over the same part, in SPEC §5's order,
+    /// each a block that shares the part's row positions and its reject mask (`p`, which
+    /// borrows the problem list); split into methods, every block would take the same five
+    /// borrows of `self`.
     pub(super) fn part(&mut self, mut part: DataFrame) -> Result<()> {
         if let Ok(h) = part.column(HEADER) {
             let mask = h.bool().ctx(HEADER)?.clone();
