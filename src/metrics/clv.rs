@@ -107,7 +107,8 @@ pub fn repeat_means(bought: &DataFrame) -> Result<DataFrame> {
 /// (money in currency units).
 struct Row(usize, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
 
-/// The CLV of every buyer as of the snapshot.
+/// The CLV of every buyer as of the snapshot: the purchase summaries, the two model fits,
+/// each buyer's expected mean purchase, purchases, P(alive) and discounted value.
 pub fn clv(
     tables: &Tables,
     snap: &Snapshot,
@@ -166,9 +167,42 @@ pub fn clv(
         })
         .collect();
 
+    let (bg, gg) = fits(&data, &buyers, &mut notes);
+    let mut rows = per_client(&data, &buyers, bg, gg, cfg);
+    // Highest CLV first, then by id.
+    rows.sort_by(|a, b| {
+        b.4.unwrap_or(f64::NEG_INFINITY)
+            .total_cmp(&a.4.unwrap_or(f64::NEG_INFINITY))
+            .then_with(|| ids[a.0].cmp(&ids[b.0]))
+    });
+    let to_minor = |units: Option<f64>| units.map(|u| (u * 100.0).round() as i128);
+    let mut by_client = std::collections::HashMap::new();
+    for r in &rows {
+        if let Some(id) = &ids[r.0] {
+            by_client.insert(id.clone(), to_minor(r.4));
+        }
+    }
+    let frame = clv_table(&rows, &ids, &purchases_n, &means, &data, cfg)?;
+    let fit = fit_table(bg, gg, summary.height(), cfg)?;
+    Ok(Clv {
+        clv: frame,
+        fit,
+        by_client,
+        bgnbd: bg,
+        notes,
+    })
+}
+
+/// The BG/NBD fit (purchases and drop-out) and the Gamma-Gamma fit (spend), each `None` with
+/// the reason in `notes`; a note on how far spend follows frequency.
+fn fits(
+    data: &[Summary],
+    buyers: &[Buyer],
+    notes: &mut Vec<String>,
+) -> (Option<bgnbd::Fit>, Option<gammagamma::Fit>) {
     let started = std::time::Instant::now();
     crate::validate::trace("clv: purchase summary", started);
-    let bg = match bgnbd::fit(&data) {
+    let bg = match bgnbd::fit(data) {
         Ok(f) => {
             let p = f.params;
             if [p.r, p.alpha, p.a, p.b]
@@ -191,7 +225,7 @@ pub fn clv(
         }
     };
     crate::validate::trace("clv: BG/NBD fit", started);
-    let gg = match gammagamma::fit(&buyers) {
+    let gg = match gammagamma::fit(buyers) {
         Ok(f) => Some(f),
         Err(e) => {
             notes.push(format!(
@@ -201,15 +235,27 @@ pub fn clv(
         }
     };
     crate::validate::trace("clv: Gamma-Gamma fit", started);
-    if let Some(r) = gammagamma::frequency_spend_correlation(&buyers) {
+    if let Some(r) = gammagamma::frequency_spend_correlation(buyers) {
         notes.push(format!(
             "Gamma-Gamma assumes spend per purchase does not depend on how often a client buys: the correlation of repeat purchases and mean purchase among repeat buyers is {r:.3}{}",
             if r.abs() >= 0.3 { " — not small: read the CLV with care" } else { "" }
         ));
     }
+    (bg, gg)
+}
+
+/// Each buyer's row: (index, expected mean purchase, expected purchases over the horizon,
+/// P(alive), CLV in currency units).
+fn per_client(
+    data: &[Summary],
+    buyers: &[Buyer],
+    bg: Option<bgnbd::Fit>,
+    gg: Option<gammagamma::Fit>,
+    cfg: &ClvConfig,
+) -> Vec<Row> {
     let horizon_weeks = f64::from(cfg.horizon_months) * MONTH_DAYS / 7.0;
     let mut rows: Vec<Row> = Vec::new();
-    for i in 0..summary.height() {
+    for i in 0..data.len() {
         let s = &data[i];
         let expected_mean =
             gg.and_then(|g| g.params.expected_mean(buyers[i].x, buyers[i].mean_value));
@@ -229,21 +275,20 @@ pub fn clv(
         };
         rows.push(Row(i, expected_mean, expected, p_alive, value));
     }
-    // Highest CLV first, then by id.
-    rows.sort_by(|a, b| {
-        b.4.unwrap_or(f64::NEG_INFINITY)
-            .total_cmp(&a.4.unwrap_or(f64::NEG_INFINITY))
-            .then_with(|| ids[a.0].cmp(&ids[b.0]))
-    });
-    crate::validate::trace("clv: per client", started);
+    rows
+}
+
+/// The `clv` table, rows in the given order.
+fn clv_table(
+    rows: &[Row],
+    ids: &[Option<String>],
+    purchases_n: &[Option<f64>],
+    means: &[Option<f64>],
+    data: &[Summary],
+    cfg: &ClvConfig,
+) -> Result<DataFrame> {
     let to_minor = |units: Option<f64>| units.map(|u| (u * 100.0).round() as i128);
-    let mut by_client = std::collections::HashMap::new();
-    for r in &rows {
-        if let Some(id) = &ids[r.0] {
-            by_client.insert(id.clone(), to_minor(r.4));
-        }
-    }
-    let frame = DataFrame::new(
+    DataFrame::new(
         rows.len(),
         vec![
             Column::new(
@@ -276,7 +321,16 @@ pub fn clv(
             money::column("clv", rows.iter().map(|r| to_minor(r.4))),
         ],
     )
-    .ctx("clv table")?;
+    .ctx("clv table")
+}
+
+/// The `clv_fit` table: both models' parameters and the run's settings.
+fn fit_table(
+    bg: Option<bgnbd::Fit>,
+    gg: Option<gammagamma::Fit>,
+    buyers: usize,
+    cfg: &ClvConfig,
+) -> Result<DataFrame> {
     let mut parameter: Vec<&str> = Vec::new();
     let mut value: Vec<f64> = Vec::new();
     if let Some(f) = bg {
@@ -313,18 +367,11 @@ pub fn clv(
     }
     parameter.extend(["buyers", "horizon_months", "discount_monthly"]);
     value.extend([
-        summary.height() as f64,
+        buyers as f64,
         f64::from(cfg.horizon_months),
         cfg.discount_monthly,
     ]);
-    let fit = df!("parameter" => parameter, "value" => value).ctx("clv fit")?;
-    Ok(Clv {
-        clv: frame,
-        fit,
-        by_client,
-        bgnbd: bg,
-        notes,
-    })
+    df!("parameter" => parameter, "value" => value).ctx("clv fit")
 }
 
 #[cfg(test)]
