@@ -394,7 +394,8 @@ fn pipeline_waterfall_by_hand() {
          I,2024-03-25 09:00,expected_close_at,2024-03-30,2024-03-31\n\
          D,2024-03-05 12:00,amount,\"500,00\",420.00\n\
          P,2024-03-11,stage,A,B\n\
-         P,2024-03-11,amount,,12.3.4\n",
+         P,2024-03-11,amount,,12.3.4\n\
+         P,2024-03-11,expected_close_at,2024-03-28,0001-01-01\n",
     );
     let out = tempfile::tempdir().unwrap();
     let p = out.path().join("p");
@@ -438,6 +439,11 @@ fn pipeline_waterfall_by_hand() {
     );
     assert!(
         rejects.contains("deal_changes,deal_changes.csv,9,new_value,12.3.4,amount:"),
+        "{rejects}"
+    );
+    // A placeholder date is no expected close (the plausible years, as for every date).
+    assert!(
+        rejects.contains("deal_changes,deal_changes.csv,10,new_value,0001-01-01,\"expected_close_at: the year 1 is outside the plausible years 1990–2100"),
         "{rejects}"
     );
 }

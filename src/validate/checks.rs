@@ -4,6 +4,7 @@
 
 use polars::prelude::*;
 
+use super::convert::Rules;
 use super::problems::PartProblems;
 use crate::error::{PolarsContext, Result};
 use crate::schema::TableSpec;
@@ -51,6 +52,7 @@ pub fn row_checks(
     part: &mut DataFrame,
     p: &mut PartProblems,
     stages: &Stages,
+    rules: &Rules,
 ) -> Result<()> {
     match spec.name {
         "deals" => deal_checks(part, p, stages),
@@ -58,13 +60,14 @@ pub fn row_checks(
         "managers" => order_check(part, p, "hired_on", "left_on", "left before being hired"),
         "campaigns" => order_check(part, p, "started_on", "ended_on", "ended before it started"),
         "plans" => plan_checks(part, p),
-        "deal_changes" => change_checks(part, p),
+        "deal_changes" => change_checks(part, p, rules),
         _ => Ok(()),
     }
 }
 
-/// A change names a tracked field, and its values read as that field's type.
-fn change_checks(part: &DataFrame, p: &mut PartProblems) -> Result<()> {
+/// A change names a tracked field, and its values read as that field's type (a date with
+/// the built-in forms, in the plausible years like every date).
+fn change_checks(part: &DataFrame, p: &mut PartProblems, rules: &Rules) -> Result<()> {
     use crate::schema::{CHANGED_FIELDS, Kind};
     let field = text(part, "field")?;
     let (old, new) = (text(part, "old_value")?, text(part, "new_value")?);
@@ -86,9 +89,18 @@ fn change_checks(part: &DataFrame, p: &mut PartProblems) -> Result<()> {
             };
             let problem = match kind {
                 Kind::Money => crate::money::parse_money(v).err().map(|e| e.to_string()),
-                Kind::Datetime => crate::dates::parse_datetime(v, &[])
-                    .is_none()
-                    .then(|| "cannot parse as a date/time".to_string()),
+                Kind::Datetime => match crate::dates::parse_datetime(v, &[]) {
+                    None => Some("cannot parse as a date/time".to_string()),
+                    Some(d) if !rules.plausible(chrono::Datelike::year(&d)) => Some(format!(
+                        "the year {} is outside the plausible years {}–{} (a placeholder?); [input] years = [{}, {}] in crmstat.toml widens them",
+                        chrono::Datelike::year(&d),
+                        rules.years.0,
+                        rules.years.1,
+                        rules.years.0.min(chrono::Datelike::year(&d)),
+                        rules.years.1.max(chrono::Datelike::year(&d))
+                    )),
+                    Some(_) => None,
+                },
                 Kind::Number => crate::input::values::parse_number(v)
                     .is_none()
                     .then(|| "not a number".to_string()),

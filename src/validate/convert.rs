@@ -61,7 +61,7 @@ pub fn currency_code(text: &str) -> String {
 }
 
 impl Rules {
-    fn plausible(&self, year: i32) -> bool {
+    pub(crate) fn plausible(&self, year: i32) -> bool {
         (self.years.0..=self.years.1).contains(&year)
     }
 }

@@ -158,7 +158,13 @@ impl State {
                 }
             }
         }
-        checks::row_checks(self.spec, &mut part, &mut p, &self.setup.stages)?;
+        checks::row_checks(
+            self.spec,
+            &mut part,
+            &mut p,
+            &self.setup.stages,
+            &self.setup.rules,
+        )?;
         if let (Some(key), Some(seen)) = (self.spec.key, self.first_seen.as_mut()) {
             let ids = text_values(&part, key)?;
             for (pos, v) in ids.iter().enumerate() {
