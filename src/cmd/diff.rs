@@ -75,16 +75,12 @@ pub fn run(args: &DiffArgs) -> Result<()> {
     ] {
         let _ = writeln!(err, "{name} ({}): {}", dir.display(), r.summary_line());
     }
-    for p in report.problems.iter().take(5) {
-        let _ = writeln!(err, "{p}");
-    }
-    if report.problems.len() > 5 {
-        let _ = writeln!(
-            err,
-            "… {} more problems: every one is in the rejects table (with --out)",
-            report.problems.len() - 5
-        );
-    }
+    super::show_problems(
+        &mut err,
+        &report.problems,
+        false,
+        "every one is in the rejects table (with --out)",
+    );
     drop(err);
     let at = match &args.at {
         Some(text) => crate::dates::parse_datetime(text, &[]).ok_or_else(|| {

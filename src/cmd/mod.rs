@@ -140,26 +140,15 @@ pub(crate) fn load_with(
     if !quiet {
         let _ = writeln!(err, "{}", report.summary_line());
     }
-    let shown = if args.strict {
-        usize::MAX
-    } else {
-        PROBLEMS_SHOWN
-    };
-    for p in report.problems.iter().take(shown) {
-        let _ = writeln!(err, "{p}");
-    }
-    if report.problems.len() > shown {
-        let _ = writeln!(
-            err,
-            "… {} more problems; run `crmstat validate --data {}{}` to list them all",
-            report.problems.len() - shown,
-            args.data.display(),
-            args.config
-                .as_ref()
-                .map(|c| format!(" --config {}", c.display()))
-                .unwrap_or_default()
-        );
-    }
+    let more = format!(
+        "run `crmstat validate --data {}{}` to list them all",
+        args.data.display(),
+        args.config
+            .as_ref()
+            .map(|c| format!(" --config {}", c.display()))
+            .unwrap_or_default()
+    );
+    show_problems(&mut err, &report.problems, args.strict, &more);
     for note in report.notes.iter().filter(|_| !quiet) {
         let _ = writeln!(err, "note: {note}");
     }
@@ -169,6 +158,23 @@ pub(crate) fn load_with(
         });
     }
     Ok((config, loaded))
+}
+
+/// The first problems on stderr (every one under `--strict`), then how many more and where
+/// to see them (`more`).
+pub(crate) fn show_problems(
+    err: &mut impl Write,
+    problems: &[crate::validate::Problem],
+    all: bool,
+    more: &str,
+) {
+    let shown = if all { usize::MAX } else { PROBLEMS_SHOWN };
+    for p in problems.iter().take(shown) {
+        let _ = writeln!(err, "{p}");
+    }
+    if problems.len() > shown {
+        let _ = writeln!(err, "… {} more problems; {more}", problems.len() - shown);
+    }
 }
 
 /// The client columns `--where` may name besides the deals' own.

@@ -27,7 +27,7 @@ pub struct Snapshot {
     /// campaign_id (the deal's, else its client's), segment, created_at, closed_at (null
     /// when still open as of), status, amount, loss_reason, stage_index (current stage;
     /// for a lost deal its loss stage), furthest_index, expected_close_at, probability
-    /// (today's values).
+    /// (amount, expected close and owner as of the period's end, by [`super::state`]).
     pub deals: DataFrame,
     /// Stage entries before as-of with their stage_index (null for won/lost-named
     /// stages): deal_id, stage, stage_index, entered_at. `None` without stage_history.
@@ -42,6 +42,9 @@ pub struct Snapshot {
     pub period: Period,
     /// What the reader should know about assumptions made for this snapshot.
     pub notes: Vec<String>,
+    /// With owner changes in `deal_changes`: each changed deal's owner as of the period's
+    /// end (deal_id, manager_id), over all deals (see [`super::state::owners_at`]).
+    pub owner_changes: Option<DataFrame>,
 }
 
 const ASSUMED: &str = "loss_stage_assumed";
@@ -146,15 +149,14 @@ impl Snapshot {
             ),
             None => None,
         };
-        let mut deals = as_of_values(base_deals(tables)?, tables, period.end_ms())?
-            .filter(col("created_at").lt(end.clone()))
-            .join_on(
-                stage_frame
-                    .lazy()
-                    .select([col("stage"), col("stage_index").alias("deal_stage_index")]),
-                &["stage"],
-                JoinType::Left,
-            );
+        let (deals, owner_changes) = as_of_values(base_deals(tables)?, tables, period.end_ms())?;
+        let mut deals = deals.filter(col("created_at").lt(end.clone())).join_on(
+            stage_frame
+                .lazy()
+                .select([col("stage"), col("stage_index").alias("deal_stage_index")]),
+            &["stage"],
+            JoinType::Left,
+        );
         deals = match &entries {
             Some(e) => deals.join_on(history_summary(e), &["deal_id"], JoinType::Left),
             None => deals.with_columns([
@@ -176,6 +178,7 @@ impl Snapshot {
             ordered: !stages.unordered,
             last_open_index: stages.last_open_index().map(|i| i as i32),
             period: period.clone(),
+            owner_changes,
         })
     }
 
@@ -440,13 +443,20 @@ fn base_deals(tables: &Tables) -> Result<LazyFrame> {
 
 /// With `deal_changes`, each deal's amount, expected close and owner as of `at_ms` (the
 /// state rule of [`super::state`]): a change made after as-of is not used.
-fn as_of_values(deals: LazyFrame, tables: &Tables, at_ms: i64) -> Result<LazyFrame> {
+/// Also gives the owner as of `at_ms` of every deal whose owner changed (deal_id,
+/// manager_id), for figures over all deals.
+fn as_of_values(
+    deals: LazyFrame,
+    tables: &Tables,
+    at_ms: i64,
+) -> Result<(LazyFrame, Option<DataFrame>)> {
     let log = super::state::change_log(tables)?;
     if log.is_empty() {
-        return Ok(deals);
+        return Ok((deals, None));
     }
     let state = super::state::state_at(&log, at_ms)?;
-    Ok(super::state::with_state(deals, state, true))
+    let owners = super::state::owner_changes(&state)?;
+    Ok((super::state::with_state(deals, state, true), owners))
 }
 
 /// Per deal: the furthest stage entered and the stage of the latest entry.

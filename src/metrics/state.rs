@@ -172,25 +172,37 @@ pub fn with_state(deals: LazyFrame, state: DataFrame, amount: bool) -> LazyFrame
         ]))
 }
 
-/// Every deal's owner as of `at_ms` (deal_id, manager_id): the export's, or with
-/// `deal_changes`, the one it had then. For figures over all deals (payments of the period).
-pub fn owners_at(tables: &Tables, at_ms: i64) -> Result<LazyFrame> {
+/// The owner of each deal whose owner changed (deal_id, manager_id), from a
+/// [`state_at`] frame; `None` when no owner changed.
+pub fn owner_changes(state: &DataFrame) -> Result<Option<DataFrame>> {
+    let changed = state
+        .clone()
+        .lazy()
+        .filter(col("has_manager_changes"))
+        .select([col("deal_id"), col("manager_at").alias("manager_id")])
+        .collect()
+        .ctx("owner changes")?;
+    Ok((changed.height() > 0).then_some(changed))
+}
+
+/// Every deal's owner at the snapshot's end (deal_id, manager_id): the export's, or with
+/// owner changes in `deal_changes`, the one it had then. For figures over all deals
+/// (payments of the period).
+pub fn owners_at(tables: &Tables, snap: &super::snapshot::Snapshot) -> LazyFrame {
     let owners = tables
         .deals
         .clone()
         .lazy()
         .select([col("deal_id"), col("manager_id")]);
-    let log = change_log(tables)?;
-    if log.iter().all(|(_, c)| c.owner.is_empty()) {
-        return Ok(owners);
-    }
-    let state = state_at(&log, at_ms)?;
-    Ok(owners
+    let Some(changed) = &snap.owner_changes else {
+        return owners;
+    };
+    owners
         .join(
-            state.lazy().select([
+            changed.clone().lazy().select([
                 col("deal_id"),
-                col("manager_at"),
-                col("has_manager_changes"),
+                col("manager_id").alias("manager_then"),
+                lit(true).alias("owner_changed"),
             ]),
             [col("deal_id")],
             [col("deal_id")],
@@ -198,9 +210,10 @@ pub fn owners_at(tables: &Tables, at_ms: i64) -> Result<LazyFrame> {
         )
         .select([
             col("deal_id"),
-            when(col("has_manager_changes").fill_null(lit(false)))
-                .then(col("manager_at"))
+            // A change to no owner stays empty: the deal had none then.
+            when(col("owner_changed").fill_null(lit(false)))
+                .then(col("manager_then"))
                 .otherwise(col("manager_id"))
                 .alias("manager_id"),
-        ]))
+        ])
 }

@@ -158,13 +158,14 @@ pub(super) fn clients_block(deals: &LazyFrame, contacts: Option<&LazyFrame>) -> 
         .agg([col("client_id").n_unique().alias("clients_in_work")]))
 }
 
-/// Payments dated in the period on the manager's deals.
-/// The owner is the one who held the deal at the period's end (payroll's rule).
-pub(super) fn paid_block(tables: &Tables, keys: &Keys, period: &Period) -> Result<Block> {
+/// Payments dated in the period on the manager's deals. The owner is the one who held the
+/// deal at the period's end (payroll's rule).
+pub(super) fn paid_block(tables: &Tables, keys: &Keys, snap: &Snapshot) -> Block {
     let Some(p) = &tables.payments else {
-        return Ok(Block::empty(&[("paid_amount", money::dtype())]));
+        return Block::empty(&[("paid_amount", money::dtype())]);
     };
-    let owners = crate::metrics::state::owners_at(tables, period.end_ms())?;
+    let period = &snap.period;
+    let owners = crate::metrics::state::owners_at(tables, snap);
     let paid = keys
         .on(p
             .clone()
@@ -173,10 +174,10 @@ pub(super) fn paid_block(tables: &Tables, keys: &Keys, period: &Period) -> Resul
             .join_on(owners, &["deal_id"], JoinType::Inner))
         .group_by([col(KEY)])
         .agg([amount_sum(col("amount")).alias("paid_amount")]);
-    Ok(Block::Join {
+    Block::Join {
         frame: Box::new(paid),
         then: vec![col("paid_amount").fill_null(lit(0).cast(money::dtype()))],
-    })
+    }
 }
 
 /// Contacts in the period.

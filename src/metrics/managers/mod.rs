@@ -235,7 +235,7 @@ pub fn manager_kpis(
     let mut blocks = vec![
         Block::join(deal_block(&deals, period)),
         Block::join(clients_block(&deals, contacts.as_ref())?),
-        paid_block(tables, &keys, period)?,
+        paid_block(tables, &keys, snap),
         contacts_block(contacts.as_ref()),
         tasks_block(tables, &keys, period),
         followup_block(followup, &keys),
