@@ -84,14 +84,30 @@ impl Chart {
             .copied()
             .flatten()
             .unwrap_or(1.0);
-        let keep: Vec<usize> = (0..frame.height())
+        let planned: Vec<usize> = (0..frame.height())
             .filter(|i| levels[*i] == "manager" && attainment[*i].is_some())
             .collect();
+        // Past MAX_ROWS: the managers furthest behind (lowest attainment).
+        let behind: Vec<f64> = planned
+            .iter()
+            .map(|i| -attainment[*i].unwrap_or(0.0))
+            .collect();
+        let keep: Vec<usize> = super::top_rows(&behind)
+            .into_iter()
+            .map(|k| planned[k])
+            .collect();
         let kind = Kind::Pacing(Pacing {
-            title: pick(
+            title: super::capped_title(
+                pick(
+                    lang,
+                    format!("Plan attainment, {period}, as of {as_of}"),
+                    format!("Выполнение плана, {period}, на {as_of}"),
+                ),
+                keep.len(),
+                planned.len(),
                 lang,
-                format!("Plan attainment, {period}, as of {as_of}"),
-                format!("Выполнение плана, {period}, на {as_of}"),
+                "furthest behind the plan",
+                "дальше всех от плана",
             ),
             names: keep.iter().map(|i| ids[*i].clone()).collect(),
             attainment: keep.iter().map(|i| attainment[*i].unwrap_or(0.0)).collect(),

@@ -32,16 +32,24 @@ impl Chart {
             let (x, y) = (amount[*a].unwrap_or(0.0), amount[*b].unwrap_or(0.0));
             y.total_cmp(&x).then(labels[*a].cmp(&labels[*b]))
         });
+        order.truncate(super::MAX_ROWS);
         let avg = floats(managers, "win_rate")?.last().copied().flatten();
         let who = match group {
             ManagerGroup::Manager => "Managers",
             ManagerGroup::Team => "Teams",
         };
         let kind = Kind::Leaderboard(Board {
-            title: format!(
-                "{}, {period}: {}",
-                tr(lang, who),
-                tr(lang, "won amount and win rate")
+            title: super::capped_title(
+                format!(
+                    "{}, {period}: {}",
+                    tr(lang, who),
+                    tr(lang, "won amount and win rate")
+                ),
+                order.len(),
+                n,
+                lang,
+                "with the largest won amount",
+                "с наибольшей выигранной суммой",
             ),
             names: order.iter().map(|i| labels[*i].clone()).collect(),
             won_amount: order.iter().map(|i| amount[*i].unwrap_or(0.0)).collect(),
@@ -98,16 +106,33 @@ impl Chart {
                 zs[r].push(z[*i]);
             }
         }
+        // Past MAX_ROWS: the rows furthest from the average (mean |z| over their KPIs).
+        let far: Vec<f64> = zs
+            .iter()
+            .map(|row| {
+                let known: Vec<f64> = row.iter().flatten().map(|z| z.abs()).collect();
+                known.iter().sum::<f64>() / known.len().max(1) as f64
+            })
+            .collect();
+        let keep = super::top_rows(&far);
+        let pick_rows = |v: &[Vec<Option<f64>>]| keep.iter().map(|i| v[*i].clone()).collect();
         let kind = Kind::Deviations(Grid {
-            title: format!("{}, {period}", tr(lang, "KPIs against the company average")),
-            rows: labels,
+            title: super::capped_title(
+                format!("{}, {period}", tr(lang, "KPIs against the company average")),
+                keep.len(),
+                n,
+                lang,
+                "furthest from the average",
+                "дальше всех от среднего",
+            ),
+            rows: keep.iter().map(|i| labels[*i].clone()).collect(),
             labels: kpis
                 .iter()
                 .map(|k| crate::i18n::kpi_label(k, lang))
                 .collect(),
             kpis,
-            values: vals,
-            z: zs,
+            values: pick_rows(&vals),
+            z: pick_rows(&zs),
             lower_is_better: lower,
         });
         Ok(Chart { kind, lang })

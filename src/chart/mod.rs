@@ -46,6 +46,41 @@ fn register_fonts() {
     });
 }
 
+/// The most rows a per-manager chart draws. A company of 2,000 managers drew a 70,000-pixel
+/// chart nobody can read (and spent 10 s of a 1M-deal report on it); past this many the chart
+/// picks the rows that matter (its title says which and how many) and the table keeps all.
+pub const MAX_ROWS: usize = 30;
+
+/// The title of a chart that shows `shown` of `total` rows, saying how they were picked
+/// (`why_en`/`why_ru`, e.g. "by won amount"); the plain title when nothing was left out.
+pub fn capped_title(
+    title: String,
+    shown: usize,
+    total: usize,
+    lang: Lang,
+    why_en: &str,
+    why_ru: &str,
+) -> String {
+    if shown >= total {
+        return title;
+    }
+    crate::i18n::pick(
+        lang,
+        format!("{title} ({shown} of {total} {why_en})"),
+        format!("{title} ({shown} из {total} {why_ru})"),
+    )
+}
+
+/// The indices of at most [`MAX_ROWS`] rows with the largest `score`, in their own order
+/// (ties: the earlier row).
+pub fn top_rows(score: &[f64]) -> Vec<usize> {
+    let mut by: Vec<usize> = (0..score.len()).collect();
+    by.sort_by(|a, b| score[*b].total_cmp(&score[*a]).then(a.cmp(b)));
+    by.truncate(MAX_ROWS);
+    by.sort_unstable();
+    by
+}
+
 /// A chart: what it shows and the language of its texts.
 #[derive(Debug, Clone)]
 pub struct Chart {
@@ -253,4 +288,100 @@ pub fn render_all(charts: &[Chart], dir: &Path) -> Result<Vec<PathBuf>> {
         .map(|c| c.render(dir))
         .collect::<Result<_>>()?;
     Ok(files.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::managers::ManagerGroup;
+    use polars::prelude::*;
+
+    #[test]
+    fn top_rows_keeps_the_largest_in_their_own_order() {
+        // 40 rows scored 0..39 reversed: rows 0..29 score 39..10, the largest 30.
+        let score: Vec<f64> = (0..40).map(|i| 39.0 - i as f64).collect();
+        assert_eq!(top_rows(&score), (0..30).collect::<Vec<_>>());
+        // A tie at the cut keeps the earlier row: rows 0..=30 all score 1, row 30 is out.
+        let mut tied = vec![1.0; 31];
+        tied.extend([0.0; 9]);
+        assert_eq!(top_rows(&tied), (0..30).collect::<Vec<_>>());
+        // Fewer rows than the cap: all of them.
+        assert_eq!(top_rows(&[3.0, 1.0, 2.0]), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn a_leaderboard_of_40_managers_shows_the_30_best_and_says_so() {
+        // Manager i won 1000 × i; the last row is the company average (win rate 0.25).
+        let n = 40;
+        let mut ids: Vec<String> = (0..n).map(|i| format!("M{i:02}")).collect();
+        ids.push(String::new());
+        let mut won: Vec<f64> = (0..n).map(|i| 1000.0 * i as f64).collect();
+        won.push(0.0);
+        let mut rate: Vec<f64> = vec![0.5; n];
+        rate.push(0.25);
+        let frame = df!(
+            "manager_id" => ids.clone(),
+            "name" => ids,
+            "active" => vec!["true"; n + 1],
+            "won_amount" => won,
+            "win_rate" => rate,
+        )
+        .unwrap();
+        let chart =
+            Chart::leaderboard(&frame, ManagerGroup::Manager, "2024-06", "RUB", Lang::En).unwrap();
+        let Kind::Leaderboard(b) = chart.kind else {
+            panic!("not a leaderboard")
+        };
+        let expected: Vec<String> = (10..40).rev().map(|i| format!("M{i:02}")).collect();
+        assert_eq!(b.names, expected);
+        assert_eq!(b.won_amount[0], 39_000.0);
+        assert_eq!(b.avg_rate, Some(0.25));
+        assert!(
+            b.title.ends_with("(30 of 40 with the largest won amount)"),
+            "{}",
+            b.title
+        );
+        // 30 managers or fewer: the plain title.
+        let small = frame.slice(10, 31);
+        let chart =
+            Chart::leaderboard(&small, ManagerGroup::Manager, "2024-06", "RUB", Lang::Ru).unwrap();
+        let Kind::Leaderboard(b) = chart.kind else {
+            panic!("not a leaderboard")
+        };
+        assert_eq!(b.names.len(), 30);
+        assert!(!b.title.contains("из"), "{}", b.title);
+    }
+
+    #[test]
+    fn a_pacing_chart_of_35_managers_shows_the_30_furthest_behind() {
+        // Manager i attains i %; one team row and one manager without a plan are not drawn.
+        let mut level = vec!["manager"; 35];
+        let mut ids: Vec<String> = (0..35).map(|i| format!("M{i:02}")).collect();
+        let mut att: Vec<Option<f64>> = (0..35).map(|i| Some(i as f64 / 100.0)).collect();
+        att.reverse();
+        ids.reverse();
+        level.extend(["manager", "team"]);
+        ids.extend(["M99".to_string(), "T".to_string()]);
+        att.extend([None, Some(0.0)]);
+        let frame = df!(
+            "level" => level,
+            "manager_id" => ids,
+            "attainment" => att,
+            "elapsed_share" => vec![0.5; 37],
+        )
+        .unwrap();
+        let chart = Chart::pacing(&frame, "2024-06", "2024-06-15", Lang::En).unwrap();
+        let Kind::Pacing(p) = chart.kind else {
+            panic!("not a pacing chart")
+        };
+        // The table's order (34 % down to 0 %), managers 30..34 (the furthest ahead) left out.
+        let expected: Vec<String> = (0..30).rev().map(|i| format!("M{i:02}")).collect();
+        assert_eq!(p.names, expected);
+        assert_eq!(p.attainment[0], 0.29);
+        assert!(
+            p.title.ends_with("(30 of 35 furthest behind the plan)"),
+            "{}",
+            p.title
+        );
+    }
 }

@@ -341,6 +341,7 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
         }
     }
     let rendered = render(&charts, &out.join("charts"))?;
+    crate::validate::trace("charts", started);
     let mut written: Vec<std::path::PathBuf> = rendered
         .iter()
         .flat_map(|(_, files, _)| files.clone())
@@ -358,6 +359,7 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
     let head_frame = report::headline_frame(&head)?;
     let mut own = own_tables(&head_frame, &trends, &loaded)?;
     written.extend(write_tables(args, out, &mut own, &mut laid)?);
+    crate::validate::trace("tables", started);
     bar.inc(1);
     bar.set_message("writing the page");
     let inputs = report::Inputs {
@@ -375,6 +377,7 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
         mean_clv: clv.as_ref().ok().and_then(|c| c.mean()),
     };
     written.extend(write_page(out, &inputs, &head_frame)?);
+    crate::validate::trace("page", started);
     bar.inc(1);
     bar.finish_and_clear();
     if args.quiet {
