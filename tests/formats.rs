@@ -109,3 +109,67 @@ fn binary_formats_report_row_numbers() {
         "stage_history.xlsx:2: entered_at: cannot parse as a date/time (\"someday\")"
     );
 }
+
+/// A typed Parquet column stays typed through the checks (no text copy of every value); the
+/// values it rejects are still shown as text at their row: a placeholder year and a missing
+/// required moment, between two good rows.
+#[test]
+fn typed_parquet_dates_are_rejected_at_their_row_with_their_value() {
+    let dir = company_as("parquet");
+    let day = |y: i32, m: u32, d: u32| {
+        chrono::NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+    };
+    let when = Int64Chunked::from_iter([
+        Some(day(2024, 3, 1)),
+        Some(day(1900, 1, 5)),
+        None,
+        Some(day(2024, 3, 3)),
+    ])
+    .into_datetime(TimeUnit::Milliseconds, None)
+    .into_column()
+    .with_name("entered_at".into());
+    let mut df = DataFrame::new(
+        4,
+        vec![
+            Column::new("deal_id".into(), ["D1", "D1", "D1", "D1"]),
+            Column::new("stage".into(), ["Звонок", "Встреча", "Счет", "Встреча"]),
+            when,
+        ],
+    )
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(dir.path().join("stage_history.parquet")).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let loaded = load(dir.path());
+    let shown: Vec<String> = loaded
+        .report
+        .problems
+        .iter()
+        .filter(|p| p.file.ends_with("stage_history.parquet"))
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(
+        shown[0].starts_with(
+            "stage_history.parquet:2: entered_at: the year 1900 is outside the plausible years"
+        ),
+        "{}",
+        shown[0]
+    );
+    assert!(
+        shown[0].ends_with("(\"1900-01-05 00:00:00.000\")"),
+        "{}",
+        shown[0]
+    );
+    assert_eq!(
+        shown[1],
+        "stage_history.parquet:3: entered_at: required value is missing (\"\")"
+    );
+    // The two good rows are used, with their moments.
+    assert_eq!(loaded.tables.stage_history.as_ref().unwrap().height(), 2);
+}

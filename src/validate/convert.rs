@@ -83,16 +83,18 @@ pub fn typed(def: &Spec, from: &DataType, rules: &Rules) -> Expr {
     match (def.kind, from) {
         (_, DataType::String) => text_to(def.kind, rules.clone(), c),
         (Kind::Datetime, DataType::Datetime(_, None) | DataType::Date) => {
-            plausible(c.cast(target), rules)
+            plausible(c.cast(target.clone()), &target, rules)
         }
-        (Kind::Date, DataType::Date) => plausible(c, rules),
+        (Kind::Date, DataType::Date) => plausible(c, &DataType::Date, rules),
         // A month given as a date is its month (its first day).
         (Kind::Month, DataType::Date | DataType::Datetime(_, None)) => text_to(
             def.kind,
             rules.clone(),
             c.cast(DataType::Date).cast(DataType::String),
         ),
-        (Kind::Date, DataType::Datetime(_, None)) => plausible(c.cast(DataType::Date), rules),
+        (Kind::Date, DataType::Datetime(_, None)) => {
+            plausible(c.cast(DataType::Date), &DataType::Date, rules)
+        }
         (Kind::Money, DataType::Decimal(_, s)) if *s <= money::SCALE => {
             if rules.zero_missing {
                 let m = c.cast(target.clone());
@@ -113,25 +115,37 @@ pub fn typed(def: &Spec, from: &DataType, rules: &Rules) -> Expr {
     }
 }
 
-/// A typed date or datetime, empty where its year is outside the plausible years.
-fn plausible(e: Expr, rules: &Rules) -> Expr {
-    let year = e.clone().dt().year();
-    when(
-        year.clone()
-            .lt(lit(rules.years.0))
-            .or(year.gt(lit(rules.years.1))),
-    )
-    .then(lit(NULL))
-    .otherwise(e)
+/// A typed date or datetime (of `dtype`), empty where its year is outside the plausible
+/// years. Compared with the first moments of the first and the next-to-last year, not
+/// through `dt().year()` (a calendar conversion of every value of 10M contacts).
+fn plausible(e: Expr, dtype: &DataType, rules: &Rules) -> Expr {
+    let first_day =
+        |year: i32| chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(chrono::NaiveDate::MAX);
+    let bound = |year: i32| -> Expr {
+        let day = first_day(year);
+        match dtype {
+            DataType::Date => {
+                let days = (day - chrono::NaiveDate::default()).num_days();
+                lit(days as i32).cast(DataType::Date)
+            }
+            _ => lit(day
+                .and_time(chrono::NaiveTime::MIN)
+                .and_utc()
+                .timestamp_millis())
+            .cast(dtype.clone()),
+        }
+    };
+    let (low, high) = (bound(rules.years.0), bound(rules.years.1.saturating_add(1)));
+    when(e.clone().lt(low).or(e.clone().gt_eq(high)))
+        .then(lit(NULL))
+        .otherwise(e)
 }
 
-/// The column's value as text, for messages (the scan keeps it beside the typed one).
-pub fn text(def: &Spec, from: &DataType) -> Expr {
-    let c = col(def.name);
-    match from {
-        DataType::String => c,
-        _ => c.cast(DataType::String),
-    }
+/// The column as it was read, kept beside the typed one for messages. A typed source
+/// (a Parquet date, a number) stays typed: the pass turns a value into text only where it
+/// reports it (casting every date of 10M contacts to text took a fifth of a report).
+pub fn text(def: &Spec) -> Expr {
+    col(def.name)
 }
 
 fn output(kind: Kind) -> impl Fn(&Schema, &Field) -> PolarsResult<Field> + Send + Sync {
@@ -290,4 +304,78 @@ pub fn parse_month(v: &str) -> Option<chrono::NaiveDate> {
         }
     }
     parse_date(v, &[]).and_then(|d| chrono::NaiveDate::from_ymd_opt(d.year(), d.month(), 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plausible years' edges on typed values: the first moment of the first year and
+    /// the last of the last are kept, a millisecond either side is not; dates likewise.
+    #[test]
+    fn typed_values_at_the_edges_of_the_plausible_years() {
+        let rules = Rules {
+            formats: Arc::new(Vec::new()),
+            zero_missing: false,
+            years: (2000, 2030),
+            currency: None,
+            default_manager: String::new(),
+        };
+        let ms = |y, m, d, h, mi, s, milli| {
+            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_milli_opt(h, mi, s, milli)
+                .unwrap()
+                .and_utc()
+                .timestamp_millis()
+        };
+        let values = [
+            ms(1999, 12, 31, 23, 59, 59, 999),
+            ms(2000, 1, 1, 0, 0, 0, 0),
+            ms(2030, 12, 31, 23, 59, 59, 999),
+            ms(2031, 1, 1, 0, 0, 0, 0),
+        ];
+        let at = Int64Chunked::from_slice("at".into(), &values)
+            .into_datetime(TimeUnit::Milliseconds, None)
+            .into_column();
+        let def = Spec {
+            name: "at",
+            kind: Kind::Datetime,
+            required: false,
+        };
+        let out = DataFrame::new(4, vec![at.clone()])
+            .unwrap()
+            .lazy()
+            .select([typed(&def, at.dtype(), &rules).alias("at")])
+            .collect()
+            .unwrap();
+        let kept: Vec<bool> = out
+            .column("at")
+            .unwrap()
+            .is_not_null()
+            .iter()
+            .map(|v| v == Some(true))
+            .collect();
+        assert_eq!(kept, [false, true, true, false]);
+        // As dates: 1999-12-31 out, 2000-01-01 and 2030-12-31 in, 2031-01-01 out.
+        let dates = DataFrame::new(4, vec![at.cast(&DataType::Date).unwrap()]).unwrap();
+        let def = Spec {
+            name: "at",
+            kind: Kind::Date,
+            required: false,
+        };
+        let out = dates
+            .lazy()
+            .select([typed(&def, &DataType::Date, &rules).alias("at")])
+            .collect()
+            .unwrap();
+        let kept: Vec<bool> = out
+            .column("at")
+            .unwrap()
+            .is_not_null()
+            .iter()
+            .map(|v| v == Some(true))
+            .collect();
+        assert_eq!(kept, [false, true, true, false]);
+    }
 }

@@ -180,7 +180,7 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
     }
     for def in &present {
         let from = schema.get(def.name).cloned().unwrap_or(DataType::String);
-        exprs.push(convert::text(def, &from).alias(text_name(def.name)));
+        exprs.push(convert::text(def).alias(text_name(def.name)));
         exprs.push(convert::typed(def, &from, &setup.rules).alias(def.name));
     }
     // The checks see every canonical column; those the file lacks are empty.
@@ -371,13 +371,36 @@ fn read_error(file: &str, e: PolarsError) -> Error {
     }
 }
 
+/// A column's values as text (a typed one, such as a Parquet column kept as it was read,
+/// is cast).
 fn text_values(frame: &DataFrame, name: &str) -> Result<StringChunked> {
-    Ok(frame
-        .column(name)
-        .ctx(name.to_string())?
-        .str()
-        .ctx(name.to_string())?
-        .clone())
+    let c = frame.column(name).ctx(name.to_string())?;
+    let c = match c.dtype() {
+        DataType::String => c.clone(),
+        _ => c.cast(&DataType::String).ctx(name.to_string())?,
+    };
+    Ok(c.str().ctx(name.to_string())?.clone())
+}
+
+/// The rows where `mask` holds and the column's text at each: only those rows are cast
+/// when the column is typed.
+fn text_where(
+    frame: &DataFrame,
+    name: &str,
+    mask: &BooleanChunked,
+) -> Result<(Vec<usize>, StringChunked)> {
+    let at: Vec<usize> = mask
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| (m == Some(true)).then_some(i))
+        .collect();
+    let c = frame.column(name).ctx(name.to_string())?;
+    let picked = c.filter(mask).ctx(name.to_string())?;
+    let text = match picked.dtype() {
+        DataType::String => picked,
+        _ => picked.cast(&DataType::String).ctx(name.to_string())?,
+    };
+    Ok((at, text.str().ctx(name.to_string())?.clone()))
 }
 
 impl State {

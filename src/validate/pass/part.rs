@@ -127,11 +127,8 @@ impl State {
             if !nulls.any() {
                 continue;
             }
-            let text = text_values(&part, &text_name(def.name))?;
-            for (pos, (is_null, v)) in nulls.iter().zip(text.iter()).enumerate() {
-                if is_null != Some(true) {
-                    continue;
-                }
+            let (at, text) = text_where(&part, &text_name(def.name), &nulls)?;
+            for (pos, v) in at.into_iter().zip(text.iter()) {
                 match v.map(str::trim).filter(|v| !v.is_empty()) {
                     None if def.required => {
                         p.reject(pos, def.name, "", "required value is missing")
