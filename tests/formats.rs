@@ -173,3 +173,81 @@ fn typed_parquet_dates_are_rejected_at_their_row_with_their_value() {
     // The two good rows are used, with their moments.
     assert_eq!(loaded.tables.stage_history.as_ref().unwrap().height(), 2);
 }
+
+/// The contacts' subject and outcome, which no figure reads, are not read from a Parquet
+/// file by a figure command (nothing there can be rejected): the managers' figures are those
+/// from CSV; a SQL query, which may name them, still reads them.
+#[test]
+fn figure_commands_leave_unread_parquet_columns_out() {
+    let run = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("crmstat")
+            .unwrap()
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stderr).to_string();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        (out.status.code().unwrap_or(-1), text, stdout)
+    };
+    let dir = common::company();
+    let data = dir.path().to_str().unwrap().to_string();
+    let outs = tempfile::tempdir().unwrap();
+    let csv_out = outs.path().join("out-csv");
+    let (code, text, _) = run(&[
+        "managers",
+        "--data",
+        &data,
+        "--period",
+        "2024-03",
+        "--out",
+        csv_out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    // The same contacts as Parquet, with a subject and an outcome.
+    let mut contacts = CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(dir.path().join("contacts.csv")))
+        .unwrap()
+        .finish()
+        .unwrap();
+    contacts
+        .with_column(Column::new(
+            "subject".into(),
+            ["счёт", "счёт", "звонок", "счёт"],
+        ))
+        .unwrap();
+    contacts
+        .with_column(Column::new("outcome".into(), ["ok", "ok", "нет", "ok"]))
+        .unwrap();
+    std::fs::remove_file(dir.path().join("contacts.csv")).unwrap();
+    ParquetWriter::new(std::fs::File::create(dir.path().join("contacts.parquet")).unwrap())
+        .finish(&mut contacts)
+        .unwrap();
+    let parquet_out = outs.path().join("out-parquet");
+    let (code, text, _) = run(&[
+        "managers",
+        "--data",
+        &data,
+        "--period",
+        "2024-03",
+        "--out",
+        parquet_out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    for table in ["managers.csv", "contacts_by_kind.csv", "speed_to_lead.csv"] {
+        assert_eq!(
+            std::fs::read_to_string(parquet_out.join(table)).unwrap(),
+            std::fs::read_to_string(csv_out.join(table)).unwrap(),
+            "{table}"
+        );
+    }
+    let sql = outs.path().join("subjects.sql");
+    std::fs::write(
+        &sql,
+        "select count(*) as n from contacts where subject = 'счёт' and outcome = 'ok'",
+    )
+    .unwrap();
+    let (code, text, stdout) = run(&["query", "--data", &data, sql.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(stdout.contains("|   3 |"), "{stdout}");
+}

@@ -93,7 +93,7 @@ pub(crate) fn load_with(
     quiet: bool,
 ) -> Result<(Config, Loaded)> {
     let (config, _) = args.config()?;
-    let demand = match (contacts, period) {
+    let mut demand = match (contacts, period) {
         (Contacts::All, _) => crate::validate::Demand::everything(),
         (Contacts::None, _) if !args.strict => crate::validate::Demand {
             skip: &["contacts"],
@@ -130,6 +130,10 @@ pub(crate) fn load_with(
             }
         }
     };
+    // --strict reads every column; a --where may name one no figure reads.
+    if args.strict || args.filter.is_some() {
+        demand.leave_unread = false;
+    }
     let mut loaded = crate::validate::load_with(&args.data, &config, &demand)?;
     if let Some(text) = &args.filter {
         let note = apply_where(&mut loaded.tables, text)?;

@@ -14,11 +14,16 @@ pub fn report_section(
     loaded: &crate::validate::Loaded,
     config: &Config,
 ) -> Result<super::Results> {
+    let t = std::time::Instant::now();
     let mut r = results(snap, loaded, config)?;
-    for part in [
-        super::pipeline::results(snap, loaded, config, &snap.period)?,
-        super::pacing::with_snapshot(snap, loaded, config, &snap.period)?,
-    ] {
+    crate::validate::trace("forecast: projection and backtest", t);
+    let t = std::time::Instant::now();
+    let pipeline = super::pipeline::results(snap, loaded, config, &snap.period)?;
+    crate::validate::trace("forecast: pipeline", t);
+    let t = std::time::Instant::now();
+    let pacing = super::pacing::with_snapshot(snap, loaded, config, &snap.period)?;
+    crate::validate::trace("forecast: pacing", t);
+    for part in [pipeline, pacing] {
         r.tables.extend(part.tables);
         r.charts.extend(part.charts);
         for n in part.notes {

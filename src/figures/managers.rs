@@ -24,10 +24,14 @@ pub fn kpis(
         loaded.stages.invoice_index(),
     ) {
         (Some(c), Some(_), Some(i)) => {
-            Some(losses::followup(snap, c, i as i32, config.funnel.followup_days)?.entries)
+            let t = std::time::Instant::now();
+            let f = losses::followup(snap, c, i as i32, config.funnel.followup_days)?.entries;
+            crate::validate::trace("managers: follow-up", t);
+            Some(f)
         }
         _ => None,
     };
+    let t = std::time::Instant::now();
     let k = managers::manager_kpis(
         tables,
         snap,
@@ -36,6 +40,7 @@ pub fn kpis(
         config.payroll.basis,
         followup.as_ref(),
     )?;
+    crate::validate::trace("managers: KPIs", t);
     Ok((k, followup.is_some()))
 }
 
@@ -91,17 +96,22 @@ pub fn results(
             k.contacts_by_kind,
         ),
     ];
+    let t = std::time::Instant::now();
     out.push(NamedTable::new(
         "velocity",
         "Sales velocity: open deals × win rate × average won deal ÷ days to win, per day",
         crate::metrics::velocity::velocity(snap)?,
     ));
+    crate::validate::trace("managers: velocity", t);
     notes.push(
         "velocity: open deals at as-of × win rate × average won amount ÷ mean days to win (money per day), \
          the last three over the deals closed in the 12 months before as-of; per manager, segment and company"
             .into(),
     );
-    match crate::metrics::speed_to_lead::speed_to_lead(&loaded.tables, snap)? {
+    let t = std::time::Instant::now();
+    let speed = crate::metrics::speed_to_lead::speed_to_lead(&loaded.tables, snap)?;
+    crate::validate::trace("managers: speed to lead", t);
+    match speed {
         Some(s) => {
             out.push(NamedTable::new(
                 "speed_to_lead",

@@ -454,6 +454,19 @@ impl TableSource {
         Ok(lf.select(select))
     }
 
+    /// Drop from a Parquet or Arrow scan the canonical columns no figure reads
+    /// ([`crate::schema::UNREAD`]): never decoded, they read as empty. A typed file's text
+    /// column can reject nothing (its bytes are UTF-8 by the format), so no check is lost;
+    /// a CSV's are still read (a bad byte there rejects its row).
+    pub fn leave_out_unread(&mut self) {
+        if !matches!(self.origin, Origin::Parquet(_) | Origin::Ipc(_)) {
+            return;
+        }
+        let table = self.spec.name;
+        self.sources
+            .retain(|(canonical, _)| !crate::schema::UNREAD.contains(&(table, canonical.as_str())));
+    }
+
     /// True on a line that repeats the header (glued exports), for a text source that can
     /// have one: every mapped column holds its own header.
     pub fn repeated_header(&self) -> Option<Expr> {

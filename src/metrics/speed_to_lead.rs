@@ -51,6 +51,28 @@ fn text(name: &str) -> Expr {
     col(name).cast(DataType::String)
 }
 
+/// `e` of the client's nearest row holding one: with `forward` the last at or before the row
+/// `shift` rows back, else the first at or after the row `shift` rows on (`shift` -1: the
+/// next). The events are sorted by client, so this is one fill over the whole frame that
+/// stops at the client's edge (the value found must be of the row's own client): the same as
+/// a fill over each client, without grouping the events by client once per column.
+fn in_client(e: Expr, shift: i64, forward: bool) -> Expr {
+    let owner = when(e.clone().is_not_null())
+        .then(col("client_id"))
+        .otherwise(lit(NULL).cast(DataType::String));
+    let fill = |x: Expr| {
+        let x = if shift == 0 { x } else { x.shift(lit(shift)) };
+        x.fill_null_with_strategy(if forward {
+            FillNullStrategy::Forward(None)
+        } else {
+            FillNullStrategy::Backward(None)
+        })
+    };
+    when(fill(owner).eq(col("client_id")))
+        .then(fill(e))
+        .otherwise(lit(NULL))
+}
+
 /// The leads of the period with their responses; `None` when there are no contacts.
 pub fn leads(tables: &Tables, snap: &Snapshot) -> Result<Option<DataFrame>> {
     let Some(contacts) = &tables.contacts else {
@@ -132,14 +154,6 @@ pub fn leads(tables: &Tables, snap: &Snapshot) -> Result<Option<DataFrame>> {
         ["client_id", "at", "is_deal", "deal_id"],
         SortMultipleOptions::default().with_nulls_last(true),
     );
-    let over = |e: Expr| super::over(e, "client_id");
-    let fill = |e: Expr, forward: bool| {
-        e.fill_null_with_strategy(if forward {
-            FillNullStrategy::Forward(None)
-        } else {
-            FillNullStrategy::Backward(None)
-        })
-    };
     let contact_at = when(col("is_deal").not())
         .then(col("at"))
         .otherwise(lit(NULL).cast(DataType::Datetime(TimeUnit::Milliseconds, None)));
@@ -149,7 +163,7 @@ pub fn leads(tables: &Tables, snap: &Snapshot) -> Result<Option<DataFrame>> {
     let deal_at = when(col("is_deal"))
         .then(col("at"))
         .otherwise(lit(NULL).cast(DataType::Datetime(TimeUnit::Milliseconds, None)));
-    let previous_contact = over(fill(contact_at, true).shift(lit(1)))?;
+    let previous_contact = in_client(contact_at, 1, true);
     let quiet = previous_contact
         .clone()
         .is_null()
@@ -163,18 +177,18 @@ pub fn leads(tables: &Tables, snap: &Snapshot) -> Result<Option<DataFrame>> {
         .and(col("at").lt(moment(as_of)));
     // The first outbound moment after this row (strictly later: the row's own is skipped) and
     // its manager; the first deal at or after it.
-    let next = |e: Expr| over(fill(e.shift(lit(-1)), false));
-    let here_or_next = |e: Expr| over(fill(e, false));
+    let next = |e: Expr| in_client(e, -1, false);
+    let here_or_next = |e: Expr| in_client(e, 0, false);
     let flagged = events
         .with_columns([
             lead.alias("lead"),
-            next(out_at)?.alias("responded_at"),
-            next(col("out_manager"))?.alias("responder"),
-            here_or_next(deal_at)?.alias("next_deal_at"),
-            here_or_next(col("deal_id"))?.alias("next_deal_id"),
-            here_or_next(col("deal_status"))?.alias("next_deal_status"),
-            here_or_next(col("deal_campaign"))?.alias("next_deal_campaign"),
-            here_or_next(col("deal_manager"))?.alias("next_deal_manager"),
+            next(out_at).alias("responded_at"),
+            next(col("out_manager")).alias("responder"),
+            here_or_next(deal_at).alias("next_deal_at"),
+            here_or_next(col("deal_id")).alias("next_deal_id"),
+            here_or_next(col("deal_status")).alias("next_deal_status"),
+            here_or_next(col("deal_campaign")).alias("next_deal_campaign"),
+            here_or_next(col("deal_manager")).alias("next_deal_manager"),
         ])
         .filter(col("lead"));
     let owners = match &tables.clients {

@@ -57,6 +57,9 @@ pub struct Demand {
     /// Tables the command's figures do not read: not read at all (a note says so, and
     /// `crmstat validate` still checks them).
     pub skip: &'static [&'static str],
+    /// Leave out of Parquet and Arrow files the columns no figure reads
+    /// ([`schema::UNREAD`]: the subject and outcome of 10M contacts).
+    pub leave_unread: bool,
 }
 
 impl Demand {
@@ -68,13 +71,15 @@ impl Demand {
             contacts: None,
             parquet_into: None,
             skip: &[],
+            leave_unread: false,
         }
     }
 
-    /// The canonical columns of every row.
+    /// The canonical columns of every row that the figures read.
     pub fn figures() -> Demand {
         Demand {
             extras: false,
+            leave_unread: true,
             ..Demand::everything()
         }
     }
@@ -87,6 +92,7 @@ impl Demand {
             contacts: None,
             parquet_into: None,
             skip: &[],
+            leave_unread: false,
         }
     }
 }
@@ -298,6 +304,11 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
                 "{}: not read, as this command's figures do not use {name} (`crmstat validate` checks it; --strict reads it)",
                 s.file
             ));
+        }
+    }
+    if demand.leave_unread {
+        for s in sources.values_mut() {
+            s.leave_out_unread();
         }
     }
     let shared_stages = Arc::new(stages.clone());
