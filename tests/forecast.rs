@@ -743,7 +743,8 @@ fn deals_stay_with_the_owner_they_had_at_the_period_end() {
 }
 
 /// `diff` names each export's rejected rows with its folder (both have a deals.csv) and lists
-/// them in its rejects table; an `--at` before the before export's own latest moment is
+/// them in its rejects table; a deal the before export rejected (D2's 32 March) is not new in
+/// the after one; an `--at` before the before export's own latest moment is
 /// refused (the changes happened between the two exports).
 #[test]
 fn diff_names_each_exports_rejects_and_refuses_an_early_at() {
@@ -762,7 +763,10 @@ fn diff_names_each_exports_rejects_and_refuses_an_early_at() {
     write(
         &after,
         "deals.csv",
-        &format!("{header}D1,K1,M1,2024-03-01,open,A,60.00\nD3,K3,M1,2024-03-05,open,A,1.2.3\n"),
+        &format!(
+            "{header}D1,K1,M1,2024-03-01,open,A,60.00\nD3,K3,M1,2024-03-05,open,A,1.2.3\n\
+             D2,K2,M1,2024-03-01,open,A,10.00\n"
+        ),
     );
     let out = root.path().join("changes");
     let stderr = ok(os(&[
@@ -778,6 +782,15 @@ fn diff_names_each_exports_rejects_and_refuses_an_early_at() {
     let a = after.join("deals.csv").display().to_string();
     assert!(stderr.contains(&format!("{b}:3: created_at")), "{stderr}");
     assert!(stderr.contains(&format!("{a}:3: amount")), "{stderr}");
+    // D2, rejected in the before export, is not new in the after one.
+    assert!(
+        stderr.contains("deals new in the after export: 0"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("deals rejected in one export and read in the other: 1;"),
+        "{stderr}"
+    );
     let rejects = lines(&out.join("rejects.csv"));
     assert_eq!(rejects.len(), 3, "{rejects:?}");
     assert!(

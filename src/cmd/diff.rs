@@ -6,7 +6,8 @@
 //! its deals and stage history name: the change happened by then, the export cannot say
 //! when). The before folder's own `deal_changes` come first, so diffing export after export
 //! builds the history up. A deal only in the after export is new (its creation is in deals);
-//! one only in the before export is counted in a note.
+//! one only in the before export is counted in a note; one that either export rejected is
+//! neither (its changes cannot be told) and counted apart.
 
 use std::io::Write;
 
@@ -130,10 +131,19 @@ pub fn run(args: &DiffArgs) -> Result<()> {
         new_value.extend(texts(&e, "new_value")?);
     }
     let earlier = deal.len();
-    let (mut gone, mut added) = (0usize, 0usize);
+    // A deal one export rejected is not new or gone: its changes cannot be told.
+    let rejected = |r: &crate::validate::Report| -> std::collections::BTreeSet<String> {
+        r.rejected_deals.iter().cloned().collect()
+    };
+    let (rejected_before, rejected_after) = (rejected(&before.report), rejected(&after.report));
+    let (mut gone, mut added, mut unread) = (0usize, 0usize, 0usize);
     for (id, was) in &old {
         let Some(is) = new.get(id) else {
-            gone += 1;
+            if rejected_after.contains(id) {
+                unread += 1;
+            } else {
+                gone += 1;
+            }
             continue;
         };
         for (k, name) in FIELDS.iter().enumerate() {
@@ -148,7 +158,11 @@ pub fn run(args: &DiffArgs) -> Result<()> {
     }
     for id in new.keys() {
         if !old.contains_key(id) {
-            added += 1;
+            if rejected_before.contains(id) {
+                unread += 1;
+            } else {
+                added += 1;
+            }
         }
     }
     let found = deal.len() - earlier;
@@ -174,6 +188,11 @@ pub fn run(args: &DiffArgs) -> Result<()> {
             String::new()
         }
     )];
+    if unread > 0 {
+        notes.push(format!(
+            "deals rejected in one export and read in the other: {unread}; neither new nor gone, their changes cannot be told (fix their rows, listed in the rejects, and diff again)"
+        ));
+    }
     if gone > 0 {
         notes.push(format!(
             "deals of the before export that are not in the after one (deleted in the CRM, or another filter): {gone}"

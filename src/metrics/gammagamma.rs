@@ -226,7 +226,15 @@ pub fn fit(all: &[Buyer]) -> Result<Fit, FitError> {
     // Start from p = q = 1 and v at the mean spend's scale.
     let mean = buyers.iter().map(|b| b.mean_value).sum::<f64>() / buyers.len() as f64;
     let objective = Objective::new(&buyers);
-    let best = super::optimize::minimise(
+    // Outside the box below (p, q, v ÷ mean spend in [1e-4, 1e4]) the fit is not used: once
+    // the first run has converged there, it is not polished.
+    let edge = 1e4f64.ln();
+    let outside = |l: &[f64]| {
+        [l[0], l[1], l[2] - mean.ln()]
+            .iter()
+            .any(|v| v.abs() > edge)
+    };
+    let best = super::optimize::minimise_until(
         &objective,
         vec![0.0, 0.0, mean.ln()],
         super::optimize::Restarts {
@@ -235,6 +243,7 @@ pub fn fit(all: &[Buyer]) -> Result<Fit, FitError> {
             max_iters: 5_000,
             min_improvement: 1e-10,
         },
+        outside,
     )
     .map_err(FitError::NoConvergence)?;
     let params = from_logs(&best);
@@ -289,6 +298,22 @@ pub fn frequency_spend_correlation(all: &[Buyer]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Spend that does not vary by client (every repeat buyer's mean is 100.00): the model's
+    /// p runs off to infinity, and the fit says it is at the edge.
+    #[test]
+    fn spend_that_does_not_vary_by_client_is_at_the_edge() {
+        let buyers: Vec<Buyer> = (0..500)
+            .map(|i| Buyer {
+                x: (1 + i % 4) as f64,
+                mean_value: 100.0,
+            })
+            .collect();
+        match fit(&buyers) {
+            Err(FitError::AtEdge(p)) => assert!(p.p > 1e3, "{p:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn expected_mean_by_the_formula() {

@@ -365,6 +365,9 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
         }
         if spec.name == "deals" {
             report.currency = checked.currency.take();
+            if let Some(k) = checked.keys.as_ref() {
+                report.rejected_deals = k.rejected.ids().map(str::to_string).collect();
+            }
             if checked.owners_filled > 0 {
                 report.notes.push(format!(
                     "{} open deals have no owner in the export: they count for the company, and under `{}` per manager ([import] default_manager)",

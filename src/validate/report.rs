@@ -65,6 +65,9 @@ pub struct Report {
     /// The currency of the deals' amounts when their `currency` column or the config
     /// names it.
     pub currency: Option<String>,
+    /// The ids of the deals rows that were rejected (`diff` tells a deal it could not read
+    /// from one that is new).
+    pub rejected_deals: Vec<String>,
 }
 
 impl Report {
