@@ -159,7 +159,7 @@ pub fn visits(snap: &Snapshot) -> Result<DataFrame> {
             .clone()
             .lazy()
             .sort(["deal_id", "entered_at"], SortMultipleOptions::default())
-            .with_column(super::over(col("entered_at").shift(lit(-1)), "deal_id")?.alias("next_at"))
+            .with_column(super::shifted_within(col("entered_at"), "deal_id", -1).alias("next_at"))
             .filter(col("stage_index").is_not_null())
             .join_on(
                 deals.select([col("deal_id"), col("closed_at")]),

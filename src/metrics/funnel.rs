@@ -167,7 +167,7 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
         .sort(["deal_id", "bucket"], SortMultipleOptions::default())
         .with_column(over(col("bucket_max").cum_max(false), "deal_id")?.alias("cur"))
         .with_column(
-            over(col("cur").shift(lit(1)), "deal_id")?
+            super::shifted_within(col("cur"), "deal_id", 1)
                 .fill_null(lit(-1))
                 .alias("prev"),
         )

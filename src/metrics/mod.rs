@@ -89,6 +89,16 @@ pub fn over(expr: Expr, by: &str) -> crate::Result<Expr> {
     expr.over([col(by)]).ctx(format!("window over {by}"))
 }
 
+/// `e` shifted `n` rows (1: the previous row, -1: the next) within the runs of equal `by` of
+/// a frame sorted by `by` (non-empty): empty where the row `n` away is another `by`'s. The
+/// same as `e.shift(n).over(by)` without grouping (a window over the 2.5M stage entries of
+/// a million deals took 3 s).
+pub fn shifted_within(e: Expr, by: &str, n: i64) -> Expr {
+    when(col(by).shift(lit(n)).eq(col(by)))
+        .then(e.shift(lit(n)))
+        .otherwise(lit(NULL))
+}
+
 /// The larger of two expressions, ignoring an empty one.
 pub fn greater(a: Expr, b: Expr) -> Expr {
     pick(a, b, Expr::gt)

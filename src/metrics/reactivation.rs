@@ -93,7 +93,7 @@ fn company_median_gap(purchases: LazyFrame) -> Result<Option<f64>> {
         .select([col("client_id"), col("day")])
         .unique(None, UniqueKeepStrategy::First)
         .sort(["client_id", "day"], SortMultipleOptions::default())
-        .with_column(super::over(col("day") - col("day").shift(lit(1)), "client_id")?.alias("gap"))
+        .with_column((col("day") - super::shifted_within(col("day"), "client_id", 1)).alias("gap"))
         .select([col("gap").cast(DataType::Float64).median()])
         .collect()
         .ctx("company median gap")?;

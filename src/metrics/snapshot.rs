@@ -144,6 +144,12 @@ impl Snapshot {
                     .filter(col("entered_at").lt(end.clone()))
                     .select([col("deal_id"), col("stage"), col("entered_at")])
                     .join_on(stage_frame.clone().lazy(), &["stage"], JoinType::Left)
+                    .sort(
+                        ["deal_id", "entered_at", "stage_index"],
+                        SortMultipleOptions::default()
+                            .with_nulls_last(true)
+                            .with_maintain_order(true),
+                    )
                     .collect()
                     .ctx("reading stage entries")?,
             ),
@@ -465,15 +471,11 @@ fn history_summary(entries: &DataFrame) -> LazyFrame {
         .clone()
         .lazy()
         .filter(col("stage_index").is_not_null())
-        .group_by([col("deal_id")])
+        .group_by_stable([col("deal_id")])
         .agg([
             col("stage_index").max().alias("hist_max"),
-            col("stage_index")
-                .sort_by(
-                    [col("entered_at"), col("stage_index")],
-                    SortMultipleOptions::default(),
-                )
-                .last()
-                .alias("hist_last"),
+            // The entries come sorted by deal, moment and stage (see `build`): a deal's
+            // last is its latest (of two at one moment, the further).
+            col("stage_index").last().alias("hist_last"),
         ])
 }

@@ -24,7 +24,7 @@ pub(super) fn handoffs(
             SortMultipleOptions::default().with_maintain_order(true),
         )
         .with_column(
-            crate::metrics::over(col("manager_id").shift(lit(1)), "deal_id")?
+            crate::metrics::shifted_within(col("manager_id"), "deal_id", 1)
                 .alias("from_manager_id"),
         )
         .filter(
