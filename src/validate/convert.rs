@@ -338,44 +338,30 @@ mod tests {
         let at = Int64Chunked::from_slice("at".into(), &values)
             .into_datetime(TimeUnit::Milliseconds, None)
             .into_column();
-        let def = Spec {
-            name: "at",
-            kind: Kind::Datetime,
-            required: false,
+        // Which of the four values the typed column keeps, read as `kind`.
+        let kept = |column: Column, kind: Kind| -> Vec<bool> {
+            let def = Spec {
+                name: "at",
+                kind,
+                required: false,
+            };
+            let dtype = column.dtype().clone();
+            DataFrame::new(4, vec![column])
+                .unwrap()
+                .lazy()
+                .select([typed(&def, &dtype, &rules).alias("at")])
+                .collect()
+                .unwrap()
+                .column("at")
+                .unwrap()
+                .is_not_null()
+                .iter()
+                .map(|v| v == Some(true))
+                .collect()
         };
-        let out = DataFrame::new(4, vec![at.clone()])
-            .unwrap()
-            .lazy()
-            .select([typed(&def, at.dtype(), &rules).alias("at")])
-            .collect()
-            .unwrap();
-        let kept: Vec<bool> = out
-            .column("at")
-            .unwrap()
-            .is_not_null()
-            .iter()
-            .map(|v| v == Some(true))
-            .collect();
-        assert_eq!(kept, [false, true, true, false]);
+        assert_eq!(kept(at.clone(), Kind::Datetime), [false, true, true, false]);
         // As dates: 1999-12-31 out, 2000-01-01 and 2030-12-31 in, 2031-01-01 out.
-        let dates = DataFrame::new(4, vec![at.cast(&DataType::Date).unwrap()]).unwrap();
-        let def = Spec {
-            name: "at",
-            kind: Kind::Date,
-            required: false,
-        };
-        let out = dates
-            .lazy()
-            .select([typed(&def, &DataType::Date, &rules).alias("at")])
-            .collect()
-            .unwrap();
-        let kept: Vec<bool> = out
-            .column("at")
-            .unwrap()
-            .is_not_null()
-            .iter()
-            .map(|v| v == Some(true))
-            .collect();
-        assert_eq!(kept, [false, true, true, false]);
+        let dates = at.cast(&DataType::Date).unwrap();
+        assert_eq!(kept(dates, Kind::Date), [false, true, true, false]);
     }
 }
