@@ -454,6 +454,22 @@ const NOTES: &[(&str, &str)] = &[
 /// Notes with values: `{}` stands for a value, carried into the Russian in the same order.
 const NOTE_TEMPLATES: &[(&str, &str)] = &[
     (
+        "Gamma-Gamma assumes spend per purchase does not depend on how often a client buys: the correlation of \
+         repeat purchases and mean purchase among repeat buyers is {} — not small: read the CLV with care",
+        "модель Gamma-Gamma предполагает, что сумма покупки не зависит от того, как часто клиент покупает: \
+         корреляция числа повторных покупок и средней покупки у повторных покупателей {} — не мала, читайте CLV осторожно",
+    ),
+    (
+        "Gamma-Gamma assumes spend per purchase does not depend on how often a client buys: the correlation of \
+         repeat purchases and mean purchase among repeat buyers is {}",
+        "модель Gamma-Gamma предполагает, что сумма покупки не зависит от того, как часто клиент покупает: \
+         корреляция числа повторных покупок и средней покупки у повторных покупателей {}",
+    ),
+    (
+        "{} of {} cohorts have no sBG fit (followed for fewer than 2 periods, or nobody left yet); see retention_fit.why",
+        "у {} из {} когорт нет подгонки sBG (наблюдались меньше 2 периодов или никто ещё не ушёл); причина — в retention_fit.why",
+    ),
+    (
         "the stage order is unknown: list the stages in crmstat.toml ([funnel] stages = [\"…\", …]) or provide stage_history",
         "порядок этапов неизвестен: перечислите этапы в crmstat.toml ([funnel] stages = [\"…\", …]) или добавьте stage_history",
     ),
@@ -488,6 +504,24 @@ const NOTE_TEMPLATES: &[(&str, &str)] = &[
     (
         "no client is overdue without an open deal ({} buyers looked at)",
         "ни один клиент без открытой сделки не просрочил свой интервал (просмотрено покупателей: {})",
+    ),
+    (
+        "the BG/NBD fit behind the expected purchases ran to the edge of its parameters (a = {}, b = {}): \
+         the data show (almost) no client dropping out, so the CLV counts every buyer as still buying at their rate",
+        "модель BG/NBD для ожидаемых покупок упёрлась в край параметров (a = {}, b = {}): по данным \
+         (почти) никто из клиентов не уходит, поэтому CLV считает каждого покупателя покупающим дальше в его темпе",
+    ),
+    (
+        "the BG/NBD fit behind the expected purchases ran to the edge of its parameters (a = {}, b = {}): \
+         every buyer has the same chance of stopping after a purchase ({} %), so the CLV gives every buyer that chance",
+        "модель BG/NBD для ожидаемых покупок упёрлась в край параметров (a = {}, b = {}): у всех покупателей \
+         одна и та же вероятность уйти после покупки ({} %), и CLV считает её одинаковой для всех",
+    ),
+    (
+        "the BG/NBD fit behind the expected purchases ran to the edge of its parameters (a = {}, b = {}): \
+         the data do not tell buyers apart on one side of the model; the CLV follows from these values, read it with care",
+        "модель BG/NBD для ожидаемых покупок упёрлась в край параметров (a = {}, b = {}): данные не различают \
+         покупателей по одной из сторон модели; CLV следует из этих значений, читайте его осторожно",
     ),
     (
         "the BG/NBD fit ran to the edge of its parameters (r = {}, α = {}, a = {}, b = {}): \
@@ -694,6 +728,29 @@ mod tests {
             "в папке с данными нет таблиц: clients, payments (разделы, которым они нужны, говорят об этом)"
         );
         assert_eq!(note("something else", Lang::Ru), "something else");
+        // A note with an optional tail: the longer template is tried first, so the tail is
+        // translated too, not carried over as a value.
+        let gg = "Gamma-Gamma assumes spend per purchase does not depend on how often a client buys: the correlation of \
+                  repeat purchases and mean purchase among repeat buyers is";
+        assert_eq!(
+            note(&format!("{gg} -0.142"), Lang::Ru),
+            "модель Gamma-Gamma предполагает, что сумма покупки не зависит от того, как часто клиент покупает: \
+             корреляция числа повторных покупок и средней покупки у повторных покупателей -0.142"
+        );
+        assert!(
+            note(
+                &format!("{gg} 0.412 — not small: read the CLV with care"),
+                Lang::Ru
+            )
+            .ends_with("у повторных покупателей 0.412 — не мала, читайте CLV осторожно")
+        );
+        assert_eq!(
+            note(
+                "6 of 24 cohorts have no sBG fit (followed for fewer than 2 periods, or nobody left yet); see retention_fit.why",
+                Lang::Ru
+            ),
+            "у 6 из 24 когорт нет подгонки sBG (наблюдались меньше 2 периодов или никто ещё не ушёл); причина — в retention_fit.why"
+        );
         assert_eq!(fill("a {} b {} c", "a 1 b 22 c"), Some(vec!["1", "22"]));
         assert_eq!(fill("a {} b", "a 1 b x"), None);
     }

@@ -800,7 +800,8 @@ fn campaign_costs_add_up_across_periods() {
 
 /// Reactivation on sample-data as of 30 June 2025: no candidate has a deal open then (from
 /// deals.csv), none bought after that day, every one is past its threshold, one-purchase
-/// clients have P(alive) = 1 and repeat buyers less; the BG/NBD fit is reported.
+/// clients have P(alive) = 1 and repeat buyers less; ranked by CLV, then expected value;
+/// the BG/NBD fit is reported.
 #[test]
 fn reactivation_on_the_sample() {
     let out = figure_json(&["reactivation", "--as-of", "2025-06-30"]);
@@ -815,7 +816,8 @@ fn reactivation_on_the_sample() {
         })
         .map(|d| d["client_id"].clone())
         .collect();
-    let mut value = f64::INFINITY;
+    // Ranked by lifetime value where it is known, then (without one) by expected value.
+    let (mut clv, mut value, mut without_clv) = (f64::INFINITY, f64::INFINITY, false);
     for r in &c {
         let id = r["client_id"].as_str().unwrap();
         assert!(!open.contains(id), "{id} has an open deal");
@@ -828,11 +830,22 @@ fn reactivation_on_the_sample() {
         } else {
             assert!(p < 1.0, "{id}");
         }
-        // Ranked by expected value.
-        let v = cents(&r["expected_value"].to_string()) as f64;
-        assert!(v <= value, "{id} out of order");
-        value = v;
+        if r["clv"].is_null() {
+            without_clv = true;
+            let v = cents(&r["expected_value"].to_string()) as f64;
+            assert!(v <= value, "{id} out of order by expected value");
+            value = v;
+        } else {
+            assert!(!without_clv, "{id} has a CLV after one without");
+            let v = r["clv"].as_f64().unwrap();
+            assert!(v <= clv, "{id} out of order by CLV");
+            clv = v;
+        }
     }
+    assert!(
+        clv.is_finite(),
+        "the sample's repeat buyers have a lifetime value"
+    );
     let fit = json(out.path(), "bgnbd_fit");
     let params: Vec<&str> = fit
         .iter()

@@ -68,8 +68,9 @@ impl Chart {
         Ok(Chart { kind, lang })
     }
 
-    /// The managers' rows of the pacing table (manager_id, attainment, elapsed_share) as a
-    /// chart; managers without a plan are left out.
+    /// The managers' rows of the pacing table (manager_id, attainment, elapsed_share, and a
+    /// `name` column when the caller joined one on; else the id labels the row) as a chart;
+    /// managers without a plan are left out.
     pub fn pacing(
         frame: &DataFrame,
         period: &str,
@@ -78,6 +79,17 @@ impl Chart {
     ) -> crate::error::Result<Chart> {
         let levels = strings(frame, "level")?;
         let ids = strings(frame, "manager_id")?;
+        let names = match frame.column("name") {
+            Ok(_) => strings(frame, "name")?,
+            Err(_) => vec![String::new(); frame.height()],
+        };
+        let label = |i: usize| {
+            if names[i].is_empty() {
+                ids[i].clone()
+            } else {
+                names[i].clone()
+            }
+        };
         let attainment = floats(frame, "attainment")?;
         let elapsed = floats(frame, "elapsed_share")?
             .first()
@@ -109,7 +121,7 @@ impl Chart {
                 "furthest behind the plan",
                 "дальше всех от плана",
             ),
-            names: keep.iter().map(|i| ids[*i].clone()).collect(),
+            names: keep.iter().map(|i| label(*i)).collect(),
             attainment: keep.iter().map(|i| attainment[*i].unwrap_or(0.0)).collect(),
             elapsed,
         });

@@ -384,4 +384,21 @@ mod tests {
             p.title
         );
     }
+
+    #[test]
+    fn a_pacing_chart_labels_managers_by_name_where_known() {
+        let frame = df!(
+            "level" => ["manager", "manager"],
+            "manager_id" => ["M1", "M2"],
+            "name" => [Some("Анна"), None],
+            "attainment" => [0.5, 1.2],
+            "elapsed_share" => [0.5, 0.5],
+        )
+        .unwrap();
+        let chart = Chart::pacing(&frame, "2024-06", "2024-06-15", Lang::En).unwrap();
+        let Kind::Pacing(p) = chart.kind else {
+            panic!("not a pacing chart")
+        };
+        assert_eq!(p.names, ["Анна", "M2"]);
+    }
 }

@@ -87,8 +87,12 @@ pub fn with_snapshot(
         ),
     )];
     notes.extend(p.notes);
-    let chart =
-        crate::chart::Chart::pacing(&p.pacing, &period.label, &last_day.to_string(), config.lang)?;
+    let chart = crate::chart::Chart::pacing(
+        &with_names(&p.pacing, loaded)?,
+        &period.label,
+        &last_day.to_string(),
+        config.lang,
+    )?;
     let charts = if chart.is_empty() {
         Vec::new()
     } else {
@@ -105,4 +109,31 @@ pub fn with_snapshot(
         charts,
         notes: [snap.notes.clone(), notes].concat(),
     })
+}
+
+/// The pacing table with each manager's name from the managers table (for the chart's
+/// labels; the table itself keeps SPEC's columns). Unchanged without a managers table.
+fn with_names(
+    pacing: &polars::prelude::DataFrame,
+    loaded: &Loaded,
+) -> Result<polars::prelude::DataFrame> {
+    use crate::error::PolarsContext;
+    use crate::metrics::JoinOn;
+    use polars::prelude::*;
+    let Some(managers) = &loaded.tables.managers else {
+        return Ok(pacing.clone());
+    };
+    pacing
+        .clone()
+        .lazy()
+        .join_on(
+            managers
+                .clone()
+                .lazy()
+                .select([col("manager_id"), col("name")]),
+            &["manager_id"],
+            JoinType::Left,
+        )
+        .collect()
+        .ctx("pacing: the managers' names for the chart")
 }

@@ -58,6 +58,12 @@ struct ClientState {
     segment: Vec<usize>,
     /// Usual days between purchases.
     interval: Vec<f64>,
+    /// The client's own scale of spend within its segment (mean 1): clients differ in what
+    /// they usually buy, as the Gamma-Gamma model of lifetime value assumes.
+    spend: Vec<f64>,
+    /// The chance the client buys again after a won deal: clients differ in how long they
+    /// stay, as the BG/NBD model assumes.
+    loyalty: Vec<f64>,
     /// Manager index of the owner.
     owner: Vec<usize>,
 }
@@ -231,6 +237,10 @@ impl<'a> Sim<'a> {
         self.clients
             .interval
             .push(45.0 + rng.random::<f64>() * 110.0);
+        self.clients.spend.push(world::gamma_unit(rng, 4));
+        self.clients
+            .loyalty
+            .push(0.99 - 0.9 * rng.random::<f64>().powi(2));
         self.clients.owner.push(owner);
         (idx, campaign)
     }
@@ -518,9 +528,8 @@ impl<'a> Sim<'a> {
     ) {
         let seg = self.clients.segment[client];
         let rng = &mut self.rng;
-        let list = SEGMENTS[seg].1
-            * (0.6 + rng.random::<f64>() * 0.8)
-            * (1.0 + rng.random::<f64>().powi(4) * 3.0);
+        // The segment's price × the client's own scale × this order's size (spread 1/√3).
+        let list = SEGMENTS[seg].1 * self.clients.spend[client] * world::gamma_unit(rng, 3);
         let discount =
             (self.managers[m].discount + (rng.random::<f64>() - 0.5) * 4.0).clamp(0.0, 30.0);
         let discount = (discount * 10.0).round() / 10.0;
@@ -539,7 +548,8 @@ impl<'a> Sim<'a> {
         let again = match (status, closed) {
             ("won", Some(at)) => {
                 self.pay(&deal_id, amount, at);
-                (self.rng.random::<f64>() < 0.9).then_some((at, self.clients.interval[client]))
+                let stays = self.rng.random::<f64>() < self.clients.loyalty[client];
+                stays.then_some((at, self.clients.interval[client]))
             }
             ("lost", Some(at)) => (self.rng.random::<f64>() < 0.36).then_some((at, 120.0)),
             _ => None,

@@ -175,7 +175,9 @@ pub fn managers(rng: &mut Pcg64Mcg, count: usize, start: i64, end: i64) -> Vec<M
                 pace: 0.7 + rng.random::<f64>() * 0.8,
                 diligence: 0.45 + rng.random::<f64>() * 0.5,
                 discount: [0.0, 2.0, 5.0, 10.0, 15.0][rng.random_range(0..5)],
-                plan: (rng.random_range(15..40) as i64) * 100_000 * 100,
+                // About what a manager wins in a month (300,000–690,000), so attainment
+                // lands near 100 % as where plans are set from last year's sales.
+                plan: (rng.random_range(30..70) as i64) * 10_000 * 100,
             }
         })
         .collect()
@@ -216,6 +218,12 @@ pub fn campaigns(rng: &mut Pcg64Mcg, count: usize, start: i64, end: i64) -> Vec<
 /// An exponential draw with the given mean.
 pub fn exp(rng: &mut Pcg64Mcg, mean: f64) -> f64 {
     -mean * (1.0 - rng.random::<f64>()).ln()
+}
+
+/// A gamma draw with a whole shape and mean 1 (the mean of `shape` exponentials): spread
+/// 1/√shape, never negative.
+pub fn gamma_unit(rng: &mut Pcg64Mcg, shape: u32) -> f64 {
+    (0..shape).map(|_| exp(rng, 1.0)).sum::<f64>() / shape as f64
 }
 
 /// Pick an index by weights that sum to about 1.

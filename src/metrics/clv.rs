@@ -193,6 +193,27 @@ pub fn clv(
     })
 }
 
+/// What a BG/NBD fit at the edge of its parameters means for the CLV, by which side ran
+/// there: tiny a (almost nobody drops out), a and b huge together (one drop-out chance,
+/// a ÷ (a + b), for every buyer), or r and α huge together (one purchase rate for all).
+fn edge_note(p: &bgnbd::Params) -> String {
+    let huge = |v: f64| v > 1e4;
+    let head = format!(
+        "the BG/NBD fit behind the expected purchases ran to the edge of its parameters (a = {:.3e}, b = {:.3e}): ",
+        p.a, p.b
+    );
+    if p.a < 1e-4 {
+        head + "the data show (almost) no client dropping out, so the CLV counts every buyer as still buying at their rate"
+    } else if huge(p.a) && huge(p.b) {
+        format!(
+            "{head}every buyer has the same chance of stopping after a purchase ({:.1} %), so the CLV gives every buyer that chance",
+            100.0 * p.a / (p.a + p.b)
+        )
+    } else {
+        head + "the data do not tell buyers apart on one side of the model; the CLV follows from these values, read it with care"
+    }
+}
+
 /// The BG/NBD fit (purchases and drop-out) and the Gamma-Gamma fit (spend), each `None` with
 /// the reason in `notes`; a note on how far spend follows frequency.
 fn fits(
@@ -209,11 +230,7 @@ fn fits(
                 .iter()
                 .any(|v| !(1e-4..=1e4).contains(v))
             {
-                notes.push(format!(
-                    "the BG/NBD fit behind the expected purchases ran to the edge of its parameters (a = {:.3e}, b = {:.3e}): \
-                     the data show (almost) no client dropping out, so the CLV counts every buyer as still buying at their rate",
-                    p.a, p.b
-                ));
+                notes.push(edge_note(&p));
             }
             Some(f)
         }
