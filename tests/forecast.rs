@@ -634,8 +634,9 @@ fn the_snapshot_takes_amounts_as_of_its_end() {
 }
 
 /// Pacing counts no plan for a manager who left before the period: M2 (1,000.00 a month) left
-/// in May, so June has plans of M1 3,000.00 (left on 10 June: still in June, full plan, as in
-/// payroll) and M3 500.00 only, 3,500.00 for the company.
+/// in May, so June has plans of M1 and M3 only. M1 (3,000.00 a month) left on 10 June: 10 of
+/// June's 30 days, 3,000.00 × 10 / 30 = 1,000.00 (as in payroll); M3 500.00; the company
+/// 1,500.00.
 #[test]
 fn pacing_leaves_out_the_plans_of_managers_gone_before_the_period() {
     let dir = tempfile::tempdir().unwrap();
@@ -673,10 +674,10 @@ fn pacing_leaves_out_the_plans_of_managers_gone_before_the_period() {
     assert_eq!(
         (plan("M1,"), plan("M2,"), plan("M3,"), plan(",,")),
         (
-            "3000.00".to_string(),
+            "1000.00".to_string(),
             String::new(),
             "500.00".to_string(),
-            "3500.00".to_string()
+            "1500.00".to_string()
         )
     );
 }

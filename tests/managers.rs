@@ -166,7 +166,8 @@ fn col(frame: &DataFrame, name: &str) -> Vec<String> {
 /// 250 + 100 = 350.00 (money on the deals, whoever is paid commission on it); cycle D9 14,
 /// D5 1 → 7.5; contacts T2, T3, T7, T9 → 4 (T4 never done); clients K4 + K3, K4, K5, K2
 /// → 4; follow-up D4 29 h in time, D9 60 h breach → 0.5; tasks T4 (not done) and T7 (on
-/// time) → 1 overdue; discount 20; attainment 350 / 1000 = 0.35; inactive (left 20 March).
+/// time) → 1 overdue; discount 20; inactive (left 20 March), so the plan counts for 1–20
+/// March: 1000.00 × 20 / 31 = 645.161… → 645.16; attainment 350 / 645.16 = 0.5425.
 /// M3: left in February, nothing in March: zeros, empty rates, not in the average.
 /// M4: only a refund: paid −200.00, attainment −200 / 500 = −0.4.
 #[test]
@@ -243,10 +244,17 @@ fn every_kpi_per_manager() {
         col(m, "monthly_plan")[..4],
         ["2000.00", "1000.00", "1500.00", "500.00"]
     );
-    // (0.5 + 0.35 − 0.4) / 3 = 0.15 over those who worked in March (M1, M2, M4).
+    // (0.5 + 0.5425 − 0.4) / 3 = 0.2142 (the average row is rounded to 4 places) over those
+    // who worked in March (M1, M2, M4).
     assert_eq!(
         numbers(m, "plan_attainment"),
-        [Some(0.5), Some(0.35), Some(0.0), Some(-0.4), Some(0.15)]
+        [
+            Some(0.5),
+            Some(350.0 / 645.16),
+            Some(0.0),
+            Some(-0.4),
+            Some(0.2142)
+        ]
     );
     assert_eq!(col(m, "top_loss_reason")[..2], ["Дорого", "Не отвечает"]);
     assert_eq!(col(m, "top_loss_stage")[..2], ["Встреча", "Звонок"]);
@@ -314,7 +322,8 @@ fn contacts_by_kind_and_handoffs() {
 }
 
 /// By team: Север = M1 + M3, Юг = M2 + M4. Юг paid 350 − 200 = 150.00 against a plan of
-/// 1000 + 500 → 0.1; Север 1000 / 3500 = 0.2857.
+/// 645.16 (M2 until 20 March, see above) + 500 = 1145.16 → 0.1310; Север 1000 / 3500 =
+/// 0.2857 (M3, gone before March, keeps the whole plan: see `managers::employed`).
 #[test]
 fn kpis_by_team() {
     let dir = company_with(CONFIG);
@@ -327,14 +336,15 @@ fn kpis_by_team() {
     assert_eq!(col(&m, "monthly_plan")[..2], ["3500.00", "1500.00"]);
     assert_eq!(
         numbers(&m, "plan_attainment")[..2],
-        [Some(1000.0 / 3500.0), Some(150.0 / 1500.0)]
+        [Some(1000.0 / 3500.0), Some(150.0 / 1145.16)]
     );
 }
 
 /// Paid basis, March. M1 (retroactive 5 % / 10 % from 1000.00): −50 + 600 + 100 + 350 =
 /// exactly 1000.00, on the tier boundary → 10 % of the whole = 100.00. Lines in date order
 /// are the steps of the rounded cumulative commission: −5.00, +60.00, +10.00, +35.00.
-/// M2 (flat 3 %, left 20 March): P10 250.00 → 7.50; P5 on 25 March is after leaving:
+/// M2 (flat 3 %, left 20 March, plan 645.16 for 1–20 March): P10 250.00 → 7.50,
+/// attainment 250 / 645.16 = 0.3875; P5 on 25 March is after leaving:
 /// listed, not commissioned (withheld 100.00). M3: nothing. M4 (refund only): basis
 /// −200.00 at the first tier's 5 % → −10.00 clawed back. Total 97.50.
 #[test]
@@ -360,7 +370,7 @@ fn payroll_by_scheme_with_refunds_boundary_and_leavers() {
     );
     assert_eq!(
         numbers(s, "plan_attainment"),
-        [Some(0.5), Some(0.25), Some(0.0), Some(-0.4)]
+        [Some(0.5), Some(250.0 / 645.16), Some(0.0), Some(-0.4)]
     );
     let l = &p.lines;
     assert_eq!(

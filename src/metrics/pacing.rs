@@ -4,7 +4,8 @@
 //! - plan: per month, the `plans` row of the manager (or team), else the manager's
 //!   `monthly_plan`; a team without a row of its own has the sum of its managers'; the
 //!   company's is the sum of the teams' and of the managers without a team. A month the
-//!   period covers only in part counts the part of its plan its days cover.
+//!   period covers only in part counts the part of its plan its days cover, and a manager
+//!   who joins or leaves inside the period the part of the days employed (the roster's).
 //! - won: the amount of the deals won from the period start to as-of (exact);
 //! - attainment = won ÷ plan; expected_by_now = plan × elapsed ÷ the period's length;
 //!   gap = plan − won (negative when the plan is beaten);

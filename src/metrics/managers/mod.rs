@@ -137,23 +137,59 @@ pub fn roster(tables: &Tables, period: &Period) -> Result<DataFrame> {
     // A manager's plans row for a month overrides monthly_plan for that month (SPEC §1).
     let (by_manager, _) = super::plans::plan_rows(tables)?;
     let ids = super::texts(&frame, "manager_id")?;
+    let days = |name: &str| -> Result<Vec<Option<i32>>> {
+        let c = frame
+            .column(name)
+            .ctx(name)?
+            .cast(&DataType::Int32)
+            .ctx(name)?;
+        Ok(c.i32().ctx(name)?.iter().collect())
+    };
+    let (hired, left) = (days("hired_on")?, days("left_on")?);
     let plans: Vec<Option<i128>> =
         money::minor_units(frame.column("monthly_plan").ctx("monthly_plan")?)?
             .into_iter()
             .zip(&ids)
-            .map(|(m, id)| match id {
-                Some(id) if by_manager.keys().any(|(_, who)| who == id) => period_plan_with(
-                    m,
-                    |month| by_manager.get(&(month, id.clone())).copied(),
-                    period,
-                ),
-                _ => m.map(|m| period_plan(m, period)),
+            .enumerate()
+            .map(|(i, (m, id))| {
+                let window = employed(period, hired[i], left[i]);
+                match id {
+                    Some(id) if by_manager.keys().any(|(_, who)| who == id) => period_plan_with(
+                        m,
+                        |month| by_manager.get(&(month, id.clone())).copied(),
+                        &window,
+                    ),
+                    _ => m.map(|m| period_plan(m, &window)),
+                }
             })
             .collect();
     frame
         .with_column(money::column("period_plan", plans))
         .ctx("period plan")?;
     Ok(frame)
+}
+
+/// The part of `period` a manager was employed in (hired_on through left_on, whole days;
+/// days since the epoch), so a plan counts only for the days worked: a manager who joins on
+/// 21 June or leaves on 10 June has a third of June's plan. A manager employed on no day of
+/// the period keeps the whole period: pacing leaves a manager gone before the period out,
+/// and payroll still needs that manager's plan-keyed rate to claw back a refund.
+pub fn employed(period: &Period, hired: Option<i32>, left: Option<i32>) -> Period {
+    let day = |d: i32| {
+        (chrono::NaiveDate::default() + chrono::Duration::days(i64::from(d)))
+            .and_time(chrono::NaiveTime::MIN)
+    };
+    let start = hired.map_or(period.start, |h| period.start.max(day(h)));
+    let end = left.map_or(period.end, |l| period.end.min(day(l.saturating_add(1))));
+    if start < end {
+        Period {
+            start,
+            end,
+            label: period.label.clone(),
+        }
+    } else {
+        period.clone()
+    }
 }
 
 /// A monthly plan over the period: whole months count fully, part months by their share
@@ -350,5 +386,28 @@ mod tests {
         let part =
             Period::resolve(None, Some("2024-03-01"), Some("2024-03-10"), None, None).unwrap();
         assert_eq!(period_plan(100_000, &part), 32_258);
+    }
+
+    #[test]
+    fn plans_cover_only_the_days_employed() {
+        // June 2024 has 30 days; a plan of 3,000.00 is 100.00 a day.
+        let june = Period::resolve(Some("2024-06"), None, None, None, None).unwrap();
+        let day = |s: &str| {
+            let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+            Some((d - chrono::NaiveDate::default()).num_days() as i32)
+        };
+        let plan = |hired, left| period_plan(300_000, &employed(&june, hired, left));
+        // Left on 10 June: 1–10 June, 10 days → 1,000.00.
+        assert_eq!(plan(None, day("2024-06-10")), 100_000);
+        // Joined on 21 June: 21–30 June, 10 days.
+        assert_eq!(plan(day("2024-06-21"), None), 100_000);
+        // 5–14 June: 10 days.
+        assert_eq!(plan(day("2024-06-05"), day("2024-06-14")), 100_000);
+        // The first day only.
+        assert_eq!(plan(None, day("2024-06-01")), 10_000);
+        // Employed the whole month, or on none of its days (left in May, joins in July): whole.
+        assert_eq!(plan(day("2023-01-01"), day("2024-06-30")), 300_000);
+        assert_eq!(plan(None, day("2024-05-20")), 300_000);
+        assert_eq!(plan(day("2024-07-01"), None), 300_000);
     }
 }
