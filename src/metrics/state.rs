@@ -185,16 +185,16 @@ pub fn owner_changes(state: &DataFrame) -> Result<Option<DataFrame>> {
     Ok((changed.height() > 0).then_some(changed))
 }
 
-/// Every deal's owner at the snapshot's end (deal_id, manager_id): the export's, or with
-/// owner changes in `deal_changes`, the one it had then. For figures over all deals
-/// (payments of the period).
-pub fn owners_at(tables: &Tables, snap: &super::snapshot::Snapshot) -> LazyFrame {
+/// Every deal's owner at a moment (deal_id, manager_id): the export's, or with the owner
+/// changes up to then ([`owner_changes`], a snapshot's `owner_changes`), the one it had
+/// then. For figures over all deals (payments of the period).
+pub fn owners_at(tables: &Tables, changes: Option<&DataFrame>) -> LazyFrame {
     let owners = tables
         .deals
         .clone()
         .lazy()
         .select([col("deal_id"), col("manager_id")]);
-    let Some(changed) = &snap.owner_changes else {
+    let Some(changed) = changes else {
         return owners;
     };
     owners

@@ -165,7 +165,7 @@ pub(super) fn paid_block(tables: &Tables, keys: &Keys, snap: &Snapshot) -> Block
         return Block::empty(&[("paid_amount", money::dtype())]);
     };
     let period = &snap.period;
-    let owners = crate::metrics::state::owners_at(tables, snap);
+    let owners = crate::metrics::state::owners_at(tables, snap.owner_changes.as_ref());
     let paid = keys
         .on(p
             .clone()

@@ -228,7 +228,7 @@ fn basis_entries(
 ) -> Result<std::collections::BTreeMap<String, Vec<Entry>>> {
     // Who held each deal at the period's end (with deal_changes, owner changes after it
     // are not used), as the managers table has it.
-    let owners = super::state::owners_at(tables, snap);
+    let owners = super::state::owners_at(tables, snap.owner_changes.as_ref());
     let payments = match (&tables.payments, basis) {
         (Some(p), _) => Some(
             p.clone()

@@ -20,6 +20,13 @@
 //! - BG/NBD ([`super::bgnbd`]) is fitted on the same clients in weeks; P(alive) and the
 //!   purchases expected over `horizon_days`; expected value = expected purchases × typical
 //!   amount (an estimate, rounded to the kopeck). Candidates are ranked by it.
+//!
+//! The RFM scores and segments are in [`rfm`].
+
+mod rfm;
+
+pub use rfm::{SEGMENTS, segment};
+use rfm::{quintile, rfm_of, segments_of};
 
 use polars::prelude::*;
 
@@ -48,44 +55,6 @@ pub struct Reactivation {
     pub notes: Vec<String>,
 }
 
-/// The RFM segment of an R and F score (1–5 each). The grid (rows R, columns F):
-///
-/// | R \ F | 1 | 2 | 3 | 4 | 5 |
-/// |---|---|---|---|---|---|
-/// | 5 | New customers | Potential loyalists | Potential loyalists | Champions | Champions |
-/// | 4 | Promising | Potential loyalists | Potential loyalists | Loyal | Loyal |
-/// | 3 | About to sleep | About to sleep | Need attention | Loyal | Loyal |
-/// | 2 | Hibernating | Hibernating | At risk | At risk | Can't lose them |
-/// | 1 | Hibernating | Hibernating | At risk | At risk | Can't lose them |
-pub fn segment(r: u32, f: u32) -> &'static str {
-    match (r, f) {
-        (1..=2, 1..=2) => "Hibernating",
-        (1..=2, 3..=4) => "At risk",
-        (1..=2, _) => "Can't lose them",
-        (3, 1..=2) => "About to sleep",
-        (3, 3) => "Need attention",
-        (3..=4, 4..=5) => "Loyal",
-        (4, 1) => "Promising",
-        (5, 1) => "New customers",
-        (4..=5, 2..=3) => "Potential loyalists",
-        _ => "Champions",
-    }
-}
-
-/// Every segment name in the order of the grid, best first.
-pub const SEGMENTS: [&str; 10] = [
-    "Champions",
-    "Loyal",
-    "Potential loyalists",
-    "New customers",
-    "Promising",
-    "Need attention",
-    "About to sleep",
-    "At risk",
-    "Can't lose them",
-    "Hibernating",
-];
-
 /// The median of all gaps (days) between consecutive purchase days of the same client.
 fn company_median_gap(purchases: LazyFrame) -> Result<Option<f64>> {
     let gaps = purchases
@@ -98,23 +67,6 @@ fn company_median_gap(purchases: LazyFrame) -> Result<Option<f64>> {
         .collect()
         .ctx("company median gap")?;
     Ok(floats(&gaps, "gap")?.first().copied().flatten())
-}
-
-/// Quintile score 1–5 of `expr` (higher value, higher score); ties share the lowest.
-fn quintile(expr: Expr) -> Expr {
-    let rank = expr
-        .clone()
-        .rank(
-            RankOptions {
-                method: RankMethod::Min,
-                descending: false,
-            },
-            None,
-        )
-        .cast(DataType::Float64);
-    // Ranked among the known values (an unknown revenue gets no score).
-    let n = expr.clone().count().cast(DataType::Float64);
-    (lit(1.0) + (lit(5.0) * (rank - lit(1.0)) / n).floor()).cast(DataType::UInt32)
 }
 
 /// The whole reactivation figure.
@@ -411,43 +363,6 @@ fn judged(
     Ok(all)
 }
 
-/// Clients per RFM segment, in the grid's order.
-fn segments_of(all: &DataFrame) -> Result<DataFrame> {
-    let segments_table = all
-        .clone()
-        .lazy()
-        .group_by([col("rfm_segment")])
-        .agg([
-            len().cast(DataType::UInt32).alias("clients"),
-            col("candidate")
-                .cast(DataType::UInt32)
-                .sum()
-                .alias("candidates"),
-            money::sum_minor(col("revenue_minor")).alias("revenue_minor"),
-            col("p_alive").mean().alias("mean_p_alive"),
-        ])
-        .join_on(
-            df!("rfm_segment" => SEGMENTS.to_vec(), "order" => (0..SEGMENTS.len() as u32).collect::<Vec<_>>())
-                .ctx("segments")?
-                .lazy(),
-            &["rfm_segment"],
-            JoinType::Left,
-        )
-        .sort(["order"], SortMultipleOptions::default())
-        .select([
-            col("rfm_segment").alias("segment"),
-            col("clients"),
-            col("candidates"),
-            col("revenue_minor"),
-            col("mean_p_alive"),
-        ])
-        .collect()
-        .ctx("segments")?;
-    let segments_table = with_money(segments_table, &[("revenue_minor", "revenue")])?;
-
-    Ok(segments_table)
-}
-
 /// The win-back list: candidates by lifetime value, then expected value and days overdue,
 /// with the action for each (call, or reassign). Long: one line per output column.
 fn candidates_of(all: &DataFrame, cfg: &ReactivationConfig) -> Result<DataFrame> {
@@ -525,36 +440,8 @@ fn candidates_of(all: &DataFrame, cfg: &ReactivationConfig) -> Result<DataFrame>
     Ok(candidates)
 }
 
-/// Every buyer with R, F, M scores and segment.
-fn rfm_of(all: DataFrame) -> Result<DataFrame> {
-    let day_to_date = |c: &str| col(c).cast(DataType::Date);
-    let rfm = all
-        .lazy()
-        .select([
-            col("client_id"),
-            col("name"),
-            col("manager_id"),
-            day_to_date("last_day").alias("last_purchase_at"),
-            col("days_since_last"),
-            col("purchases").cast(DataType::UInt32),
-            col("revenue_minor"),
-            col("r_score"),
-            col("f_score"),
-            col("m_score"),
-            col("rfm_segment"),
-            col("p_alive"),
-            col("candidate"),
-            col("purchases_with_amount").cast(DataType::UInt32),
-        ])
-        .collect()
-        .ctx("rfm")?;
-    let rfm = with_money(rfm, &[("revenue_minor", "lifetime_revenue")])?;
-
-    Ok(rfm)
-}
-
 /// Replace Int64 minor-unit columns by money columns, keeping their place.
-fn with_money(mut frame: DataFrame, renames: &[(&str, &str)]) -> Result<DataFrame> {
+pub(super) fn with_money(mut frame: DataFrame, renames: &[(&str, &str)]) -> Result<DataFrame> {
     for (from, to) in renames {
         let minor = money::minors(frame.column(from).ctx(from.to_string())?)?;
         let idx = frame
@@ -593,21 +480,5 @@ mod tests {
         assert_eq!(num("x"), 1.0);
         assert_eq!(num("t_x"), 30.0 / 7.0);
         assert_eq!(num("T"), 90.0 / 7.0);
-    }
-
-    #[test]
-    fn every_cell_of_the_grid_has_a_named_segment() {
-        for r in 1..=5 {
-            for f in 1..=5 {
-                assert!(SEGMENTS.contains(&segment(r, f)), "{r}{f}");
-            }
-        }
-        assert_eq!(segment(5, 5), "Champions");
-        assert_eq!(segment(1, 5), "Can't lose them");
-        assert_eq!(segment(2, 3), "At risk");
-        assert_eq!(segment(1, 1), "Hibernating");
-        assert_eq!(segment(5, 1), "New customers");
-        assert_eq!(segment(3, 3), "Need attention");
-        assert_eq!(segment(4, 4), "Loyal");
     }
 }

@@ -2,6 +2,12 @@
 //! manager, campaign and segment; it may skip a stage, go back for renegotiation, get stuck,
 //! be lost with a reason, or be won and then paid (late, in parts, sometimes refunded).
 //! Clients who won come back after their usual interval, and some stop buying.
+//!
+//! [`touches`] writes the contacts around a deal; [`ledger`] what the CRM logs of its
+//! money: expected close dates, amount changes and payments.
+
+mod ledger;
+mod touches;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -360,31 +366,6 @@ impl<'a> Sim<'a> {
         self.finish(deal_id, client, campaign, m, created, stage, outcome);
     }
 
-    /// Touches between `from` and `to` while a deal is at a stage: calls, emails, planned
-    /// tasks, messages, inquiries and meetings, about one every day and a half (telephony
-    /// integrations log every call, so a deal has about ten contacts).
-    fn activity(&mut self, client: usize, m: usize, deal: &str, from: i64, to: i64) {
-        let mut at = from;
-        loop {
-            at += (exp(&mut self.rng, 1.9) * DAY as f64) as i64 + 60_000;
-            if at >= to {
-                return;
-            }
-            let kind = ACTIVITY[weighted(&mut self.rng, &ACTIVITY_WEIGHTS)];
-            self.contact(client, m, deal, None, at, kind);
-        }
-    }
-
-    /// Calls after a win: delivery, documents, the next order.
-    fn service(&mut self, client: usize, m: usize, deal: &str, won: i64) {
-        let calls = weighted(&mut self.rng, &[0.2, 0.35, 0.3, 0.15]);
-        let mut at = won;
-        for _ in 0..calls {
-            at += (exp(&mut self.rng, 9.0) * DAY as f64) as i64 + 3_600_000;
-            self.contact(client, m, deal, None, at, "call");
-        }
-    }
-
     /// Usually the next stage; returning clients often go straight to the invoice, some
     /// deals skip the meeting, and a few go back from the contract to renegotiate.
     fn next_stage(&mut self, stage: usize, returning: bool, renegotiated: &mut bool) -> usize {
@@ -400,119 +381,12 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// The call after an invoice: within two days when the manager is diligent.
-    fn follow_up(&mut self, client: usize, m: usize, deal: &str, invoiced: i64) -> bool {
-        let diligent = self.rng.random::<f64>() < self.managers[m].diligence;
-        let delay = if diligent {
-            0.1 + self.rng.random::<f64>() * 1.7
-        } else {
-            2.5 + self.rng.random::<f64>() * 6.0
-        };
-        if diligent || self.rng.random::<f64>() < 0.6 {
-            self.contact(
-                client,
-                m,
-                deal,
-                None,
-                invoiced + (delay * DAY as f64) as i64,
-                "call",
-            );
-        }
-        diligent
-    }
-
-    /// An inbound inquiry `call_at` minus a wait: minutes for a quarter, up to an hour for a
-    /// fifth, up to a day for a third, days for the rest (from the second random stream,
-    /// so the simulation itself is unchanged).
-    fn organic_inquiry(&mut self, client: usize, m: usize, deal: &str, call_at: i64) {
-        let rng = &mut self.plans_rng;
-        let r = rng.random::<f64>();
-        let minutes: i64 = if r < 0.25 {
-            rng.random_range(1..6)
-        } else if r < 0.45 {
-            rng.random_range(6..60)
-        } else if r < 0.8 {
-            rng.random_range(60..24 * 60)
-        } else {
-            rng.random_range(24 * 60..5 * 24 * 60)
-        };
-        let channel = ["phone", "chat", "email", "messenger"][rng.random_range(0..4)];
-        let c = &mut self.out.contacts;
-        c.client.push(client_id(client));
-        c.manager.push(self.managers[m].id.clone());
-        c.deal.push(deal.to_string());
-        c.campaign.push(None);
-        c.at.push(call_at - minutes * 60_000);
-        c.channel.push(channel);
-        c.kind.push("inquiry");
-        c.direction.push("in");
-        c.due.push(None);
-        c.done.push(None);
-        c.outcome.push("выполнено");
-    }
-
     fn entry(&mut self, deal: &str, stage: usize, t: i64, m: usize) {
         let h = &mut self.out.history;
         h.deal.push(deal.to_string());
         h.stage.push(world::STAGES[stage]);
         h.at.push(t);
         h.manager.push(self.managers[m].id.clone());
-    }
-
-    fn contact(
-        &mut self,
-        client: usize,
-        m: usize,
-        deal: &str,
-        campaign: Option<usize>,
-        at: i64,
-        kind: &'static str,
-    ) {
-        if at > self.end {
-            return;
-        }
-        let rng = &mut self.rng;
-        let (channel, direction) = match kind {
-            "meeting" => ("meeting", "out"),
-            "email" if rng.random::<f64>() < 0.2 => ("email", "in"),
-            "email" => ("email", "out"),
-            "message" => ("messenger", ["in", "out"][rng.random_range(0..2)]),
-            "inquiry" => (["phone", "chat", "email"][rng.random_range(0..3)], "in"),
-            _ => ("phone", "out"),
-        };
-        // A task is planned; so is a third of the other outgoing touches. Some are done
-        // late, a few never.
-        let planned = kind == "task" || (direction == "out" && rng.random::<f64>() < 0.33);
-        let (due, done) = if planned {
-            let r = rng.random::<f64>();
-            let done = if r < 0.06 {
-                None
-            } else if r < 0.26 {
-                Some(at + rng.random_range(DAY..5 * DAY))
-            } else {
-                Some(at)
-            };
-            (Some(at), done.filter(|d| *d <= self.end))
-        } else {
-            (None, None)
-        };
-        let c = &mut self.out.contacts;
-        c.client.push(client_id(client));
-        c.manager.push(self.managers[m].id.clone());
-        c.deal.push(deal.to_string());
-        c.campaign
-            .push(campaign.map(|k| self.campaigns[k].id.clone()));
-        c.at.push(at);
-        c.channel.push(channel);
-        c.kind.push(kind);
-        c.direction.push(direction);
-        c.due.push(due);
-        c.done.push(done);
-        c.outcome.push(if done.is_none() && due.is_some() {
-            "не выполнено"
-        } else {
-            "выполнено"
-        });
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -577,166 +451,5 @@ impl<'a> Sim<'a> {
         let d = &mut self.out.deals;
         d.expected_close.push(expected);
         d.probability.push(probability);
-    }
-
-    /// The expected close date a salesperson keeps on a deal, as CRMs export it today, and the
-    /// CRM's stage probability. The first estimate is a few weeks out, often the last day of
-    /// its month; an open deal whose estimate has passed is usually pushed out (rarely
-    /// pulled in), a few are left overdue; a closed deal's last estimate lies near its close.
-    #[allow(clippy::too_many_arguments)]
-    fn expected_close(
-        &mut self,
-        deal: &str,
-        created: i64,
-        stage: usize,
-        status: &str,
-        closed: Option<i64>,
-        amount: i64,
-    ) -> (Option<i64>, Option<f64>) {
-        let end = self.end;
-        let rng = &mut self.plans_rng;
-        let log = &mut self.out.changes;
-        let mut change = |at: i64, field: &'static str, old: String, new: String| {
-            log.deal.push(deal.to_string());
-            log.at.push(at);
-            log.field.push(field);
-            log.old.push(Some(old));
-            log.new.push(Some(new));
-        };
-        let date = |t: i64| {
-            chrono::DateTime::from_timestamp_millis(t)
-                .map(|d| d.date_naive().to_string())
-                .unwrap_or_default()
-        };
-        let last = closed.unwrap_or(end);
-        // One deal in seven had another amount at first (re-quoted, scope changed).
-        if rng.random::<f64>() < 1.0 / 7.0 && last > created {
-            let first = (amount as f64 * (0.7 + rng.random::<f64>() * 0.6)).round() as i64;
-            let at = created + ((last - created) as f64 * (0.2 + rng.random::<f64>() * 0.6)) as i64;
-            let money = |m: i64| format!("{}.{:02}", m / 100, m % 100);
-            if first != amount && first > 0 {
-                change(at, "amount", money(first), money(amount));
-            }
-        }
-        if rng.random::<f64>() < 0.08 {
-            return (None, None); // never filled in
-        }
-        let month_end = |t: i64| -> i64 {
-            use chrono::{Datelike, NaiveDate};
-            let Some(d) = chrono::DateTime::from_timestamp_millis(t) else {
-                return t;
-            };
-            let d = d.date_naive();
-            let first_next = if d.month() == 12 {
-                NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
-            } else {
-                NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
-            };
-            first_next.map_or(t, |n| {
-                n.and_hms_opt(0, 0, 0)
-                    .map_or(t, |m| m.and_utc().timestamp_millis() - DAY)
-            })
-        };
-        let day_of = |t: i64| t - t.rem_euclid(DAY);
-        let mut estimate = day_of(created + (exp(rng, 25.0) + 7.0) as i64 * DAY);
-        if rng.random::<f64>() < 0.35 {
-            estimate = day_of(month_end(estimate));
-        }
-        let probability = match status {
-            "won" => 100.0,
-            "lost" => 0.0,
-            _ => {
-                let base = [10.0, 20.0, 40.0, 60.0, 80.0, 90.0][stage.min(5)];
-                (base + rng.random_range(-2..=2) as f64 * 5.0).clamp(5.0, 95.0)
-            }
-        };
-        let expected = match closed {
-            Some(at) => {
-                let last = day_of(at + rng.random_range(-6..=3) * DAY).max(day_of(created));
-                // The estimate was moved once, a few days before it (or the close) came.
-                if last != estimate {
-                    let when = (estimate.min(at) - rng.random_range(1..5) * DAY
-                        + rng.random_range(8..19) * DAY / 24)
-                        .clamp(created, at);
-                    change(when, "expected_close_at", date(estimate), date(last));
-                }
-                last
-            }
-            None => {
-                // Passed estimates are pushed out two to six weeks at a time, a day or
-                // two after they pass; one in ten is pulled in a little instead, one in
-                // six left overdue.
-                while estimate < end && rng.random::<f64>() > 1.0 / 6.0 {
-                    let when = estimate
-                        + rng.random_range(0..3) * DAY
-                        + rng.random_range(8..19) * DAY / 24;
-                    if when >= end {
-                        break;
-                    }
-                    let before = estimate;
-                    if rng.random::<f64>() < 0.1 {
-                        estimate -= rng.random_range(1..5) * DAY;
-                        change(
-                            when.max(created),
-                            "expected_close_at",
-                            date(before),
-                            date(estimate),
-                        );
-                        break;
-                    }
-                    estimate += rng.random_range(14..43) * DAY;
-                    if rng.random::<f64>() < 0.35 {
-                        estimate = day_of(month_end(estimate));
-                    }
-                    change(
-                        when.max(created),
-                        "expected_close_at",
-                        date(before),
-                        date(estimate),
-                    );
-                }
-                estimate
-            }
-        };
-        (Some(expected), Some(probability))
-    }
-
-    /// Payments lag the win; a quarter come in two parts, a few are never paid, and a few
-    /// are partly refunded.
-    fn pay(&mut self, deal: &str, amount: i64, won_at: i64) {
-        let rng = &mut self.rng;
-        let lag = (2.0 + exp(rng, 12.0)) * DAY as f64;
-        let first = won_at + lag as i64;
-        let r = rng.random::<f64>();
-        // A prepayment and the rest, or monthly instalments: one to four parts.
-        let count = if r < 0.04 {
-            0
-        } else {
-            1 + weighted(rng, &[0.34, 0.35, 0.21, 0.10])
-        };
-        let mut parts: Vec<(i64, i64)> = Vec::with_capacity(count + 1);
-        let (mut at, mut left) = (first, amount);
-        for k in 0..count {
-            let share = if k + 1 == count {
-                left
-            } else if k == 0 {
-                amount * [30, 50][rng.random_range(0..2)] / 100
-            } else {
-                left / (count - k) as i64
-            };
-            parts.push((at, share));
-            left -= share;
-            at += rng.random_range(10..45) * DAY;
-        }
-        if !parts.is_empty() && rng.random::<f64>() < 0.03 {
-            let last = parts[parts.len() - 1].0;
-            parts.push((last + rng.random_range(5..60) * DAY, -(amount / 10)));
-        }
-        for (at, value) in parts.into_iter().filter(|(at, _)| *at <= self.end) {
-            let p = &mut self.out.payments;
-            p.deal.push(deal.to_string());
-            p.at.push(at);
-            p.amount.push(value);
-        }
     }
 }
