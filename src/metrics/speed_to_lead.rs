@@ -73,124 +73,18 @@ fn in_client(e: Expr, shift: i64, forward: bool) -> Expr {
         .otherwise(lit(NULL))
 }
 
-/// The leads of the period with their responses; `None` when there are no contacts.
+/// The leads of the period with their responses; `None` when there are no contacts. The
+/// events of each client in time ([`events`]), the leads among them with the response and
+/// next deal ([`flag_leads`]), then each lead's manager, channel and campaign.
 pub fn leads(tables: &Tables, snap: &Snapshot) -> Result<Option<DataFrame>> {
     let Some(contacts) = &tables.contacts else {
         return Ok(None);
     };
-    let as_of = snap.period.end_ms();
-    let start = snap.period.start_ms();
-    let inbound = text("direction").eq(lit("in"));
-    let outbound = text("direction").eq(lit("out"));
-    // One row per moment a client was in touch: whether it was inbound (and the first inbound
-    // channel and campaign by name), and the outbound contact's manager.
-    let moments = contacts
-        .clone()
-        .lazy()
-        .filter(
-            col("at")
-                .lt(moment(as_of))
-                .and(col("at").gt_eq(moment(contact_window_start_ms(start))))
-                .and(col("client_id").is_not_null()),
-        )
-        .group_by([text("client_id").alias("client_id"), col("at")])
-        .agg([
-            inbound.clone().any(true).alias("inbound"),
-            outbound.clone().any(true).alias("outbound"),
-            text("channel")
-                .filter(inbound.clone())
-                .min()
-                .alias("channel"),
-            text("campaign_id")
-                .filter(inbound.clone())
-                .min()
-                .alias("contact_campaign"),
-            text("manager_id")
-                .filter(outbound.clone())
-                .min()
-                .alias("out_manager"),
-        ])
-        .with_columns([
-            lit(false).alias("is_deal"),
-            lit(NULL).cast(DataType::String).alias("deal_id"),
-            lit(NULL).cast(DataType::String).alias("deal_status"),
-            lit(NULL).cast(DataType::String).alias("deal_campaign"),
-            lit(NULL).cast(DataType::String).alias("deal_manager"),
-        ]);
-    let deals = snap
-        .deals
-        .clone()
-        .lazy()
-        // Deals created before the period are neither leads nor a lead's next deal.
-        .filter(
-            col("client_id")
-                .is_not_null()
-                .and(col("created_at").gt_eq(moment(start))),
-        )
-        .select([
-            text("client_id").alias("client_id"),
-            col("created_at").alias("at"),
-            lit(false).alias("inbound"),
-            lit(false).alias("outbound"),
-            lit(NULL).cast(DataType::String).alias("channel"),
-            lit(NULL).cast(DataType::String).alias("contact_campaign"),
-            lit(NULL).cast(DataType::String).alias("out_manager"),
-            lit(true).alias("is_deal"),
-            text("deal_id").alias("deal_id"),
-            text("status").alias("deal_status"),
-            text("campaign_id").alias("deal_campaign"),
-            text("manager_id").alias("deal_manager"),
-        ]);
-    let events = concat(
-        [moments, deals],
-        UnionArgs {
-            to_supertypes: true,
-            ..Default::default()
-        },
-    )
-    .ctx("speed to lead events")?
-    // A client's events in time; at one moment the contacts before the deals.
-    .sort(
-        ["client_id", "at", "is_deal", "deal_id"],
-        SortMultipleOptions::default().with_nulls_last(true),
+    let flagged = flag_leads(
+        events(contacts, snap)?,
+        snap.period.start_ms(),
+        snap.period.end_ms(),
     );
-    let contact_at = when(col("is_deal").not())
-        .then(col("at"))
-        .otherwise(lit(NULL).cast(DataType::Datetime(TimeUnit::Milliseconds, None)));
-    let out_at = when(col("outbound"))
-        .then(col("at"))
-        .otherwise(lit(NULL).cast(DataType::Datetime(TimeUnit::Milliseconds, None)));
-    let deal_at = when(col("is_deal"))
-        .then(col("at"))
-        .otherwise(lit(NULL).cast(DataType::Datetime(TimeUnit::Milliseconds, None)));
-    let previous_contact = in_client(contact_at, 1, true);
-    let quiet = previous_contact
-        .clone()
-        .is_null()
-        .or(
-            (col("at").cast(DataType::Int64) - previous_contact.cast(DataType::Int64))
-                .gt(lit(QUIET_DAYS * DAY_MS)),
-        );
-    let lead = (col("inbound").or(col("is_deal")))
-        .and(quiet)
-        .and(col("at").gt_eq(moment(start)))
-        .and(col("at").lt(moment(as_of)));
-    // The first outbound moment after this row (strictly later: the row's own is skipped) and
-    // its manager; the first deal at or after it.
-    let next = |e: Expr| in_client(e, -1, false);
-    let here_or_next = |e: Expr| in_client(e, 0, false);
-    let flagged = events
-        .with_columns([
-            lead.alias("lead"),
-            next(out_at).alias("responded_at"),
-            next(col("out_manager")).alias("responder"),
-            here_or_next(deal_at).alias("next_deal_at"),
-            here_or_next(col("deal_id")).alias("next_deal_id"),
-            here_or_next(col("deal_status")).alias("next_deal_status"),
-            here_or_next(col("deal_campaign")).alias("next_deal_campaign"),
-            here_or_next(col("deal_manager")).alias("next_deal_manager"),
-        ])
-        .filter(col("lead"));
     let owners = match &tables.clients {
         Some(c) => c.clone().lazy().select([
             text("client_id").alias("client_id"),
@@ -254,6 +148,130 @@ pub fn leads(tables: &Tables, snap: &Snapshot) -> Result<Option<DataFrame>> {
         .collect()
         .ctx("speed to lead")?;
     Ok(Some(frame))
+}
+
+/// Every moment a client was in touch in the contact window up to as-of (whether inbound,
+/// with the first inbound channel and campaign by name, and the outbound contact's manager)
+/// and every deal created in the period, one frame sorted by client and time (at one
+/// moment the contacts before the deals).
+fn events(contacts: &DataFrame, snap: &Snapshot) -> Result<LazyFrame> {
+    let as_of = snap.period.end_ms();
+    let start = snap.period.start_ms();
+    let inbound = text("direction").eq(lit("in"));
+    let outbound = text("direction").eq(lit("out"));
+    let moments = contacts
+        .clone()
+        .lazy()
+        .filter(
+            col("at")
+                .lt(moment(as_of))
+                .and(col("at").gt_eq(moment(contact_window_start_ms(start))))
+                .and(col("client_id").is_not_null()),
+        )
+        .group_by([text("client_id").alias("client_id"), col("at")])
+        .agg([
+            inbound.clone().any(true).alias("inbound"),
+            outbound.clone().any(true).alias("outbound"),
+            text("channel")
+                .filter(inbound.clone())
+                .min()
+                .alias("channel"),
+            text("campaign_id")
+                .filter(inbound.clone())
+                .min()
+                .alias("contact_campaign"),
+            text("manager_id")
+                .filter(outbound.clone())
+                .min()
+                .alias("out_manager"),
+        ])
+        .with_columns([
+            lit(false).alias("is_deal"),
+            lit(NULL).cast(DataType::String).alias("deal_id"),
+            lit(NULL).cast(DataType::String).alias("deal_status"),
+            lit(NULL).cast(DataType::String).alias("deal_campaign"),
+            lit(NULL).cast(DataType::String).alias("deal_manager"),
+        ]);
+    let deals = snap
+        .deals
+        .clone()
+        .lazy()
+        // Deals created before the period are neither leads nor a lead's next deal.
+        .filter(
+            col("client_id")
+                .is_not_null()
+                .and(col("created_at").gt_eq(moment(start))),
+        )
+        .select([
+            text("client_id").alias("client_id"),
+            col("created_at").alias("at"),
+            lit(false).alias("inbound"),
+            lit(false).alias("outbound"),
+            lit(NULL).cast(DataType::String).alias("channel"),
+            lit(NULL).cast(DataType::String).alias("contact_campaign"),
+            lit(NULL).cast(DataType::String).alias("out_manager"),
+            lit(true).alias("is_deal"),
+            text("deal_id").alias("deal_id"),
+            text("status").alias("deal_status"),
+            text("campaign_id").alias("deal_campaign"),
+            text("manager_id").alias("deal_manager"),
+        ]);
+    Ok(concat(
+        [moments, deals],
+        UnionArgs {
+            to_supertypes: true,
+            ..Default::default()
+        },
+    )
+    .ctx("speed to lead events")?
+    // A client's events in time; at one moment the contacts before the deals.
+    .sort(
+        ["client_id", "at", "is_deal", "deal_id"],
+        SortMultipleOptions::default().with_nulls_last(true),
+    ))
+}
+
+/// The leads among a client's `events` (an inbound contact or a new deal with no contact in
+/// the QUIET_DAYS before, inside the period) with the first later outbound moment and its
+/// manager, and the first deal at or after the lead.
+fn flag_leads(events: LazyFrame, start: i64, as_of: i64) -> LazyFrame {
+    let contact_at = when(col("is_deal").not())
+        .then(col("at"))
+        .otherwise(lit(NULL).cast(DataType::Datetime(TimeUnit::Milliseconds, None)));
+    let out_at = when(col("outbound"))
+        .then(col("at"))
+        .otherwise(lit(NULL).cast(DataType::Datetime(TimeUnit::Milliseconds, None)));
+    let deal_at = when(col("is_deal"))
+        .then(col("at"))
+        .otherwise(lit(NULL).cast(DataType::Datetime(TimeUnit::Milliseconds, None)));
+    let previous_contact = in_client(contact_at, 1, true);
+    let quiet = previous_contact
+        .clone()
+        .is_null()
+        .or(
+            (col("at").cast(DataType::Int64) - previous_contact.cast(DataType::Int64))
+                .gt(lit(QUIET_DAYS * DAY_MS)),
+        );
+    let lead = (col("inbound").or(col("is_deal")))
+        .and(quiet)
+        .and(col("at").gt_eq(moment(start)))
+        .and(col("at").lt(moment(as_of)));
+    // The first outbound moment after this row (strictly later: the row's own is skipped) and
+    // its manager; the first deal at or after it.
+    let next = |e: Expr| in_client(e, -1, false);
+    let here_or_next = |e: Expr| in_client(e, 0, false);
+    events
+        .with_columns([
+            lead.alias("lead"),
+            next(out_at).alias("responded_at"),
+            next(col("out_manager")).alias("responder"),
+            here_or_next(deal_at).alias("next_deal_at"),
+            here_or_next(col("deal_id")).alias("next_deal_id"),
+            here_or_next(col("deal_status")).alias("next_deal_status"),
+            here_or_next(col("deal_campaign")).alias("next_deal_campaign"),
+            here_or_next(col("deal_manager")).alias("next_deal_manager"),
+        ])
+        .filter(col("lead"))
 }
 
 /// The response bucket of a lead (exclusive buckets, for the win rate).

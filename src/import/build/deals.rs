@@ -46,12 +46,12 @@ impl Context<'_> {
         })
     }
 
+    /// The deals table from the export's rows: deleted rows and other pipelines left out,
+    /// product rows merged into their deal ([`Context::deal_of`] makes each deal), and the
+    /// count with what was done ([`Tally::notes`]) in the mapping report.
     pub(super) fn build_deals(&mut self, mapping: &mut Mapping) -> Result<()> {
         let height = self.values.values().next().map_or(0, Vec::len);
-        let (mut deleted, mut other_pipeline, mut no_client, mut no_owner, mut open_close) =
-            (0, 0, 0, 0, 0);
-        let mut by_contact = 0;
-        let mut pipelines: BTreeMap<String, usize> = BTreeMap::new();
+        let mut tally = Tally::default();
         let wanted = self
             .config
             .import
@@ -66,20 +66,19 @@ impl Context<'_> {
         }
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut merged: BTreeMap<usize, Vec<Option<String>>> = BTreeMap::new();
-        let mut rows = 0usize;
         for row in 0..height {
-            rows += 1;
+            tally.rows += 1;
             if self.value(Role::Deleted, row).and_then(flag) == Some(true) {
-                deleted += 1;
+                tally.deleted += 1;
                 continue;
             }
             let pipeline = self.value(Role::Pipeline, row).map(str::to_string);
             if let Some(p) = &pipeline {
-                *pipelines.entry(p.clone()).or_default() += 1;
+                *tally.pipelines.entry(p.clone()).or_default() += 1;
             }
             if let Some(w) = &wanted {
                 if pipeline.as_deref().map(profiles::normalize).as_ref() != Some(w) {
-                    other_pipeline += 1;
+                    tally.other_pipeline += 1;
                     continue;
                 }
             }
@@ -95,84 +94,14 @@ impl Context<'_> {
                 }
                 index.insert(id.clone(), self.deals.len());
             }
-            let stage = self
-                .value(Role::Stage, row)
-                .map(|s| self.crm.stage(s.to_string()));
-            let status = match self.status(row, stage.as_deref()) {
-                Ok(s) => s,
-                Err(_) => {
-                    deleted += 1;
-                    continue;
-                }
-            };
-            let client = match (
-                self.value(Role::Company, row),
-                self.value(Role::Contact, row),
-            ) {
-                (Some(c), _) => c.to_string(),
-                (None, Some(c)) => {
-                    by_contact += 1;
-                    c.to_string()
-                }
-                (None, None) => {
-                    no_client += 1;
-                    format!("deal {id}")
-                }
-            };
-            let manager = match self.value(Role::Owner, row) {
-                Some(m) => m.to_string(),
-                None => {
-                    no_owner += 1;
-                    self.config.import.default_manager.clone()
-                }
-            };
-            let closed = match status {
-                "won" => self.when(
-                    self.value(Role::WonTime, row)
-                        .or(self.value(Role::Closed, row)),
-                ),
-                "lost" => self.when(
-                    self.value(Role::LostTime, row)
-                        .or(self.value(Role::Closed, row)),
-                ),
-                _ => {
-                    if self.value(Role::Closed, row).is_some() {
-                        open_close += 1;
-                    }
-                    When::None
-                }
-            };
-            let expected = match (self.value(Role::ExpectedClose, row), status) {
-                (Some(v), _) => self.when(Some(v)),
-                (None, "won" | "lost") => When::None,
-                (None, _) => self.when(self.value(Role::Closed, row)),
-            };
-            let text = |r: Role| self.value(r, row).map(str::to_string);
-            self.deals.push(Deal {
-                row: row as u32,
-                id,
-                client,
-                manager,
-                created: self.when(self.value(Role::Created, row)),
-                closed,
-                status,
-                stage,
-                amount: text(Role::Amount),
-                currency: text(Role::Currency),
-                loss_reason: text(Role::LossReason),
-                campaign: text(Role::Campaign),
-                title: text(Role::Title),
-                pipeline,
-                source: text(Role::Source),
-                probability: text(Role::Probability),
-                expected,
-            });
+            if let Some(deal) = self.deal_of(row, id, pipeline, &mut tally) {
+                self.deals.push(deal);
+            }
         }
-        let mut merged_rows = 0;
-        let product_rows = self.values.contains_key(&Role::Product);
+        tally.product_rows = self.values.contains_key(&Role::Product);
         for (first, amounts) in &merged {
-            merged_rows += amounts.len() - 1;
-            if product_rows {
+            tally.merged_rows += amounts.len() - 1;
+            if tally.product_rows {
                 let parsed: Option<Vec<i64>> = amounts
                     .iter()
                     .map(|a| a.as_deref().map_or(Some(0), |a| parse_money(a).ok()))
@@ -182,52 +111,20 @@ impl Context<'_> {
                 }
             }
         }
+        tally.merged_deals = merged.len();
         self.column_report(mapping);
-        let mut notes: Vec<String> = Vec::new();
-        if merged_rows > 0 {
-            notes.push(if product_rows {
-                format!("{merged_rows} product rows merged into their deals ({} deals had several rows); a deal's amount is the sum of its rows (price × quantity each)", merged.len())
-            } else {
-                format!("{merged_rows} repeated rows of {} deals merged (same ID); the first row's values are kept", merged.len())
-            });
-        }
-        if deleted > 0 {
-            notes.push(format!("{deleted} deals deleted in the CRM left out"));
-        }
-        if other_pipeline > 0 {
-            notes.push(format!(
-                "{other_pipeline} deals of other pipelines left out ([import] pipeline = \"{}\")",
-                self.config.import.pipeline.as_deref().unwrap_or("")
-            ));
-        }
-        if by_contact > 0 {
-            notes.push(format!(
-                "{by_contact} deals without a company: their contact is the client"
-            ));
-        }
-        if no_client > 0 {
-            notes.push(format!("{no_client} deals name neither company nor contact: each is its own client (`deal <id>`)"));
-        }
-        if no_owner > 0 {
-            notes.push(format!(
-                "{no_owner} deals have no owner in the export: manager `{}` ([import] default_manager)",
-                self.config.import.default_manager
-            ));
-        }
-        if open_close > 0 {
-            notes.push(format!("{open_close} open deals carry a close date: it is their expected close (expected_close_at), not a close"));
-        }
-        if wanted.is_none() && pipelines.len() > 1 {
+        let notes = tally.notes(&self.config.import);
+        if wanted.is_none() && tally.pipelines.len() > 1 {
             mapping.notes.push(format!(
                 "the export holds {} pipelines ({}); their stages are counted in one funnel. Import one with --pipeline NAME (or [import] pipeline)",
-                pipelines.len(),
-                pipelines.iter().map(|(p, n)| format!("{p}: {n}")).collect::<Vec<_>>().join(", ")
+                tally.pipelines.len(),
+                tally.pipelines.iter().map(|(p, n)| format!("{p}: {n}")).collect::<Vec<_>>().join(", ")
             ));
         }
         mapping.counts.push(Count {
             table: "deals".into(),
             from: self.deals_file(),
-            rows_in: rows,
+            rows_in: tally.rows,
             rows_out: self.deals.len(),
             note: if notes.is_empty() {
                 "one row per deal".into()
@@ -236,6 +133,87 @@ impl Context<'_> {
             },
         });
         Ok(())
+    }
+
+    /// One row's deal: its status (`None`, counted as deleted, when the export's words say
+    /// it is none of won, lost, open), client (the company, else the contact, else the deal
+    /// itself), manager (else `[import] default_manager`), close and expected close.
+    fn deal_of(
+        &self,
+        row: usize,
+        id: String,
+        pipeline: Option<String>,
+        tally: &mut Tally,
+    ) -> Option<Deal> {
+        let stage = self
+            .value(Role::Stage, row)
+            .map(|s| self.crm.stage(s.to_string()));
+        let Ok(status) = self.status(row, stage.as_deref()) else {
+            tally.deleted += 1;
+            return None;
+        };
+        let client = match (
+            self.value(Role::Company, row),
+            self.value(Role::Contact, row),
+        ) {
+            (Some(c), _) => c.to_string(),
+            (None, Some(c)) => {
+                tally.by_contact += 1;
+                c.to_string()
+            }
+            (None, None) => {
+                tally.no_client += 1;
+                format!("deal {id}")
+            }
+        };
+        let manager = match self.value(Role::Owner, row) {
+            Some(m) => m.to_string(),
+            None => {
+                tally.no_owner += 1;
+                self.config.import.default_manager.clone()
+            }
+        };
+        let closed = match status {
+            "won" => self.when(
+                self.value(Role::WonTime, row)
+                    .or(self.value(Role::Closed, row)),
+            ),
+            "lost" => self.when(
+                self.value(Role::LostTime, row)
+                    .or(self.value(Role::Closed, row)),
+            ),
+            _ => {
+                if self.value(Role::Closed, row).is_some() {
+                    tally.open_close += 1;
+                }
+                When::None
+            }
+        };
+        let expected = match (self.value(Role::ExpectedClose, row), status) {
+            (Some(v), _) => self.when(Some(v)),
+            (None, "won" | "lost") => When::None,
+            (None, _) => self.when(self.value(Role::Closed, row)),
+        };
+        let text = |r: Role| self.value(r, row).map(str::to_string);
+        Some(Deal {
+            row: row as u32,
+            id,
+            client,
+            manager,
+            created: self.when(self.value(Role::Created, row)),
+            closed,
+            status,
+            stage,
+            amount: text(Role::Amount),
+            currency: text(Role::Currency),
+            loss_reason: text(Role::LossReason),
+            campaign: text(Role::Campaign),
+            title: text(Role::Title),
+            pipeline,
+            source: text(Role::Source),
+            probability: text(Role::Probability),
+            expected,
+        })
     }
 
     /// A closed deal without its close date takes the time of its last stage entry.
@@ -282,5 +260,71 @@ impl Context<'_> {
                 ));
             }
         }
+    }
+}
+
+/// What building the deals did to the export's rows, for the mapping report.
+#[derive(Default)]
+struct Tally {
+    rows: usize,
+    deleted: usize,
+    other_pipeline: usize,
+    by_contact: usize,
+    no_client: usize,
+    no_owner: usize,
+    open_close: usize,
+    merged_rows: usize,
+    merged_deals: usize,
+    product_rows: bool,
+    pipelines: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    /// One sentence per thing done, in the report's order.
+    fn notes(&self, import: &crate::config::ImportConfig) -> Vec<String> {
+        let mut notes: Vec<String> = Vec::new();
+        let (merged_rows, deals) = (self.merged_rows, self.merged_deals);
+        if merged_rows > 0 {
+            notes.push(if self.product_rows {
+                format!("{merged_rows} product rows merged into their deals ({deals} deals had several rows); a deal's amount is the sum of its rows (price × quantity each)")
+            } else {
+                format!("{merged_rows} repeated rows of {deals} deals merged (same ID); the first row's values are kept")
+            });
+        }
+        if self.deleted > 0 {
+            notes.push(format!(
+                "{} deals deleted in the CRM left out",
+                self.deleted
+            ));
+        }
+        if self.other_pipeline > 0 {
+            notes.push(format!(
+                "{} deals of other pipelines left out ([import] pipeline = \"{}\")",
+                self.other_pipeline,
+                import.pipeline.as_deref().unwrap_or("")
+            ));
+        }
+        if self.by_contact > 0 {
+            notes.push(format!(
+                "{} deals without a company: their contact is the client",
+                self.by_contact
+            ));
+        }
+        if self.no_client > 0 {
+            notes.push(format!(
+                "{} deals name neither company nor contact: each is its own client (`deal <id>`)",
+                self.no_client
+            ));
+        }
+        if self.no_owner > 0 {
+            notes.push(format!(
+                "{} deals have no owner in the export: manager `{}` ([import] default_manager)",
+                self.no_owner, import.default_manager
+            ));
+        }
+        if self.open_close > 0 {
+            notes.push(format!("{} open deals carry a close date: it is their expected close (expected_close_at), not a close", self.open_close));
+        }
+        notes
     }
 }

@@ -88,7 +88,10 @@ pub fn cost_in_period(
     })
 }
 
-/// The campaigns table for a snapshot.
+/// The campaigns table for a snapshot: the period's deals with what each paid and whether
+/// it made a new customer ([`cohort_deals`]), attributed to campaigns and summed
+/// ([`by_campaign`]), the clients a campaign brought who opened no deal, and each listed
+/// campaign with the cost that falls in the period ([`listed`]).
 pub fn campaigns(
     tables: &Tables,
     snap: &Snapshot,
@@ -97,7 +100,6 @@ pub fn campaigns(
     clv: Option<&std::collections::HashMap<String, Option<i128>>>,
 ) -> Result<Campaigns> {
     let mut notes = Vec::new();
-    let as_of = moment(snap.period.end_ms());
     let cohort = snap.cohort().select([
         col("deal_id"),
         col("client_id"),
@@ -107,6 +109,65 @@ pub fn campaigns(
         col("status"),
         money::minor_expr("amount").alias("amount_minor"),
     ]);
+    let deals = cohort_deals(tables, snap, &cohort, &mut notes)?;
+    let w = weights(tables, snap, &cohort, how, cfg.lookback_days)?;
+    let by_campaign = by_campaign(deals, w, clv)?;
+    // Clients a campaign brought in the period who opened no deal in it.
+    let activity = match &tables.clients {
+        Some(c) => {
+            let acquired = c
+                .clone()
+                .lazy()
+                .filter(
+                    in_period(col("created_at"), &snap.period)
+                        .and(col("campaign_id").is_not_null()),
+                )
+                .join_on(
+                    cohort.clone().select([col("client_id")]),
+                    &["client_id"],
+                    JoinType::Anti,
+                )
+                .group_by([col("campaign_id")])
+                .agg([len().cast(DataType::Float64).alias("clients_without_deal")]);
+            by_campaign.join(
+                acquired,
+                [col("campaign_id")],
+                [col("campaign_id")],
+                JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
+            )
+        }
+        None => by_campaign.with_column(lit(0.0).alias("clients_without_deal")),
+    }
+    .collect()
+    .ctx("campaign activity")?;
+    let listed = listed(tables, snap, cfg, &mut notes)?;
+    let rows = assemble(&activity, &listed, tables.payments.is_some())?;
+    let won: f64 = rows.iter().map(|r| r.won).sum();
+    let known: f64 = rows.iter().map(|r| r.won_with_amount).sum();
+    if known + 1e-9 < won {
+        notes.push(format!(
+            "won_amount covers the won deals with an amount: {} of {} (weighted by attribution, \
+             won_with_amount); a campaign whose won deals have none shows it empty, not 0",
+            round(known, 2),
+            round(won, 2)
+        ));
+    }
+    Ok(Campaigns {
+        campaigns: table(rows)?,
+        notes,
+    })
+}
+
+/// The period's deals (`cohort`) with new_customer (the deal that made its client a paying
+/// customer: the first with money paid by as-of, or won without a payments table),
+/// days_to_win and paid_minor (paid up to as-of; empty without payments).
+fn cohort_deals(
+    tables: &Tables,
+    snap: &Snapshot,
+    cohort: &LazyFrame,
+    notes: &mut Vec<String>,
+) -> Result<LazyFrame> {
+    let as_of = moment(snap.period.end_ms());
     // Money paid up to as-of, per deal; which deal made each client a paying customer.
     let all_deals = snap.deals.clone().lazy();
     let (paid, paying) = match &tables.payments {
@@ -137,7 +198,7 @@ pub fn campaigns(
         .sort(["created_at", "deal_id"], SortMultipleOptions::default())
         .group_by([col("client_id")])
         .agg([col("deal_id").first().alias("first_paying_deal")]);
-    let mut deals = cohort
+    let deals = cohort
         .clone()
         .join_on(first_paying, &["client_id"], JoinType::Left)
         .with_columns([
@@ -153,13 +214,23 @@ pub fn campaigns(
                 .otherwise(lit(NULL).cast(DataType::Float64))
                 .alias("days_to_win"),
         ]);
-    deals = match paid {
+    Ok(match paid {
         Some(p) => deals
             .join_on(p, &["deal_id"], JoinType::Left)
             .with_column(col("paid_minor").fill_null(lit(0i64))),
         None => deals.with_column(lit(NULL).cast(DataType::Int64).alias("paid_minor")),
-    };
-    let w = weights(tables, snap, &cohort, how, cfg.lookback_days)?;
+    })
+}
+
+/// The deals attributed by their weights `w` (deal_id, campaign_id, k, n, is_last) and
+/// summed per campaign: deals, won, lost, open (weights), money split to the kopeck (each
+/// deal's parts add up to its amount exactly), new customers, median days to win, and the
+/// acquired clients' lifetime value weighted by attribution.
+fn by_campaign(
+    deals: LazyFrame,
+    w: LazyFrame,
+    clv: Option<&std::collections::HashMap<String, Option<i128>>>,
+) -> Result<LazyFrame> {
     let share = |m: &str| -> Result<Expr> {
         // floor(a·k / n) without forming a·k (an amount times k may not fit an i64):
         // a = q·n + r with 0 ≤ r < n, so floor(a·k / n) = q·k + floor(r·k / n).
@@ -185,7 +256,7 @@ pub fn campaigns(
             .lazy()
     };
     let acquired_clv = col("new_customer").and(col("clv_minor").is_not_null());
-    let by_campaign = deals
+    Ok(deals
         .drop(cols(["campaign_id"]))
         .join(
             clv_frame,
@@ -221,37 +292,17 @@ pub fn campaigns(
                 .sum()
                 .alias("clv_weighted"),
             col("w").filter(acquired_clv).sum().alias("clv_weight"),
-        ]);
-    // Clients a campaign brought in the period who opened no deal in it.
-    let activity = match &tables.clients {
-        Some(c) => {
-            let acquired = c
-                .clone()
-                .lazy()
-                .filter(
-                    in_period(col("created_at"), &snap.period)
-                        .and(col("campaign_id").is_not_null()),
-                )
-                .join_on(
-                    cohort.clone().select([col("client_id")]),
-                    &["client_id"],
-                    JoinType::Anti,
-                )
-                .group_by([col("campaign_id")])
-                .agg([len().cast(DataType::Float64).alias("clients_without_deal")]);
-            by_campaign.join(
-                acquired,
-                [col("campaign_id")],
-                [col("campaign_id")],
-                JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
-            )
-        }
-        None => by_campaign.with_column(lit(0.0).alias("clients_without_deal")),
-    }
-    .collect()
-    .ctx("campaign activity")?;
+        ]))
+}
 
-    // The campaigns themselves, with the cost that falls in the period.
+/// The campaigns table's campaigns with the part of their cost that falls in the period;
+/// a note names those without dates (their cost cannot be placed).
+fn listed(
+    tables: &Tables,
+    snap: &Snapshot,
+    cfg: &CampaignsConfig,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Listed>> {
     let p_start = snap.period.start_ms().div_euclid(DAY_MS as i64) as i32;
     let p_end = snap.period.end_ms().div_euclid(DAY_MS as i64) as i32;
     let mut listed: Vec<Listed> = Vec::new();
@@ -292,21 +343,7 @@ pub fn campaigns(
             undated.join(", ")
         ));
     }
-    let rows = assemble(&activity, &listed, tables.payments.is_some())?;
-    let won: f64 = rows.iter().map(|r| r.won).sum();
-    let known: f64 = rows.iter().map(|r| r.won_with_amount).sum();
-    if known + 1e-9 < won {
-        notes.push(format!(
-            "won_amount covers the won deals with an amount: {} of {} (weighted by attribution, \
-             won_with_amount); a campaign whose won deals have none shows it empty, not 0",
-            round(known, 2),
-            round(won, 2)
-        ));
-    }
-    Ok(Campaigns {
-        campaigns: table(rows)?,
-        notes,
-    })
+    Ok(listed)
 }
 
 #[cfg(test)]
