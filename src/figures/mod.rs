@@ -5,6 +5,7 @@
 
 pub mod campaigns;
 pub mod clv;
+pub mod diff;
 pub mod durations;
 pub mod forecast;
 pub mod funnel;
