@@ -51,7 +51,11 @@ impl Chart {
                     let n = count(deals[*i].unwrap_or(0.0));
                     pick(
                         lang,
-                        format!("{} ({n} deals)", names[*i]),
+                        format!(
+                            "{} ({n} {})",
+                            names[*i],
+                            if n == "1" { "deal" } else { "deals" }
+                        ),
                         format!("{} ({n} сд.)", tr(lang, &names[*i])),
                     )
                 })

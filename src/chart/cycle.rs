@@ -104,7 +104,10 @@ pub fn draw<DB: DrawingBackend>(
         chart
             .draw_series(rects)
             .map_err(e)?
-            .label(format!("{series} ({total} {})", tr(lang, "deals")))
+            .label(format!(
+                "{series} ({})",
+                crate::i18n::deals(u64::from(total), lang)
+            ))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
     }
     super::legend(&mut chart).map_err(e)?;

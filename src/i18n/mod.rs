@@ -11,7 +11,7 @@ mod numbers;
 mod words;
 
 pub use notes::note;
-pub use numbers::{currency_symbol, money, number, percent};
+pub use numbers::{currency_symbol, deals, money, number, percent};
 use words::RU;
 
 use serde::{Deserialize, Serialize};

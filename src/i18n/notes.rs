@@ -67,8 +67,8 @@ const NOTE_TEMPLATES: &[(&str, &str)] = &[
          корреляция числа повторных покупок и средней покупки у повторных покупателей {}",
     ),
     (
-        "{} of {} cohorts have no sBG fit (followed for fewer than 2 periods, or nobody left yet); see retention_fit.why",
-        "у {} из {} когорт нет подгонки sBG (наблюдались меньше 2 периодов или никто ещё не ушёл); причина — в retention_fit.why",
+        "{} of {} cohorts have no sBG fit (followed for fewer than 2 periods, nobody left, everybody left in the first period, or the fit did not converge); each one's reason is in retention_fit.why",
+        "у {} из {} когорт нет подгонки sBG (наблюдались меньше 2 периодов, никто не ушёл, все ушли в первом периоде или подгонка не сошлась); причина каждой — в retention_fit.why",
     ),
     (
         "the stage order is unknown: list the stages in crmstat.toml ([funnel] stages = [\"…\", …]) or provide stage_history",
@@ -248,10 +248,10 @@ mod tests {
         );
         assert_eq!(
             note(
-                "6 of 24 cohorts have no sBG fit (followed for fewer than 2 periods, or nobody left yet); see retention_fit.why",
+                "6 of 24 cohorts have no sBG fit (followed for fewer than 2 periods, nobody left, everybody left in the first period, or the fit did not converge); each one's reason is in retention_fit.why",
                 Lang::Ru
             ),
-            "у 6 из 24 когорт нет подгонки sBG (наблюдались меньше 2 периодов или никто ещё не ушёл); причина — в retention_fit.why"
+            "у 6 из 24 когорт нет подгонки sBG (наблюдались меньше 2 периодов, никто не ушёл, все ушли в первом периоде или подгонка не сошлась); причина каждой — в retention_fit.why"
         );
         assert_eq!(fill("a {} b {} c", "a 1 b 22 c"), Some(vec!["1", "22"]));
         assert_eq!(fill("a {} b", "a 1 b x"), None);

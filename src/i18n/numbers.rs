@@ -40,6 +40,23 @@ pub fn number(v: f64, places: usize, lang: Lang) -> String {
     }
 }
 
+/// A count of deals with the noun in its form for the number: `1 deal`, `21 deals`;
+/// `1 сделка`, `3 сделки`, `21 сделка`, `25 сделок`, `11 сделок`.
+pub fn deals(n: u64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{n} {}", if n == 1 { "deal" } else { "deals" }),
+        Lang::Ru => {
+            let form = match (n % 10, n % 100) {
+                (_, 11..=14) => "сделок",
+                (1, _) => "сделка",
+                (2..=4, _) => "сделки",
+                _ => "сделок",
+            };
+            format!("{n} {form}")
+        }
+    }
+}
+
 /// An exact amount in minor units with its currency symbol: `1,234,567.89 ₽` /
 /// `1 234 567,89 ₽`; `$1,234,567.89` for a prefix symbol in English.
 pub fn money(minor: i128, symbol: &str, lang: Lang) -> String {
@@ -83,6 +100,37 @@ pub fn currency_symbol(code: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deals_counted_in_the_form_for_the_number() {
+        assert_eq!(deals(1, Lang::En), "1 deal");
+        assert_eq!(deals(21, Lang::En), "21 deals");
+        let ru = |n| deals(n, Lang::Ru);
+        assert_eq!(
+            [
+                ru(1),
+                ru(3),
+                ru(5),
+                ru(11),
+                ru(14),
+                ru(21),
+                ru(22),
+                ru(103),
+                ru(111)
+            ],
+            [
+                "1 сделка",
+                "3 сделки",
+                "5 сделок",
+                "11 сделок",
+                "14 сделок",
+                "21 сделка",
+                "22 сделки",
+                "103 сделки",
+                "111 сделок"
+            ]
+        );
+    }
 
     #[test]
     fn numbers_and_money_per_locale() {

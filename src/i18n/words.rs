@@ -255,7 +255,7 @@ pub(super) const RU: &[(&str, &str)] = &[
     ),
     ("Sales funnel", "Воронка продаж"),
     ("Where deals are lost", "Где теряются сделки"),
-    ("(left)", "(уволен)"),
+    ("(left)", "(не работает)"),
     ("Won amount by month", "Сумма выигранных по месяцам"),
     ("Deals created by month", "Создано сделок по месяцам"),
     ("Win rate by month", "Доля выигранных по месяцам"),

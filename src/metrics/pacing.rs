@@ -35,12 +35,15 @@ struct Row {
     won: i128,
     pipeline: i128,
     weighted: i128,
+    /// Open at as-of with the expected close already past (left out of the pipeline).
+    overdue: i128,
     closed: i64,
     wins: i64,
 }
 
 /// The SPEC §6 `pacing` table: manager_id, team, plan, won, attainment, expected_by_now,
-/// gap, pipeline, weighted_pipeline, coverage, required_coverage, then level, elapsed_share.
+/// gap, pipeline, weighted_pipeline, coverage, required_coverage, then level, elapsed_share
+/// and overdue_pipeline (open deals whose expected close passed before as-of).
 pub struct Pacing {
     pub pacing: DataFrame,
     pub notes: Vec<String>,
@@ -260,6 +263,16 @@ fn manager_rows(
         r.pipeline = p.amount;
         r.weighted = p.weighted;
     }
+    // Open deals whose expected close passed before as-of: not pipeline of the period (they
+    // slipped), shown beside it so a rep's stale dates are not read as an empty pipeline.
+    let overdue: Vec<Pipe> =
+        forecast::pipeline(snap, (0, as_of), as_of, source, Some("manager_id"), None)?;
+    for p in overdue {
+        let Some(id) = p.group else { continue };
+        let r = rows.entry(id.clone()).or_default();
+        team_of.entry(id).or_insert(None);
+        r.overdue = p.amount;
+    }
     Ok((rows, team_of))
 }
 
@@ -279,6 +292,7 @@ fn teams_and_company(
         into.won += r.won;
         into.pipeline += r.pipeline;
         into.weighted += r.weighted;
+        into.overdue += r.overdue;
         into.closed += r.closed;
         into.wins += r.wins;
     };
@@ -376,6 +390,7 @@ fn pacing_frame(
             ),
             Column::new("level".into(), all.iter().map(|r| r.0).collect::<Vec<_>>()),
             Column::new("elapsed_share".into(), vec![elapsed; n]),
+            money::column("overdue_pipeline", all.iter().map(|r| Some(r.3.overdue))),
         ],
     )
     .ctx("pacing")

@@ -284,7 +284,7 @@ fn fits(
     }
     if unfitted > 0 {
         notes.push(format!(
-            "{unfitted} of {} cohorts have no sBG fit (followed for fewer than 2 periods, or nobody left yet); see retention_fit.why",
+            "{unfitted} of {} cohorts have no sBG fit (followed for fewer than 2 periods, nobody left, everybody left in the first period, or the fit did not converge); each one's reason is in retention_fit.why",
             cohorts.len()
         ));
     }
