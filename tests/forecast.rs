@@ -262,6 +262,7 @@ fn forecast_by_hand() {
 /// weighted pipeline is 300.00 and 750.00. Required coverage = closed ÷ won: M1 2/1, M2 2/2,
 /// M3 none won, team A 4/3, company 5/3. D9 (M3, open, 200.00) was expected on 10 June: past
 /// as-of, so not pipeline but overdue_pipeline (M3, team B and the company 200.00; the rest 0).
+/// The last column names each manager (from managers.csv).
 #[test]
 fn pacing_by_hand() {
     let dir = tempfile::tempdir().unwrap();
@@ -313,26 +314,26 @@ fn pacing_by_hand() {
     let table = lines(&p.join("pacing.csv"));
     assert_eq!(
         table[0],
-        "manager_id,team,plan,won,attainment,expected_by_now,gap,pipeline,weighted_pipeline,coverage,required_coverage,level,elapsed_share,overdue_pipeline"
+        "manager_id,team,plan,won,attainment,expected_by_now,gap,pipeline,weighted_pipeline,coverage,required_coverage,level,elapsed_share,overdue_pipeline,name"
     );
     let third = |x: f64| format!("{x}");
     assert_eq!(
         table[1..],
         [
-            "M1,A,1000.00,400.00,0.4,500.00,600.00,300.00,300.00,0.5,2.0,manager,0.5,0.00"
+            "M1,A,1000.00,400.00,0.4,500.00,600.00,300.00,300.00,0.5,2.0,manager,0.5,0.00,Anna"
                 .to_string(),
             format!(
-                "M2,A,600.00,700.00,{},300.00,-100.00,0.00,0.00,,1.0,manager,0.5,0.00",
+                "M2,A,600.00,700.00,{},300.00,-100.00,0.00,0.00,,1.0,manager,0.5,0.00,Boris",
                 third(700.0 / 600.0)
             ),
-            "M3,B,,0.00,,,,1000.00,750.00,,,manager,0.5,200.00".to_string(),
+            "M3,B,,0.00,,,,1000.00,750.00,,,manager,0.5,200.00,Vera".to_string(),
             format!(
-                ",A,1600.00,1100.00,0.6875,800.00,500.00,300.00,300.00,0.6,{},team,0.5,0.00",
+                ",A,1600.00,1100.00,0.6875,800.00,500.00,300.00,300.00,0.6,{},team,0.5,0.00,",
                 third(4.0 / 3.0)
             ),
-            ",B,2000.00,0.00,0.0,1000.00,2000.00,1000.00,750.00,0.5,,team,0.5,200.00".to_string(),
+            ",B,2000.00,0.00,0.0,1000.00,2000.00,1000.00,750.00,0.5,,team,0.5,200.00,".to_string(),
             format!(
-                ",,3600.00,1100.00,{},1800.00,2500.00,1300.00,1050.00,0.52,{},company,0.5,200.00",
+                ",,3600.00,1100.00,{},1800.00,2500.00,1300.00,1050.00,0.52,{},company,0.5,200.00,",
                 third(1100.0 / 3600.0),
                 third(5.0 / 3.0)
             ),

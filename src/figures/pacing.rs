@@ -87,12 +87,9 @@ pub fn with_snapshot(
         ),
     )];
     notes.extend(p.notes);
-    let chart = crate::chart::Chart::pacing(
-        &with_names(&p.pacing, loaded)?,
-        &period.label,
-        &last_day.to_string(),
-        config.lang,
-    )?;
+    let table = with_names(&p.pacing, loaded)?;
+    let chart =
+        crate::chart::Chart::pacing(&table, &period.label, &last_day.to_string(), config.lang)?;
     let charts = if chart.is_empty() {
         Vec::new()
     } else {
@@ -104,15 +101,16 @@ pub fn with_snapshot(
         tables: vec![NamedTable::new(
             "pacing",
             "Plan pacing per manager, team and company",
-            p.pacing,
+            table,
         )],
         charts,
         notes: [snap.notes.clone(), notes].concat(),
     })
 }
 
-/// The pacing table with each manager's name from the managers table (for the chart's
-/// labels; the table itself keeps SPEC's columns). Unchanged without a managers table.
+/// The pacing table with `name` last: each manager's name from the managers table, else its
+/// id (empty on the team and company rows). The chart labels its bars with it and the page
+/// shows it; SPEC's columns come first, unchanged.
 fn with_names(
     pacing: &polars::prelude::DataFrame,
     loaded: &Loaded,
@@ -120,20 +118,19 @@ fn with_names(
     use crate::error::PolarsContext;
     use crate::metrics::JoinOn;
     use polars::prelude::*;
-    let Some(managers) = &loaded.tables.managers else {
-        return Ok(pacing.clone());
+    let names = match &loaded.tables.managers {
+        Some(m) => m.clone().lazy().select([col("manager_id"), col("name")]),
+        None => DataFrame::empty_with_schema(&Schema::from_iter([
+            Field::new("manager_id".into(), DataType::String),
+            Field::new("name".into(), DataType::String),
+        ]))
+        .lazy(),
     };
     pacing
         .clone()
         .lazy()
-        .join_on(
-            managers
-                .clone()
-                .lazy()
-                .select([col("manager_id"), col("name")]),
-            &["manager_id"],
-            JoinType::Left,
-        )
+        .join_on(names, &["manager_id"], JoinType::Left)
+        .with_column(coalesce(&[col("name"), col("manager_id")]).alias("name"))
         .collect()
-        .ctx("pacing: the managers' names for the chart")
+        .ctx("pacing: the managers' names")
 }

@@ -92,7 +92,7 @@ pub const WATERFALL: &[Col] = &[
 /// `pacing` (meant for a day inside the period) stay in the table, off the page.
 pub const PACING: &[Col] = &[
     Col("level", "level", Word),
-    Col("manager_id", "manager", Text),
+    Col("name", "manager", Text),
     Col("team", "team", Text),
     Col("plan", "plan", Money),
     Col("won", "won", Money),

@@ -140,12 +140,12 @@ pub fn table(
         pick(
             loc.lang,
             format!(
-                "First {} of {} rows; all of them are in tables/ and report.xlsx.",
+                "First {} of {} rows; all of them are in tables/ (CSV).",
                 loc.int(n as i64),
                 loc.int(frame.height() as i64)
             ),
             format!(
-                "Первые {} из {} строк; все — в tables/ и report.xlsx.",
+                "Первые {} из {} строк; все — в папке tables/ (CSV).",
                 loc.int(n as i64),
                 loc.int(frame.height() as i64)
             ),
