@@ -112,7 +112,7 @@ fn speed_to_lead_by_hand() {
     let table = lines(&m.join("speed_to_lead.csv"));
     assert_eq!(
         table[0],
-        "level,group,leads,median_hours,p90_hours,within_5m,within_1h,within_24h,later,never,answered"
+        "level,group,leads,median_hours,p90_hours,within_5m,within_1h,within_24h,later,never,answered,name"
     );
     let row = |level: &str, group: &str| -> Vec<String> {
         table
@@ -131,7 +131,11 @@ fn speed_to_lead_by_hand() {
     let shares: Vec<f64> = company[5..10].iter().map(|v| num(v)).collect();
     assert_eq!(shares, vec![0.25, 0.25, 0.5, 0.25, 0.25]);
     assert_eq!(company[10], "3");
+    // name: without a managers table a manager is named by its id; other rows by the group.
+    assert_eq!(company[11], "company");
     let m2 = row("manager", "M2");
+    assert_eq!(m2[11], "M2");
+    assert_eq!(row("channel", "chat")[11], "chat");
     assert_eq!(m2[2], "2");
     assert!((num(&m2[3]) - 25.5).abs() < 1e-9 && (num(&m2[4]) - 43.5).abs() < 1e-9);
     let m1 = row("manager", "M1");

@@ -146,16 +146,19 @@ fn velocity_by_hand() {
     let lines: Vec<&str> = v.lines().collect();
     assert_eq!(
         lines[0],
-        "level,group,open_deals,win_rate,avg_won_amount,mean_days_to_win,velocity_per_day,won_deals,closed_deals"
+        "level,group,open_deals,win_rate,avg_won_amount,mean_days_to_win,velocity_per_day,won_deals,closed_deals,name"
     );
     assert_eq!(
         lines[1],
-        "manager,M1,2,0.6666666666666666,750.00,15.0,66.67,2,3"
+        "manager,M1,2,0.6666666666666666,750.00,15.0,66.67,2,3,M1"
     );
-    assert_eq!(lines[2], "manager,M2,1,1.0,,9.0,,1,1");
+    assert_eq!(lines[2], "manager,M2,1,1.0,,9.0,,1,1,M2");
     assert_eq!(
         lines[3],
-        "segment,(no segment),3,0.75,750.00,13.0,129.81,3,4"
+        "segment,(no segment),3,0.75,750.00,13.0,129.81,3,4,(no segment)"
     );
-    assert_eq!(lines[4], "company,company,3,0.75,750.00,13.0,129.81,3,4");
+    assert_eq!(
+        lines[4],
+        "company,company,3,0.75,750.00,13.0,129.81,3,4,company"
+    );
 }

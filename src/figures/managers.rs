@@ -100,7 +100,12 @@ pub fn results(
     out.push(NamedTable::new(
         "velocity",
         "Sales velocity: open deals × win rate × average won deal ÷ days to win, per day",
-        crate::metrics::velocity::velocity(snap)?,
+        super::with_manager_names(
+            &crate::metrics::velocity::velocity(snap)?,
+            "group",
+            true,
+            &loaded.tables,
+        )?,
     ));
     crate::validate::trace("managers: velocity", t);
     notes.push(
@@ -116,7 +121,7 @@ pub fn results(
             out.push(NamedTable::new(
                 "speed_to_lead",
                 "Speed to lead: hours to the first outbound contact after a new lead",
-                s.table,
+                super::with_manager_names(&s.table, "group", true, &loaded.tables)?,
             ));
             out.push(NamedTable::new(
                 "speed_to_lead_win_rate",

@@ -40,3 +40,49 @@ pub fn heading(what: &str, period: &Period, extra: &str) -> String {
         as_of.date()
     )
 }
+
+/// `frame` with `name` last: on its manager rows (every row, or those whose `level` is
+/// "manager"), the manager's name from the managers table, else the id in `id`; on the other
+/// rows the value of `id` (a team, segment or channel), empty where that is empty. For the
+/// page and charts, which name managers as people do; the columns before it are unchanged.
+pub fn with_manager_names(
+    frame: &polars::prelude::DataFrame,
+    id: &str,
+    manager_level: bool,
+    tables: &crate::tables::Tables,
+) -> crate::error::Result<polars::prelude::DataFrame> {
+    use crate::error::PolarsContext;
+    use polars::prelude::*;
+    let names = match &tables.managers {
+        Some(m) => m
+            .clone()
+            .lazy()
+            .select([col("manager_id").alias("__id"), col("name").alias("__name")]),
+        None => DataFrame::empty_with_schema(&Schema::from_iter([
+            Field::new("__id".into(), DataType::String),
+            Field::new("__name".into(), DataType::String),
+        ]))
+        .lazy(),
+    };
+    let named = coalesce(&[col("__name"), col(id)]);
+    let name = if manager_level {
+        when(col("level").eq(lit("manager")))
+            .then(named)
+            .otherwise(col(id))
+    } else {
+        named
+    };
+    frame
+        .clone()
+        .lazy()
+        .join(
+            names,
+            [col(id)],
+            [col("__id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(name.alias("name"))
+        .drop(cols(["__name"]))
+        .collect()
+        .ctx("the managers' names")
+}

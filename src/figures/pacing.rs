@@ -87,7 +87,7 @@ pub fn with_snapshot(
         ),
     )];
     notes.extend(p.notes);
-    let table = with_names(&p.pacing, loaded)?;
+    let table = super::with_manager_names(&p.pacing, "manager_id", false, &loaded.tables)?;
     let chart =
         crate::chart::Chart::pacing(&table, &period.label, &last_day.to_string(), config.lang)?;
     let charts = if chart.is_empty() {
@@ -106,31 +106,4 @@ pub fn with_snapshot(
         charts,
         notes: [snap.notes.clone(), notes].concat(),
     })
-}
-
-/// The pacing table with `name` last: each manager's name from the managers table, else its
-/// id (empty on the team and company rows). The chart labels its bars with it and the page
-/// shows it; SPEC's columns come first, unchanged.
-fn with_names(
-    pacing: &polars::prelude::DataFrame,
-    loaded: &Loaded,
-) -> Result<polars::prelude::DataFrame> {
-    use crate::error::PolarsContext;
-    use crate::metrics::JoinOn;
-    use polars::prelude::*;
-    let names = match &loaded.tables.managers {
-        Some(m) => m.clone().lazy().select([col("manager_id"), col("name")]),
-        None => DataFrame::empty_with_schema(&Schema::from_iter([
-            Field::new("manager_id".into(), DataType::String),
-            Field::new("name".into(), DataType::String),
-        ]))
-        .lazy(),
-    };
-    pacing
-        .clone()
-        .lazy()
-        .join_on(names, &["manager_id"], JoinType::Left)
-        .with_column(coalesce(&[col("name"), col("manager_id")]).alias("name"))
-        .collect()
-        .ctx("pacing: the managers' names")
 }

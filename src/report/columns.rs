@@ -61,9 +61,9 @@ pub const MANAGERS: &[Col] = &[
 ];
 pub const VELOCITY: &[Col] = &[
     Col("level", "level", Word),
-    // crmstat's own words (company, "(no campaign)", …) in the reader's language; a
-    // manager, segment or channel of the data as it is.
-    Col("group", "group", Word),
+    // A manager by name; crmstat's own words (company, "(no campaign)", …) in the reader's
+    // language; a segment or channel of the data as it is.
+    Col("name", "group", Word),
     Col("open_deals", "open deals", Int),
     Col("win_rate", "win rate", Percent),
     Col("avg_won_amount", "average won deal", Money),
@@ -103,9 +103,9 @@ pub const PACING: &[Col] = &[
 ];
 pub const SPEED_TO_LEAD: &[Col] = &[
     Col("level", "level", Word),
-    // crmstat's own words (company, "(no campaign)", …) in the reader's language; a
-    // manager, segment or channel of the data as it is.
-    Col("group", "group", Word),
+    // A manager by name; crmstat's own words (company, "(no campaign)", …) in the reader's
+    // language; a segment or channel of the data as it is.
+    Col("name", "group", Word),
     Col("leads", "leads", Int),
     Col("median_hours", "median hours to answer", Num1),
     Col("p90_hours", "p90 hours", Num1),
