@@ -192,17 +192,20 @@ fn figure_commands_leave_unread_parquet_columns_out() {
     let dir = common::company();
     let data = dir.path().to_str().unwrap().to_string();
     let outs = tempfile::tempdir().unwrap();
+    let managers_into = |out: &std::path::Path| {
+        let (code, text, _) = run(&[
+            "managers",
+            "--data",
+            &data,
+            "--period",
+            "2024-03",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{text}");
+    };
     let csv_out = outs.path().join("out-csv");
-    let (code, text, _) = run(&[
-        "managers",
-        "--data",
-        &data,
-        "--period",
-        "2024-03",
-        "--out",
-        csv_out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{text}");
+    managers_into(&csv_out);
     // The same contacts as Parquet, with a subject and an outcome.
     let mut contacts = CsvReadOptions::default()
         .with_infer_schema_length(Some(0))
@@ -224,16 +227,7 @@ fn figure_commands_leave_unread_parquet_columns_out() {
         .finish(&mut contacts)
         .unwrap();
     let parquet_out = outs.path().join("out-parquet");
-    let (code, text, _) = run(&[
-        "managers",
-        "--data",
-        &data,
-        "--period",
-        "2024-03",
-        "--out",
-        parquet_out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{text}");
+    managers_into(&parquet_out);
     for table in ["managers.csv", "contacts_by_kind.csv", "speed_to_lead.csv"] {
         assert_eq!(
             std::fs::read_to_string(parquet_out.join(table)).unwrap(),

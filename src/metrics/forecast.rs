@@ -171,13 +171,27 @@ pub struct Pipe {
 /// column `by` (one group without), with their amount weighted by p.
 pub fn pipeline(
     snap: &Snapshot,
-    (ws, we): (i64, i64),
+    window: (i64, i64),
     at_ms: i64,
     source: ProbabilitySource,
     by: Option<&str>,
     log: Option<&super::state::ChangeLog>,
 ) -> Result<Vec<Pipe>> {
     let rates = stage_win_rates(snap, at_ms)?;
+    pipeline_with(snap, &rates, window, at_ms, source, by, log)
+}
+
+/// [`pipeline`] with the stage win rates as of `at_ms` already measured
+/// ([`stage_win_rates`]), for a caller that asks about several windows at one moment.
+pub fn pipeline_with(
+    snap: &Snapshot,
+    rates: &[Option<f64>],
+    (ws, we): (i64, i64),
+    at_ms: i64,
+    source: ProbabilitySource,
+    by: Option<&str>,
+    log: Option<&super::state::ChangeLog>,
+) -> Result<Vec<Pipe>> {
     let rate_frame = df!(
         "stage_at" => (0..rates.len() as i32).collect::<Vec<_>>(),
         "stage_p" => rates,

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::forecast::{self, Pipe};
+use super::forecast;
 use super::plans::plan_rows;
 use super::snapshot::{Snapshot, moment};
 use crate::config::ProbabilitySource;
@@ -248,30 +248,36 @@ fn manager_rows(
         r.closed = closed;
         r.wins = wins;
     }
-    let pipes: Vec<Pipe> = forecast::pipeline(
+    // Open deals expected to close from as-of to the period's end (the pipeline), and those
+    // whose expected close passed before as-of: not pipeline of the period (they slipped),
+    // shown beside it so a rep's stale dates are not read as an empty pipeline. One
+    // measurement of the stage win rates serves both.
+    let rates = forecast::stage_win_rates(snap, as_of)?;
+    let by = Some("manager_id");
+    let ahead = forecast::pipeline_with(
         snap,
+        &rates,
         (as_of, period.end_ms()),
         as_of,
         source,
-        Some("manager_id"),
+        by,
         None,
     )?;
-    for p in pipes {
+    let overdue = forecast::pipeline_with(snap, &rates, (0, as_of), as_of, source, by, None)?;
+    for (p, is_overdue) in ahead
+        .into_iter()
+        .map(|p| (p, false))
+        .chain(overdue.into_iter().map(|p| (p, true)))
+    {
         let Some(id) = p.group else { continue };
         let r = rows.entry(id.clone()).or_default();
         team_of.entry(id).or_insert(None);
-        r.pipeline = p.amount;
-        r.weighted = p.weighted;
-    }
-    // Open deals whose expected close passed before as-of: not pipeline of the period (they
-    // slipped), shown beside it so a rep's stale dates are not read as an empty pipeline.
-    let overdue: Vec<Pipe> =
-        forecast::pipeline(snap, (0, as_of), as_of, source, Some("manager_id"), None)?;
-    for p in overdue {
-        let Some(id) = p.group else { continue };
-        let r = rows.entry(id.clone()).or_default();
-        team_of.entry(id).or_insert(None);
-        r.overdue = p.amount;
+        if is_overdue {
+            r.overdue = p.amount;
+        } else {
+            r.pipeline = p.amount;
+            r.weighted = p.weighted;
+        }
     }
     Ok((rows, team_of))
 }
