@@ -74,7 +74,7 @@ T4,K3,M1,D3,A,2024-03-20,call
 T5,K3,M1,D3,A,2024-03-22,call
 ";
 
-fn table(how: Attribution, cost: CostRule) -> (DataFrame, Vec<String>) {
+fn table(how: Attribution, cost: CostRule) -> (DataFrame, Vec<crmstat::i18n::Note>) {
     table_with_clv(how, cost, None)
 }
 
@@ -82,7 +82,7 @@ fn table_with_clv(
     how: Attribution,
     cost: CostRule,
     clv: Option<&std::collections::HashMap<String, Option<i128>>>,
-) -> (DataFrame, Vec<String>) {
+) -> (DataFrame, Vec<crmstat::i18n::Note>) {
     let dir = folder(&[
         ("crmstat.toml", CONFIG),
         ("campaigns.csv", CAMPAIGNS),

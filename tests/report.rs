@@ -256,6 +256,14 @@ fn russian_page_and_another_currency() {
     assert!(html.contains(
         "в папке с данными нет таблиц: campaigns, clients (разделы, которым они нужны, говорят об этом)"
     ));
+    // Every note of this run is made in both languages: none is left in English.
+    for n in s["notes"].as_array().unwrap() {
+        let n = n.as_str().unwrap();
+        assert!(
+            n.chars().any(|c| ('а'..='я').contains(&c)),
+            "a note in English on the Russian page: {n}"
+        );
+    }
     let svg = std::fs::read_to_string(out.path().join("charts/trends_12_months.svg")).unwrap();
     assert!(svg.contains("Создано сделок по месяцам"));
 }

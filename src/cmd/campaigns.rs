@@ -15,5 +15,5 @@ pub fn run(args: &CampaignsArgs) -> Result<()> {
     let how = args.attribution.unwrap_or(config.campaigns.attribution);
     let clv = crate::figures::clv::compute(&snap, &loaded, &config)?;
     let results = crate::figures::campaigns::results(&snap, &loaded, &config, how, &clv, true)?;
-    super::emit(&fig.out, results, &loaded.report)
+    super::emit(&fig.out, results, &loaded.report, config.lang)
 }

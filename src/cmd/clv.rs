@@ -16,5 +16,5 @@ pub fn run(args: &ReactivationArgs) -> Result<()> {
     };
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
     let results = crate::figures::clv::results(&snap, &loaded, &config)?;
-    super::emit(&args.out, results, &loaded.report)
+    super::emit(&args.out, results, &loaded.report, config.lang)
 }

@@ -68,7 +68,7 @@ pub fn run(args: &DiffArgs) -> Result<()> {
         "the after export's latest moment"
     };
     let results = crate::figures::diff::results(&before, &after, at, dated)?;
-    super::emit(&args.out, results, &report)
+    super::emit(&args.out, results, &report, crate::i18n::Lang::En)
 }
 
 /// The two exports' validation in one report, each file named with its folder (both

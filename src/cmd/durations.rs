@@ -11,5 +11,5 @@ pub fn run(args: &FigureArgs) -> Result<()> {
     let period = super::period(&args.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
     let results = crate::figures::durations::results(&snap, config.lang)?;
-    super::emit(&args.out, results, &loaded.report)
+    super::emit(&args.out, results, &loaded.report, config.lang)
 }

@@ -17,5 +17,5 @@ pub fn run(args: &FunnelArgs) -> Result<()> {
         args.by.map(Into::into),
         config.lang,
     )?;
-    super::emit(&fig.out, results, &loaded.report)
+    super::emit(&fig.out, results, &loaded.report, config.lang)
 }

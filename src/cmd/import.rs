@@ -89,7 +89,9 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         }
     }
     let mut mapping = imported.mapping;
-    mapping.notes.extend(report.notes.iter().cloned());
+    mapping
+        .notes
+        .extend(report.notes.iter().map(|n| n.english().to_string()));
     if !removed.is_empty() {
         mapping.notes.push(format!(
             "replaced the tables of an earlier import: {}",

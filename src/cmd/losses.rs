@@ -13,5 +13,5 @@ pub fn run(args: &LossesArgs) -> Result<()> {
     let period = super::period(&fig.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
     let results = crate::figures::losses::results(&snap, &loaded, &config, args.mode.into())?;
-    super::emit(&fig.out, results, &loaded.report)
+    super::emit(&fig.out, results, &loaded.report, config.lang)
 }

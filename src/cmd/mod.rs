@@ -31,6 +31,7 @@ use polars::prelude::*;
 use crate::cli::{Cli, Command, DataArgs, OutArgs, PeriodArgs};
 use crate::config::Config;
 use crate::error::{Error, PolarsContext, Result};
+use crate::i18n::{Lang, Note};
 use crate::output::{self, NamedTable};
 use crate::period::Period;
 use crate::tables::Tables;
@@ -154,7 +155,7 @@ pub(crate) fn load_with(
     );
     show_problems(&mut err, &report.problems, args.strict, &more);
     for note in report.notes.iter().filter(|_| !quiet) {
-        let _ = writeln!(err, "note: {note}");
+        let _ = writeln!(err, "note: {}", note.text(config.lang));
     }
     if args.strict && report.rejected() > 0 {
         return Err(Error::DataErrors {
@@ -188,7 +189,7 @@ const CLIENT_COLUMNS: [&str; 4] = ["segment", "industry", "region", "source"];
 /// Filters). The condition may name the deals' columns and the client's segment, industry,
 /// region and source; an unknown column is refused by name. Returns the note saying how many
 /// deals were kept.
-pub(crate) fn apply_where(tables: &mut Tables, text: &str) -> Result<String> {
+pub(crate) fn apply_where(tables: &mut Tables, text: &str) -> Result<Note> {
     let expr = polars::sql::sql_expr(text).map_err(|e| {
         Error::Usage(format!(
             "--where: cannot read the condition `{text}`: {}",
@@ -247,7 +248,10 @@ pub(crate) fn apply_where(tables: &mut Tables, text: &str) -> Result<String> {
     let before = tables.deals.height();
     let n = kept.height();
     tables.deals = kept;
-    Ok(format!("--where `{text}`: {n} of {before} deals kept"))
+    Ok(Note::new(
+        format!("--where `{text}`: {n} of {before} deals kept"),
+        format!("--where `{text}`: оставлено сделок: {n} из {before}"),
+    ))
 }
 
 /// The period asked for, or the last calendar month with data.
@@ -397,18 +401,19 @@ pub(crate) fn prepare(out: &OutArgs, data: &crate::cli::DataArgs) -> Result<()> 
     }
 }
 
-/// Write results to `--out` (tables, rejects, charts) or print them as Markdown.
-pub(crate) fn emit(out: &OutArgs, mut results: Results, report: &Report) -> Result<()> {
+/// Write results to `--out` (tables, rejects, charts) or print them as Markdown; notes in
+/// `lang`.
+pub(crate) fn emit(out: &OutArgs, mut results: Results, report: &Report, lang: Lang) -> Result<()> {
     let mut stderr = std::io::stderr().lock();
     for note in &results.notes {
-        let _ = writeln!(stderr, "note: {note}");
+        let _ = writeln!(stderr, "note: {}", note.text(lang));
     }
     match &out.out {
         None => {
             let mut stdout = std::io::stdout().lock();
             let _ = writeln!(stdout, "# {}\n", results.heading);
             for note in &results.notes {
-                let _ = writeln!(stdout, "> {note}\n");
+                let _ = writeln!(stdout, "> {}\n", note.text(lang));
             }
             output::print_markdown(&results.tables, &mut stdout)
         }

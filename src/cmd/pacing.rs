@@ -11,5 +11,5 @@ pub fn run(args: &PacingArgs) -> Result<()> {
     let period = super::period(&args.period, &loaded.tables)?;
     let as_of = crate::figures::pacing::as_of(&period, args.as_of.as_deref())?;
     let results = crate::figures::pacing::results(&loaded, &config, &period, as_of)?;
-    super::emit(&args.out, results, &loaded.report)
+    super::emit(&args.out, results, &loaded.report, config.lang)
 }

@@ -16,5 +16,5 @@ pub fn run(args: &PipelineArgs) -> Result<()> {
     };
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
     let results = crate::figures::pipeline::results(&snap, &loaded, &config, &window)?;
-    super::emit(&args.out, results, &loaded.report)
+    super::emit(&args.out, results, &loaded.report, config.lang)
 }

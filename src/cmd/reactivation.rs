@@ -17,5 +17,5 @@ pub fn run(args: &ReactivationArgs) -> Result<()> {
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
     let clv = crate::figures::clv::compute(&snap, &loaded, &config)?;
     let results = crate::figures::reactivation::results(&snap, &loaded, &config, &clv)?;
-    super::emit(&args.out, results, &loaded.report)
+    super::emit(&args.out, results, &loaded.report, config.lang)
 }

@@ -21,5 +21,5 @@ pub fn run(args: &RetentionArgs) -> Result<()> {
         RetentionBy::Quarter => Grain::Quarter,
     };
     let results = crate::figures::retention::results(&snap, &loaded, &config, grain)?;
-    super::emit(&args.out, results, &loaded.report)
+    super::emit(&args.out, results, &loaded.report, config.lang)
 }

@@ -4,6 +4,7 @@
 use crate::chart::Chart;
 use crate::config::{Attribution, Config, CostRule};
 use crate::error::Result;
+use crate::i18n::Note;
 use crate::i18n::pick;
 use crate::metrics::{campaigns, clv, snapshot::Snapshot};
 use crate::output::NamedTable;
@@ -55,8 +56,7 @@ pub fn results(
             "все расходы кампании — в периоде её начала",
         ),
     };
-    let mut notes = vec![pick(
-        lang,
+    let mut notes = vec![Note::new(
         format!(
             "deals created in the period, followed to its end; attribution {how_text}; {cost_text}. \
              p_value: two-proportion z-test against all other deals; significant at 5%"
@@ -67,7 +67,10 @@ pub fn results(
         ),
     )];
     if loaded.tables.campaigns.is_none() {
-        notes.push("no campaigns table: names and costs are unknown, ROMI left empty".into());
+        notes.push(Note::new(
+            "no campaigns table: names and costs are unknown, ROMI left empty",
+            "нет таблицы campaigns: названия и расходы кампаний неизвестны, ROMI не посчитан",
+        ));
     }
     notes.extend(c.notes);
     // A chart with nothing to show (no deals; no campaign with spend and a ROMI) is left out.

@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::i18n::pick;
+use crate::i18n::Note;
 use crate::metrics::{clv, snapshot::Snapshot};
 use crate::output::NamedTable;
 use crate::validate::Loaded;
@@ -23,8 +23,7 @@ pub fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Result<supe
     let cfg = &config.clv;
     let c = compute(snap, loaded, config)?;
     let last_day = (snap.period.as_of() - chrono::Duration::days(1)).date();
-    let mut notes = vec![pick(
-        config.lang,
+    let mut notes = vec![Note::new(
         format!(
             "CLV as of the end of {last_day}: expected mean purchase (Gamma-Gamma, on the mean of repeat purchases) × \
              expected purchases (BG/NBD) month by month over {} months, discounted {} % a month; purchases as in reactivation",

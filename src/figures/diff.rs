@@ -154,6 +154,6 @@ pub fn results(
             frame,
         )],
         charts: Vec::new(),
-        notes,
+        notes: notes.into_iter().map(crate::i18n::Note::plain).collect(),
     })
 }

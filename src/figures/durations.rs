@@ -4,6 +4,7 @@
 use crate::chart::Chart;
 use crate::error::Result;
 use crate::i18n::Lang;
+use crate::i18n::Note;
 use crate::metrics::{durations, snapshot::Snapshot};
 use crate::output::NamedTable;
 
@@ -13,10 +14,16 @@ pub fn results(snap: &Snapshot, lang: Lang) -> Result<super::Results> {
     let d = durations::durations(snap)?;
     let mut notes = snap.notes.clone();
     if snap.entries.is_none() {
-        notes.push("no stage_history: time in stage counts each deal's whole life as one visit to its last open stage".into());
+        notes.push(Note::new(
+            "no stage_history: time in stage counts each deal's whole life as one visit to its last open stage",
+            "нет истории этапов: время на этапе — вся жизнь сделки на её последнем открытом этапе",
+        ));
     }
     if d.time_to_close.median_days.is_none() {
-        notes.push("median time to close: not reached (fewer than half the deals created in the period closed)".into());
+        notes.push(Note::new(
+            "median time to close: not reached (fewer than half the deals created in the period closed)",
+            "медиана времени до закрытия не достигнута: закрыто меньше половины сделок, созданных в периоде",
+        ));
     }
     let charts = vec![
         Chart::cycle_histogram(&d.cycle_days.0, &d.cycle_days.1, &period.label, lang),

@@ -3,6 +3,7 @@
 
 use crate::config::{Config, ProbabilitySource};
 use crate::error::Result;
+use crate::i18n::Note;
 use crate::i18n::pick;
 use crate::metrics::{forecast, snapshot::Snapshot};
 use crate::output::NamedTable;
@@ -57,8 +58,7 @@ pub fn results(
             "вероятность из CRM (иначе доля выигранных по этапу)",
         ),
     };
-    let mut notes = vec![pick(
-        lang,
+    let mut notes = vec![Note::new(
         format!(
             "projection = won in the window so far + Σ open deals expected to close in it × amount × p, p = {how}; \
              backtest: the projection made at the start of each of the 12 months before, against what was won in it"

@@ -4,6 +4,7 @@
 use crate::chart::Chart;
 use crate::error::{PolarsContext, Result};
 use crate::i18n::Lang;
+use crate::i18n::Note;
 use crate::metrics::{GROUP, GroupBy, Mode, funnel, snapshot::Snapshot};
 use crate::output::NamedTable;
 
@@ -19,9 +20,10 @@ pub fn results(
     let mut t = funnel::funnel(snap, mode, by)?;
     let mut notes = snap.notes.clone();
     if snap.entries.is_none() {
-        notes.push(
-            "visited needs stage_history (real entries into each stage); left empty".to_string(),
-        );
+        notes.push(Note::new(
+            "visited needs stage_history (real entries into each stage); left empty",
+            "столбец visited требует истории этапов (stage_history); оставлен пустым",
+        ));
     }
     let mut charts = Vec::new();
     match by {

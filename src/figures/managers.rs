@@ -4,6 +4,7 @@
 use crate::chart::Chart;
 use crate::config::Config;
 use crate::error::Result;
+use crate::i18n::Note;
 use crate::metrics::managers::{self, ManagerGroup};
 use crate::metrics::{losses, snapshot::Snapshot};
 use crate::output::NamedTable;
@@ -54,10 +55,10 @@ pub fn results(
     let (k, has_followup) = kpis(snap, loaded, config, group)?;
     let mut notes = k.notes;
     if !has_followup {
-        notes.push(
-            "follow-up compliance needs contacts, stage_history and an invoice stage; left empty"
-                .into(),
-        );
+        notes.push(Note::new(
+            "follow-up compliance needs contacts, stage_history and an invoice stage; left empty",
+            "для доли звонков после счёта нужны contacts, stage_history и этап счёта; не посчитано",
+        ));
     }
     let charts = vec![
         Chart::leaderboard(
@@ -108,11 +109,13 @@ pub fn results(
         )?,
     ));
     crate::validate::trace("managers: velocity", t);
-    notes.push(
+    notes.push(Note::new(
         "velocity: open deals at as-of × win rate × average won amount ÷ mean days to win (money per day), \
-         the last three over the deals closed in the 12 months before as-of; per manager, segment and company"
-            .into(),
-    );
+         the last three over the deals closed in the 12 months before as-of; per manager, segment and company",
+        "скорость продаж: открытые сделки на дату × доля выигранных × средняя выигранная сумма ÷ средний срок до \
+         выигрыша (деньги в день); последние три — по сделкам, закрытым за 12 месяцев до даты; по менеджерам, \
+         сегментам и компании",
+    ));
     let t = std::time::Instant::now();
     let speed = crate::metrics::speed_to_lead::speed_to_lead(&loaded.tables, snap)?;
     crate::validate::trace("managers: speed to lead", t);
@@ -133,9 +136,7 @@ pub fn results(
                 "Every lead of the period and its response",
                 s.leads,
             ));
-            notes.push(crate::i18n::pick(
-                config.lang,
-                "speed to lead: a lead is an inbound contact, or a new deal, with no contact with the client in the 30 days \
+            notes.push(Note::new("speed to lead: a lead is an inbound contact, or a new deal, with no contact with the client in the 30 days \
                  before; its response is the first later outbound contact up to as-of; hours over answered leads, shares of \
                  all leads (within_24h + later + never = 1); per responder (else the client's owner), channel and campaign"
                     .to_string(),
@@ -145,8 +146,7 @@ pub fn results(
                     .to_string(),
             ));
         }
-        None => notes.push(crate::i18n::pick(
-            config.lang,
+        None => notes.push(Note::new(
             "speed to lead needs contacts; left out".to_string(),
             "скорость реакции считается по контактам; их нет".to_string(),
         )),

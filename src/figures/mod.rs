@@ -18,6 +18,7 @@ pub mod reactivation;
 pub mod retention;
 
 use crate::chart::Chart;
+use crate::i18n::Note;
 use crate::output::NamedTable;
 use crate::period::Period;
 
@@ -28,7 +29,7 @@ pub struct Results {
     pub heading: String,
     pub tables: Vec<NamedTable>,
     pub charts: Vec<Chart>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// The heading of a figure's report: what, for which period, as of when.

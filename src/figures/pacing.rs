@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::i18n::pick;
+use crate::i18n::Note;
 use crate::metrics::{pacing, snapshot::Snapshot};
 use crate::output::NamedTable;
 use crate::period::Period;
@@ -71,8 +71,7 @@ pub fn with_snapshot(
     let as_of = snap.period.end;
     let p = pacing::pacing(&loaded.tables, snap, period, config.forecast.probability)?;
     let last_day = (as_of - chrono::Duration::days(1)).date();
-    let mut notes = vec![pick(
-        config.lang,
+    let mut notes = vec![Note::new(
         format!(
             "pacing as of the end of {last_day}: plan = the plans rows (else monthly_plan; a team without its own row: \
              its managers' sum); won from the period start; expected by now = plan × the share of the period elapsed; \

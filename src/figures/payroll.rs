@@ -3,6 +3,7 @@
 
 use crate::config::{Basis, Config, Rounding};
 use crate::error::{PolarsContext, Result};
+use crate::i18n::Note;
 use crate::metrics::managers::{self, ManagerGroup};
 use crate::metrics::{payroll, snapshot::Snapshot};
 use crate::money;
@@ -21,31 +22,47 @@ pub fn results(snap: &Snapshot, loaded: &Loaded, config: &Config) -> Result<supe
         .into_iter()
         .flatten()
         .sum();
-    let basis = match config.payroll.basis {
-        Basis::Paid => "payments dated in the period on the manager's deals, refunds deducted",
-        Basis::Won => "amounts of deals won in the period, refunds in the period deducted",
+    let (basis, basis_ru) = match config.payroll.basis {
+        Basis::Paid => (
+            "payments dated in the period on the manager's deals, refunds deducted",
+            "платежи периода по сделкам менеджера за вычетом возвратов",
+        ),
+        Basis::Won => (
+            "amounts of deals won in the period, refunds in the period deducted",
+            "суммы сделок, выигранных в периоде, за вычетом возвратов периода",
+        ),
     };
-    let rounding = match config.payroll.rounding {
-        Rounding::HalfUp => "half-up",
-        Rounding::HalfEven => "half-even (banker's)",
+    let (rounding, rounding_ru) = match config.payroll.rounding {
+        Rounding::HalfUp => ("half-up", "половина вверх"),
+        Rounding::HalfEven => ("half-even (banker's)", "к чётному (банковское)"),
     };
-    let mut notes = vec![format!(
-        "basis: {basis}; commission rounded once per manager to the {} ({rounding}); lines sum to it exactly. \
-         Total commission {} {}",
-        if config.currency == "RUB" {
-            "kopeck"
-        } else {
-            "cent"
-        },
+    let (unit, unit_ru) = if config.currency == "RUB" {
+        ("kopeck", "копейки")
+    } else {
+        ("cent", "цента")
+    };
+    let total = format!(
+        "{} {}",
         money::format_decimal(total, money::SCALE),
         config.currency
+    );
+    let mut notes = vec![Note::new(
+        format!(
+            "basis: {basis}; commission rounded once per manager to the {unit} ({rounding}); lines sum to it exactly. \
+             Total commission {total}"
+        ),
+        format!(
+            "база: {basis_ru}; комиссия округляется один раз на менеджера до {unit_ru} ({rounding_ru}); строки \
+             в сумме дают её точно. Всего комиссия {total}"
+        ),
     )];
     if config.payroll.schemes == crate::config::PayrollConfig::default().schemes {
-        notes.push(
+        notes.push(Note::new(
             "no commission scheme in crmstat.toml: the built-in default (flat 5%) was used; \
-             define [payroll.schemes.NAME] (see README, \"Payroll\")"
-                .into(),
-        );
+             define [payroll.schemes.NAME] (see README, \"Payroll\")",
+            "в crmstat.toml нет схемы комиссии: взята встроенная (5 % от базы); \
+             задайте [payroll.schemes.NAME] (см. README, «Payroll»)",
+        ));
     }
     notes.extend(p.notes);
     Ok(super::Results {

@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::i18n::pick;
+use crate::i18n::Note;
 use crate::metrics::{pipeline, snapshot::Snapshot, texts};
 use crate::output::NamedTable;
 use crate::period::Period;
@@ -30,8 +30,7 @@ pub fn results(
     let s = pipeline::slippage(&histories, &owners, &snap.period)?;
     let chart =
         crate::chart::Chart::waterfall(&w.waterfall, &window.label, &config.currency, lang)?;
-    let mut notes = vec![pick(
-        lang,
+    let mut notes = vec![Note::new(
         format!(
             "pipeline of {}: the deals open and expected to close in it at some moment of {} (and every deal won in \
              {}); each enters once (start, created, pulled in) and leaves once (won, lost, pushed out, end), with its \
@@ -46,12 +45,14 @@ pub fn results(
         ),
     )];
     if loaded.tables.deal_changes.is_none() {
-        notes.push(
+        notes.push(Note::new(
             "no deal_changes table: past amounts and expected close dates are today's values, so a deal counts as in \
              or out of the window by its current expected close, nothing is pushed or pulled by a change (a deal won \
-             without an expected close in the window still enters as pulled_in), and no slip is seen"
-                .into(),
-        );
+             without an expected close in the window still enters as pulled_in), and no slip is seen",
+            "нет таблицы deal_changes: прошлые суммы и ожидаемые даты закрытия — сегодняшние, поэтому сделка в окне \
+             или вне его по нынешней ожидаемой дате, изменения ничего не сдвигают (сделка, выигранная без ожидаемого \
+             закрытия в окне, всё равно входит как pulled_in), и переносов не видно",
+        ));
     }
     Ok(super::Results {
         book: "pipeline",

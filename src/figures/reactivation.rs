@@ -3,6 +3,7 @@
 
 use crate::config::{Config, PurchaseSource};
 use crate::error::{PolarsContext, Result};
+use crate::i18n::Note;
 use crate::i18n::pick;
 use crate::metrics::{clv, managers, reactivation, snapshot::Snapshot};
 use crate::output::NamedTable;
@@ -32,8 +33,7 @@ pub fn results(
         PurchaseSource::Payments => pick(lang, "payments", "платежи"),
     };
     let last_day = (snap.period.as_of() - chrono::Duration::days(1)).date();
-    let mut notes = vec![pick(
-        lang,
+    let mut notes = vec![Note::new(
         format!(
             "purchases are {what} up to the end of {last_day}; a client is due when the days since the last \
              purchase exceed its mean gap × {} (one purchase: the company median gap), never below {} days; \

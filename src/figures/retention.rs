@@ -4,7 +4,8 @@
 use crate::chart::{Chart, Kind, retention::Heatmap};
 use crate::config::Config;
 use crate::error::Result;
-use crate::i18n::{pick, tr};
+use crate::i18n::Note;
+use crate::i18n::tr;
 use crate::metrics::retention::{self, Grain};
 use crate::metrics::snapshot::Snapshot;
 use crate::output::NamedTable;
@@ -22,8 +23,7 @@ pub fn results(
 ) -> Result<super::Results> {
     let lang = config.lang;
     let r = retention::retention(&loaded.tables, snap, grain, config.reactivation.purchases)?;
-    let mut notes = vec![pick(
-        lang,
+    let mut notes = vec![Note::new(
         format!(
             "cohorts by the {} of the first purchase (purchases as in reactivation); active in period k = a purchase \
              in period k or later; revenue share = the period's revenue ÷ the cohort's revenue in period 0; \
@@ -46,9 +46,12 @@ pub fn results(
     notes.extend(r.notes);
     let drawn: Vec<&retention::Cohort> = r.cohorts.iter().rev().take(DRAWN).rev().collect();
     if r.cohorts.len() > DRAWN {
-        notes.push(format!(
-            "the heatmap shows the latest {DRAWN} of {} cohorts; the table has every one",
-            r.cohorts.len()
+        let all = r.cohorts.len();
+        notes.push(Note::new(
+            format!(
+                "the heatmap shows the latest {DRAWN} of {all} cohorts; the table has every one"
+            ),
+            format!("на тепловой карте последние {DRAWN} из {all} когорт; в таблице — все"),
         ));
     }
     let heatmap = Chart {

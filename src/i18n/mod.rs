@@ -3,14 +3,14 @@
 //! `1,234,567.89` and `1 234 567,89 ₽`.
 //!
 //! - [`words`]: the report's and charts' texts in Russian;
-//! - [`notes`]: the run's notes in Russian (with their values carried over);
+//! - [`notes`]: the run's notes, each made in both languages where it is made;
 //! - [`numbers`]: numbers, money and percents per locale.
 
 mod notes;
 mod numbers;
 mod words;
 
-pub use notes::note;
+pub use notes::Note;
 pub use numbers::{currency_symbol, deals, money, number, percent};
 use words::RU;
 

@@ -37,6 +37,34 @@ pub struct Params {
     pub b: f64,
 }
 
+/// Which side of the model a fit at the edge of its parameters (a value outside 10⁻⁴–10⁴)
+/// ran out on, for the notes that say what it means.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Edge {
+    /// a tiny: (almost) nobody drops out.
+    NoDropOut,
+    /// a and b huge together: every buyer has the same drop-out chance after a purchase, in %.
+    SameDropOut(f64),
+    /// Another side (r and α huge together: one purchase rate for every buyer).
+    Other,
+}
+
+impl Params {
+    /// The side a fit ran out on, or `None` when every parameter is inside 10⁻⁴–10⁴.
+    pub fn edge(&self) -> Option<Edge> {
+        let inside = |v: &f64| (1e-4..=1e4).contains(v);
+        if [self.r, self.alpha, self.a, self.b].iter().all(inside) {
+            None
+        } else if self.a < 1e-4 {
+            Some(Edge::NoDropOut)
+        } else if self.a > 1e4 && self.b > 1e4 {
+            Some(Edge::SameDropOut(100.0 * self.a / (self.a + self.b)))
+        } else {
+            Some(Edge::Other)
+        }
+    }
+}
+
 /// A fitted model and its log-likelihood.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fit {
@@ -62,6 +90,19 @@ impl std::fmt::Display for FitError {
                  (have {clients} and {repeaters})"
             ),
             FitError::NoConvergence(why) => write!(f, "BG/NBD fit did not converge: {why}"),
+        }
+    }
+}
+
+impl FitError {
+    /// The reason in Russian, for the report's notes.
+    pub fn russian(&self) -> String {
+        match self {
+            FitError::TooLittleData { clients, repeaters } => format!(
+                "для BG/NBD нужно не меньше {MIN_CLIENTS} клиентов, из них {MIN_REPEATERS} с повторными покупками \
+                 (есть {clients} и {repeaters})"
+            ),
+            FitError::NoConvergence(why) => format!("подгонка BG/NBD не сошлась: {why}"),
         }
     }
 }
@@ -437,12 +478,7 @@ mod tests {
             .collect();
         let fitted = fit(&data).unwrap();
         let p = fitted.params;
-        assert!(
-            [p.r, p.alpha, p.a, p.b]
-                .iter()
-                .any(|v| !(1e-4..=1e4).contains(v)),
-            "{p:?}"
-        );
+        assert_eq!(p.edge(), Some(Edge::NoDropOut), "{p:?}");
         let polished = super::super::optimize::minimise(
             &Objective::new(&data),
             vec![

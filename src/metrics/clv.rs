@@ -11,6 +11,7 @@
 //! purchase m̄ is the mean of those days' amounts (the convention of Fader & Hardie and of
 //! lifetimes: the first purchase is left out of the spend model).
 
+use crate::i18n::Note;
 use polars::prelude::*;
 
 use super::bgnbd::{self, Summary};
@@ -36,7 +37,7 @@ pub struct Clv {
     pub by_client: std::collections::HashMap<String, Option<i128>>,
     /// The BG/NBD fit on every buyer (sorted by client_id), reused by reactivation's p_alive.
     pub bgnbd: Option<bgnbd::Fit>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 impl Clv {
@@ -193,24 +194,33 @@ pub fn clv(
     })
 }
 
-/// What a BG/NBD fit at the edge of its parameters means for the CLV, by which side ran
-/// there: tiny a (almost nobody drops out), a and b huge together (one drop-out chance,
-/// a ÷ (a + b), for every buyer), or r and α huge together (one purchase rate for all).
-fn edge_note(p: &bgnbd::Params) -> String {
-    let huge = |v: f64| v > 1e4;
+/// What a BG/NBD fit at the edge of its parameters means for the CLV, by the side that ran
+/// there ([`bgnbd::Edge`]).
+fn edge_note(p: &bgnbd::Params, edge: bgnbd::Edge) -> Note {
+    let (a, b) = (format!("{:.3e}", p.a), format!("{:.3e}", p.b));
     let head = format!(
-        "the BG/NBD fit behind the expected purchases ran to the edge of its parameters (a = {:.3e}, b = {:.3e}): ",
-        p.a, p.b
+        "the BG/NBD fit behind the expected purchases ran to the edge of its parameters (a = {a}, b = {b}): "
     );
-    if p.a < 1e-4 {
-        head + "the data show (almost) no client dropping out, so the CLV counts every buyer as still buying at their rate"
-    } else if huge(p.a) && huge(p.b) {
-        format!(
-            "{head}every buyer has the same chance of stopping after a purchase ({:.1} %), so the CLV gives every buyer that chance",
-            100.0 * p.a / (p.a + p.b)
-        )
-    } else {
-        head + "the data do not tell buyers apart on one side of the model; the CLV follows from these values, read it with care"
+    let ru = format!(
+        "модель BG/NBD для ожидаемых покупок упёрлась в край параметров (a = {a}, b = {b}): "
+    );
+    match edge {
+        bgnbd::Edge::NoDropOut => Note::new(
+            head + "the data show (almost) no client dropping out, so the CLV counts every buyer as still buying at their rate",
+            ru + "по данным (почти) никто из клиентов не уходит, поэтому CLV считает каждого покупателя покупающим дальше в его темпе",
+        ),
+        bgnbd::Edge::SameDropOut(chance) => Note::new(
+            format!(
+                "{head}every buyer has the same chance of stopping after a purchase ({chance:.1} %), so the CLV gives every buyer that chance"
+            ),
+            format!(
+                "{ru}у всех покупателей одна и та же вероятность уйти после покупки ({chance:.1} %), и CLV считает её одинаковой для всех"
+            ),
+        ),
+        bgnbd::Edge::Other => Note::new(
+            head + "the data do not tell buyers apart on one side of the model; the CLV follows from these values, read it with care",
+            ru + "данные не различают покупателей по одной из сторон модели; CLV следует из этих значений, читайте его осторожно",
+        ),
     }
 }
 
@@ -219,24 +229,24 @@ fn edge_note(p: &bgnbd::Params) -> String {
 fn fits(
     data: &[Summary],
     buyers: &[Buyer],
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> (Option<bgnbd::Fit>, Option<gammagamma::Fit>) {
     let started = std::time::Instant::now();
     crate::validate::trace("clv: purchase summary", started);
     let bg = match bgnbd::fit(data) {
         Ok(f) => {
-            let p = f.params;
-            if [p.r, p.alpha, p.a, p.b]
-                .iter()
-                .any(|v| !(1e-4..=1e4).contains(v))
-            {
-                notes.push(edge_note(&p));
+            if let Some(edge) = f.params.edge() {
+                notes.push(edge_note(&f.params, edge));
             }
             Some(f)
         }
         Err(e) => {
-            notes.push(format!(
-                "{e}; expected purchases, p_alive and CLV are left empty"
+            notes.push(Note::new(
+                format!("{e}; expected purchases, p_alive and CLV are left empty"),
+                format!(
+                    "{}; ожидаемые покупки, P(активен) и CLV не посчитаны",
+                    e.russian()
+                ),
             ));
             None
         }
@@ -245,17 +255,30 @@ fn fits(
     let gg = match gammagamma::fit(buyers) {
         Ok(f) => Some(f),
         Err(e) => {
-            notes.push(format!(
-                "{e}; the expected mean purchase and CLV are left empty"
+            notes.push(Note::new(
+                format!("{e}; the expected mean purchase and CLV are left empty"),
+                format!(
+                    "{}; ожидаемая средняя покупка и CLV не посчитаны",
+                    e.russian()
+                ),
             ));
             None
         }
     };
     crate::validate::trace("clv: Gamma-Gamma fit", started);
     if let Some(r) = gammagamma::frequency_spend_correlation(buyers) {
-        notes.push(format!(
-            "Gamma-Gamma assumes spend per purchase does not depend on how often a client buys: the correlation of repeat purchases and mean purchase among repeat buyers is {r:.3}{}",
-            if r.abs() >= 0.3 { " — not small: read the CLV with care" } else { "" }
+        let large = r.abs() >= 0.3;
+        notes.push(Note::new(
+            format!(
+                "Gamma-Gamma assumes spend per purchase does not depend on how often a client buys: the correlation of \
+                 repeat purchases and mean purchase among repeat buyers is {r:.3}{}",
+                if large { " — not small: read the CLV with care" } else { "" }
+            ),
+            format!(
+                "модель Gamma-Gamma предполагает, что сумма покупки не зависит от того, как часто клиент покупает: \
+                 корреляция числа повторных покупок и средней покупки у повторных покупателей {r:.3}{}",
+                if large { " — не мала, читайте CLV осторожно" } else { "" }
+            ),
         ));
     }
     (bg, gg)

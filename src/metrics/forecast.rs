@@ -23,6 +23,7 @@
 //! mean of error ÷ actual (signed: positive = the forecasts ran high), over the months with
 //! an actual.
 
+use crate::i18n::Note;
 use polars::prelude::*;
 
 use super::snapshot::{Snapshot, moment};
@@ -274,7 +275,7 @@ pub struct Forecast {
     /// Mean absolute percentage error and bias of the backtest (empty without an actual).
     pub mape: Option<f64>,
     pub bias: Option<f64>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// The amount of the deals won in `[from, to)` (an empty amount as 0), exactly.
@@ -313,17 +314,18 @@ pub fn forecast(
         .ctx("expected_close_at")?
         .null_count();
     if expected == snap.deals.height() {
-        notes.push(
-            "no deal has an expected close date (deals.expected_close_at): the forecast counts only what was won"
-                .into(),
-        );
+        notes.push(Note::new(
+            "no deal has an expected close date (deals.expected_close_at): the forecast counts only what was won",
+            "ни у одной сделки нет ожидаемой даты закрытия (deals.expected_close_at): прогноз учитывает только выигранное",
+        ));
     }
     if log.is_none_or(|l| l.is_empty()) {
-        notes.push(
+        notes.push(Note::new(
             "without deal_changes, past amounts and expected close dates are today's values: the backtest is rebuilt \
-             from them and runs optimistic where the CRM moves the expected close to the day a deal closes"
-                .into(),
-        );
+             from them and runs optimistic where the CRM moves the expected close to the day a deal closes",
+            "без deal_changes прошлые суммы и ожидаемые даты закрытия — сегодняшние: проверка на истории строится по ним \
+             и завышена там, где CRM переносит ожидаемое закрытие на день закрытия сделки",
+        ));
     }
     let as_of = snap.period.end_ms();
     let mut windows = vec![snap.period.clone()];

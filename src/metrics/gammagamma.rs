@@ -112,6 +112,26 @@ impl std::fmt::Display for FitError {
     }
 }
 
+impl FitError {
+    /// The reason in Russian, for the report's notes.
+    pub fn russian(&self) -> String {
+        match self {
+            FitError::TooFewBuyers { buyers } => format!(
+                "для модели трат Gamma-Gamma нужно не меньше {MIN_BUYERS} клиентов с повторной покупкой известной суммы (есть {buyers})"
+            ),
+            FitError::NoConvergence(e) => format!("подгонка Gamma-Gamma не сошлась: {e}"),
+            FitError::AtEdge(p) => format!(
+                "модель Gamma-Gamma упёрлась в край параметров (p = {:.3e}, q = {:.3e}, v = {:.3e}): по повторным покупкам не видно, как меняются траты",
+                p.p, p.q, p.v
+            ),
+            FitError::NoFiniteMean(p) => format!(
+                "подгонка Gamma-Gamma даёт q = {:.3} ≤ 1 (p = {:.3}, v = {:.3}): у трат по ней нет конечного среднего",
+                p.q, p.p, p.v
+            ),
+        }
+    }
+}
+
 /// The likelihood prepared for many evaluations: the terms that depend only on x are
 /// computed once per distinct x (repeat purchases are few distinct counts), ln m̄ once per
 /// buyer; an evaluation is then one logarithm per buyer.

@@ -2,6 +2,7 @@
 //! the stage with the largest drop, deals stalled past their stage's usual time, and
 //! deals that reached the invoice stage without a follow-up contact in time.
 
+use crate::i18n::Note;
 use polars::prelude::*;
 
 use super::JoinOn;
@@ -24,7 +25,7 @@ pub struct Losses {
     pub lost_deals: DataFrame,
     /// `None` when the contacts table or stage_history is missing (the note says which).
     pub followup: Option<Followup>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// Follow-up after the invoice stage.
@@ -52,15 +53,24 @@ pub fn losses(
     let mut notes = Vec::new();
     let followup = match (contacts, &snap.entries, stages.invoice_index()) {
         (None, _, _) => {
-            notes.push("follow-up breaches need the contacts table; not computed".into());
+            notes.push(Note::new(
+                "follow-up breaches need the contacts table; not computed",
+                "для проверки контакта после счёта нужна таблица contacts; не посчитано",
+            ));
             None
         }
         (_, None, _) => {
-            notes.push("follow-up breaches need stage_history (when each deal entered the invoice stage); not computed".into());
+            notes.push(Note::new(
+                "follow-up breaches need stage_history (when each deal entered the invoice stage); not computed",
+                "для проверки контакта после счёта нужна история этапов (stage_history: когда сделка вошла в этап счёта); не посчитано",
+            ));
             None
         }
         (_, _, None) => {
-            notes.push("no invoice stage: name it with [funnel] invoice_stage in crmstat.toml; follow-up not computed".into());
+            notes.push(Note::new(
+                "no invoice stage: name it with [funnel] invoice_stage in crmstat.toml; follow-up not computed",
+                "этап счёта не известен: задайте [funnel] invoice_stage в crmstat.toml; контакт после счёта не посчитан",
+            ));
             None
         }
         (Some(c), Some(_), Some(i)) => Some(followup(snap, c, i as i32, followup_days)?),

@@ -14,6 +14,7 @@
 //! - coverage = pipeline ÷ gap (empty when the plan is met), required_coverage = 1 ÷ the win
 //!   rate of the deals closed in the 12 months before as-of (won ÷ (won + lost)).
 
+use crate::i18n::Note;
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
@@ -46,7 +47,7 @@ struct Row {
 /// and overdue_pipeline (open deals whose expected close passed before as-of).
 pub struct Pacing {
     pub pacing: DataFrame,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// The months `period` touches, each with the share of its days inside the period.
@@ -150,10 +151,10 @@ pub fn pacing(
     let (rows, team_of) = manager_rows(tables, snap, period, source)?;
     let (team_rows, company) = teams_and_company(tables, period, &rows, &team_of)?;
     if company.plan.is_none() {
-        notes.push(
-            "no plan: neither a plans table nor managers.monthly_plan; plan, attainment, gap and coverage are left empty"
-                .into(),
-        );
+        notes.push(Note::new(
+            "no plan: neither a plans table nor managers.monthly_plan; plan, attainment, gap and coverage are left empty",
+            "плана нет: ни таблицы plans, ни managers.monthly_plan; план, выполнение, отставание и покрытие пусты",
+        ));
     }
     let as_of = snap.period.end_ms();
     let elapsed = ((as_of - period.start_ms()) as f64

@@ -9,6 +9,7 @@
 //! cohort are the least settled — a client may yet buy again — so the fit reads them as
 //! they stand on the as-of date.
 
+use crate::i18n::Note;
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
@@ -82,7 +83,7 @@ pub struct Retention {
     pub fit: DataFrame,
     /// Per cohort and period 0..=HORIZON: observed and projected share still active.
     pub projection: DataFrame,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// The cohorts from purchases with a period number `p` per row (client_id, p, amount_minor),
@@ -189,7 +190,10 @@ pub fn retention(
     let table = table(&cohorts, grain)?;
     let (fit, projection) = fits(&cohorts, grain, &mut notes)?;
     if cohorts.is_empty() {
-        notes.push("no purchase before as-of: no cohort to follow".into());
+        notes.push(Note::new(
+            "no purchase before as-of: no cohort to follow",
+            "до даты отчёта нет ни одной покупки: когорт нет",
+        ));
     }
     Ok(Retention {
         cohorts,
@@ -233,11 +237,7 @@ fn table(cohorts: &[Cohort], grain: Grain) -> Result<DataFrame> {
     .ctx("retention table")
 }
 
-fn fits(
-    cohorts: &[Cohort],
-    grain: Grain,
-    notes: &mut Vec<String>,
-) -> Result<(DataFrame, DataFrame)> {
+fn fits(cohorts: &[Cohort], grain: Grain, notes: &mut Vec<Note>) -> Result<(DataFrame, DataFrame)> {
     let mut label = Vec::new();
     let (mut clients, mut periods, mut alpha, mut beta, mut ll, mut at_h, mut why) = (
         Vec::new(),
@@ -283,9 +283,16 @@ fn fits(
         }
     }
     if unfitted > 0 {
-        notes.push(format!(
-            "{unfitted} of {} cohorts have no sBG fit (followed for fewer than 2 periods, nobody left, everybody left in the first period, or the fit did not converge); each one's reason is in retention_fit.why",
-            cohorts.len()
+        let all = cohorts.len();
+        notes.push(Note::new(
+            format!(
+                "{unfitted} of {all} cohorts have no sBG fit (followed for fewer than 2 periods, nobody left, everybody \
+                 left in the first period, or the fit did not converge); each one's reason is in retention_fit.why"
+            ),
+            format!(
+                "у {unfitted} из {all} когорт нет подгонки sBG (наблюдались меньше 2 периодов, никто не ушёл, все ушли \
+                 в первом периоде или подгонка не сошлась); причина каждой — в retention_fit.why"
+            ),
         ));
     }
     let n = label.len();

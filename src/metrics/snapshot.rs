@@ -8,6 +8,7 @@
 //! - the loss stage is the deal's stage when that is a funnel stage, else its last stage in
 //!   stage_history, else `[funnel] lost_at` (default: the stage before the won stage).
 
+use crate::i18n::Note;
 use polars::prelude::*;
 
 use super::JoinOn;
@@ -41,7 +42,7 @@ pub struct Snapshot {
     pub last_open_index: Option<i32>,
     pub period: Period,
     /// What the reader should know about assumptions made for this snapshot.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// With owner changes in `deal_changes`: each changed deal's owner as of the period's
     /// end (deal_id, manager_id), over all deals (see [`super::state::owners_at`]).
     pub owner_changes: Option<DataFrame>,
@@ -52,7 +53,7 @@ const STALE: &str = "__stale";
 
 /// A note on stage entries dated after their deal closed (an export that logs stage moves
 /// of closed deals, or a wrong close date): their time in stage ends at the close.
-fn entries_after_close(entries: &DataFrame, deals: &DataFrame) -> Result<Option<String>> {
+fn entries_after_close(entries: &DataFrame, deals: &DataFrame) -> Result<Option<Note>> {
     let late = entries
         .clone()
         .lazy()
@@ -79,13 +80,17 @@ fn entries_after_close(entries: &DataFrame, deals: &DataFrame) -> Result<Option<
             .map(|v| v.to_string().trim_matches('"').to_string())
             .unwrap_or_default())
     };
-    Ok(Some(format!(
-        "{} stage entries are dated after their deal closed (e.g. deal {} entered {} at {}, closed {}); their time in stage ends at the close",
-        late.height(),
-        first("deal_id")?,
-        first("stage")?,
-        first("entered_at")?,
-        first("closed_at")?
+    let (n, deal, stage) = (late.height(), first("deal_id")?, first("stage")?);
+    let (entered, closed) = (first("entered_at")?, first("closed_at")?);
+    Ok(Some(Note::new(
+        format!(
+            "{n} stage entries are dated after their deal closed (e.g. deal {deal} entered {stage} at {entered}, \
+             closed {closed}); their time in stage ends at the close"
+        ),
+        format!(
+            "входов в этап после закрытия сделки: {n} (например, сделка {deal} вошла в {stage} {entered}, \
+             закрыта {closed}); их время на этапе кончается в момент закрытия"
+        ),
     )))
 }
 
@@ -342,7 +347,7 @@ fn flagged_notes(
     deals: DataFrame,
     stages: &Stages,
     entries: Option<&DataFrame>,
-) -> Result<(DataFrame, Vec<String>)> {
+) -> Result<(DataFrame, Vec<Note>)> {
     let assumed = deals
         .column(ASSUMED)
         .ctx(ASSUMED)?
@@ -360,19 +365,28 @@ fn flagged_notes(
     let deals = deals.drop(ASSUMED).ctx(ASSUMED)?.drop(STALE).ctx(STALE)?;
     let mut notes = Vec::new();
     if let (true, Some(days)) = (stale > 0, stages.stale_after_days) {
-        notes.push(format!(
-            "{stale} open deals older than {days} days count as lost at their stage ([funnel] stale_after_days)"
+        notes.push(Note::new(
+            format!("{stale} open deals older than {days} days count as lost at their stage ([funnel] stale_after_days)"),
+            format!(
+                "открытые сделки старше {days} дн. ({stale}) считаются проигранными на своём этапе ([funnel] stale_after_days)"
+            ),
         ));
     }
     if let (true, Some(i)) = (assumed > 0, stages.default_loss_index()) {
-        let why = if stages.lost_at_configured() {
-            "as [funnel] lost_at says"
+        let (why, why_ru) = if stages.lost_at_configured() {
+            ("as [funnel] lost_at says", "так задано в [funnel] lost_at")
         } else {
-            "the stage before the won stage; set [funnel] lost_at in crmstat.toml if that is wrong"
+            (
+                "the stage before the won stage; set [funnel] lost_at in crmstat.toml if that is wrong",
+                "последний перед выигрышем; если это не так, задайте [funnel] lost_at в crmstat.toml",
+            )
         };
-        notes.push(format!(
-            "{assumed} lost deals record no stage they were lost at; counted as lost at {} ({why})",
-            stages.order[i]
+        let at = &stages.order[i];
+        notes.push(Note::new(
+            format!("{assumed} lost deals record no stage they were lost at; counted as lost at {at} ({why})"),
+            format!(
+                "у проигранных сделок ({assumed}) не записан этап проигрыша; они считаются проигранными на этапе {at} ({why_ru})"
+            ),
         ));
     }
     let lost_ever = deals
@@ -383,9 +397,12 @@ fn flagged_notes(
         .iter()
         .any(|s| s == Some("lost"));
     if !lost_ever && deals.height() > 0 {
-        notes.push(
-            "the export records no lost deal at all: a win rate would be 100 % by omission and is not shown on the headline; check that lost deals were exported (or name the lost stages: [funnel] lost_stages)".into(),
-        );
+        notes.push(Note::new(
+            "the export records no lost deal at all: a win rate would be 100 % by omission and is not shown on the \
+             headline; check that lost deals were exported (or name the lost stages: [funnel] lost_stages)",
+            "в выгрузке нет ни одной проигранной сделки: доля выигранных была бы 100 % из-за пропуска и не показана \
+             в сводке; проверьте, что проигранные сделки выгружены (или назовите этапы проигрыша: [funnel] lost_stages)",
+        ));
     }
     if let Some(e) = entries {
         if let Some(note) = entries_after_close(e, &deals)? {
@@ -393,10 +410,10 @@ fn flagged_notes(
         }
     }
     if stages.unordered {
-        notes.push(
-            "stages are listed by name, not in funnel order (no [funnel] stages and no stage_history)"
-                .into(),
-        );
+        notes.push(Note::new(
+            "stages are listed by name, not in funnel order (no [funnel] stages and no stage_history)",
+            "этапы перечислены по названию, а не в порядке воронки (нет [funnel] stages и stage_history)",
+        ));
     }
     Ok((deals, notes))
 }

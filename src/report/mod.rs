@@ -12,6 +12,7 @@ mod page;
 mod sentences;
 mod summary;
 
+use crate::i18n::Note;
 use polars::prelude::*;
 
 use crate::metrics::headline::Figures;
@@ -102,7 +103,7 @@ pub struct Headline {
     pub current: Figures,
     pub previous: Option<Figures>,
     pub year_earlier: Option<Figures>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The page: every section's blocks in order, with its charts and tables.
 
+use crate::i18n::Note;
 use polars::prelude::*;
 
 use super::*;
@@ -66,7 +67,7 @@ pub struct Inputs<'a> {
     pub parts: &'a [Part],
     pub report: &'a Report,
     /// All notes of the run, each once.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// The buyers' mean lifetime value (minor units) and how many buyers have one.
     pub mean_clv: Option<(i128, usize)>,
 }
@@ -128,7 +129,10 @@ pub fn page(inp: &Inputs) -> Result<Page> {
             id: "notes",
             title: t("Notes"),
             items: vec![Item::Notes(
-                inp.notes.iter().map(|n| i18n::note(n, loc.lang)).collect(),
+                inp.notes
+                    .iter()
+                    .map(|n| n.text(loc.lang).to_string())
+                    .collect(),
             )],
         });
     }
@@ -153,7 +157,7 @@ fn missing(e: &str, loc: &Locale) -> Item {
     Item::Missing(format!(
         "{}: {}",
         tr(loc.lang, "This section could not be built"),
-        i18n::note(e, loc.lang)
+        e
     ))
 }
 
@@ -185,7 +189,13 @@ fn headline_block(inp: &Inputs) -> Block {
         title: tr(inp.loc.lang, "Headline figures"),
         items: vec![
             Item::Cards(cards(inp.headline, &inp.loc)),
-            Item::Notes(inp.headline.notes.clone()),
+            Item::Notes(
+                inp.headline
+                    .notes
+                    .iter()
+                    .map(|n| n.text(inp.loc.lang).to_string())
+                    .collect(),
+            ),
         ],
     }
 }

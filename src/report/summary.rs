@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::*;
 use crate::error::Result;
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
 
 /// summary.json: the headline figures and their changes, the leaks, the trends, each
 /// section's state and the data quality, in machine-readable form (see README).
@@ -114,7 +114,7 @@ pub fn summary(inp: &Inputs, head_frame: &DataFrame) -> Result<Value> {
             "tables": crate::output::json::rows(&r.counts_frame()?),
             "rejected_by_reason": crate::output::json::rows(&rejected_by_reason(r)?),
         },
-        "notes": inp.notes.iter().map(|n| i18n::note(n, inp.loc.lang)).collect::<Vec<_>>(),
+        "notes": inp.notes.iter().map(|n| n.text(inp.loc.lang)).collect::<Vec<_>>(),
     }))
 }
 

@@ -2,6 +2,7 @@
 //! spelling), status from the stage, close dates against status and creation, value ranges,
 //! and dates in order. They run on each part of a table as it streams by.
 
+use crate::i18n::Note;
 use polars::prelude::*;
 
 use super::convert::Rules;
@@ -11,18 +12,25 @@ use crate::schema::TableSpec;
 use crate::stages::{Outcome, Stages};
 
 /// Notes about how the stage order was found.
-pub fn stage_notes(stages: &Stages) -> Vec<String> {
-    let mut notes = stages.unknown_settings();
+pub fn stage_notes(stages: &Stages) -> Vec<Note> {
+    let mut notes: Vec<Note> = stages
+        .unknown_settings()
+        .into_iter()
+        .map(Note::plain)
+        .collect();
     if stages.inferred {
-        notes.push(format!(
-            "stage order inferred from stage_history: {}; set [funnel] stages in crmstat.toml if it is wrong",
-            stages.order.join(" → ")
+        let order = stages.order.join(" → ");
+        notes.push(Note::new(
+            format!("stage order inferred from stage_history: {order}; set [funnel] stages in crmstat.toml if it is wrong"),
+            format!(
+                "порядок этапов взят из истории этапов: {order}; если он неверен, задайте [funnel] stages в crmstat.toml"
+            ),
         ));
     } else if !stages.known() {
-        notes.push(
-            "stage order unknown: set [funnel] stages in crmstat.toml (or provide stage_history)"
-                .into(),
-        );
+        notes.push(Note::new(
+            "stage order unknown: set [funnel] stages in crmstat.toml (or provide stage_history)",
+            "порядок этапов неизвестен: задайте [funnel] stages в crmstat.toml (или добавьте stage_history)",
+        ));
     }
     notes
 }

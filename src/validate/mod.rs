@@ -24,6 +24,7 @@ pub use report::{Problem, Report, TableCount};
 
 use crate::config::Config;
 use crate::error::{Error, PolarsContext, Result};
+use crate::i18n::Note;
 use crate::input::scan::TableSource;
 use crate::input::{self, RawTable};
 use crate::schema::{self, TableSpec};
@@ -120,7 +121,10 @@ pub fn load_with(dir: &Path, config: &Config, demand: &Demand) -> Result<Loaded>
             .map(TableSource::from_raw)
             .collect();
         let mut loaded = check(sources, &config, demand)?;
-        loaded.report.notes.extend(imported.mapping.notes);
+        loaded
+            .report
+            .notes
+            .extend(imported.mapping.notes.into_iter().map(Note::plain));
         return Ok(loaded);
     }
     let mut sources = Vec::new();
@@ -293,17 +297,18 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
         .filter(|t| !sources.contains_key(t) && !matches!(*t, "plans" | "deal_changes"))
         .collect();
     if !absent.is_empty() {
-        report.notes.push(format!(
-            "not in the data folder: {} (figures that need them say so)",
-            absent.join(", ")
+        let absent = absent.join(", ");
+        report.notes.push(Note::new(
+            format!("not in the data folder: {absent} (figures that need them say so)"),
+            format!("в папке с данными нет таблиц: {absent} (разделы, которым они нужны, говорят об этом)"),
         ));
     }
     for name in demand.skip {
         if let Some(s) = sources.remove(name) {
-            report.notes.push(format!(
+            report.notes.push(Note::plain(format!(
                 "{}: not read, as this command's figures do not use {name} (`crmstat validate` checks it; --strict reads it)",
                 s.file
-            ));
+            )));
         }
     }
     if demand.leave_unread {
@@ -352,16 +357,16 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
         trace(spec.name, started);
         let (problems, notes) = pass::located(&mut checked, &source);
         report.problems.extend(problems);
-        report.notes.extend(notes);
+        report.notes.extend(notes.into_iter().map(Note::plain));
         report.counts.push(checked.count.clone());
         let defaults = config.table(spec.name).defaults;
         for (column, n) in &checked.defaults_filled {
-            report.notes.push(format!(
+            report.notes.push(Note::plain(format!(
                 "{}.{column}: {n} values from the default ({:?}, [tables.{}.defaults])",
                 spec.name,
                 defaults.get(column).cloned().unwrap_or_default(),
                 spec.name
-            ));
+            )));
         }
         if spec.name == "deals" {
             report.currency = checked.currency.take();
@@ -369,9 +374,16 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
                 report.rejected_deals = k.rejected.ids().map(str::to_string).collect();
             }
             if checked.owners_filled > 0 {
-                report.notes.push(format!(
-                    "{} open deals have no owner in the export: they count for the company, and under `{}` per manager ([import] default_manager)",
-                    checked.owners_filled, config.import.default_manager
+                let (n, under) = (checked.owners_filled, &config.import.default_manager);
+                report.notes.push(Note::new(
+                    format!(
+                        "{n} open deals have no owner in the export: they count for the company, and under `{under}` \
+                         per manager ([import] default_manager)"
+                    ),
+                    format!(
+                        "открытых сделок без ответственного в выгрузке: {n}; они учтены в цифрах компании, а по \
+                         менеджерам — под `{under}` ([import] default_manager)"
+                    ),
                 ));
             }
         }

@@ -1,6 +1,7 @@
 //! What validation found: every problem with its file, line, column and value; rows read,
 //! used and rejected per table; notes about what was skipped or assumed.
 
+use crate::i18n::Note;
 use std::fmt;
 
 use polars::prelude::*;
@@ -61,7 +62,7 @@ pub struct Report {
     pub counts: Vec<TableCount>,
     /// Things a user should know that are not row problems (repeated header lines
     /// skipped, stage order inferred, tables absent...).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// The currency of the deals' amounts when their `currency` column or the config
     /// names it.
     pub currency: Option<String>,

@@ -3,6 +3,7 @@
 //! `report.xlsx` (a sheet per summary table), `summary.json` (the headline for machines),
 //! `tables/` (every table, row-level ones too) and `charts/` (SVG and PNG).
 
+use crate::i18n::Note;
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -147,7 +148,7 @@ fn figures(
         || {
             rayon::join(
                 || sections(snap, loaded, config, None),
-                || headline_and_trends(snap, loaded, period, config.lang, config),
+                || headline_and_trends(snap, loaded, period, config),
             )
         },
     );
@@ -185,7 +186,7 @@ fn svg_of(rendered: &[Rendered], name: &str) -> Option<String> {
 fn lay_out(
     parts: Vec<(Section, Result<super::Results>)>,
     rendered: &[Rendered],
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> Vec<Part> {
     let mut laid: Vec<Part> = Vec::new();
     for (section, part) in parts {
@@ -209,9 +210,12 @@ fn lay_out(
                 });
             }
             Err(e) => {
-                notes.push(format!(
-                    "{}: this section could not be built: {e}",
-                    section.title()
+                notes.push(Note::new(
+                    format!("{}: this section could not be built: {e}", section.title()),
+                    format!(
+                        "{}: раздел не построен: {e}",
+                        i18n::tr(i18n::Lang::Ru, section.title())
+                    ),
                 ));
                 laid.push(Part {
                     section,
@@ -348,11 +352,14 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
         .collect();
     bar.inc(1);
     bar.set_message("writing the tables");
-    let mut notes: Vec<String> = loaded.report.notes.clone();
+    let mut notes: Vec<Note> = loaded.report.notes.clone();
     notes.extend(head.notes.iter().cloned());
     match &clv {
         Ok(c) => notes.extend(c.notes.iter().cloned()),
-        Err(e) => notes.push(format!("lifetime value could not be computed: {e}")),
+        Err(e) => notes.push(Note::new(
+            format!("lifetime value could not be computed: {e}"),
+            format!("пожизненная ценность не посчитана: {e}"),
+        )),
     }
     let mut laid = lay_out(parts, &rendered, &mut notes);
     let leaks = leaks(&laid, &loaded, &snap)?;
@@ -385,7 +392,7 @@ fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
     }
     // The loading notes were printed when the data was read.
     for n in notes.iter().filter(|n| !loaded.report.notes.contains(n)) {
-        crate::say!("note: {n}");
+        crate::say!("note: {}", n.text(config.lang));
     }
     Ok(Some(format!(
         "report for {}: {} files in {}; open {}",

@@ -2,6 +2,7 @@
 //! the rest stand), the headline with its comparisons and trends, and the leak facts.
 
 use super::*;
+use crate::i18n::Note;
 
 /// The figure sections, computed in parallel; one that fails is reported, the rest stand.
 /// With `clv`, the sections that need lifetime value (campaigns, reactivation); without,
@@ -93,7 +94,6 @@ pub(super) fn headline_and_trends(
     snap: &Snapshot,
     loaded: &Loaded,
     period: &Period,
-    lang: i18n::Lang,
     config: &crate::config::Config,
 ) -> Result<(Headline, polars::prelude::DataFrame)> {
     let payments = loaded.tables.payments.as_ref();
@@ -108,9 +108,7 @@ pub(super) fn headline_and_trends(
                 let covered = (span.end - f.max(span.start)).num_seconds() as f64 / whole;
                 // A comparison against a sliver of data is no comparison (+149,825 %).
                 if covered < rules.compare_min_share {
-                    notes.push(i18n::pick(
-                        lang,
-                        format!(
+                    notes.push(Note::new(format!(
                             "no comparison with {}: the data start on {} and cover {:.0} % of it ([report] compare_min_share = {})",
                             span.label,
                             f.date(),
@@ -129,9 +127,7 @@ pub(super) fn headline_and_trends(
                 }
                 let figures = headline::figures(snap, payments, &span)?;
                 if figures.deals_created < rules.compare_min_deals {
-                    notes.push(i18n::pick(
-                        lang,
-                        format!(
+                    notes.push(Note::new(format!(
                             "no comparison with {}: {} deals were created in it, fewer than {} ([report] compare_min_deals)",
                             span.label, figures.deals_created, rules.compare_min_deals
                         ),
@@ -143,8 +139,7 @@ pub(super) fn headline_and_trends(
                     return Ok(None);
                 }
                 if f > span.start {
-                    notes.push(i18n::pick(
-                        lang,
+                    notes.push(Note::new(
                         format!(
                             "the data start on {}: the figures for {} cover only part of it",
                             f.date(),

@@ -29,6 +29,7 @@
 //!   table — is one of the campaign's deals of the period); median days to win over the
 //!   campaign's won deals.
 
+use crate::i18n::Note;
 use polars::prelude::*;
 
 use super::snapshot::{DAY_MS, Snapshot, in_period, moment};
@@ -49,7 +50,7 @@ use rows::*;
 /// The campaigns table and what the reader should know.
 pub struct Campaigns {
     pub campaigns: DataFrame,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// The label of the row of deals no campaign brought.
@@ -145,11 +146,16 @@ pub fn campaigns(
     let won: f64 = rows.iter().map(|r| r.won).sum();
     let known: f64 = rows.iter().map(|r| r.won_with_amount).sum();
     if known + 1e-9 < won {
-        notes.push(format!(
-            "won_amount covers the won deals with an amount: {} of {} (weighted by attribution, \
-             won_with_amount); a campaign whose won deals have none shows it empty, not 0",
-            round(known, 2),
-            round(won, 2)
+        let (known, won) = (round(known, 2), round(won, 2));
+        notes.push(Note::new(
+            format!(
+                "won_amount covers the won deals with an amount: {known} of {won} (weighted by attribution, \
+                 won_with_amount); a campaign whose won deals have none shows it empty, not 0"
+            ),
+            format!(
+                "сумма выигранных сделок учитывает только сделки с суммой: {known} из {won} (с весами атрибуции, \
+                 won_with_amount); у кампании, чьи выигранные сделки без сумм, она пуста, а не 0"
+            ),
         ));
     }
     Ok(Campaigns {
@@ -165,7 +171,7 @@ fn cohort_deals(
     tables: &Tables,
     snap: &Snapshot,
     cohort: &LazyFrame,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> Result<LazyFrame> {
     let as_of = moment(snap.period.end_ms());
     // Money paid up to as-of, per deal; which deal made each client a paying customer.
@@ -186,11 +192,12 @@ fn cohort_deals(
             (Some(paid), paying)
         }
         None => {
-            notes.push(
+            notes.push(Note::new(
                 "no payments table: paid amount, ROMI and cost per customer need payments; \
-                 paying customers are taken as clients with a won deal"
-                    .into(),
-            );
+                 paying customers are taken as clients with a won deal",
+                "нет таблицы платежей: оплаты, ROMI и стоимость клиента без неё не считаются; \
+                 платящими клиентами считаются клиенты с выигранной сделкой",
+            ));
             (None, all_deals.filter(status::won()))
         }
     };
@@ -301,7 +308,7 @@ fn listed(
     tables: &Tables,
     snap: &Snapshot,
     cfg: &CampaignsConfig,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> Result<Vec<Listed>> {
     let p_start = snap.period.start_ms().div_euclid(DAY_MS as i64) as i32;
     let p_end = snap.period.end_ms().div_euclid(DAY_MS as i64) as i32;
@@ -337,10 +344,16 @@ fn listed(
         }
     }
     if !undated.is_empty() {
-        notes.push(format!(
-            "campaigns without started_on/ended_on: {}; their cost cannot be placed in a period, \
-             so cost and ROMI are left empty",
-            undated.join(", ")
+        let undated = undated.join(", ");
+        notes.push(Note::new(
+            format!(
+                "campaigns without started_on/ended_on: {undated}; their cost cannot be placed in a period, \
+                 so cost and ROMI are left empty"
+            ),
+            format!(
+                "кампании без started_on/ended_on: {undated}; их расходы не отнести к периоду, \
+                 поэтому расходы и ROMI пусты"
+            ),
         ));
     }
     Ok(listed)

@@ -7,6 +7,7 @@
 //! Who is counted in the company average: everyone on the roster who worked some part of
 //! the period (hired before its end, not left before its start) or had any activity in it.
 
+use crate::i18n::Note;
 use polars::prelude::*;
 
 use super::JoinOn;
@@ -47,7 +48,7 @@ pub struct ManagerKpis {
     pub contacts_by_kind: DataFrame,
     /// Handoffs in the period, with the wait until the new manager's first contact.
     pub handoffs: Option<DataFrame>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// The KPIs compared with the average, in the order shown.
@@ -256,15 +257,24 @@ pub fn manager_kpis(
         .as_ref()
         .map(|c| keys.on(contacts_in(c, period)));
     if tables.payments.is_none() {
-        notes.push("paid amount needs the payments table; left empty".into());
+        notes.push(Note::new(
+            "paid amount needs the payments table; left empty",
+            "для суммы оплат нужна таблица payments; не посчитано",
+        ));
     }
     if contacts.is_none() {
-        notes.push("contacts, tasks and clients contacted need the contacts table".into());
+        notes.push(Note::new(
+            "contacts, tasks and clients contacted need the contacts table",
+            "для контактов, задач и охвата клиентов нужна таблица contacts",
+        ));
     }
     let handoffs = match &tables.stage_history {
         Some(h) => Some(handoffs(h, &snap.deals, tables.contacts.as_ref(), period)?),
         None => {
-            notes.push("handoffs need stage_history with manager_id; not computed".into());
+            notes.push(Note::new(
+                "handoffs need stage_history with manager_id; not computed",
+                "для передач сделок нужна история этапов с manager_id; не посчитано",
+            ));
             None
         }
     };
@@ -298,9 +308,15 @@ pub fn manager_kpis(
         |name: &str| -> Result<i64> { Ok(super::ints(&frame, name)?.into_iter().flatten().sum()) };
     let (won, known) = (total("deals_won")?, total("won_with_amount")?);
     if known < won {
-        notes.push(format!(
-            "won_amount covers the won deals with an amount: {known} of {won} (won_with_amount); \
-             a manager whose won deals have none shows it empty, not 0"
+        notes.push(Note::new(
+            format!(
+                "won_amount covers the won deals with an amount: {known} of {won} (won_with_amount); \
+                 a manager whose won deals have none shows it empty, not 0"
+            ),
+            format!(
+                "сумма выигранных сделок учитывает только сделки с суммой: {known} из {won} (won_with_amount); \
+                 у менеджера, чьи выигранные сделки без сумм, она пуста, а не 0"
+            ),
         ));
     }
     let key_name = match group {

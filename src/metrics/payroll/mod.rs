@@ -16,6 +16,7 @@
 //! - a negative basis (refunds only) gives a negative commission at the first tier's rate:
 //!   the refunded commission is clawed back.
 
+use crate::i18n::Note;
 use polars::prelude::*;
 
 use super::snapshot::{DAY_MS, Snapshot, in_period};
@@ -91,7 +92,7 @@ pub struct Payroll {
     pub summary: DataFrame,
     /// Every payment, refund or won deal behind the figures (SPEC §6 payroll_lines).
     pub lines: DataFrame,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// Commission for every manager of the roster over the snapshot's period.
@@ -140,9 +141,15 @@ pub fn payroll(
                     &resolved
                 }
                 _ => {
-                    notes.push(format!(
-                        "{id}: scheme \"{scheme_name}\" is keyed to the plan, but the manager has no plan for the \
-                         period (plans or monthly_plan): no commission computed"
+                    notes.push(Note::new(
+                        format!(
+                            "{id}: scheme \"{scheme_name}\" is keyed to the plan, but the manager has no plan for the \
+                             period (plans or monthly_plan): no commission computed"
+                        ),
+                        format!(
+                            "{id}: схема \"{scheme_name}\" зависит от плана, но у менеджера нет плана на период \
+                             (plans или monthly_plan): комиссия не посчитана"
+                        ),
                     ));
                     s.push_unpaid(
                         &id,
@@ -182,10 +189,16 @@ pub fn payroll(
         s.withheld.push(Some(pay.withheld));
         s.active.push(active[i]);
         if pay.withheld != 0 {
-            notes.push(format!(
-                "{id}: {} dated after the manager left is listed in payroll_lines but not commissioned \
-                 ([payroll] after_leaving = \"pay\" to pay it)",
-                money::format_decimal(pay.withheld, money::SCALE)
+            let withheld = money::format_decimal(pay.withheld, money::SCALE);
+            notes.push(Note::new(
+                format!(
+                    "{id}: {withheld} dated after the manager left is listed in payroll_lines but not commissioned \
+                     ([payroll] after_leaving = \"pay\" to pay it)"
+                ),
+                format!(
+                    "{id}: {withheld} после увольнения менеджера есть в payroll_lines, но без комиссии \
+                     ([payroll] after_leaving = \"pay\", чтобы её начислить)"
+                ),
             ));
         }
     }
@@ -194,14 +207,15 @@ pub fn payroll(
         .filter(|k| !ids.iter().any(|i| i.as_ref() == Some(*k)))
         .collect();
     if !unknown.is_empty() {
-        notes.push(format!(
-            "{} manager(s) with money in the period are not in the roster and are left out: {}",
-            unknown.len(),
-            unknown
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+        let listed = unknown
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let n = unknown.len();
+        notes.push(Note::new(
+            format!("{n} manager(s) with money in the period are not in the roster and are left out: {listed}"),
+            format!("менеджеров с деньгами в периоде, которых нет в списке managers, — {n}; они не учтены: {listed}"),
         ));
     }
     Ok(Payroll {
@@ -224,7 +238,7 @@ fn basis_entries(
     tables: &Tables,
     snap: &Snapshot,
     basis: Basis,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> Result<std::collections::BTreeMap<String, Vec<Entry>>> {
     // Who held each deal at the period's end (with deal_changes, owner changes after it
     // are not used), as the managers table has it.
@@ -251,7 +265,10 @@ fn basis_entries(
             ));
         }
         (None, Basis::Won) => {
-            notes.push("no payments table: refunds cannot reduce the basis".into());
+            notes.push(Note::new(
+                "no payments table: refunds cannot reduce the basis",
+                "нет таблицы payments: возвраты не уменьшают базу",
+            ));
             None
         }
     };
@@ -324,8 +341,9 @@ fn basis_entries(
             });
     }
     if no_amount > 0 {
-        notes.push(format!(
-            "{no_amount} won deal(s) in the period have no amount recorded: they add 0 to the basis"
+        notes.push(Note::new(
+            format!("{no_amount} won deal(s) in the period have no amount recorded: they add 0 to the basis"),
+            format!("выигранных сделок без суммы в периоде: {no_amount}; они добавляют к базе 0"),
         ));
     }
     Ok(out)

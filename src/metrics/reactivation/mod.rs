@@ -25,6 +25,7 @@
 
 mod rfm;
 
+use crate::i18n::Note;
 pub use rfm::{SEGMENTS, segment};
 use rfm::{quintile, rfm_of, segments_of};
 
@@ -52,7 +53,7 @@ pub struct Reactivation {
     pub fit: Option<Fit>,
     /// Clients the model was fitted on and how many had a repeat purchase.
     pub fitted_on: (usize, usize),
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// The median of all gaps (days) between consecutive purchase days of the same client.
@@ -108,17 +109,23 @@ pub fn reactivation(
         .filter(|g| *g == Some("company median gap"))
         .count();
     if candidates.height() == 0 {
-        notes.push(format!(
-            "no client is overdue without an open deal ({} buyers looked at)",
-            data.len()
+        let n = data.len();
+        notes.push(Note::new(
+            format!("no client is overdue without an open deal ({n} buyers looked at)"),
+            format!("ни один клиент без открытой сделки не просрочил свой интервал (просмотрено покупателей: {n})"),
         ));
     } else {
-        notes.push(format!(
-            "{} candidates ({} with one purchase, judged on the company median gap of {} days, \
-             where BG/NBD p_alive is 1 by definition); ranked by lifetime value where it is known, then by expected value",
-            candidates.height(),
-            n_one,
-            round(one_purchase_gap, 1)
+        let (n, gap) = (candidates.height(), round(one_purchase_gap, 1));
+        notes.push(Note::new(
+            format!(
+                "{n} candidates ({n_one} with one purchase, judged on the company median gap of {gap} days, \
+                 where BG/NBD p_alive is 1 by definition); ranked by lifetime value where it is known, then by expected value"
+            ),
+            format!(
+                "кандидатов на возврат: {n} (с одной покупкой: {n_one}, их судят по медианному интервалу компании \
+                 {gap} дн., и P(активен) по BG/NBD для них по определению 1); порядок — по пожизненной ценности (CLV), \
+                 где она известна, затем по ожидаемой ценности"
+            ),
         ));
     }
     Ok(Reactivation {
@@ -137,14 +144,14 @@ fn buyers(
     tables: &Tables,
     snap: &Snapshot,
     cfg: &ReactivationConfig,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> Result<(DataFrame, i32, f64)> {
     let source = match (cfg.purchases, &tables.payments) {
         (PurchaseSource::Payments, None) => {
-            notes.push(
-                "purchases = \"payments\" but there is no payments table: won deals were used"
-                    .into(),
-            );
+            notes.push(Note::new(
+                "purchases = \"payments\" but there is no payments table: won deals were used",
+                "purchases = \"payments\", но таблицы payments нет: покупками взяты выигранные сделки",
+            ));
             PurchaseSource::Deals
         }
         (s, _) => s,
@@ -157,9 +164,12 @@ fn buyers(
     let one_purchase_gap = match median_gap {
         Some(g) => g,
         None => {
-            notes.push(format!(
-                "nobody has bought twice yet: one-purchase clients are due after default_gap_days = {}",
-                cfg.default_gap_days
+            let days = cfg.default_gap_days;
+            notes.push(Note::new(
+                format!("nobody has bought twice yet: one-purchase clients are due after default_gap_days = {days}"),
+                format!(
+                    "никто ещё не купил дважды: клиентов с одной покупкой ждут обратно через default_gap_days = {days}"
+                ),
             ));
             cfg.default_gap_days
         }
@@ -177,9 +187,15 @@ fn buyers(
         |name: &str| -> Result<i64> { Ok(ints(&summary, name)?.into_iter().flatten().sum()) };
     let (all_purchases, known) = (total("purchases")?, total("purchases_with_amount")?);
     if known < all_purchases {
-        notes.push(format!(
-            "lifetime revenue covers the purchases with an amount: {known} of {all_purchases} purchases \
-             (purchases_with_amount); a client with none shows it empty, not 0, and gets no m_score"
+        notes.push(Note::new(
+            format!(
+                "lifetime revenue covers the purchases with an amount: {known} of {all_purchases} purchases \
+                 (purchases_with_amount); a client with none shows it empty, not 0, and gets no m_score"
+            ),
+            format!(
+                "выручка за всё время учитывает только покупки с суммой: {known} из {all_purchases} \
+                 (purchases_with_amount); у клиента без сумм она пуста, а не 0, и m_score не считается"
+            ),
         ));
     }
 
@@ -188,35 +204,64 @@ fn buyers(
 
 /// BG/NBD on every buyer: the lifetime-value figure's fit when it made one (the same model on
 /// the same buyers), else its own; `None` with the reason in `notes`.
-fn fit_of(data: &[Summary], clv: Option<&super::clv::Clv>, notes: &mut Vec<String>) -> Option<Fit> {
+fn fit_of(data: &[Summary], clv: Option<&super::clv::Clv>, notes: &mut Vec<Note>) -> Option<Fit> {
     let fitted = match clv.and_then(|c| c.bgnbd) {
         Some(f) => Ok(f),
         None => bgnbd::fit(data),
     };
     match fitted {
         Ok(f) => {
-            let p = f.params;
-            if [p.r, p.alpha, p.a, p.b]
-                .iter()
-                .any(|v| !(1e-4..=1e4).contains(v))
-            {
-                notes.push(format!(
-                    "the BG/NBD fit ran to the edge of its parameters (r = {:.3e}, α = {:.3e}, a = {:.3e}, b = {:.3e}): \
-                     the data do not tell buyers apart on one side of the model (huge r and α: every buyer buys at \
-                     the same rate; huge a and b: every buyer has the same drop-out chance; tiny a: almost nobody \
-                     drops out); p_alive follows from those values, read it with care",
-                    p.r, p.alpha, p.a, p.b
-                ));
+            if let Some(edge) = f.params.edge() {
+                notes.push(edge_note(&f.params, edge));
             }
             Some(f)
         }
         Err(e) => {
-            notes.push(format!(
-                "{e}; p_alive and expected purchases are left empty"
+            notes.push(Note::new(
+                format!("{e}; p_alive and expected purchases are left empty"),
+                format!(
+                    "{}; P(активен) и ожидаемые покупки не посчитаны",
+                    e.russian()
+                ),
             ));
             None
         }
     }
+}
+
+/// What a BG/NBD fit at the edge of its parameters means for p_alive, by the side that ran
+/// there ([`bgnbd::Edge`]).
+fn edge_note(p: &bgnbd::Params, edge: bgnbd::Edge) -> Note {
+    let values = format!(
+        "r = {:.3e}, α = {:.3e}, a = {:.3e}, b = {:.3e}",
+        p.r, p.alpha, p.a, p.b
+    );
+    let (side, side_ru) = match edge {
+        bgnbd::Edge::NoDropOut => (
+            "the data show (almost) no client dropping out, so p_alive is near 1 for every buyer"
+                .to_string(),
+            "по данным (почти) никто из клиентов не уходит, поэтому P(активен) близка к 1 у всех"
+                .to_string(),
+        ),
+        bgnbd::Edge::SameDropOut(chance) => (
+            format!("every buyer has the same chance of stopping after a purchase ({chance:.1} %)"),
+            format!(
+                "у всех покупателей одна и та же вероятность уйти после покупки ({chance:.1} %)"
+            ),
+        ),
+        bgnbd::Edge::Other => (
+            "the data do not tell buyers apart on one side of the model".to_string(),
+            "данные не различают покупателей по одной из сторон модели".to_string(),
+        ),
+    };
+    Note::new(
+        format!(
+            "the BG/NBD fit ran to the edge of its parameters ({values}): {side}; read p_alive with care"
+        ),
+        format!(
+            "модель BG/NBD упёрлась в край параметров ({values}): {side_ru}; читайте P(активен) осторожно"
+        ),
+    )
 }
 
 /// The summary with p_alive, expected purchases and value over the horizon, the client's
