@@ -45,6 +45,44 @@ cli_enum!(
     /// `--by` of the managers' KPIs.
     ManagerGroupArg => ManagerGroup { Manager, Team }
 );
+cli_enum!(
+    /// `--format`: the format of result tables.
+    FormatArg => Format {
+        Csv,
+        Json,
+        Markdown,
+        Parquet,
+        /// Excel: figure commands write one workbook with a sheet per table.
+        Xlsx,
+    }
+);
+cli_enum!(
+    /// `--lang`: the language of the page and the charts.
+    LangArg => crate::i18n::Lang { En, Ru }
+);
+cli_enum!(
+    /// `--profile`: the CRM an export comes from.
+    ProfileArg => crate::config::Profile {
+        Bitrix24,
+        /// amoCRM, also sold as Kommo.
+        #[value(alias = "kommo")]
+        Amocrm,
+        Hubspot,
+        Salesforce,
+        Pipedrive,
+    }
+);
+cli_enum!(
+    /// `--attribution`: which campaign gets the credit for a deal.
+    AttributionArg => Attribution {
+        /// The campaign that opened the deal, else the one that brought the client.
+        First,
+        /// The latest campaign touch up to the deal's close.
+        Last,
+        /// Every touch up to the close gets an equal share.
+        Linear,
+    }
+);
 use crate::output::Format;
 
 /// crmstat: funnel, losses and deal durations from CRM exports.
@@ -125,7 +163,7 @@ impl From<ImportFormat> for Format {
 pub struct ImportArgs {
     /// The CRM the export comes from (default: `profile` in the config).
     #[arg(long, value_enum)]
-    pub profile: Option<crate::config::Profile>,
+    pub profile: Option<ProfileArg>,
     /// Folder with the CRM's export files as they came (CSV, Excel, the HTML .xls).
     #[arg(long, value_name = "EXPORT_DIR")]
     pub from: PathBuf,
@@ -158,7 +196,7 @@ pub struct DataArgs {
     /// Read the folder as this CRM's own export (default: `profile` in crmstat.toml, else
     /// canonical tables). `crmstat import` writes canonical tables from one once.
     #[arg(long, value_enum)]
-    pub profile: Option<crate::config::Profile>,
+    pub profile: Option<ProfileArg>,
     /// Figures over the deals this condition holds for, in SQL syntax, on the deals' columns
     /// and the client's segment, industry, region, source (e.g. "segment = 'Опт' AND amount
     /// > 100000").
@@ -171,7 +209,7 @@ impl DataArgs {
     pub fn config(&self) -> crate::Result<(crate::config::Config, Option<PathBuf>)> {
         let (mut config, path) = crate::config::Config::load(self.config.as_deref(), &self.data)?;
         if self.profile.is_some() {
-            config.profile = self.profile;
+            config.profile = self.profile.map(Into::into);
         }
         Ok((config, path))
     }
@@ -201,7 +239,7 @@ pub struct OutArgs {
     pub out: Option<PathBuf>,
     /// Format of the table files.
     #[arg(long, value_enum, default_value = "csv")]
-    pub format: Format,
+    pub format: FormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -225,10 +263,10 @@ pub struct ReportArgs {
     pub out: PathBuf,
     /// Format of the files in tables/.
     #[arg(long, value_enum, default_value = "csv")]
-    pub format: Format,
+    pub format: FormatArg,
     /// Language of the page and the charts (default: `lang` in crmstat.toml, else en).
     #[arg(long, value_enum)]
-    pub lang: Option<crate::i18n::Lang>,
+    pub lang: Option<LangArg>,
     /// Currency of the amounts, a code (RUB, USD) or a symbol (default: `currency` in
     /// crmstat.toml, else RUB).
     #[arg(long, value_name = "CODE")]
@@ -275,7 +313,7 @@ pub struct CampaignsArgs {
     /// Which campaign gets a deal: first (the deal's, else the client's), last or linear
     /// (over campaign touches in contacts). Default: [campaigns] attribution, else first.
     #[arg(long, value_enum)]
-    pub attribution: Option<Attribution>,
+    pub attribution: Option<AttributionArg>,
 }
 
 #[derive(Debug, Args)]
@@ -369,7 +407,7 @@ pub struct ValidateArgs {
     pub out: Option<PathBuf>,
     /// Format of the rejects table.
     #[arg(long, value_enum, default_value = "csv")]
-    pub format: Format,
+    pub format: FormatArg,
     /// How many problems to print (0: every one); all of them go to rejects.csv with --out.
     #[arg(long, default_value_t = 50, value_name = "N")]
     pub show: usize,
@@ -387,7 +425,7 @@ pub struct QueryArgs {
     pub out: Option<PathBuf>,
     /// Format of the result file.
     #[arg(long, value_enum, default_value = "csv")]
-    pub format: Format,
+    pub format: FormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -403,7 +441,7 @@ pub struct GenerateArgs {
     pub out: PathBuf,
     /// File format of the tables.
     #[arg(long, value_enum, default_value = "csv")]
-    pub format: Format,
+    pub format: FormatArg,
     /// Write the tables as an older CRM exports them, with defects to reject: other
     /// delimiters and encodings, Russian dates and decimal commas, blank and repeated
     /// header lines, bad values, unknown and duplicate ids (CSV only).

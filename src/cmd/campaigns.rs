@@ -12,7 +12,10 @@ pub fn run(args: &CampaignsArgs) -> Result<()> {
         super::load_with(&fig.data, Some(&fig.period), super::Contacts::Period, false)?;
     let period = super::period(&fig.period, &loaded.tables)?;
     let snap = Snapshot::build(&loaded.tables, &loaded.stages, &period)?;
-    let how = args.attribution.unwrap_or(config.campaigns.attribution);
+    let how = args
+        .attribution
+        .map(Into::into)
+        .unwrap_or(config.campaigns.attribution);
     let clv = crate::figures::clv::compute(&snap, &loaded, &config)?;
     let results = crate::figures::campaigns::results(&snap, &loaded, &config, how, &clv, true)?;
     super::emit(&fig.out, results, &loaded.report, config.lang)

@@ -8,12 +8,13 @@ use crate::generate;
 use crate::output::Format;
 
 pub fn run(args: &GenerateArgs) -> Result<()> {
-    if matches!(args.format, Format::Markdown | Format::Json) {
+    let format: Format = args.format.into();
+    if matches!(format, Format::Markdown | Format::Json) {
         return Err(Error::Usage(
             "generate writes csv or parquet (the formats crmstat reads)".into(),
         ));
     }
-    if args.dirty && args.format != Format::Csv {
+    if args.dirty && format != Format::Csv {
         return Err(Error::Usage("--dirty writes CSV: drop --format".into()));
     }
     crate::output::prepare_dir(&args.out)?;
@@ -21,7 +22,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     // A progress bar on a terminal only (indicatif hides it otherwise).
     let bar = indicatif::ProgressBar::new(args.deals as u64);
     let (written, rows) =
-        generate::write_files(args.deals, args.seed, &args.out, args.format, &mut |done| {
+        generate::write_files(args.deals, args.seed, &args.out, format, &mut |done| {
             bar.set_position(done as u64)
         })?;
     bar.finish_and_clear();

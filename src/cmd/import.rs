@@ -26,7 +26,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     super::refuse_inside(&args.out, &args.from)?;
     let (mut config, _) = Config::load(args.config.as_deref(), &args.from)?;
     if args.profile.is_some() {
-        config.profile = args.profile;
+        config.profile = args.profile.map(Into::into);
     }
     let Some(profile) = config.profile else {
         return Err(Error::Usage(

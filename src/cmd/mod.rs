@@ -423,7 +423,7 @@ pub(crate) fn emit(out: &OutArgs, mut results: Results, report: &Report, lang: L
                 "Rejected rows",
                 report.rejects_frame()?,
             ));
-            let mut written = match out.format {
+            let mut written = match out.format.into() {
                 output::Format::Xlsx => {
                     let all: Vec<&NamedTable> = results.tables.iter().collect();
                     vec![output::write_book(dir, results.book, &all)?]

@@ -32,7 +32,7 @@ pub fn run(args: &QueryArgs) -> Result<()> {
     })?;
     match &args.out {
         Some(path) => {
-            let w = output::writer(args.format);
+            let w = output::writer(args.format.into());
             output::write_atomic(path, |out| w.write(&mut frame, out))?;
             crate::say!("{} rows written to {}", frame.height(), path.display());
             Ok(())

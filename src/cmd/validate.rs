@@ -61,7 +61,7 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     )];
     match &args.out {
         Some(dir) => {
-            for path in output::write_tables(dir, args.format, &mut tables)? {
+            for path in output::write_tables(dir, args.format.into(), &mut tables)? {
                 writeln!(out, "\nrejects written to {}", path.display()).map_err(io)?;
             }
         }

@@ -163,7 +163,7 @@ pub struct CampaignsConfig {
 }
 
 /// Which campaign gets the credit for a deal.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Attribution {
     /// The campaign that opened the deal, else the one that brought the client.

@@ -6,13 +6,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// The CRMs whose exports crmstat reads as they come.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     Bitrix24,
     /// amoCRM, also sold as Kommo.
     #[serde(alias = "kommo")]
-    #[value(alias = "kommo")]
     Amocrm,
     Hubspot,
     Salesforce,

@@ -20,7 +20,7 @@ pub use markdown::markdown_table;
 pub use xlsx::write_workbook;
 
 /// Output formats of result tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
     Json,

@@ -109,7 +109,7 @@ fn remove_any(path: &std::path::Path) -> std::io::Result<()> {
 /// amounts with the currency's symbol).
 fn configured(args: &ReportArgs, mut config: Config) -> (Config, Locale) {
     if let Some(lang) = args.lang {
-        config.lang = lang;
+        config.lang = lang.into();
     }
     if let Some(c) = &args.currency {
         config.currency = c.clone();
@@ -274,11 +274,11 @@ fn write_tables(
         )));
     }
     let tables_dir = out.join("tables");
-    let mut written = output::write_tables(&tables_dir, args.format, own)?;
+    let mut written = output::write_tables(&tables_dir, args.format.into(), own)?;
     for part in laid.iter_mut() {
         written.extend(output::write_tables(
             &tables_dir,
-            args.format,
+            args.format.into(),
             &mut part.tables,
         )?);
     }
