@@ -12,30 +12,7 @@ use crate::output::{self, Format, NamedTable};
 use crate::{import, schema, validate};
 
 pub fn run(args: &ImportArgs) -> Result<()> {
-    let same = |a: &std::path::Path, b: &std::path::Path| {
-        a.canonicalize()
-            .ok()
-            .is_some_and(|a| b.canonicalize().ok() == Some(a))
-    };
-    if same(&args.from, &args.out) {
-        return Err(Error::Usage(
-            "--out must be another folder than --from (the canonical tables would mix with the export)"
-                .into(),
-        ));
-    }
-    super::refuse_inside(&args.out, &args.from)?;
-    let (mut config, _) = Config::load(args.config.as_deref(), &args.from)?;
-    if args.profile.is_some() {
-        config.profile = args.profile.map(Into::into);
-    }
-    let Some(profile) = config.profile else {
-        return Err(Error::Usage(
-            "crmstat import needs --profile bitrix24|amocrm|hubspot|salesforce|pipedrive (or profile = \"…\" in crmstat.toml)".into(),
-        ));
-    };
-    if let Some(p) = &args.pipeline {
-        config.import.pipeline = Some(p.clone());
-    }
+    let (config, profile) = configure(args)?;
     let imported = import::read(&args.from, &config)?;
     let mut checked = config.clone();
     checked.funnel = imported.funnel.clone();
@@ -44,25 +21,8 @@ pub fn run(args: &ImportArgs) -> Result<()> {
 
     output::prepare_dir(&args.out)?;
     let removed = remove_old_tables(&args.out)?;
-    let mut tables: Vec<NamedTable> = loaded
-        .tables
-        .named()
-        .into_iter()
-        .map(|(name, frame)| NamedTable::new(name, name, frame.clone()))
-        .collect();
-    let written = output::write_tables(&args.out, args.format.into(), &mut tables)?;
+    let written = write_tables(args, &loaded)?;
     let rejects_path = args.out.join("rejects.csv");
-    if report.rejected() > 0 {
-        let mut rejects = [NamedTable::new(
-            "rejects",
-            "Rejected rows",
-            report.rejects_frame()?,
-        )];
-        output::write_tables(&args.out, Format::Csv, &mut rejects)?;
-    } else if rejects_path.exists() {
-        std::fs::remove_file(&rejects_path)
-            .map_err(|e| Error::io(&rejects_path, "cannot remove the old rejects", e))?;
-    }
 
     // The data folder's config: the funnel the import settled on, no import settings.
     let mut out_config = checked.clone();
@@ -77,17 +37,6 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         ),
     )?;
 
-    let mut validation = output::markdown_table(&report.counts_frame()?);
-    if !report.problems.is_empty() {
-        validation.push_str(&format!(
-            "\n{} problems; the first ones (all of them are in rejects.csv and `crmstat validate --data {}`):\n\n",
-            report.problems.len(),
-            args.out.display()
-        ));
-        for p in report.problems.iter().take(20) {
-            validation.push_str(&format!("- {p}\n"));
-        }
-    }
     let mut mapping = imported.mapping;
     mapping
         .notes
@@ -98,25 +47,14 @@ pub fn run(args: &ImportArgs) -> Result<()> {
             removed.join(", ")
         ));
     }
-    let md = mapping.markdown(Some(&validation));
+    let md = mapping.markdown(Some(&validation(args, report)?));
     let mapping_path = args.out.join("mapping.md");
     output::write_atomic(&mapping_path, |out| {
         out.write_all(md.as_bytes())
             .map_err(|e| Error::io(&mapping_path, "cannot write", e))
     })?;
 
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", report.summary_line());
-    for p in report.problems.iter().take(5) {
-        let _ = writeln!(err, "{p}");
-    }
-    if report.problems.len() > 5 {
-        let _ = writeln!(
-            err,
-            "… {} more problems in rejects.csv",
-            report.problems.len() - 5
-        );
-    }
+    show_problems(report);
     let mut out = std::io::stdout().lock();
     let io = |e| Error::io("<stdout>", "cannot write", e);
     writeln!(
@@ -154,6 +92,94 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     )
     .map_err(io)?;
     Ok(())
+}
+
+/// The config for the import (--profile and --pipeline over crmstat.toml) and its profile;
+/// refuses an --out that is, or lies inside, --from.
+fn configure(args: &ImportArgs) -> Result<(Config, crate::config::Profile)> {
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        a.canonicalize()
+            .ok()
+            .is_some_and(|a| b.canonicalize().ok() == Some(a))
+    };
+    if same(&args.from, &args.out) {
+        return Err(Error::Usage(
+            "--out must be another folder than --from (the canonical tables would mix with the export)"
+                .into(),
+        ));
+    }
+    super::refuse_inside(&args.out, &args.from)?;
+    let (mut config, _) = Config::load(args.config.as_deref(), &args.from)?;
+    if args.profile.is_some() {
+        config.profile = args.profile.map(Into::into);
+    }
+    let Some(profile) = config.profile else {
+        return Err(Error::Usage(
+            "crmstat import needs --profile bitrix24|amocrm|hubspot|salesforce|pipedrive (or profile = \"…\" in crmstat.toml)".into(),
+        ));
+    };
+    if let Some(p) = &args.pipeline {
+        config.import.pipeline = Some(p.clone());
+    }
+    Ok((config, profile))
+}
+
+/// The canonical tables in --format, and rejects.csv when rows were rejected (an earlier
+/// import's rejects.csv removed when none are).
+fn write_tables(args: &ImportArgs, loaded: &validate::Loaded) -> Result<Vec<std::path::PathBuf>> {
+    let report = &loaded.report;
+    let mut tables: Vec<NamedTable> = loaded
+        .tables
+        .named()
+        .into_iter()
+        .map(|(name, frame)| NamedTable::new(name, name, frame.clone()))
+        .collect();
+    let written = output::write_tables(&args.out, args.format.into(), &mut tables)?;
+    let rejects_path = args.out.join("rejects.csv");
+    if report.rejected() > 0 {
+        let mut rejects = [NamedTable::new(
+            "rejects",
+            "Rejected rows",
+            report.rejects_frame()?,
+        )];
+        output::write_tables(&args.out, Format::Csv, &mut rejects)?;
+    } else if rejects_path.exists() {
+        std::fs::remove_file(&rejects_path)
+            .map_err(|e| Error::io(&rejects_path, "cannot remove the old rejects", e))?;
+    }
+    Ok(written)
+}
+
+/// The validation part of mapping.md: rows per table and the first problems.
+fn validation(args: &ImportArgs, report: &validate::Report) -> Result<String> {
+    let mut validation = output::markdown_table(&report.counts_frame()?);
+    if !report.problems.is_empty() {
+        validation.push_str(&format!(
+            "\n{} problems; the first ones (all of them are in rejects.csv and `crmstat validate --data {}`):\n\n",
+            report.problems.len(),
+            args.out.display()
+        ));
+        for p in report.problems.iter().take(20) {
+            validation.push_str(&format!("- {p}\n"));
+        }
+    }
+    Ok(validation)
+}
+
+/// The row counts and the first five problems on stderr.
+fn show_problems(report: &validate::Report) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", report.summary_line());
+    for p in report.problems.iter().take(5) {
+        let _ = writeln!(err, "{p}");
+    }
+    if report.problems.len() > 5 {
+        let _ = writeln!(
+            err,
+            "… {} more problems in rejects.csv",
+            report.problems.len() - 5
+        );
+    }
 }
 
 /// Remove canonical table files an earlier import left (another format would make two

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Config, encoding_by_name, stage_key};
+use super::{Config, TableConfig, encoding_by_name, stage_key};
 use crate::schema;
 
 impl Config {
@@ -43,70 +43,7 @@ impl Config {
     /// Refuse mappings that name unknown tables or columns, and impossible settings.
     pub(super) fn check(&self) -> std::result::Result<(), String> {
         for (table, tc) in &self.tables {
-            let spec = schema::table(table).ok_or_else(|| {
-                let known: Vec<_> = schema::ALL.iter().map(|t| t.name).collect();
-                format!(
-                    "[tables.{table}]: unknown table; known tables: {}",
-                    known.join(", ")
-                )
-            })?;
-            for canonical in tc.defaults.keys() {
-                if spec.column(canonical).is_none() {
-                    let known: Vec<_> = spec.columns.iter().map(|c| c.name).collect();
-                    return Err(format!(
-                        "[tables.{table}.defaults]: `{canonical}` is not a column of {table}; known columns: {}",
-                        known.join(", ")
-                    ));
-                }
-            }
-            if let Some(j) = &tc.join {
-                for canonical in std::iter::once(&j.on).chain(j.columns.keys()) {
-                    if spec.column(canonical).is_none() {
-                        return Err(format!(
-                            "[tables.{table}.join]: `{canonical}` is not a column of {table}"
-                        ));
-                    }
-                }
-                if j.file.is_empty() {
-                    return Err(format!(
-                        "[tables.{table}.join]: give the file, e.g. file = \"wins.csv\""
-                    ));
-                }
-            }
-            if let Some(sf) = &tc.status_from {
-                if table != "deals" {
-                    return Err(format!(
-                        "[tables.{table}.status_from]: only deals have a status"
-                    ));
-                }
-                for (key, c) in [("won_when", &sf.won_when), ("lost_when", &sf.lost_when)] {
-                    if let Some(c) = c {
-                        if spec.column(c).is_none() {
-                            return Err(format!(
-                                "[tables.deals.status_from] {key} = \"{c}\": not a column of deals (name a canonical column, e.g. closed_at)"
-                            ));
-                        }
-                    }
-                }
-                for (word, status) in &sf.values {
-                    if !["won", "lost", "open"].contains(&status.as_str()) {
-                        return Err(format!(
-                            "[tables.deals.status_from.values] \"{word}\" = \"{status}\": use won, lost or open"
-                        ));
-                    }
-                }
-            }
-            for canonical in tc.columns.keys() {
-                if spec.column(canonical).is_none() {
-                    let known: Vec<_> = spec.columns.iter().map(|c| c.name).collect();
-                    return Err(format!(
-                        "[tables.{table}.columns]: `{canonical}` is not a column of {table}; \
-                         map canonical names onto your headers, e.g. deal_id = \"ID\"; \
-                         known columns: {}",
-                        known.join(", ")
-                    ));
-                }
-            }
+            check_table(table, tc)?;
         }
         self.check_stages()?;
         let [first, last] = self.input.years;
@@ -163,4 +100,75 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Refuse a `[tables.<table>]` that names an unknown table or column, a join without its
+/// file, or a status rule on another table than deals or with a status other than won,
+/// lost or open.
+fn check_table(table: &str, tc: &TableConfig) -> std::result::Result<(), String> {
+    let spec = schema::table(table).ok_or_else(|| {
+        let known: Vec<_> = schema::ALL.iter().map(|t| t.name).collect();
+        format!(
+            "[tables.{table}]: unknown table; known tables: {}",
+            known.join(", ")
+        )
+    })?;
+    for canonical in tc.defaults.keys() {
+        if spec.column(canonical).is_none() {
+            let known: Vec<_> = spec.columns.iter().map(|c| c.name).collect();
+            return Err(format!(
+                "[tables.{table}.defaults]: `{canonical}` is not a column of {table}; known columns: {}",
+                known.join(", ")
+            ));
+        }
+    }
+    if let Some(j) = &tc.join {
+        for canonical in std::iter::once(&j.on).chain(j.columns.keys()) {
+            if spec.column(canonical).is_none() {
+                return Err(format!(
+                    "[tables.{table}.join]: `{canonical}` is not a column of {table}"
+                ));
+            }
+        }
+        if j.file.is_empty() {
+            return Err(format!(
+                "[tables.{table}.join]: give the file, e.g. file = \"wins.csv\""
+            ));
+        }
+    }
+    if let Some(sf) = &tc.status_from {
+        if table != "deals" {
+            return Err(format!(
+                "[tables.{table}.status_from]: only deals have a status"
+            ));
+        }
+        for (key, c) in [("won_when", &sf.won_when), ("lost_when", &sf.lost_when)] {
+            if let Some(c) = c {
+                if spec.column(c).is_none() {
+                    return Err(format!(
+                        "[tables.deals.status_from] {key} = \"{c}\": not a column of deals (name a canonical column, e.g. closed_at)"
+                    ));
+                }
+            }
+        }
+        for (word, status) in &sf.values {
+            if !["won", "lost", "open"].contains(&status.as_str()) {
+                return Err(format!(
+                    "[tables.deals.status_from.values] \"{word}\" = \"{status}\": use won, lost or open"
+                ));
+            }
+        }
+    }
+    for canonical in tc.columns.keys() {
+        if spec.column(canonical).is_none() {
+            let known: Vec<_> = spec.columns.iter().map(|c| c.name).collect();
+            return Err(format!(
+                "[tables.{table}.columns]: `{canonical}` is not a column of {table}; \
+                     map canonical names onto your headers, e.g. deal_id = \"ID\"; \
+                     known columns: {}",
+                known.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }

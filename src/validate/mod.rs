@@ -273,22 +273,13 @@ fn joined_report(
     });
 }
 
-/// Check every table, in dependency order.
-fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<Loaded> {
-    let mut sources: BTreeMap<&'static str, TableSource> =
-        sources.into_iter().map(|s| (s.spec.name, s)).collect();
-    if !sources.contains_key("deals") {
-        return Err(Error::Usage("no deals table".into()));
-    }
-    let mut report = Report::default();
-    let history = match sources.get("stage_history") {
-        Some(h) if config.funnel.stages.is_empty() => {
-            Some(checks::history_sequence(history_entries(h, config)?))
-        }
-        _ => None,
-    };
-    let stages = Stages::resolve(&config.funnel, history.as_deref());
-    report.notes.extend(checks::stage_notes(&stages));
+/// The notes on the tables the folder lacks and on those this command leaves unread (taken
+/// out of `sources`).
+fn absent_and_skipped(
+    sources: &mut BTreeMap<&'static str, TableSource>,
+    demand: &Demand,
+    report: &mut Report,
+) {
     // Plans and deal changes are extras few exports have: pacing and the pipeline say
     // themselves what they did without them.
     let absent: Vec<&str> = schema::ALL
@@ -311,6 +302,72 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
             )));
         }
     }
+}
+
+/// One table's check in the report: its problems with their lines, its row count, the
+/// values it took from defaults, the deals' currency, rejected ids and filled owners, and
+/// a joined file's own count.
+fn table_report(
+    report: &mut Report,
+    spec: &'static TableSpec,
+    checked: &mut pass::Checked,
+    source: &TableSource,
+    config: &Config,
+) {
+    let (problems, notes) = pass::located(checked, source);
+    report.problems.extend(problems);
+    report.notes.extend(notes.into_iter().map(Note::plain));
+    report.counts.push(checked.count.clone());
+    let defaults = config.table(spec.name).defaults;
+    for (column, n) in &checked.defaults_filled {
+        report.notes.push(Note::plain(format!(
+            "{}.{column}: {n} values from the default ({:?}, [tables.{}.defaults])",
+            spec.name,
+            defaults.get(column).cloned().unwrap_or_default(),
+            spec.name
+        )));
+    }
+    if spec.name == "deals" {
+        report.currency = checked.currency.take();
+        if let Some(k) = checked.keys.as_ref() {
+            report.rejected_deals = k.rejected.ids().map(str::to_string).collect();
+        }
+        if checked.owners_filled > 0 {
+            let (n, under) = (checked.owners_filled, &config.import.default_manager);
+            report.notes.push(Note::new(
+                    format!(
+                        "{n} open deals have no owner in the export: they count for the company, and under `{under}` \
+                         per manager ([import] default_manager)"
+                    ),
+                    format!(
+                        "открытых сделок без ответственного в выгрузке: {n}; они учтены в цифрах компании, а по \
+                         менеджерам — под `{under}` ([import] default_manager)"
+                    ),
+                ));
+        }
+    }
+    if let Some(j) = &source.joined {
+        joined_report(report, spec, j, checked.keys.as_ref());
+    }
+}
+
+/// Check every table, in dependency order.
+fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<Loaded> {
+    let mut sources: BTreeMap<&'static str, TableSource> =
+        sources.into_iter().map(|s| (s.spec.name, s)).collect();
+    if !sources.contains_key("deals") {
+        return Err(Error::Usage("no deals table".into()));
+    }
+    let mut report = Report::default();
+    let history = match sources.get("stage_history") {
+        Some(h) if config.funnel.stages.is_empty() => {
+            Some(checks::history_sequence(history_entries(h, config)?))
+        }
+        _ => None,
+    };
+    let stages = Stages::resolve(&config.funnel, history.as_deref());
+    report.notes.extend(checks::stage_notes(&stages));
+    absent_and_skipped(&mut sources, demand, &mut report);
     if demand.leave_unread {
         for s in sources.values_mut() {
             s.leave_out_unread();
@@ -355,41 +412,7 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
         let started = std::time::Instant::now();
         let mut checked = pass::run(&source, setup)?;
         trace(spec.name, started);
-        let (problems, notes) = pass::located(&mut checked, &source);
-        report.problems.extend(problems);
-        report.notes.extend(notes.into_iter().map(Note::plain));
-        report.counts.push(checked.count.clone());
-        let defaults = config.table(spec.name).defaults;
-        for (column, n) in &checked.defaults_filled {
-            report.notes.push(Note::plain(format!(
-                "{}.{column}: {n} values from the default ({:?}, [tables.{}.defaults])",
-                spec.name,
-                defaults.get(column).cloned().unwrap_or_default(),
-                spec.name
-            )));
-        }
-        if spec.name == "deals" {
-            report.currency = checked.currency.take();
-            if let Some(k) = checked.keys.as_ref() {
-                report.rejected_deals = k.rejected.ids().map(str::to_string).collect();
-            }
-            if checked.owners_filled > 0 {
-                let (n, under) = (checked.owners_filled, &config.import.default_manager);
-                report.notes.push(Note::new(
-                    format!(
-                        "{n} open deals have no owner in the export: they count for the company, and under `{under}` \
-                         per manager ([import] default_manager)"
-                    ),
-                    format!(
-                        "открытых сделок без ответственного в выгрузке: {n}; они учтены в цифрах компании, а по \
-                         менеджерам — под `{under}` ([import] default_manager)"
-                    ),
-                ));
-            }
-        }
-        if let Some(j) = &source.joined {
-            joined_report(&mut report, spec, j, checked.keys.as_ref());
-        }
+        table_report(&mut report, spec, &mut checked, &source, config);
         if let Some(k) = checked.keys.take() {
             keys.insert(spec.name, Arc::new(k));
         }

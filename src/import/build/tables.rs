@@ -71,67 +71,11 @@ impl Context<'_> {
         accounts: Option<&Source>,
         mapping: &mut Mapping,
     ) -> Result<RawTable> {
-        struct Client {
-            row: u32,
-            first: Option<NaiveDateTime>,
-            bad: Option<String>,
-            source: Option<String>,
-        }
-        let mut order: Vec<String> = Vec::new();
-        let mut clients: HashMap<String, Client> = HashMap::new();
-        for d in &self.deals {
-            let c = clients.entry(d.client.clone()).or_insert_with(|| {
-                order.push(d.client.clone());
-                Client {
-                    row: d.row,
-                    first: None,
-                    bad: None,
-                    source: d.source.clone(),
-                }
-            });
-            match &d.created {
-                When::At(t) => c.first = Some(c.first.map_or(*t, |f| f.min(*t))),
-                When::Bad(s) => c.bad = Some(s.clone()),
-                When::None => {}
-            }
-        }
-        let mut info: HashMap<String, [Option<String>; 3]> = HashMap::new();
-        if let Some(a) = accounts {
-            let find = |names: &[&str]| {
-                a.header
-                    .iter()
-                    .position(|h| names.contains(&profiles::normalize(h).as_str()))
-            };
-            let cols = [
-                find(&["name", "account name"]),
-                find(&["industry"]),
-                find(&["billingstate", "billing state/province", "billingcity"]),
-            ];
-            if let Some(id) = find(&["id", "account id"]) {
-                let ids = a.values(id)?;
-                let vals: Vec<Option<Vec<Option<String>>>> = cols
-                    .iter()
-                    .map(|c| c.map(|i| a.values(i)).transpose())
-                    .collect::<Result<_>>()?;
-                for (r, id) in ids.iter().enumerate() {
-                    if let Some(id) = id {
-                        let get = |k: usize| vals[k].as_ref().and_then(|v| v[r].clone());
-                        info.insert(id.clone(), [get(0), get(1), get(2)]);
-                    }
-                }
-            }
-            let used = order.iter().filter(|c| info.contains_key(*c)).count();
-            mapping.counts.push(Count {
-                table: "clients".into(),
-                from: a.file.clone(),
-                rows_in: a.height(),
-                rows_out: used,
-                note: format!(
-                    "accounts with opportunities; {} accounts without any are not clients here",
-                    a.height().saturating_sub(used)
-                ),
-            });
-        }
+        let (order, clients) = self.clients_of_deals();
+        let info = match accounts {
+            Some(a) => account_info(a, &order, mapping)?,
+            None => HashMap::new(),
+        };
         let pick = |k: usize, id: &str| info.get(id).and_then(|i| i[k].clone());
         let columns = vec![
             Column::new("client_id".into(), order.clone()),
@@ -194,6 +138,30 @@ impl Context<'_> {
         )
     }
 
+    /// The clients the deals name, in the order first named, each with the first deal's row,
+    /// its earliest creation and the source of its first deal.
+    fn clients_of_deals(&self) -> (Vec<String>, HashMap<String, Client>) {
+        let mut order: Vec<String> = Vec::new();
+        let mut clients: HashMap<String, Client> = HashMap::new();
+        for d in &self.deals {
+            let c = clients.entry(d.client.clone()).or_insert_with(|| {
+                order.push(d.client.clone());
+                Client {
+                    row: d.row,
+                    first: None,
+                    bad: None,
+                    source: d.source.clone(),
+                }
+            });
+            match &d.created {
+                When::At(t) => c.first = Some(c.first.map_or(*t, |f| f.min(*t))),
+                When::Bad(s) => c.bad = Some(s.clone()),
+                When::None => {}
+            }
+        }
+        (order, clients)
+    }
+
     pub(super) fn managers_table(&self, src: &Source, mapping: &mut Mapping) -> Result<RawTable> {
         let mut order: Vec<(String, u32)> = Vec::new();
         for d in &self.deals {
@@ -246,4 +214,60 @@ pub(super) fn raw(
         skipped_lines: skipped,
         sources,
     })
+}
+
+/// A client as the deals name it.
+struct Client {
+    /// The row of its first deal.
+    row: u32,
+    /// Its earliest deal's creation.
+    first: Option<NaiveDateTime>,
+    /// A creation date that could not be read, kept for the rejects.
+    bad: Option<String>,
+    source: Option<String>,
+}
+
+/// Name, industry and region per account id from the account file, and its row count in
+/// the mapping report (accounts without an opportunity are not clients).
+fn account_info(
+    a: &Source,
+    order: &[String],
+    mapping: &mut Mapping,
+) -> Result<HashMap<String, [Option<String>; 3]>> {
+    let mut info: HashMap<String, [Option<String>; 3]> = HashMap::new();
+    let find = |names: &[&str]| {
+        a.header
+            .iter()
+            .position(|h| names.contains(&profiles::normalize(h).as_str()))
+    };
+    let cols = [
+        find(&["name", "account name"]),
+        find(&["industry"]),
+        find(&["billingstate", "billing state/province", "billingcity"]),
+    ];
+    if let Some(id) = find(&["id", "account id"]) {
+        let ids = a.values(id)?;
+        let vals: Vec<Option<Vec<Option<String>>>> = cols
+            .iter()
+            .map(|c| c.map(|i| a.values(i)).transpose())
+            .collect::<Result<_>>()?;
+        for (r, id) in ids.iter().enumerate() {
+            if let Some(id) = id {
+                let get = |k: usize| vals[k].as_ref().and_then(|v| v[r].clone());
+                info.insert(id.clone(), [get(0), get(1), get(2)]);
+            }
+        }
+    }
+    let used = order.iter().filter(|c| info.contains_key(*c)).count();
+    mapping.counts.push(Count {
+        table: "clients".into(),
+        from: a.file.clone(),
+        rows_in: a.height(),
+        rows_out: used,
+        note: format!(
+            "accounts with opportunities; {} accounts without any are not clients here",
+            a.height().saturating_sub(used)
+        ),
+    });
+    Ok(info)
 }

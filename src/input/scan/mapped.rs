@@ -7,6 +7,7 @@ use polars::prelude::*;
 use std::sync::Arc;
 
 use super::*;
+use crate::config::StatusFrom;
 use crate::error::{Error, PolarsContext, Result};
 
 impl TableSource {
@@ -19,33 +20,7 @@ impl TableSource {
             return Ok(lf);
         };
         if let Some(j) = &self.joined {
-            // Left join, keeping the main file's order (record numbers stay in order); the
-            // joined file's value wins where it has one.
-            let main = lf
-                .collect_schema()
-                .ctx(format!("{}: reading the columns", self.file))?;
-            let right = j.frame.clone().lazy();
-            let mut args = JoinArgs::new(JoinType::Left).with_suffix(Some(JOINED_SUFFIX.into()));
-            args.maintain_order = MaintainOrderJoin::Left;
-            lf = lf.join(
-                right,
-                [col(j.key.as_str()).cast(DataType::String)],
-                [col(j.key.as_str())],
-                args,
-            );
-            let mut exprs = Vec::new();
-            for c in j.columns.iter().filter(|c| **c != j.key) {
-                if main.get(c.as_str()).is_some() {
-                    let joined = format!("{c}{JOINED_SUFFIX}");
-                    exprs.push(
-                        coalesce(&[col(joined.as_str()), col(c.as_str()).cast(DataType::String)])
-                            .alias(c.as_str()),
-                    );
-                }
-            }
-            if !exprs.is_empty() {
-                lf = lf.with_columns(exprs);
-            }
+            lf = self.joined_onto(lf, j)?;
         }
         if tc.defaults.is_empty() && tc.status_from.is_none() {
             return Ok(lf);
@@ -73,76 +48,115 @@ impl TableSource {
         }
         if let Some(sf) = &tc.status_from {
             let has = |c: &str| schema.get(c).is_some() || tc.defaults.contains_key(c);
-            for c in [&sf.won_when, &sf.lost_when].into_iter().flatten() {
-                if !has(c) {
-                    return Err(Error::BadFile {
-                        file: self.file.clone(),
-                        problem: format!(
-                            "[tables.deals.status_from] names {c}, which this file does not have"
-                        ),
-                        fix: format!("map a header onto it: [tables.deals.columns] {c} = \"…\""),
-                    });
-                }
-            }
-            let words: std::collections::HashMap<String, String> = sf
-                .values
-                .iter()
-                .map(|(k, v)| (k.trim().to_lowercase(), v.clone()))
-                .collect();
-            let base = if has("status") {
-                col("status").cast(DataType::String)
-            } else {
-                lit(NULL).cast(DataType::String)
-            };
-            let mapped = if words.is_empty() {
-                base
-            } else {
-                base.map(
-                    move |c: Column| {
-                        let s = c.str()?;
-                        let out: StringChunked = s
-                            .iter()
-                            .map(|v| {
-                                v.map(|v| {
-                                    words
-                                        .get(&v.trim().to_lowercase())
-                                        .cloned()
-                                        .unwrap_or_else(|| v.to_string())
-                                })
-                            })
-                            .collect();
-                        Ok(out.with_name(c.name().clone()).into_column())
-                    },
-                    |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
-                )
-            };
-            let present = |c: &str| {
-                let x = col(c).cast(DataType::String);
-                x.clone().is_not_null().and(x.neq(lit("")))
-            };
-            let mut derived: Option<Expr> = None;
-            let mut chain = |cond: Expr, status: &str| {
-                derived = Some(match derived.take() {
-                    None => when(cond)
-                        .then(lit(status.to_string()))
-                        .otherwise(lit(NULL)),
-                    Some(d) => when(cond).then(lit(status.to_string())).otherwise(d),
-                });
-            };
-            // Won is checked last so that it wins over a lost marker on the same row.
-            if let Some(c) = &sf.lost_when {
-                chain(present(c), "lost");
-            }
-            if let Some(c) = &sf.won_when {
-                chain(present(c), "won");
-            }
-            let status = match derived {
-                Some(d) => coalesce(&[mapped, d, lit("open")]),
-                None => mapped,
-            };
-            lf = lf.with_column(status.alias("status"));
+            lf = lf.with_column(self.status_from(sf, has)?.alias("status"));
         }
         Ok(lf)
+    }
+
+    /// The joined second file on the scan: a left join keeping the main file's order
+    /// (record numbers stay in order); the joined file's value wins where it has one.
+    fn joined_onto(&self, lf: LazyFrame, j: &Joined) -> Result<LazyFrame> {
+        let main = lf
+            .clone()
+            .collect_schema()
+            .ctx(format!("{}: reading the columns", self.file))?;
+        let right = j.frame.clone().lazy();
+        let mut args = JoinArgs::new(JoinType::Left).with_suffix(Some(JOINED_SUFFIX.into()));
+        args.maintain_order = MaintainOrderJoin::Left;
+        let lf = lf.join(
+            right,
+            [col(j.key.as_str()).cast(DataType::String)],
+            [col(j.key.as_str())],
+            args,
+        );
+        let exprs: Vec<Expr> = j
+            .columns
+            .iter()
+            .filter(|c| **c != j.key && main.get(c.as_str()).is_some())
+            .map(|c| {
+                let joined = format!("{c}{JOINED_SUFFIX}");
+                coalesce(&[col(joined.as_str()), col(c.as_str()).cast(DataType::String)])
+                    .alias(c.as_str())
+            })
+            .collect();
+        Ok(if exprs.is_empty() {
+            lf
+        } else {
+            lf.with_columns(exprs)
+        })
+    }
+
+    /// The deals' status from `[tables.deals.status_from]`: the export's words mapped
+    /// (`values`), else won or lost where `won_when` or `lost_when` has a value, else open.
+    /// `has` tells whether the scan has a column (from the file or a default).
+    fn status_from(&self, sf: &StatusFrom, has: impl Fn(&str) -> bool) -> Result<Expr> {
+        for c in [&sf.won_when, &sf.lost_when].into_iter().flatten() {
+            if !has(c) {
+                return Err(Error::BadFile {
+                    file: self.file.clone(),
+                    problem: format!(
+                        "[tables.deals.status_from] names {c}, which this file does not have"
+                    ),
+                    fix: format!("map a header onto it: [tables.deals.columns] {c} = \"…\""),
+                });
+            }
+        }
+        let words: std::collections::HashMap<String, String> = sf
+            .values
+            .iter()
+            .map(|(k, v)| (k.trim().to_lowercase(), v.clone()))
+            .collect();
+        let base = if has("status") {
+            col("status").cast(DataType::String)
+        } else {
+            lit(NULL).cast(DataType::String)
+        };
+        let mapped = if words.is_empty() {
+            base
+        } else {
+            base.map(
+                move |c: Column| {
+                    let s = c.str()?;
+                    let out: StringChunked = s
+                        .iter()
+                        .map(|v| {
+                            v.map(|v| {
+                                words
+                                    .get(&v.trim().to_lowercase())
+                                    .cloned()
+                                    .unwrap_or_else(|| v.to_string())
+                            })
+                        })
+                        .collect();
+                    Ok(out.with_name(c.name().clone()).into_column())
+                },
+                |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+            )
+        };
+        let present = |c: &str| {
+            let x = col(c).cast(DataType::String);
+            x.clone().is_not_null().and(x.neq(lit("")))
+        };
+        let mut derived: Option<Expr> = None;
+        let mut chain = |cond: Expr, status: &str| {
+            derived = Some(match derived.take() {
+                None => when(cond)
+                    .then(lit(status.to_string()))
+                    .otherwise(lit(NULL)),
+                Some(d) => when(cond).then(lit(status.to_string())).otherwise(d),
+            });
+        };
+        // Won is checked last so that it wins over a lost marker on the same row.
+        if let Some(c) = &sf.lost_when {
+            chain(present(c), "lost");
+        }
+        if let Some(c) = &sf.won_when {
+            chain(present(c), "won");
+        }
+        Ok(match derived {
+            Some(d) => coalesce(&[mapped, d, lit("open")]),
+            None => mapped,
+        })
     }
 
     /// The file's columns under their canonical names (the export's extras after them).

@@ -3,6 +3,17 @@
 
 use super::*;
 
+/// One touch per deal with its own campaign: k = n = 1, the deal's latest touch.
+fn one(lf: LazyFrame) -> LazyFrame {
+    lf.select([
+        col("deal_id"),
+        col("campaign_id"),
+        lit(1i64).cast(DataType::Int64).alias("k"),
+        lit(1i64).cast(DataType::Int64).alias("n"),
+        lit(true).alias("is_last"),
+    ])
+}
+
 /// Per cohort deal and campaign: k (touches of the campaign), n (touches of the deal) and
 /// whether the campaign holds the deal's latest touch.
 pub(super) fn weights(
@@ -12,96 +23,13 @@ pub(super) fn weights(
     how: Attribution,
     lookback_days: f64,
 ) -> Result<LazyFrame> {
-    let one = |lf: LazyFrame| {
-        lf.select([
-            col("deal_id"),
-            col("campaign_id"),
-            lit(1i64).cast(DataType::Int64).alias("k"),
-            lit(1i64).cast(DataType::Int64).alias("n"),
-            lit(true).alias("is_last"),
-        ])
-    };
     if how == Attribution::First {
         return Ok(one(cohort.clone()));
     }
     let as_of = moment(snap.period.end_ms());
-    let own = tables
-        .deals
-        .clone()
-        .lazy()
-        .select([col("deal_id"), col("campaign_id").alias("own_campaign")]);
-    let client_created = match &tables.clients {
-        Some(c) => c.clone().lazy().select([
-            col("client_id"),
-            col("created_at").alias("client_created_at"),
-        ]),
-        None => cohort.clone().select([
-            col("client_id"),
-            lit(NULL)
-                .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
-                .alias("client_created_at"),
-        ]),
-    }
-    .unique(Some(cols(["client_id"])), UniqueKeepStrategy::First);
-    let first = cohort
-        .clone()
-        .filter(col("campaign_id").is_not_null())
-        .join_on(own, &["deal_id"], JoinType::Left)
-        .join_on(client_created, &["client_id"], JoinType::Left)
-        .select([
-            col("deal_id"),
-            col("campaign_id"),
-            when(col("own_campaign").is_not_null())
-                .then(col("created_at"))
-                .otherwise(coalesce(&[col("client_created_at"), col("created_at")]))
-                .alias("at"),
-        ]);
-    let mut touches = vec![first];
+    let mut touches = vec![first_touches(tables, cohort)];
     if let Some(contacts) = &tables.contacts {
-        let ends = cohort.clone().select([
-            col("deal_id"),
-            col("client_id"),
-            col("created_at"),
-            coalesce(&[col("closed_at"), as_of.clone()]).alias("end"),
-        ]);
-        let c = contacts
-            .clone()
-            .lazy()
-            .filter(col("campaign_id").is_not_null().and(col("at").lt(as_of)))
-            .select([
-                col("deal_id").alias("touch_deal"),
-                col("client_id"),
-                col("campaign_id"),
-                col("at"),
-            ]);
-        let tied = c
-            .clone()
-            .filter(col("touch_deal").is_not_null())
-            .join(
-                ends.clone(),
-                [col("touch_deal")],
-                [col("deal_id")],
-                JoinArgs::new(JoinType::Inner),
-            )
-            .filter(col("at").lt_eq(col("end")))
-            .select([
-                col("touch_deal").alias("deal_id"),
-                col("campaign_id"),
-                col("at"),
-            ]);
-        let lookback =
-            lit((lookback_days * DAY_MS) as i64).cast(DataType::Duration(TimeUnit::Milliseconds));
-        let untied = c
-            .filter(col("touch_deal").is_null())
-            .join_on(ends, &["client_id"], JoinType::Inner)
-            .filter(
-                col("at")
-                    .lt_eq(col("end"))
-                    .and(col("at").gt_eq(col("created_at") - lookback)),
-            )
-            .select([col("deal_id"), col("campaign_id"), col("at")]);
-        touches.push(tied);
-        touches.push(untied);
+        touches.extend(contact_touches(contacts, cohort, as_of, lookback_days));
     }
     let grouped = concat(touches, UnionArgs::default())
         .ctx("campaign touches")?
@@ -140,4 +68,94 @@ pub(super) fn weights(
         )
         .with_column(lit(NULL).cast(DataType::String).alias("campaign_id")));
     concat([w, untouched], UnionArgs::default()).ctx("attribution weights")
+}
+
+/// The first touch of each cohort deal with a campaign: dated at the deal's creation when
+/// the campaign is the deal's own, else at the client's (the campaign that brought them).
+fn first_touches(tables: &Tables, cohort: &LazyFrame) -> LazyFrame {
+    let own = tables
+        .deals
+        .clone()
+        .lazy()
+        .select([col("deal_id"), col("campaign_id").alias("own_campaign")]);
+    let client_created = match &tables.clients {
+        Some(c) => c.clone().lazy().select([
+            col("client_id"),
+            col("created_at").alias("client_created_at"),
+        ]),
+        None => cohort.clone().select([
+            col("client_id"),
+            lit(NULL)
+                .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+                .alias("client_created_at"),
+        ]),
+    }
+    .unique(Some(cols(["client_id"])), UniqueKeepStrategy::First);
+    cohort
+        .clone()
+        .filter(col("campaign_id").is_not_null())
+        .join_on(own, &["deal_id"], JoinType::Left)
+        .join_on(client_created, &["client_id"], JoinType::Left)
+        .select([
+            col("deal_id"),
+            col("campaign_id"),
+            when(col("own_campaign").is_not_null())
+                .then(col("created_at"))
+                .otherwise(coalesce(&[col("client_created_at"), col("created_at")]))
+                .alias("at"),
+        ])
+}
+
+/// The campaign touches among the contacts before as-of, up to each deal's close: those
+/// tied to the deal, and the client's untied ones from `lookback_days` before the deal
+/// was created.
+fn contact_touches(
+    contacts: &DataFrame,
+    cohort: &LazyFrame,
+    as_of: Expr,
+    lookback_days: f64,
+) -> [LazyFrame; 2] {
+    let ends = cohort.clone().select([
+        col("deal_id"),
+        col("client_id"),
+        col("created_at"),
+        coalesce(&[col("closed_at"), as_of.clone()]).alias("end"),
+    ]);
+    let c = contacts
+        .clone()
+        .lazy()
+        .filter(col("campaign_id").is_not_null().and(col("at").lt(as_of)))
+        .select([
+            col("deal_id").alias("touch_deal"),
+            col("client_id"),
+            col("campaign_id"),
+            col("at"),
+        ]);
+    let tied = c
+        .clone()
+        .filter(col("touch_deal").is_not_null())
+        .join(
+            ends.clone(),
+            [col("touch_deal")],
+            [col("deal_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(col("at").lt_eq(col("end")))
+        .select([
+            col("touch_deal").alias("deal_id"),
+            col("campaign_id"),
+            col("at"),
+        ]);
+    let lookback =
+        lit((lookback_days * DAY_MS) as i64).cast(DataType::Duration(TimeUnit::Milliseconds));
+    let untied = c
+        .filter(col("touch_deal").is_null())
+        .join_on(ends, &["client_id"], JoinType::Inner)
+        .filter(
+            col("at")
+                .lt_eq(col("end"))
+                .and(col("at").gt_eq(col("created_at") - lookback)),
+        )
+        .select([col("deal_id"), col("campaign_id"), col("at")]);
+    [tied, untied]
 }
