@@ -97,6 +97,31 @@ pub fn results(
             k.contacts_by_kind,
         ),
     ];
+    velocity(snap, loaded, &mut out, &mut notes)?;
+    speed_to_lead(snap, loaded, &mut out, &mut notes)?;
+    if let Some(h) = k.handoffs {
+        out.push(NamedTable::detail(
+            "handoffs",
+            "Handoffs: deals passed on, and the wait until the new manager's first contact",
+            h,
+        ));
+    }
+    Ok(super::Results {
+        book: "managers",
+        heading: super::heading(who, &snap.period, ""),
+        tables: out,
+        charts,
+        notes: [snap.notes.clone(), notes].concat(),
+    })
+}
+
+/// The velocity table and its note.
+fn velocity(
+    snap: &Snapshot,
+    loaded: &Loaded,
+    out: &mut Vec<NamedTable>,
+    notes: &mut Vec<Note>,
+) -> Result<()> {
     let t = std::time::Instant::now();
     out.push(NamedTable::new(
         "velocity",
@@ -116,6 +141,17 @@ pub fn results(
          выигрыша (деньги в день); последние три — по сделкам, закрытым за 12 месяцев до даты; по менеджерам, \
          сегментам и компании",
     ));
+    Ok(())
+}
+
+/// The speed-to-lead tables (per group, win rate by answer time, every lead) and their
+/// note; a note alone without contacts.
+fn speed_to_lead(
+    snap: &Snapshot,
+    loaded: &Loaded,
+    out: &mut Vec<NamedTable>,
+    notes: &mut Vec<Note>,
+) -> Result<()> {
     let t = std::time::Instant::now();
     let speed = crate::metrics::speed_to_lead::speed_to_lead(&loaded.tables, snap)?;
     crate::validate::trace("managers: speed to lead", t);
@@ -151,18 +187,5 @@ pub fn results(
             "скорость реакции считается по контактам; их нет".to_string(),
         )),
     }
-    if let Some(h) = k.handoffs {
-        out.push(NamedTable::detail(
-            "handoffs",
-            "Handoffs: deals passed on, and the wait until the new manager's first contact",
-            h,
-        ));
-    }
-    Ok(super::Results {
-        book: "managers",
-        heading: super::heading(who, &snap.period, ""),
-        tables: out,
-        charts,
-        notes: [snap.notes.clone(), notes].concat(),
-    })
+    Ok(())
 }

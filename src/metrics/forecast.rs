@@ -301,37 +301,14 @@ fn won_between(snap: &Snapshot, from: i64, to: i64) -> Result<i128> {
         .unwrap_or(0))
 }
 
-/// The projection for the period and the next one, and the backtest of the 12 months before.
-pub fn forecast(
+/// The backtest: for each of the last WINDOW_MONTHS months the data reach, the projection
+/// made at its start against what was won in it; with the mean absolute percentage error
+/// and the mean signed error (bias) over the months with a win.
+fn backtest(
     snap: &Snapshot,
     source: ProbabilitySource,
     log: Option<&super::state::ChangeLog>,
-) -> Result<Forecast> {
-    let mut notes = Vec::new();
-    let expected = snap
-        .deals
-        .column("expected_close_at")
-        .ctx("expected_close_at")?
-        .null_count();
-    if expected == snap.deals.height() {
-        notes.push(Note::new(
-            "no deal has an expected close date (deals.expected_close_at): the forecast counts only what was won",
-            "ни у одной сделки нет ожидаемой даты закрытия (deals.expected_close_at): прогноз учитывает только выигранное",
-        ));
-    }
-    if log.is_none_or(|l| l.is_empty()) {
-        notes.push(Note::new(
-            "without deal_changes, past amounts and expected close dates are today's values: the backtest is rebuilt \
-             from them and runs optimistic where the CRM moves the expected close to the day a deal closes",
-            "без deal_changes прошлые суммы и ожидаемые даты закрытия — сегодняшние: проверка на истории строится по ним \
-             и завышена там, где CRM переносит ожидаемое закрытие на день закрытия сделки",
-        ));
-    }
-    let as_of = snap.period.end_ms();
-    let mut windows = vec![snap.period.clone()];
-    if let Some(n) = snap.period.next() {
-        windows.push(n);
-    }
+) -> Result<(DataFrame, Option<f64>, Option<f64>)> {
     let first = snap
         .deals
         .column("created_at")
@@ -384,6 +361,41 @@ pub fn forecast(
         ],
     )
     .ctx("forecast backtest")?;
+    Ok((backtest, mape, bias))
+}
+
+/// The projection for the period and the next one, and the backtest of the 12 months before.
+pub fn forecast(
+    snap: &Snapshot,
+    source: ProbabilitySource,
+    log: Option<&super::state::ChangeLog>,
+) -> Result<Forecast> {
+    let mut notes = Vec::new();
+    let expected = snap
+        .deals
+        .column("expected_close_at")
+        .ctx("expected_close_at")?
+        .null_count();
+    if expected == snap.deals.height() {
+        notes.push(Note::new(
+            "no deal has an expected close date (deals.expected_close_at): the forecast counts only what was won",
+            "ни у одной сделки нет ожидаемой даты закрытия (deals.expected_close_at): прогноз учитывает только выигранное",
+        ));
+    }
+    if log.is_none_or(|l| l.is_empty()) {
+        notes.push(Note::new(
+            "without deal_changes, past amounts and expected close dates are today's values: the backtest is rebuilt \
+             from them and runs optimistic where the CRM moves the expected close to the day a deal closes",
+            "без deal_changes прошлые суммы и ожидаемые даты закрытия — сегодняшние: проверка на истории строится по ним \
+             и завышена там, где CRM переносит ожидаемое закрытие на день закрытия сделки",
+        ));
+    }
+    let as_of = snap.period.end_ms();
+    let mut windows = vec![snap.period.clone()];
+    if let Some(n) = snap.period.next() {
+        windows.push(n);
+    }
+    let (backtest, mape, bias) = backtest(snap, source, log)?;
     let mut rows: Vec<(String, Projection)> = Vec::new();
     for w in &windows {
         rows.push((w.label.clone(), project(snap, w, as_of, source, log)?));

@@ -126,52 +126,9 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
                 .into(),
         ));
     };
-    let n = snap.stages.len() as i32;
     let period = &snap.period;
     let deals = snap.deals.clone().lazy();
-    let closes = deals
-        .clone()
-        .filter(col("closed_at").is_not_null())
-        .select([
-            col("deal_id"),
-            col("closed_at").alias("entered_at"),
-            when(status::won())
-                .then(lit(n - 1))
-                .otherwise(col("stage_index"))
-                .alias("stage_index"),
-        ]);
-    let events = concat(
-        [
-            entries
-                .clone()
-                .lazy()
-                .filter(col("stage_index").is_not_null())
-                .select([col("deal_id"), col("entered_at"), col("stage_index")]),
-            closes,
-        ],
-        UnionArgs::default(),
-    )
-    .ctx("flow events")?;
-    // Bucket: "" before the period, else the month (by month) or the period itself.
-    let bucket_label = match by {
-        Some(GroupBy::Month) => col("entered_at").dt().strftime("%Y-%m"),
-        _ => lit(period.label.clone()),
-    };
-    let bucket = when(col("entered_at").lt(super::snapshot::moment(period.start_ms())))
-        .then(lit(""))
-        .otherwise(bucket_label);
-    let progress = events
-        .with_column(bucket.alias("bucket"))
-        .group_by([col("deal_id"), col("bucket")])
-        .agg([col("stage_index").max().alias("bucket_max")])
-        .sort(["deal_id", "bucket"], SortMultipleOptions::default())
-        .with_column(over(col("bucket_max").cum_max(false), "deal_id")?.alias("cur"))
-        .with_column(
-            super::shifted_within(col("cur"), "deal_id", 1)
-                .fill_null(lit(-1))
-                .alias("prev"),
-        )
-        .filter(col("bucket").neq(lit("")).and(col("cur").gt(col("prev"))));
+    let progress = flow_progress(snap, entries, by)?;
     let group_of_deal = |frame: LazyFrame, when_col: &str| -> Result<LazyFrame> {
         let key = match by {
             Some(GroupBy::Month) => col(when_col).dt().strftime("%Y-%m"),
@@ -240,6 +197,60 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
         closed,
         groups,
     })
+}
+
+/// Per deal and bucket of the period (the period, or its months by month) in which the
+/// deal got further than before: `cur`, the furthest stage reached by then, and `prev`,
+/// the furthest before (-1: none). Stage entries count, and a close: a win reaches the
+/// last stage, a loss its stage.
+fn flow_progress(snap: &Snapshot, entries: &DataFrame, by: Option<GroupBy>) -> Result<LazyFrame> {
+    let n = snap.stages.len() as i32;
+    let period = &snap.period;
+    let closes = snap
+        .deals
+        .clone()
+        .lazy()
+        .filter(col("closed_at").is_not_null())
+        .select([
+            col("deal_id"),
+            col("closed_at").alias("entered_at"),
+            when(status::won())
+                .then(lit(n - 1))
+                .otherwise(col("stage_index"))
+                .alias("stage_index"),
+        ]);
+    let events = concat(
+        [
+            entries
+                .clone()
+                .lazy()
+                .filter(col("stage_index").is_not_null())
+                .select([col("deal_id"), col("entered_at"), col("stage_index")]),
+            closes,
+        ],
+        UnionArgs::default(),
+    )
+    .ctx("flow events")?;
+    // Bucket: "" before the period, else the month (by month) or the period itself.
+    let bucket_label = match by {
+        Some(GroupBy::Month) => col("entered_at").dt().strftime("%Y-%m"),
+        _ => lit(period.label.clone()),
+    };
+    let bucket = when(col("entered_at").lt(super::snapshot::moment(period.start_ms())))
+        .then(lit(""))
+        .otherwise(bucket_label);
+    Ok(events
+        .with_column(bucket.alias("bucket"))
+        .group_by([col("deal_id"), col("bucket")])
+        .agg([col("stage_index").max().alias("bucket_max")])
+        .sort(["deal_id", "bucket"], SortMultipleOptions::default())
+        .with_column(over(col("bucket_max").cum_max(false), "deal_id")?.alias("cur"))
+        .with_column(
+            super::shifted_within(col("cur"), "deal_id", 1)
+                .fill_null(lit(-1))
+                .alias("prev"),
+        )
+        .filter(col("bucket").neq(lit("")).and(col("cur").gt(col("prev")))))
 }
 
 /// The groups of the grid: the one "all" group without `--by` (so an empty period still

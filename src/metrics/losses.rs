@@ -233,14 +233,16 @@ pub fn top_reasons(reasons: &DataFrame, n: u32) -> Result<DataFrame> {
         .ctx("top reasons")
 }
 
-/// Entries into the invoice stage in the period, each judged once its window has passed
-/// (or a contact came): was there a contact with the client within `window_days`?
-pub fn followup(
+/// Each entry into the invoice stage in the period with its deal, client, manager, the
+/// next contact with the client (a done task when done; a planned one is no contact), the
+/// hours to it, whether it came in time and whether the entry can be judged by the end of
+/// the period.
+fn judged_entries(
     snap: &Snapshot,
     contacts: &DataFrame,
     invoice: i32,
     window_days: f64,
-) -> Result<Followup> {
+) -> Result<DataFrame> {
     let end = snap.period.end_ms();
     let window_ms = (window_days * super::snapshot::DAY_MS) as i64;
     let entries = snap
@@ -290,7 +292,7 @@ pub fn followup(
         .clone()
         .lt_eq(lit(window_days * 24.0))
         .fill_null(lit(false));
-    let judged = entries
+    entries
         .join_on(next, &["entry"], JoinType::Left)
         .with_columns([
             (hours.round(1, RoundMode::HalfToEven)).alias("hours_to_contact"),
@@ -298,7 +300,18 @@ pub fn followup(
             window_end.or(in_time).alias("judged"),
         ])
         .collect()
-        .ctx("follow-up")?;
+        .ctx("follow-up")
+}
+
+/// Entries into the invoice stage in the period, each judged once its window has passed
+/// (or a contact came): was there a contact with the client within `window_days`?
+pub fn followup(
+    snap: &Snapshot,
+    contacts: &DataFrame,
+    invoice: i32,
+    window_days: f64,
+) -> Result<Followup> {
+    let judged = judged_entries(snap, contacts, invoice, window_days)?;
     let breaches = judged
         .clone()
         .lazy()

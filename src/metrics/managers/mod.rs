@@ -256,18 +256,7 @@ pub fn manager_kpis(
         .contacts
         .as_ref()
         .map(|c| keys.on(contacts_in(c, period)));
-    if tables.payments.is_none() {
-        notes.push(Note::new(
-            "paid amount needs the payments table; left empty",
-            "для суммы оплат нужна таблица payments; не посчитано",
-        ));
-    }
-    if contacts.is_none() {
-        notes.push(Note::new(
-            "contacts, tasks and clients contacted need the contacts table",
-            "для контактов, задач и охвата клиентов нужна таблица contacts",
-        ));
-    }
+    missing_tables(tables, &mut notes);
     let handoffs = match &tables.stage_history {
         Some(h) => Some(handoffs(h, &snap.deals, tables.contacts.as_ref(), period)?),
         None => {
@@ -303,7 +292,7 @@ pub fn manager_kpis(
         handoffs: handoffs.is_some(),
     };
     let frame = finish(kpis, basis, present)?;
-    let mut frame = with_avg_won(frame)?;
+    let frame = with_avg_won(frame)?;
     let total =
         |name: &str| -> Result<i64> { Ok(super::ints(&frame, name)?.into_iter().flatten().sum()) };
     let (won, known) = (total("deals_won")?, total("won_with_amount")?);
@@ -324,9 +313,41 @@ pub fn manager_kpis(
         ManagerGroup::Team => "team",
     };
     let deviations = deviations(&frame, key_name)?;
+    let frame = with_average(frame, group)?;
+    let contacts_by_kind = kinds_by_key(contacts.as_ref())
+        .rename([KEY], [key_name], true)
+        .collect()
+        .ctx("contacts by kind")?;
+    Ok(ManagerKpis {
+        managers: frame,
+        deviations,
+        contacts_by_kind,
+        handoffs,
+        notes,
+    })
+}
+
+/// Notes on the tables the KPIs need and the folder lacks (payments, contacts).
+fn missing_tables(tables: &Tables, notes: &mut Vec<Note>) {
+    if tables.payments.is_none() {
+        notes.push(Note::new(
+            "paid amount needs the payments table; left empty",
+            "для суммы оплат нужна таблица payments; не посчитано",
+        ));
+    }
+    if tables.contacts.is_none() {
+        notes.push(Note::new(
+            "contacts, tasks and clients contacted need the contacts table",
+            "для контактов, задач и охвата клиентов нужна таблица contacts",
+        ));
+    }
+}
+
+/// The KPI table with the average row last, in SPEC §6's column order.
+fn with_average(frame: DataFrame, group: ManagerGroup) -> Result<DataFrame> {
     let average = average_row(&frame)?;
     // Counts become fractional in the average row, so the column is a float throughout.
-    frame = frame
+    frame
         .lazy()
         .with_columns(
             COUNTS
@@ -341,18 +362,7 @@ pub fn manager_kpis(
         .lazy()
         .select(output_columns(group))
         .collect()
-        .ctx("managers table")?;
-    let contacts_by_kind = kinds_by_key(contacts.as_ref())
-        .rename([KEY], [key_name], true)
-        .collect()
-        .ctx("contacts by kind")?;
-    Ok(ManagerKpis {
-        managers: frame,
-        deviations,
-        contacts_by_kind,
-        handoffs,
-        notes,
-    })
+        .ctx("managers table")
 }
 
 fn output_columns(group: ManagerGroup) -> Vec<Expr> {

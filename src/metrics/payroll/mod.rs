@@ -28,9 +28,11 @@ use crate::error::{Error, PolarsContext, Result};
 use crate::money;
 use crate::tables::Tables;
 
+mod basis;
 mod columns;
 mod commission;
 
+use basis::basis_entries;
 use columns::*;
 pub use commission::commission;
 
@@ -104,107 +106,16 @@ pub fn payroll(
 ) -> Result<Payroll> {
     let mut notes = Vec::new();
     let entries = basis_entries(tables, snap, config.basis, &mut notes)?;
-    let ids = texts(roster, "manager_id")?;
-    let names = texts(roster, "name")?;
-    let left = roster
-        .column("left_on")
-        .ctx("left_on")?
-        .cast(&DataType::Int32)
-        .ctx("left_on")?;
-    let left: Vec<Option<i32>> = left.i32().ctx("left_on")?.iter().collect();
-    let plans = money::minor_units(roster.column("period_plan").ctx("period_plan")?)?;
-    let monthly = money::minor_units(roster.column("monthly_plan").ctx("monthly_plan")?)?;
-    let active: Vec<Option<bool>> = roster
-        .column("active")
-        .ctx("active")?
-        .bool()
-        .ctx("active")?
-        .iter()
-        .collect();
-
+    let members = members(roster)?;
     let mut s = SummaryColumns::default();
     let mut l = LineColumns::default();
-    for (i, id) in ids.iter().enumerate() {
-        let id = id.clone().unwrap_or_default();
-        let (scheme_name, scheme) = config
-            .scheme_of(&id)
-            .ok_or_else(|| Error::Usage(format!("[payroll]: no scheme for manager {id}")))?;
-        // The manager works through left_on; money from the next day on is after leaving.
-        let left_ms = left[i].map(|d| (i64::from(d) + 1) * DAY_MS as i64);
-        let mine = entries.get(&id).map(Vec::as_slice).unwrap_or(&[]);
-        // Tiers keyed to the plan become amounts for this manager's plan of the period.
-        let resolved;
-        let scheme = if scheme.plan_keyed() {
-            match plans[i] {
-                Some(p) if p > 0 => {
-                    resolved = scheme.for_plan(p);
-                    &resolved
-                }
-                _ => {
-                    notes.push(Note::new(
-                        format!(
-                            "{id}: scheme \"{scheme_name}\" is keyed to the plan, but the manager has no plan for the \
-                             period (plans or monthly_plan): no commission computed"
-                        ),
-                        format!(
-                            "{id}: схема \"{scheme_name}\" зависит от плана, но у менеджера нет плана на период \
-                             (plans или monthly_plan): комиссия не посчитана"
-                        ),
-                    ));
-                    s.push_unpaid(
-                        &id,
-                        names[i].clone(),
-                        mine,
-                        monthly[i],
-                        scheme_name,
-                        active[i],
-                    );
-                    continue;
-                }
-            }
-        } else {
-            scheme
-        };
-        let pay = commission(mine, scheme, config.rounding, left_ms, config.after_leaving);
-        for line in &pay.lines {
-            l.push(&id, scheme_name, line);
-        }
-        let effective = match pay.rate {
-            Some(r) => Some(r.fraction()),
-            None if pay.basis != 0 => {
-                Some((pay.commission as f64 / pay.basis as f64 * 1e6).round() / 1e6)
-            }
-            None => None,
-        };
-        s.manager_id.push(id.clone());
-        s.name.push(names[i].clone());
-        s.basis.push(Some(pay.basis));
-        s.monthly_plan.push(monthly[i]);
-        s.period_plan.push(plans[i]);
-        s.commission.push(Some(pay.commission));
-        s.scheme.push(scheme_name.to_string());
-        s.scheme_type.push(kind_name(scheme.kind).to_string());
-        s.rate.push(effective);
-        s.lines.push(pay.lines.len() as i64);
-        s.withheld.push(Some(pay.withheld));
-        s.active.push(active[i]);
-        if pay.withheld != 0 {
-            let withheld = money::format_decimal(pay.withheld, money::SCALE);
-            notes.push(Note::new(
-                format!(
-                    "{id}: {withheld} dated after the manager left is listed in payroll_lines but not commissioned \
-                     ([payroll] after_leaving = \"pay\" to pay it)"
-                ),
-                format!(
-                    "{id}: {withheld} после увольнения менеджера есть в payroll_lines, но без комиссии \
-                     ([payroll] after_leaving = \"pay\", чтобы её начислить)"
-                ),
-            ));
-        }
+    for m in &members {
+        let mine = entries.get(&m.id).map(Vec::as_slice).unwrap_or(&[]);
+        pay_member(m, mine, config, (&mut s, &mut l), &mut notes)?;
     }
     let unknown: Vec<&String> = entries
         .keys()
-        .filter(|k| !ids.iter().any(|i| i.as_ref() == Some(*k)))
+        .filter(|k| !members.iter().any(|m| m.id == **k))
         .collect();
     if !unknown.is_empty() {
         let listed = unknown
@@ -225,128 +136,140 @@ pub fn payroll(
     })
 }
 
+/// A manager of the roster as payroll reads them.
+struct Member {
+    id: String,
+    name: Option<String>,
+    /// The end of left_on (money from then on is after leaving), in ms.
+    left_ms: Option<i64>,
+    /// The plan of the period (prorated to the days employed), in minor units.
+    plan: Option<i128>,
+    monthly: Option<i128>,
+    active: Option<bool>,
+}
+
+/// The roster's rows.
+fn members(roster: &DataFrame) -> Result<Vec<Member>> {
+    let ids = texts(roster, "manager_id")?;
+    let names = texts(roster, "name")?;
+    let left = roster
+        .column("left_on")
+        .ctx("left_on")?
+        .cast(&DataType::Int32)
+        .ctx("left_on")?;
+    let left: Vec<Option<i32>> = left.i32().ctx("left_on")?.iter().collect();
+    let plans = money::minor_units(roster.column("period_plan").ctx("period_plan")?)?;
+    let monthly = money::minor_units(roster.column("monthly_plan").ctx("monthly_plan")?)?;
+    let active: Vec<Option<bool>> = roster
+        .column("active")
+        .ctx("active")?
+        .bool()
+        .ctx("active")?
+        .iter()
+        .collect();
+    Ok((0..ids.len())
+        .map(|i| Member {
+            id: ids[i].clone().unwrap_or_default(),
+            name: names[i].clone(),
+            // The manager works through left_on; money from the next day on is after leaving.
+            left_ms: left[i].map(|d| (i64::from(d) + 1) * DAY_MS as i64),
+            plan: plans[i],
+            monthly: monthly[i],
+            active: active[i],
+        })
+        .collect())
+}
+
+/// One manager's commission on their entries: a summary row, their lines, and notes for a
+/// plan-keyed scheme without a plan and for money withheld after leaving.
+fn pay_member(
+    m: &Member,
+    mine: &[Entry],
+    config: &PayrollConfig,
+    (s, l): (&mut SummaryColumns, &mut LineColumns),
+    notes: &mut Vec<Note>,
+) -> Result<()> {
+    let id = &m.id;
+    let (scheme_name, scheme) = config
+        .scheme_of(id)
+        .ok_or_else(|| Error::Usage(format!("[payroll]: no scheme for manager {id}")))?;
+    // Tiers keyed to the plan become amounts for this manager's plan of the period.
+    let resolved;
+    let scheme = if scheme.plan_keyed() {
+        match m.plan {
+            Some(p) if p > 0 => {
+                resolved = scheme.for_plan(p);
+                &resolved
+            }
+            _ => {
+                notes.push(Note::new(
+                    format!(
+                        "{id}: scheme \"{scheme_name}\" is keyed to the plan, but the manager has no plan for the \
+                         period (plans or monthly_plan): no commission computed"
+                    ),
+                    format!(
+                        "{id}: схема \"{scheme_name}\" зависит от плана, но у менеджера нет плана на период \
+                         (plans или monthly_plan): комиссия не посчитана"
+                    ),
+                ));
+                s.push_unpaid(id, m.name.clone(), mine, m.monthly, scheme_name, m.active);
+                return Ok(());
+            }
+        }
+    } else {
+        scheme
+    };
+    let pay = commission(
+        mine,
+        scheme,
+        config.rounding,
+        m.left_ms,
+        config.after_leaving,
+    );
+    for line in &pay.lines {
+        l.push(id, scheme_name, line);
+    }
+    let effective = match pay.rate {
+        Some(r) => Some(r.fraction()),
+        None if pay.basis != 0 => {
+            Some((pay.commission as f64 / pay.basis as f64 * 1e6).round() / 1e6)
+        }
+        None => None,
+    };
+    s.manager_id.push(id.clone());
+    s.name.push(m.name.clone());
+    s.basis.push(Some(pay.basis));
+    s.monthly_plan.push(m.monthly);
+    s.period_plan.push(m.plan);
+    s.commission.push(Some(pay.commission));
+    s.scheme.push(scheme_name.to_string());
+    s.scheme_type.push(kind_name(scheme.kind).to_string());
+    s.rate.push(effective);
+    s.lines.push(pay.lines.len() as i64);
+    s.withheld.push(Some(pay.withheld));
+    s.active.push(m.active);
+    if pay.withheld != 0 {
+        let withheld = money::format_decimal(pay.withheld, money::SCALE);
+        notes.push(Note::new(
+            format!(
+                "{id}: {withheld} dated after the manager left is listed in payroll_lines but not commissioned \
+                 ([payroll] after_leaving = \"pay\" to pay it)"
+            ),
+            format!(
+                "{id}: {withheld} после увольнения менеджера есть в payroll_lines, но без комиссии \
+                 ([payroll] after_leaving = \"pay\", чтобы её начислить)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn kind_name(k: SchemeKind) -> &'static str {
     match k {
         SchemeKind::Flat => "flat",
         SchemeKind::Retroactive => "retroactive",
         SchemeKind::Marginal => "marginal",
     }
-}
-
-/// The basis entries of each manager in date order.
-fn basis_entries(
-    tables: &Tables,
-    snap: &Snapshot,
-    basis: Basis,
-    notes: &mut Vec<Note>,
-) -> Result<std::collections::BTreeMap<String, Vec<Entry>>> {
-    // Who held each deal at the period's end (with deal_changes, owner changes after it
-    // are not used), as the managers table has it.
-    let owners = super::state::owners_at(tables, snap.owner_changes.as_ref());
-    let payments = match (&tables.payments, basis) {
-        (Some(p), _) => Some(
-            p.clone()
-                .lazy()
-                .filter(in_period(col("paid_at"), &snap.period))
-                .join_on(owners, &["deal_id"], JoinType::Inner)
-                .select([
-                    col("manager_id"),
-                    col("deal_id"),
-                    col("payment_id"),
-                    col("paid_at").alias("at"),
-                    col("amount"),
-                ]),
-        ),
-        (None, Basis::Paid) => {
-            return Err(Error::Usage(
-                "payroll on the paid basis needs the payments table: add payments.csv to the \
-                 data folder, or set [payroll] basis = \"won\" in crmstat.toml"
-                    .into(),
-            ));
-        }
-        (None, Basis::Won) => {
-            notes.push(Note::new(
-                "no payments table: refunds cannot reduce the basis",
-                "нет таблицы payments: возвраты не уменьшают базу",
-            ));
-            None
-        }
-    };
-    let frame = match basis {
-        Basis::Paid => payments.unwrap_or_else(|| DataFrame::empty().lazy()),
-        Basis::Won => {
-            let won = snap
-                .deals
-                .clone()
-                .lazy()
-                .filter(
-                    col("status")
-                        .eq(lit("won"))
-                        .and(in_period(col("closed_at"), &snap.period)),
-                )
-                .select([
-                    col("manager_id"),
-                    col("deal_id"),
-                    lit(NULL).cast(DataType::String).alias("payment_id"),
-                    col("closed_at").alias("at"),
-                    col("amount"),
-                ]);
-            match payments {
-                Some(p) => concat(
-                    [won, p.filter(col("amount").lt(lit(0)))],
-                    UnionArgs::default(),
-                )
-                .ctx("won deals and refunds")?,
-                None => won,
-            }
-        }
-    };
-    let frame = frame
-        .sort(
-            ["manager_id", "at", "payment_id", "deal_id"],
-            SortMultipleOptions::default().with_nulls_last(true),
-        )
-        .collect()
-        .ctx("payroll basis")?;
-    let managers = texts(&frame, "manager_id")?;
-    let deals = texts(&frame, "deal_id")?;
-    let payments = texts(&frame, "payment_id")?;
-    let at = frame
-        .column("at")
-        .ctx("at")?
-        .cast(&DataType::Int64)
-        .ctx("at")?;
-    let at: Vec<Option<i64>> = at.i64().ctx("at")?.iter().collect();
-    let amounts = money::minor_units(frame.column("amount").ctx("amount")?)?;
-    let mut out: std::collections::BTreeMap<String, Vec<Entry>> = Default::default();
-    let mut no_amount = 0;
-    for i in 0..frame.height() {
-        let amount = amounts[i].unwrap_or_else(|| {
-            no_amount += 1;
-            0
-        });
-        let kind = match (&payments[i], amount < 0) {
-            (_, true) => Kind::Refund,
-            (None, false) if basis == Basis::Won => Kind::WonDeal,
-            _ => Kind::Payment,
-        };
-        out.entry(managers[i].clone().unwrap_or_default())
-            .or_default()
-            .push(Entry {
-                deal_id: deals[i].clone().unwrap_or_default(),
-                payment_id: payments[i].clone(),
-                at_ms: at[i].unwrap_or_default(),
-                amount,
-                kind,
-            });
-    }
-    if no_amount > 0 {
-        notes.push(Note::new(
-            format!("{no_amount} won deal(s) in the period have no amount recorded: they add 0 to the basis"),
-            format!("выигранных сделок без суммы в периоде: {no_amount}; они добавляют к базе 0"),
-        ));
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
