@@ -26,16 +26,7 @@ impl Sim<'_> {
         let rng = &mut self.plans_rng;
         let log = &mut self.out.changes;
         let mut change = |at: i64, field: &'static str, old: String, new: String| {
-            log.deal.push(deal.to_string());
-            log.at.push(at);
-            log.field.push(field);
-            log.old.push(Some(old));
-            log.new.push(Some(new));
-        };
-        let date = |t: i64| {
-            chrono::DateTime::from_timestamp_millis(t)
-                .map(|d| d.date_naive().to_string())
-                .unwrap_or_default()
+            log.push(deal, at, field, old, new);
         };
         let last = closed.unwrap_or(end);
         // One deal in seven had another amount at first (re-quoted, scope changed).
@@ -50,23 +41,6 @@ impl Sim<'_> {
         if rng.random::<f64>() < 0.08 {
             return (None, None); // never filled in
         }
-        let month_end = |t: i64| -> i64 {
-            use chrono::{Datelike, NaiveDate};
-            let Some(d) = chrono::DateTime::from_timestamp_millis(t) else {
-                return t;
-            };
-            let d = d.date_naive();
-            let first_next = if d.month() == 12 {
-                NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
-            } else {
-                NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
-            };
-            first_next.map_or(t, |n| {
-                n.and_hms_opt(0, 0, 0)
-                    .map_or(t, |m| m.and_utc().timestamp_millis() - DAY)
-            })
-        };
-        let day_of = |t: i64| t - t.rem_euclid(DAY);
         let mut estimate = day_of(created + (exp(rng, 25.0) + 7.0) as i64 * DAY);
         if rng.random::<f64>() < 0.35 {
             estimate = day_of(month_end(estimate));
@@ -91,41 +65,7 @@ impl Sim<'_> {
                 }
                 last
             }
-            None => {
-                // Passed estimates are pushed out two to six weeks at a time, a day or
-                // two after they pass; one in ten is pulled in a little instead, one in
-                // six left overdue.
-                while estimate < end && rng.random::<f64>() > 1.0 / 6.0 {
-                    let when = estimate
-                        + rng.random_range(0..3) * DAY
-                        + rng.random_range(8..19) * DAY / 24;
-                    if when >= end {
-                        break;
-                    }
-                    let before = estimate;
-                    if rng.random::<f64>() < 0.1 {
-                        estimate -= rng.random_range(1..5) * DAY;
-                        change(
-                            when.max(created),
-                            "expected_close_at",
-                            date(before),
-                            date(estimate),
-                        );
-                        break;
-                    }
-                    estimate += rng.random_range(14..43) * DAY;
-                    if rng.random::<f64>() < 0.35 {
-                        estimate = day_of(month_end(estimate));
-                    }
-                    change(
-                        when.max(created),
-                        "expected_close_at",
-                        date(before),
-                        date(estimate),
-                    );
-                }
-                estimate
-            }
+            None => drift(rng, estimate, created, end, &mut change),
         };
         (Some(expected), Some(probability))
     }
@@ -168,4 +108,85 @@ impl Sim<'_> {
             p.amount.push(value);
         }
     }
+}
+
+impl super::Changes {
+    /// One logged change of a deal's field.
+    fn push(&mut self, deal: &str, at: i64, field: &'static str, old: String, new: String) {
+        self.deal.push(deal.to_string());
+        self.at.push(at);
+        self.field.push(field);
+        self.old.push(Some(old));
+        self.new.push(Some(new));
+    }
+}
+
+/// The day of a moment as the CRM shows it (2025-03-31).
+fn date(t: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(t)
+        .map(|d| d.date_naive().to_string())
+        .unwrap_or_default()
+}
+
+/// The start of the last day of the moment's month.
+fn month_end(t: i64) -> i64 {
+    use chrono::{Datelike, NaiveDate};
+    let Some(d) = chrono::DateTime::from_timestamp_millis(t) else {
+        return t;
+    };
+    let d = d.date_naive();
+    let first_next = if d.month() == 12 {
+        NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
+    };
+    first_next.map_or(t, |n| {
+        n.and_hms_opt(0, 0, 0)
+            .map_or(t, |m| m.and_utc().timestamp_millis() - DAY)
+    })
+}
+
+/// The start of the moment's day.
+fn day_of(t: i64) -> i64 {
+    t - t.rem_euclid(DAY)
+}
+
+/// An open deal's estimate after the salesperson's edits up to `end`: a passed estimate is
+/// pushed out two to six weeks at a time, a day or two after it passes; one in ten is pulled
+/// in a little instead, one in six left overdue. Each edit is logged through `change`.
+fn drift(
+    rng: &mut impl Rng,
+    mut estimate: i64,
+    created: i64,
+    end: i64,
+    change: &mut impl FnMut(i64, &'static str, String, String),
+) -> i64 {
+    while estimate < end && rng.random::<f64>() > 1.0 / 6.0 {
+        let when = estimate + rng.random_range(0..3) * DAY + rng.random_range(8..19) * DAY / 24;
+        if when >= end {
+            break;
+        }
+        let before = estimate;
+        if rng.random::<f64>() < 0.1 {
+            estimate -= rng.random_range(1..5) * DAY;
+            change(
+                when.max(created),
+                "expected_close_at",
+                date(before),
+                date(estimate),
+            );
+            break;
+        }
+        estimate += rng.random_range(14..43) * DAY;
+        if rng.random::<f64>() < 0.35 {
+            estimate = day_of(month_end(estimate));
+        }
+        change(
+            when.max(created),
+            "expected_close_at",
+            date(before),
+            date(estimate),
+        );
+    }
+    estimate
 }

@@ -324,25 +324,7 @@ impl Context<'_> {
             .iter()
             .map(|(f, i)| Ok((*f, h.values(*i)?)))
             .collect::<Result<_>>()?;
-        let known: HashMap<&str, ()> = self.deals.iter().map(|d| (d.id.as_str(), ())).collect();
-        // Each opportunity's rows in time order.
-        let mut rows: Vec<(String, Option<chrono::NaiveDateTime>, usize)> = Vec::new();
-        for r in 0..h.height() {
-            if deleted
-                .as_ref()
-                .and_then(|d| d[r].as_deref())
-                .and_then(flag)
-                == Some(true)
-            {
-                continue;
-            }
-            let Some(d) = deal[r].as_ref().filter(|d| known.contains_key(d.as_str())) else {
-                continue;
-            };
-            let t = self.when(at[r].as_deref()).at();
-            rows.push((d.clone(), t, r));
-        }
-        rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let rows = self.opportunity_rows(h, &deal, &at, deleted.as_deref());
         // A date value in the export's own form is written as ISO, as validation reads it.
         let shown = |field: &str, v: &Option<String>| -> Option<String> {
             let v = v.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
@@ -374,41 +356,72 @@ impl Context<'_> {
             note: "a change wherever Amount, CloseDate or Probability differs from the opportunity's row before"
                 .into(),
         });
-        let lines: Vec<u32> = out.iter().map(|o| h.rows[o.5]).collect();
-        let columns = vec![
-            Column::new(
-                "deal_id".into(),
-                out.iter().map(|o| Some(o.0.clone())).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "changed_at".into(),
-                out.iter().map(|o| o.1.clone()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "field".into(),
-                out.iter()
-                    .map(|o| Some(o.2.to_string()))
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "old_value".into(),
-                out.iter().map(|o| o.3.clone()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "new_value".into(),
-                out.iter().map(|o| o.4.clone()).collect::<Vec<_>>(),
-            ),
-        ];
-        Ok(Some(raw(
-            &schema::DEAL_CHANGES,
-            h.file.clone(),
-            h.lines.clone(),
-            columns,
-            lines,
-            Vec::new(),
-            Vec::new(),
-        )?))
+        changes_table(h, &out).map(Some)
     }
+
+    /// The history file's rows of known, not deleted deals as (deal, edit time, row), each
+    /// deal's rows in time order.
+    fn opportunity_rows(
+        &self,
+        h: &Source,
+        deal: &[Option<String>],
+        at: &[Option<String>],
+        deleted: Option<&[Option<String>]>,
+    ) -> Vec<(String, Option<chrono::NaiveDateTime>, usize)> {
+        let known: HashMap<&str, ()> = self.deals.iter().map(|d| (d.id.as_str(), ())).collect();
+        // Each opportunity's rows in time order.
+        let mut rows: Vec<(String, Option<chrono::NaiveDateTime>, usize)> = Vec::new();
+        for r in 0..h.height() {
+            if deleted.and_then(|d| d[r].as_deref()).and_then(flag) == Some(true) {
+                continue;
+            }
+            let Some(d) = deal[r].as_ref().filter(|d| known.contains_key(d.as_str())) else {
+                continue;
+            };
+            let t = self.when(at[r].as_deref()).at();
+            rows.push((d.clone(), t, r));
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        rows
+    }
+}
+
+/// The found changes as the deal_changes table, each on its history file's line.
+fn changes_table(h: &Source, out: &[ChangeRow]) -> Result<RawTable> {
+    let lines: Vec<u32> = out.iter().map(|o| h.rows[o.5]).collect();
+    let columns = vec![
+        Column::new(
+            "deal_id".into(),
+            out.iter().map(|o| Some(o.0.clone())).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "changed_at".into(),
+            out.iter().map(|o| o.1.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "field".into(),
+            out.iter()
+                .map(|o| Some(o.2.to_string()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "old_value".into(),
+            out.iter().map(|o| o.3.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "new_value".into(),
+            out.iter().map(|o| o.4.clone()).collect::<Vec<_>>(),
+        ),
+    ];
+    raw(
+        &schema::DEAL_CHANGES,
+        h.file.clone(),
+        h.lines.clone(),
+        columns,
+        lines,
+        Vec::new(),
+        Vec::new(),
+    )
 }
 
 pub(super) fn history_table(entries: Vec<Entry>, src: &Source, file: String) -> Result<RawTable> {
