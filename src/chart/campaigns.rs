@@ -117,6 +117,9 @@ pub struct Conversion {
     pub overall: Option<f64>,
 }
 
+/// Each campaign's conversion with its 95 % interval against the overall rate.
+/// Kept whole (it runs over 80 lines) because it is one drawing from top to bottom: the
+/// plotters chart context borrows the area, and every series and label is drawn through it.
 pub fn conversion<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     c: &Conversion,

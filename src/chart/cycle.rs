@@ -32,6 +32,9 @@ impl Chart {
     }
 }
 
+/// The histogram of cycle days, won and lost side by side.
+/// Kept whole (it runs over 80 lines) because it is one drawing from top to bottom: the
+/// plotters chart context borrows the area, and every series and label is drawn through it.
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     c: &Cycle,

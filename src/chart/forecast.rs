@@ -156,6 +156,9 @@ fn middle_label(labels: &[String], x: f64) -> String {
     }
 }
 
+/// The pipeline waterfall: start, the steps in and out, end.
+/// Kept whole (it runs over 80 lines) because it is one drawing from top to bottom: the
+/// plotters chart context borrows the area, and every series and label is drawn through it.
 pub fn waterfall<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     w: &Waterfall,

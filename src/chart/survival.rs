@@ -38,6 +38,9 @@ impl Chart {
     }
 }
 
+/// The Kaplan-Meier curve of time to close with its median.
+/// Kept whole (it runs over 80 lines) because it is one drawing from top to bottom: the
+/// plotters chart context borrows the area, and every series and label is drawn through it.
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     s: &Survival,

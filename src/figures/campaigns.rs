@@ -5,7 +5,6 @@ use crate::chart::Chart;
 use crate::config::{Attribution, Config, CostRule};
 use crate::error::Result;
 use crate::i18n::Note;
-use crate::i18n::pick;
 use crate::metrics::{campaigns, clv, snapshot::Snapshot};
 use crate::output::NamedTable;
 use crate::validate::Loaded;
@@ -26,46 +25,7 @@ pub fn results(
         &config.campaigns,
         Some(&clv.by_client),
     )?;
-    let lang = config.lang;
-    let how_text = match how {
-        Attribution::First => pick(
-            lang,
-            "first touch: the deal's campaign, else the client's",
-            "по первому касанию: кампания сделки, иначе клиента",
-        ),
-        Attribution::Last => pick(
-            lang,
-            "last touch: the latest campaign touch up to the close",
-            "по последнему касанию до закрытия",
-        ),
-        Attribution::Linear => pick(
-            lang,
-            "linear: every campaign touch up to the close gets an equal share",
-            "линейная: каждое касание до закрытия получает равную долю",
-        ),
-    };
-    let cost_text = match config.campaigns.cost {
-        CostRule::Spread => pick(
-            lang,
-            "cost spread evenly over each campaign's days",
-            "расходы распределены равномерно по дням кампании",
-        ),
-        CostRule::Start => pick(
-            lang,
-            "each campaign's whole cost in the period it started",
-            "все расходы кампании — в периоде её начала",
-        ),
-    };
-    let mut notes = vec![Note::new(
-        format!(
-            "deals created in the period, followed to its end; attribution {how_text}; {cost_text}. \
-             p_value: two-proportion z-test against all other deals; significant at 5%"
-        ),
-        format!(
-            "сделки, созданные в периоде, прослежены до его конца; атрибуция {how_text}; {cost_text}. \
-             p_value: z-тест двух долей против всех остальных сделок; значимо при 5 %"
-        ),
-    )];
+    let mut notes = vec![method_note(how, config.campaigns.cost)];
     if loaded.tables.campaigns.is_none() {
         notes.push(Note::new(
             "no campaigns table: names and costs are unknown, ROMI left empty",
@@ -123,4 +83,42 @@ pub fn results(
         charts,
         notes: [snap.notes.clone(), notes].concat(),
     })
+}
+
+/// How the table counts: the cohort, the attribution and the cost rule, and the test.
+fn method_note(how: Attribution, cost: CostRule) -> Note {
+    let (how_en, how_ru) = match how {
+        Attribution::First => (
+            "first touch: the deal's campaign, else the client's",
+            "по первому касанию: кампания сделки, иначе клиента",
+        ),
+        Attribution::Last => (
+            "last touch: the latest campaign touch up to the close",
+            "по последнему касанию до закрытия",
+        ),
+        Attribution::Linear => (
+            "linear: every campaign touch up to the close gets an equal share",
+            "линейная: каждое касание до закрытия получает равную долю",
+        ),
+    };
+    let (cost_en, cost_ru) = match cost {
+        CostRule::Spread => (
+            "cost spread evenly over each campaign's days",
+            "расходы распределены равномерно по дням кампании",
+        ),
+        CostRule::Start => (
+            "each campaign's whole cost in the period it started",
+            "все расходы кампании — в периоде её начала",
+        ),
+    };
+    Note::new(
+        format!(
+            "deals created in the period, followed to its end; attribution {how_en}; {cost_en}. \
+             p_value: two-proportion z-test against all other deals; significant at 5%"
+        ),
+        format!(
+            "сделки, созданные в периоде, прослежены до его конца; атрибуция {how_ru}; {cost_ru}. \
+             p_value: z-тест двух долей против всех остальных сделок; значимо при 5 %"
+        ),
+    )
 }

@@ -4,7 +4,6 @@
 use crate::config::{Config, ProbabilitySource};
 use crate::error::Result;
 use crate::i18n::Note;
-use crate::i18n::pick;
 use crate::metrics::{forecast, snapshot::Snapshot};
 use crate::output::NamedTable;
 
@@ -46,14 +45,12 @@ pub fn results(
     let log = crate::metrics::state::change_log(&loaded.tables)?;
     let f = forecast::forecast(snap, source, Some(&log))?;
     let lang = config.lang;
-    let how = match source {
-        ProbabilitySource::Stages => pick(
-            lang,
+    let (how, how_ru) = match source {
+        ProbabilitySource::Stages => (
             "the win rate of deals that reached the same stage, closed in the 12 months before",
             "доля выигранных среди сделок, дошедших до того же этапа и закрытых за 12 месяцев до даты",
         ),
-        ProbabilitySource::Crm => pick(
-            lang,
+        ProbabilitySource::Crm => (
             "the CRM's probability (else the stage's win rate)",
             "вероятность из CRM (иначе доля выигранных по этапу)",
         ),
@@ -64,7 +61,7 @@ pub fn results(
              backtest: the projection made at the start of each of the 12 months before, against what was won in it"
         ),
         format!(
-            "прогноз = уже выиграно в окне + Σ открытых сделок с ожидаемым закрытием в нём × сумма × p, p = {how}; \
+            "прогноз = уже выиграно в окне + Σ открытых сделок с ожидаемым закрытием в нём × сумма × p, p = {how_ru}; \
              проверка на истории: прогноз на начало каждого из 12 предыдущих месяцев против выигранного в нём"
         ),
     )];

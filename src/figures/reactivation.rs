@@ -4,7 +4,6 @@
 use crate::config::{Config, PurchaseSource};
 use crate::error::{PolarsContext, Result};
 use crate::i18n::Note;
-use crate::i18n::pick;
 use crate::metrics::{clv, managers, reactivation, snapshot::Snapshot};
 use crate::output::NamedTable;
 use crate::validate::Loaded;
@@ -27,10 +26,9 @@ pub fn results(
         Some(clv),
     )?;
     let cfg = &config.reactivation;
-    let lang = config.lang;
-    let what = match cfg.purchases {
-        PurchaseSource::Deals => pick(lang, "won deals", "выигранные сделки"),
-        PurchaseSource::Payments => pick(lang, "payments", "платежи"),
+    let (what, what_ru) = match cfg.purchases {
+        PurchaseSource::Deals => ("won deals", "выигранные сделки"),
+        PurchaseSource::Payments => ("payments", "платежи"),
     };
     let last_day = (snap.period.as_of() - chrono::Duration::days(1)).date();
     let mut notes = vec![Note::new(
@@ -41,7 +39,7 @@ pub fn results(
             cfg.factor, cfg.floor_days
         ),
         format!(
-            "покупки — {what} до конца {last_day}; клиента пора возвращать, когда дней с последней покупки \
+            "покупки — {what_ru} до конца {last_day}; клиента пора возвращать, когда дней с последней покупки \
              больше его среднего интервала × {} (одна покупка: медианный интервал компании), но не меньше {} дней; \
              клиенты с открытой сделкой не включены",
             cfg.factor, cfg.floor_days

@@ -101,6 +101,10 @@ pub fn soil(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// One clean CSV rewritten in a messy export's style (dates, numbers, quoting, stray rows).
+///
+/// Kept whole (it runs over 80 lines): the messes are drawn from one random generator in a
+/// fixed order, so that a seed gives the same dirty folder.
 fn rewrite(text: &str, s: &Style) -> std::io::Result<Vec<u8>> {
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();

@@ -42,27 +42,7 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
         ..Mapping::default()
     };
     let picked = pick_files(dir, def, config)?;
-    let mut tables: Vec<RawTable> = Vec::new();
-    let mut passthrough: Vec<&str> = Vec::new();
-    for (spec, path) in &picked.canonical {
-        let raw = input::read_table(path, spec, config)?;
-        mapping.files.push(FileUse {
-            file: raw.file.clone(),
-            used_as: format!("{} (already canonical, read as it is)", spec.name),
-            kind: "canonical table".into(),
-            rows: raw.frame.height(),
-        });
-        passthrough.push(spec.name);
-        tables.push(raw);
-    }
-    for path in &picked.unused {
-        mapping.files.push(FileUse {
-            file: input::file_label(path),
-            used_as: "not used".into(),
-            kind: "no table of this profile is read from it".into(),
-            rows: 0,
-        });
-    }
+    let (mut tables, passthrough) = canonical_tables(&picked, config, &mut mapping)?;
     let deals_src = picked.deals;
     let mut ctx = Context::new(def, config, &deals_src, &mut mapping)?;
     let history = match &picked.history {
@@ -106,6 +86,58 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
     if !passthrough.contains(&"managers") {
         tables.push(ctx.managers_table(&deals_src, &mut mapping)?);
     }
+    list_files(
+        &mut mapping,
+        &deals_src,
+        history.as_ref(),
+        accounts.as_ref(),
+    );
+    Ok(Imported {
+        tables,
+        funnel,
+        mapping,
+    })
+}
+
+/// The export's files already in canonical form, read as they are, with their names; the
+/// files no table is read from listed as not used.
+fn canonical_tables(
+    picked: &Picked,
+    config: &Config,
+    mapping: &mut Mapping,
+) -> Result<(Vec<RawTable>, Vec<&'static str>)> {
+    let mut tables: Vec<RawTable> = Vec::new();
+    let mut passthrough: Vec<&str> = Vec::new();
+    for (spec, path) in &picked.canonical {
+        let raw = input::read_table(path, spec, config)?;
+        mapping.files.push(FileUse {
+            file: raw.file.clone(),
+            used_as: format!("{} (already canonical, read as it is)", spec.name),
+            kind: "canonical table".into(),
+            rows: raw.frame.height(),
+        });
+        passthrough.push(spec.name);
+        tables.push(raw);
+    }
+    for path in &picked.unused {
+        mapping.files.push(FileUse {
+            file: input::file_label(path),
+            used_as: "not used".into(),
+            kind: "no table of this profile is read from it".into(),
+            rows: 0,
+        });
+    }
+    Ok((tables, passthrough))
+}
+
+/// The files the CRM's own tables came from in the mapping report (deals first, then the
+/// history), and the repeated header lines left out of the deals.
+fn list_files(
+    mapping: &mut Mapping,
+    deals_src: &Source,
+    history: Option<&Source>,
+    accounts: Option<&Source>,
+) {
     mapping.files.insert(
         0,
         FileUse {
@@ -115,7 +147,7 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
             rows: deals_src.height(),
         },
     );
-    if let Some(h) = &history {
+    if let Some(h) = history {
         mapping.files.insert(
             1,
             FileUse {
@@ -126,7 +158,7 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
             },
         );
     }
-    if let Some(a) = &accounts {
+    if let Some(a) = accounts {
         mapping.files.push(FileUse {
             file: a.file.clone(),
             used_as: "clients (names, industry, region)".into(),
@@ -140,11 +172,6 @@ pub fn read(dir: &Path, config: &Config) -> Result<Imported> {
             deals_src.file
         ));
     }
-    Ok(Imported {
-        tables,
-        funnel,
-        mapping,
-    })
 }
 
 /// A date as the import read it.

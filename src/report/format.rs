@@ -60,79 +60,10 @@ pub fn table(
 ) -> Result<Table> {
     let cols: Vec<&Col> = cols.iter().filter(|c| frame.column(c.0).is_ok()).collect();
     let n = limit.map_or(frame.height(), |l| l.min(frame.height()));
-    let mut columns: Vec<Vec<String>> = Vec::new();
-    for c in &cols {
-        let column = frame.column(c.0).ctx(c.0)?;
-        let cells: Vec<String> = match c.2 {
-            Fmt::Money => crate::money::minor_units(column)?
-                .into_iter()
-                .take(n)
-                .map(|v| v.map(|m| loc.money(m)).unwrap_or_default())
-                .collect(),
-            Fmt::MoneyOf(known, all) => {
-                let counts = |name: &str| -> Result<Vec<Option<f64>>> {
-                    match frame.column(name) {
-                        Ok(_) => crate::metrics::floats(frame, name),
-                        Err(_) => Ok(vec![None; frame.height()]),
-                    }
-                };
-                let (known, all) = (counts(known)?, counts(all)?);
-                crate::money::minor_units(column)?
-                    .into_iter()
-                    .take(n)
-                    .enumerate()
-                    .map(|(i, v)| match (v, known[i], all[i]) {
-                        (None, ..) => String::new(),
-                        (Some(m), Some(k), Some(a))
-                            if k < a && k.fract() == 0.0 && a.fract() == 0.0 =>
-                        {
-                            format!(
-                                "{} ({})",
-                                loc.money(m),
-                                pick(
-                                    loc.lang,
-                                    format!(
-                                        "{} of {}",
-                                        i18n::number(k, 0, loc.lang),
-                                        i18n::number(a, 0, loc.lang)
-                                    ),
-                                    format!(
-                                        "{} из {}",
-                                        i18n::number(k, 0, loc.lang),
-                                        i18n::number(a, 0, loc.lang)
-                                    ),
-                                )
-                            )
-                        }
-                        (Some(m), ..) => loc.money(m),
-                    })
-                    .collect()
-            }
-            Fmt::Int | Fmt::Percent | Fmt::Num1 | Fmt::Count => crate::metrics::floats(frame, c.0)?
-                .into_iter()
-                .take(n)
-                .map(|v| match (v, c.2) {
-                    (None, _) => String::new(),
-                    (Some(v), Fmt::Int) => i18n::number(v, 0, loc.lang),
-                    (Some(v), Fmt::Percent) => loc.pct(v),
-                    (Some(v), Fmt::Count) if v.fract() == 0.0 => i18n::number(v, 0, loc.lang),
-                    (Some(v), _) => i18n::number(v, 1, loc.lang),
-                })
-                .collect(),
-            Fmt::Text | Fmt::Word | Fmt::Date => (0..n)
-                .map(|i| {
-                    let v = column.get(i).unwrap_or(AnyValue::Null);
-                    let text = crate::output::cell_text(&v).unwrap_or_default();
-                    match c.2 {
-                        Fmt::Word => tr(loc.lang, &text),
-                        Fmt::Date => text.chars().take(10).collect(),
-                        _ => text,
-                    }
-                })
-                .collect(),
-        };
-        columns.push(cells);
-    }
+    let columns: Vec<Vec<String>> = cols
+        .iter()
+        .map(|c| cells(frame, c, loc, n))
+        .collect::<Result<_>>()?;
     let rows = (0..n)
         .map(|i| columns.iter().map(|c| c[i].clone()).collect())
         .collect();
@@ -160,5 +91,78 @@ pub fn table(
             .collect(),
         rows,
         footer,
+    })
+}
+
+/// The first `n` cells of a column as the page shows them, in the column's format.
+fn cells(frame: &DataFrame, c: &Col, loc: &Locale, n: usize) -> Result<Vec<String>> {
+    let column = frame.column(c.0).ctx(c.0)?;
+    Ok(match c.2 {
+        Fmt::Money => crate::money::minor_units(column)?
+            .into_iter()
+            .take(n)
+            .map(|v| v.map(|m| loc.money(m)).unwrap_or_default())
+            .collect(),
+        Fmt::MoneyOf(known, all) => {
+            let counts = |name: &str| -> Result<Vec<Option<f64>>> {
+                match frame.column(name) {
+                    Ok(_) => crate::metrics::floats(frame, name),
+                    Err(_) => Ok(vec![None; frame.height()]),
+                }
+            };
+            let (known, all) = (counts(known)?, counts(all)?);
+            crate::money::minor_units(column)?
+                .into_iter()
+                .take(n)
+                .enumerate()
+                .map(|(i, v)| match (v, known[i], all[i]) {
+                    (None, ..) => String::new(),
+                    (Some(m), Some(k), Some(a))
+                        if k < a && k.fract() == 0.0 && a.fract() == 0.0 =>
+                    {
+                        format!(
+                            "{} ({})",
+                            loc.money(m),
+                            pick(
+                                loc.lang,
+                                format!(
+                                    "{} of {}",
+                                    i18n::number(k, 0, loc.lang),
+                                    i18n::number(a, 0, loc.lang)
+                                ),
+                                format!(
+                                    "{} из {}",
+                                    i18n::number(k, 0, loc.lang),
+                                    i18n::number(a, 0, loc.lang)
+                                ),
+                            )
+                        )
+                    }
+                    (Some(m), ..) => loc.money(m),
+                })
+                .collect()
+        }
+        Fmt::Int | Fmt::Percent | Fmt::Num1 | Fmt::Count => crate::metrics::floats(frame, c.0)?
+            .into_iter()
+            .take(n)
+            .map(|v| match (v, c.2) {
+                (None, _) => String::new(),
+                (Some(v), Fmt::Int) => i18n::number(v, 0, loc.lang),
+                (Some(v), Fmt::Percent) => loc.pct(v),
+                (Some(v), Fmt::Count) if v.fract() == 0.0 => i18n::number(v, 0, loc.lang),
+                (Some(v), _) => i18n::number(v, 1, loc.lang),
+            })
+            .collect(),
+        Fmt::Text | Fmt::Word | Fmt::Date => (0..n)
+            .map(|i| {
+                let v = column.get(i).unwrap_or(AnyValue::Null);
+                let text = crate::output::cell_text(&v).unwrap_or_default();
+                match c.2 {
+                    Fmt::Word => tr(loc.lang, &text),
+                    Fmt::Date => text.chars().take(10).collect(),
+                    _ => text,
+                }
+            })
+            .collect(),
     })
 }

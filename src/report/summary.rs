@@ -10,51 +10,7 @@ use crate::i18n::Lang;
 /// summary.json: the headline figures and their changes, the leaks, the trends, each
 /// section's state and the data quality, in machine-readable form (see README).
 pub fn summary(inp: &Inputs, head_frame: &DataFrame) -> Result<Value> {
-    let rows = crate::output::json::rows(head_frame);
-    let mut spans = Map::new();
-    for r in rows {
-        let key = r
-            .get("span")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let mut r = r;
-        if let Some(o) = r.as_object_mut() {
-            o.shift_remove("span");
-        }
-        spans.insert(key, r);
-    }
-    let mut changes = Map::new();
-    for (key, other) in [
-        ("previous", &inp.headline.previous),
-        ("year_earlier", &inp.headline.year_earlier),
-    ] {
-        if let Some(o) = other {
-            let mut c = Map::new();
-            for m in MEASURES {
-                let v = match ((m.value)(&inp.headline.current), (m.value)(o)) {
-                    (Some(a), Some(b)) => match m.change {
-                        Change::Money(exact) => {
-                            let minor = exact(&inp.headline.current)
-                                .zip(exact(o))
-                                .map(|(x, y)| x - y);
-                            json!({"difference": minor.map(crate::output::json::exact), "relative": rel(a, b)})
-                        }
-                        Change::Points => json!({"difference": round(a - b, 4)}),
-                        Change::Count => {
-                            json!({"difference": (a - b) as i64, "relative": rel(a, b)})
-                        }
-                        Change::Days => {
-                            json!({"difference": round(a - b, 1), "relative": rel(a, b)})
-                        }
-                    },
-                    _ => Value::Null,
-                };
-                c.insert(m.key.to_string(), v);
-            }
-            changes.insert(key.to_string(), Value::Object(c));
-        }
-    }
+    let (spans, changes) = (spans(head_frame), changes(inp));
     let leaks: Vec<Value> = inp
         .leaks
         .iter()
@@ -116,6 +72,62 @@ pub fn summary(inp: &Inputs, head_frame: &DataFrame) -> Result<Value> {
         },
         "notes": inp.notes.iter().map(|n| n.text(inp.loc.lang)).collect::<Vec<_>>(),
     }))
+}
+
+/// The headline figures per span (current, previous, year earlier), keyed by the span.
+fn spans(head_frame: &DataFrame) -> Map<String, Value> {
+    let rows = crate::output::json::rows(head_frame);
+    let mut spans = Map::new();
+    for r in rows {
+        let key = r
+            .get("span")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let mut r = r;
+        if let Some(o) = r.as_object_mut() {
+            o.shift_remove("span");
+        }
+        spans.insert(key, r);
+    }
+    spans
+}
+
+/// Each headline measure's change against the previous period and a year earlier: the
+/// difference (exact for money) and the relative change.
+fn changes(inp: &Inputs) -> Map<String, Value> {
+    let mut changes = Map::new();
+    for (key, other) in [
+        ("previous", &inp.headline.previous),
+        ("year_earlier", &inp.headline.year_earlier),
+    ] {
+        if let Some(o) = other {
+            let mut c = Map::new();
+            for m in MEASURES {
+                let v = match ((m.value)(&inp.headline.current), (m.value)(o)) {
+                    (Some(a), Some(b)) => match m.change {
+                        Change::Money(exact) => {
+                            let minor = exact(&inp.headline.current)
+                                .zip(exact(o))
+                                .map(|(x, y)| x - y);
+                            json!({"difference": minor.map(crate::output::json::exact), "relative": rel(a, b)})
+                        }
+                        Change::Points => json!({"difference": round(a - b, 4)}),
+                        Change::Count => {
+                            json!({"difference": (a - b) as i64, "relative": rel(a, b)})
+                        }
+                        Change::Days => {
+                            json!({"difference": round(a - b, 1), "relative": rel(a, b)})
+                        }
+                    },
+                    _ => Value::Null,
+                };
+                c.insert(m.key.to_string(), v);
+            }
+            changes.insert(key.to_string(), Value::Object(c));
+        }
+    }
+    changes
 }
 
 fn rel(a: f64, b: f64) -> Value {

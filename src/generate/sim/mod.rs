@@ -251,6 +251,11 @@ impl<'a> Sim<'a> {
         (idx, campaign)
     }
 
+    /// One deal's life: its stages, contacts, close, money and changes.
+    ///
+    /// Kept whole (it runs over 80 lines): every random draw comes from the same generators in
+    /// a fixed order, and sample-data must stay byte-identical to the generator's output
+    /// (tests/cli.rs); split, the order of draws is easy to change by accident.
     fn simulate(
         &mut self,
         i: usize,

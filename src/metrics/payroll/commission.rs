@@ -4,6 +4,10 @@
 use super::*;
 
 /// Commission of one manager's entries, already in date order.
+///
+/// Kept whole (it runs over 80 lines): the lines add up to the total exactly only as one
+/// pass, in which the running total, the clawback and the rounding are shared by every
+/// branch (see the module's rules); the property tests check it as one function.
 pub fn commission(
     entries: &[Entry],
     scheme: &Scheme,
