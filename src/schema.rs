@@ -1,6 +1,15 @@
 //! The canonical tables and columns of SPEC §1: names, types and which values are required.
 //! Reading, validation, the config checker and the docs all take the contract from here.
 
+/// The key columns every layer joins and groups on, named once; the tables below use them.
+pub mod names {
+    pub const DEAL_ID: &str = "deal_id";
+    pub const CLIENT_ID: &str = "client_id";
+    pub const MANAGER_ID: &str = "manager_id";
+    pub const CAMPAIGN_ID: &str = "campaign_id";
+}
+use names::*;
+
 /// The type of a canonical column, as the contract names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -78,9 +87,9 @@ use Kind::*;
 
 pub const MANAGERS: TableSpec = TableSpec {
     name: "managers",
-    key: Some("manager_id"),
+    key: Some(MANAGER_ID),
     columns: &[
-        col("manager_id", Id, true),
+        col(MANAGER_ID, Id, true),
         col("name", Text, false),
         col("team", Text, false),
         col("role", Text, false),
@@ -92,16 +101,16 @@ pub const MANAGERS: TableSpec = TableSpec {
 
 pub const CLIENTS: TableSpec = TableSpec {
     name: "clients",
-    key: Some("client_id"),
+    key: Some(CLIENT_ID),
     columns: &[
-        col("client_id", Id, true),
+        col(CLIENT_ID, Id, true),
         col("name", Text, false),
         col("segment", Text, false),
         col("industry", Text, false),
         col("region", Text, false),
         col("source", Text, false),
-        col("campaign_id", Id, false),
-        col("manager_id", Id, false),
+        col(CAMPAIGN_ID, Id, false),
+        col(MANAGER_ID, Id, false),
         col("created_at", Datetime, true),
     ],
 };
@@ -110,12 +119,12 @@ pub const CLIENTS: TableSpec = TableSpec {
 /// status can be known (a status column, or a stage named as won/lost in the config).
 pub const DEALS: TableSpec = TableSpec {
     name: "deals",
-    key: Some("deal_id"),
+    key: Some(DEAL_ID),
     columns: &[
-        col("deal_id", Id, true),
-        col("client_id", Id, true),
-        col("manager_id", Id, true),
-        col("campaign_id", Id, false),
+        col(DEAL_ID, Id, true),
+        col(CLIENT_ID, Id, true),
+        col(MANAGER_ID, Id, true),
+        col(CAMPAIGN_ID, Id, false),
         col("created_at", Datetime, true),
         col("closed_at", Datetime, false),
         col("status", Status, false),
@@ -133,10 +142,10 @@ pub const STAGE_HISTORY: TableSpec = TableSpec {
     name: "stage_history",
     key: None,
     columns: &[
-        col("deal_id", Id, true),
+        col(DEAL_ID, Id, true),
         col("stage", Text, true),
         col("entered_at", Datetime, true),
-        col("manager_id", Id, false),
+        col(MANAGER_ID, Id, false),
     ],
 };
 
@@ -145,10 +154,10 @@ pub const CONTACTS: TableSpec = TableSpec {
     key: Some("contact_id"),
     columns: &[
         col("contact_id", Id, false),
-        col("client_id", Id, true),
-        col("manager_id", Id, true),
-        col("deal_id", Id, false),
-        col("campaign_id", Id, false),
+        col(CLIENT_ID, Id, true),
+        col(MANAGER_ID, Id, true),
+        col(DEAL_ID, Id, false),
+        col(CAMPAIGN_ID, Id, false),
         col("at", Datetime, true),
         col("channel", Text, false),
         col("kind", Text, false),
@@ -165,7 +174,7 @@ pub const PAYMENTS: TableSpec = TableSpec {
     key: Some("payment_id"),
     columns: &[
         col("payment_id", Id, false),
-        col("deal_id", Id, true),
+        col(DEAL_ID, Id, true),
         col("paid_at", Datetime, true),
         col("amount", Money, true),
     ],
@@ -173,9 +182,9 @@ pub const PAYMENTS: TableSpec = TableSpec {
 
 pub const CAMPAIGNS: TableSpec = TableSpec {
     name: "campaigns",
-    key: Some("campaign_id"),
+    key: Some(CAMPAIGN_ID),
     columns: &[
-        col("campaign_id", Id, true),
+        col(CAMPAIGN_ID, Id, true),
         col("name", Text, false),
         col("channel", Text, false),
         col("started_on", Date, false),
@@ -188,7 +197,7 @@ pub const DEAL_CHANGES: TableSpec = TableSpec {
     name: "deal_changes",
     key: None,
     columns: &[
-        col("deal_id", Id, true),
+        col(DEAL_ID, Id, true),
         col("changed_at", Datetime, true),
         col("field", Text, true),
         col("old_value", Text, false),
@@ -201,7 +210,7 @@ pub const CHANGED_FIELDS: [(&str, Kind); 4] = [
     ("amount", Kind::Money),
     ("expected_close_at", Kind::Datetime),
     ("probability", Kind::Number),
-    ("manager_id", Kind::Id),
+    (MANAGER_ID, Kind::Id),
 ];
 
 pub const PLANS: TableSpec = TableSpec {
@@ -209,7 +218,7 @@ pub const PLANS: TableSpec = TableSpec {
     key: None,
     columns: &[
         col("month", Month, true),
-        col("manager_id", Id, false),
+        col(MANAGER_ID, Id, false),
         col("team", Text, false),
         col("amount", Money, true),
     ],
@@ -257,18 +266,18 @@ const fn reference(table: &'static str, column: &'static str, target: &'static s
 
 /// The references validation checks (when both tables are present).
 pub const REFERENCES: &[Reference] = &[
-    reference("clients", "manager_id", "managers"),
-    reference("clients", "campaign_id", "campaigns"),
-    reference("deals", "client_id", "clients"),
-    reference("deals", "manager_id", "managers"),
-    reference("deals", "campaign_id", "campaigns"),
-    reference("stage_history", "deal_id", "deals"),
-    reference("stage_history", "manager_id", "managers"),
-    reference("contacts", "client_id", "clients"),
-    reference("contacts", "manager_id", "managers"),
-    reference("contacts", "deal_id", "deals"),
-    reference("contacts", "campaign_id", "campaigns"),
-    reference("payments", "deal_id", "deals"),
-    reference("deal_changes", "deal_id", "deals"),
-    reference("plans", "manager_id", "managers"),
+    reference("clients", MANAGER_ID, "managers"),
+    reference("clients", CAMPAIGN_ID, "campaigns"),
+    reference("deals", CLIENT_ID, "clients"),
+    reference("deals", MANAGER_ID, "managers"),
+    reference("deals", CAMPAIGN_ID, "campaigns"),
+    reference("stage_history", DEAL_ID, "deals"),
+    reference("stage_history", MANAGER_ID, "managers"),
+    reference("contacts", CLIENT_ID, "clients"),
+    reference("contacts", MANAGER_ID, "managers"),
+    reference("contacts", DEAL_ID, "deals"),
+    reference("contacts", CAMPAIGN_ID, "campaigns"),
+    reference("payments", DEAL_ID, "deals"),
+    reference("deal_changes", DEAL_ID, "deals"),
+    reference("plans", MANAGER_ID, "managers"),
 ];

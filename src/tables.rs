@@ -100,6 +100,11 @@ pub mod status {
         is(OPEN)
     }
 
+    /// Won or lost.
+    pub fn closed() -> Expr {
+        col("status").neq(lit(OPEN))
+    }
+
     pub fn won() -> Expr {
         is(WON)
     }

@@ -1,6 +1,7 @@
 //! The forecast's charts: the pipeline waterfall (bars from the start to the end, green in,
 //! red out) and the backtest (forecast against what was won, month by month).
 
+use crate::schema::names::MANAGER_ID;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -78,7 +79,7 @@ impl Chart {
         lang: Lang,
     ) -> crate::error::Result<Chart> {
         let levels = strings(frame, "level")?;
-        let ids = strings(frame, "manager_id")?;
+        let ids = strings(frame, MANAGER_ID)?;
         let names = match frame.column("name") {
             Ok(_) => strings(frame, "name")?,
             Err(_) => vec![String::new(); frame.height()],

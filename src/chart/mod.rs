@@ -294,6 +294,7 @@ pub fn render_all(charts: &[Chart], dir: &Path) -> Result<Vec<PathBuf>> {
 mod tests {
     use super::*;
     use crate::metrics::managers::ManagerGroup;
+    use crate::schema::names::MANAGER_ID;
     use polars::prelude::*;
 
     #[test]
@@ -320,7 +321,7 @@ mod tests {
         let mut rate: Vec<f64> = vec![0.5; n];
         rate.push(0.25);
         let frame = df!(
-            "manager_id" => ids.clone(),
+            MANAGER_ID => ids.clone(),
             "name" => ids,
             "active" => vec!["true"; n + 1],
             "won_amount" => won,
@@ -365,7 +366,7 @@ mod tests {
         att.extend([None, Some(0.0)]);
         let frame = df!(
             "level" => level,
-            "manager_id" => ids,
+            MANAGER_ID => ids,
             "attainment" => att,
             "elapsed_share" => vec![0.5; 37],
         )
@@ -389,7 +390,7 @@ mod tests {
     fn a_pacing_chart_labels_managers_by_name_where_known() {
         let frame = df!(
             "level" => ["manager", "manager"],
-            "manager_id" => ["M1", "M2"],
+            MANAGER_ID => ["M1", "M2"],
             "name" => [Some("Анна"), None],
             "attainment" => [0.5, 1.2],
             "elapsed_share" => [0.5, 0.5],

@@ -1,5 +1,6 @@
 //! How a chart takes columns out of a figure's table.
 
+use crate::schema::names::MANAGER_ID;
 use polars::prelude::*;
 
 use crate::error::Result;
@@ -23,7 +24,7 @@ pub fn currency_label(currency: &str) -> String {
 pub fn row_labels(frame: &DataFrame, group: ManagerGroup, lang: Lang) -> Result<Vec<String>> {
     Ok(match group {
         ManagerGroup::Manager => {
-            let ids = strings(frame, "manager_id")?;
+            let ids = strings(frame, MANAGER_ID)?;
             let names = strings(frame, "name")?;
             let active = strings(frame, "active")?;
             ids.into_iter()

@@ -23,6 +23,7 @@ mod retention;
 mod validate;
 
 pub(crate) use crate::figures::Results;
+use crate::schema::names::{CAMPAIGN_ID, CLIENT_ID};
 use std::io::Write;
 
 use chrono::NaiveDateTime;
@@ -215,12 +216,12 @@ pub(crate) fn apply_where(tables: &mut Tables, text: &str) -> Result<Note> {
             .filter(|n| clients.column(n).is_ok() && !all.iter().any(|d| d == n))
             .collect();
         if !extra.is_empty() {
-            let mut cols = vec![col("client_id")];
+            let mut cols = vec![col(CLIENT_ID)];
             cols.extend(extra.iter().map(|n| col(*n)));
             lf = lf.join(
                 clients.clone().lazy().select(cols),
-                [col("client_id")],
-                [col("client_id")],
+                [col(CLIENT_ID)],
+                [col(CLIENT_ID)],
                 JoinArgs::new(JoinType::Left),
             );
             known.extend(extra.iter().map(|n| n.to_string()));
@@ -273,7 +274,7 @@ pub(crate) fn period(args: &PeriodArgs, tables: &Tables) -> Result<Period> {
 /// (speed to lead).
 pub(crate) fn contact_window(period: &Period) -> Expr {
     use crate::metrics::snapshot::in_period;
-    col("campaign_id")
+    col(CAMPAIGN_ID)
         .is_not_null()
         .or(in_period(coalesce(&[col("done_at"), col("at")]), period))
         .or(in_period(col("at"), &speed_to_lead_span(period)))

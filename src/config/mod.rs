@@ -400,6 +400,7 @@ pub fn encoding_by_name(name: &str) -> Option<&'static encoding_rs::Encoding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::names::DEAL_ID;
 
     #[test]
     fn empty_file_gives_defaults() {
@@ -418,7 +419,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.funnel.stages, vec!["A", "B"]);
         assert_eq!(c.table("deals").file.as_deref(), Some("x.csv"));
-        assert_eq!(c.table("deals").columns["deal_id"], "ID");
+        assert_eq!(c.table("deals").columns[DEAL_ID], "ID");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The figures of `crmstat diff`: `deal_changes` from two exports of the same CRM taken on
 //! different days (the rules are in [`crate::cmd::diff`]).
 
+use crate::schema::names::{DEAL_ID, MANAGER_ID};
 use polars::prelude::*;
 
 use crate::error::{PolarsContext, Result};
@@ -11,10 +12,10 @@ use crate::validate::Loaded;
 /// One deal's tracked fields as text, the way deal_changes holds them.
 type Fields = [Option<String>; 4];
 
-const FIELDS: [&str; 4] = ["amount", "expected_close_at", "probability", "manager_id"];
+const FIELDS: [&str; 4] = ["amount", "expected_close_at", "probability", MANAGER_ID];
 
 fn fields_of(deals: &DataFrame) -> Result<std::collections::BTreeMap<String, Fields>> {
-    let ids = texts(deals, "deal_id")?;
+    let ids = texts(deals, DEAL_ID)?;
     let amounts = crate::money::minor_units(deals.column("amount").ctx("amount")?)?;
     let expected = ints(
         &deals
@@ -26,7 +27,7 @@ fn fields_of(deals: &DataFrame) -> Result<std::collections::BTreeMap<String, Fie
         "expected_close_at",
     )?;
     let probability = floats(deals, "probability")?;
-    let managers = texts(deals, "manager_id")?;
+    let managers = texts(deals, MANAGER_ID)?;
     let when = |ms: Option<i64>| {
         ms.and_then(chrono::DateTime::from_timestamp_millis)
             .map(|d| d.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string())
@@ -67,7 +68,7 @@ pub fn results(
             .clone()
             .lazy()
             .select([
-                col("deal_id"),
+                col(DEAL_ID),
                 col("changed_at").dt().strftime("%Y-%m-%d %H:%M:%S"),
                 col("field"),
                 col("old_value"),
@@ -75,7 +76,7 @@ pub fn results(
             ])
             .collect()
             .ctx("earlier deal_changes")?;
-        deal.extend(texts(&e, "deal_id")?);
+        deal.extend(texts(&e, DEAL_ID)?);
         changed_at.extend(texts(&e, "changed_at")?);
         field.extend(texts(&e, "field")?);
         old_value.extend(texts(&e, "old_value")?);
@@ -118,7 +119,7 @@ pub fn results(
     }
     let found = deal.len() - earlier;
     let frame = df!(
-        "deal_id" => deal,
+        DEAL_ID => deal,
         "changed_at" => changed_at,
         "field" => field,
         "old_value" => old_value,

@@ -21,6 +21,7 @@ use crate::chart::Chart;
 use crate::i18n::Note;
 use crate::output::NamedTable;
 use crate::period::Period;
+use crate::schema::names::MANAGER_ID;
 
 /// Results of a figure command: tables, charts and notes for the reader.
 pub struct Results {
@@ -58,7 +59,7 @@ pub fn with_manager_names(
         Some(m) => m
             .clone()
             .lazy()
-            .select([col("manager_id").alias("__id"), col("name").alias("__name")]),
+            .select([col(MANAGER_ID).alias("__id"), col("name").alias("__name")]),
         None => DataFrame::empty_with_schema(&Schema::from_iter([
             Field::new("__id".into(), DataType::String),
             Field::new("__name".into(), DataType::String),

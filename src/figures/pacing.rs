@@ -7,6 +7,7 @@ use crate::i18n::Note;
 use crate::metrics::{pacing, snapshot::Snapshot};
 use crate::output::NamedTable;
 use crate::period::Period;
+use crate::schema::names::MANAGER_ID;
 use crate::validate::Loaded;
 
 /// The as-of moment: the end of `--as-of DAY` (inside the period), else the period's end,
@@ -86,7 +87,7 @@ pub fn with_snapshot(
         ),
     )];
     notes.extend(p.notes);
-    let table = super::with_manager_names(&p.pacing, "manager_id", false, &loaded.tables)?;
+    let table = super::with_manager_names(&p.pacing, MANAGER_ID, false, &loaded.tables)?;
     let chart =
         crate::chart::Chart::pacing(&table, &period.label, &last_day.to_string(), config.lang)?;
     let charts = if chart.is_empty() {

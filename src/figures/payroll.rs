@@ -8,6 +8,7 @@ use crate::metrics::managers::{self, ManagerGroup};
 use crate::metrics::{payroll, snapshot::Snapshot};
 use crate::money;
 use crate::output::NamedTable;
+use crate::schema::names::MANAGER_ID;
 use crate::validate::Loaded;
 
 /// The payroll tables for a snapshot.
@@ -95,8 +96,8 @@ fn refuse_unknown_overrides(loaded: &Loaded, config: &Config) -> Result<()> {
     }
     let mut known = std::collections::BTreeSet::new();
     let mut add = |frame: &polars::prelude::DataFrame| -> Result<()> {
-        if let Ok(c) = frame.column("manager_id") {
-            let c = c.str().ctx("manager_id")?;
+        if let Ok(c) = frame.column(MANAGER_ID) {
+            let c = c.str().ctx(MANAGER_ID)?;
             known.extend(c.iter().flatten().map(str::to_string));
         }
         Ok(())

@@ -7,6 +7,7 @@ use crate::i18n::Note;
 use crate::metrics::{pipeline, snapshot::Snapshot, texts};
 use crate::output::NamedTable;
 use crate::period::Period;
+use crate::schema::names::{DEAL_ID, MANAGER_ID};
 use crate::validate::Loaded;
 use std::collections::HashMap;
 
@@ -20,8 +21,8 @@ pub fn results(
     let lang = config.lang;
     let histories = pipeline::histories(&loaded.tables, snap)?;
     let w = pipeline::waterfall(&histories, &snap.period, window)?;
-    let ids = texts(&snap.deals, "deal_id")?;
-    let managers = texts(&snap.deals, "manager_id")?;
+    let ids = texts(&snap.deals, DEAL_ID)?;
+    let managers = texts(&snap.deals, MANAGER_ID)?;
     let owners: HashMap<String, String> = ids
         .into_iter()
         .zip(managers)

@@ -6,6 +6,7 @@
 //! dates, amounts that are not numbers, missing and unknown ids, duplicate ids, a close
 //! before the creation, an unknown stage). Every validation path of the loader runs on it.
 
+use crate::schema::names::{CLIENT_ID, DEAL_ID, MANAGER_ID};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -62,12 +63,12 @@ struct Defect {
 const DEFECTS: [Defect; 10] = [
     defect("deals", "created_at", 997, |_| "31.02.2025".into()),
     defect("deals", "amount", 1499, |_| "1O0,00".into()),
-    defect("deals", "client_id", 1777, |_| String::new()),
-    defect("deals", "client_id", 1999, |_| "C9999999".into()),
+    defect("deals", CLIENT_ID, 1777, |_| String::new()),
+    defect("deals", CLIENT_ID, 1999, |_| "C9999999".into()),
     defect("deals", "stage", 3001, |_| "Переговоры".into()),
-    defect("stage_history", "deal_id", 4001, |_| "D9999999".into()),
+    defect("stage_history", DEAL_ID, 4001, |_| "D9999999".into()),
     defect("contacts", "at", 7919, |_| "2025-13-01 10:00:00".into()),
-    defect("contacts", "manager_id", 10007, |_| "M9999".into()),
+    defect("contacts", MANAGER_ID, 10007, |_| "M9999".into()),
     defect("payments", "amount", 499, |_| String::new()),
     defect("clients", "created_at", 2999, |v| format!("{v}x")),
 ];

@@ -9,6 +9,7 @@ pub mod dirty;
 mod sim;
 mod world;
 
+use crate::schema::names::{CAMPAIGN_ID, CLIENT_ID, DEAL_ID, MANAGER_ID};
 use std::path::Path;
 
 use polars::prelude::*;
@@ -165,7 +166,7 @@ fn frame(columns: Vec<Column>) -> Result<DataFrame> {
 fn managers_frame(m: &[world::Manager]) -> Result<DataFrame> {
     frame(vec![
         text(
-            "manager_id",
+            MANAGER_ID,
             &m.iter().map(|x| x.id.clone()).collect::<Vec<_>>(),
         ),
         text(
@@ -190,7 +191,7 @@ fn managers_frame(m: &[world::Manager]) -> Result<DataFrame> {
 fn campaigns_frame(c: &[world::Campaign]) -> Result<DataFrame> {
     frame(vec![
         text(
-            "campaign_id",
+            CAMPAIGN_ID,
             &c.iter().map(|x| x.id.clone()).collect::<Vec<_>>(),
         ),
         text(
@@ -206,24 +207,24 @@ fn campaigns_frame(c: &[world::Campaign]) -> Result<DataFrame> {
 
 fn clients_frame(c: &sim::Clients) -> Result<DataFrame> {
     frame(vec![
-        text("client_id", &c.id),
+        text(CLIENT_ID, &c.id),
         text("name", &c.name),
         text("segment", &c.segment),
         text("industry", &c.industry),
         text("region", &c.region),
         text("source", &c.source),
-        opt_text("campaign_id", &c.campaign),
-        text("manager_id", &c.manager),
+        opt_text(CAMPAIGN_ID, &c.campaign),
+        text(MANAGER_ID, &c.manager),
         datetime("created_at", c.created.iter().map(|v| Some(*v))),
     ])
 }
 
 fn deals_frame(d: &sim::Deals) -> Result<DataFrame> {
     frame(vec![
-        text("deal_id", &d.id),
-        text("client_id", &d.client),
-        text("manager_id", &d.manager),
-        opt_text("campaign_id", &d.campaign),
+        text(DEAL_ID, &d.id),
+        text(CLIENT_ID, &d.client),
+        text(MANAGER_ID, &d.manager),
+        opt_text(CAMPAIGN_ID, &d.campaign),
         datetime("created_at", d.created.iter().map(|v| Some(*v))),
         datetime("closed_at", d.closed.iter().copied()),
         text("status", &d.status),
@@ -238,10 +239,10 @@ fn deals_frame(d: &sim::Deals) -> Result<DataFrame> {
 
 fn history_frame(h: &sim::History) -> Result<DataFrame> {
     frame(vec![
-        text("deal_id", &h.deal),
+        text(DEAL_ID, &h.deal),
         text("stage", &h.stage),
         datetime("entered_at", h.at.iter().map(|v| Some(*v))),
-        text("manager_id", &h.manager),
+        text(MANAGER_ID, &h.manager),
     ])
 }
 
@@ -251,10 +252,10 @@ fn contacts_frame(c: &sim::Contacts, before: usize) -> Result<DataFrame> {
         .collect();
     frame(vec![
         text("contact_id", &ids),
-        text("client_id", &c.client),
-        text("manager_id", &c.manager),
-        text("deal_id", &c.deal),
-        opt_text("campaign_id", &c.campaign),
+        text(CLIENT_ID, &c.client),
+        text(MANAGER_ID, &c.manager),
+        text(DEAL_ID, &c.deal),
+        opt_text(CAMPAIGN_ID, &c.campaign),
         datetime("at", c.at.iter().map(|v| Some(*v))),
         text("channel", &c.channel),
         text("kind", &c.kind),
@@ -267,7 +268,7 @@ fn contacts_frame(c: &sim::Contacts, before: usize) -> Result<DataFrame> {
 
 fn changes_frame(c: &sim::Changes) -> Result<DataFrame> {
     frame(vec![
-        text("deal_id", &c.deal),
+        text(DEAL_ID, &c.deal),
         datetime("changed_at", c.at.iter().map(|v| Some(*v))),
         text("field", &c.field),
         Column::new("old_value".into(), c.old.clone()),
@@ -281,7 +282,7 @@ fn payments_frame(p: &sim::Payments, before: usize) -> Result<DataFrame> {
         .collect();
     frame(vec![
         text("payment_id", &ids),
-        text("deal_id", &p.deal),
+        text(DEAL_ID, &p.deal),
         datetime("paid_at", p.at.iter().map(|v| Some(*v))),
         money::column("amount", p.amount.iter().map(|v| Some(*v))),
     ])

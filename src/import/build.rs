@@ -1,6 +1,7 @@
 //! Building the canonical tables from one CRM's export files (see the module docs of
 //! [`super`]). Each step counts what it kept, merged or left out for the mapping report.
 
+use crate::schema::names::{CAMPAIGN_ID, CLIENT_ID, DEAL_ID, MANAGER_ID};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -247,10 +248,10 @@ struct Context<'a> {
 
 /// `[tables.deals.columns]` canonical names and the role they override.
 const OVERRIDES: &[(&str, Role)] = &[
-    ("deal_id", Role::DealId),
-    ("client_id", Role::Company),
-    ("manager_id", Role::Owner),
-    ("campaign_id", Role::Campaign),
+    (DEAL_ID, Role::DealId),
+    (CLIENT_ID, Role::Company),
+    (MANAGER_ID, Role::Owner),
+    (CAMPAIGN_ID, Role::Campaign),
     ("created_at", Role::Created),
     ("closed_at", Role::Closed),
     ("status", Role::StatusWord),

@@ -12,6 +12,7 @@
 //! lifetimes: the first purchase is left out of the spend model).
 
 use crate::i18n::Note;
+use crate::schema::names::CLIENT_ID;
 use polars::prelude::*;
 
 use super::bgnbd::{self, Summary};
@@ -76,7 +77,7 @@ pub fn repeat_means(bought: &DataFrame) -> Result<DataFrame> {
         .clone()
         .lazy()
         .filter(col("bought"))
-        .group_by([col("client_id"), col("day")])
+        .group_by([col(CLIENT_ID), col("day")])
         .agg([
             col("amount_minor")
                 .cast(DataType::Float64)
@@ -84,8 +85,8 @@ pub fn repeat_means(bought: &DataFrame) -> Result<DataFrame> {
                 .alias("day_amount"),
             col("amount_minor").count().alias("known"),
         ])
-        .sort(["client_id", "day"], SortMultipleOptions::default())
-        .group_by([col("client_id")])
+        .sort([CLIENT_ID, "day"], SortMultipleOptions::default())
+        .group_by([col(CLIENT_ID)])
         .agg([
             // The first purchase day is left out (known amount or not); then the days with
             // no known amount.
@@ -130,14 +131,14 @@ pub fn clv(
     let summary = purchase_summary(bought.clone().lazy(), today)
         .join(
             repeat_means(&bought)?.lazy(),
-            [col("client_id")],
-            [col("client_id")],
+            [col(CLIENT_ID)],
+            [col(CLIENT_ID)],
             JoinArgs::new(JoinType::Left),
         )
-        .sort(["client_id"], SortMultipleOptions::default())
+        .sort([CLIENT_ID], SortMultipleOptions::default())
         .collect()
         .ctx("purchase summary")?;
-    let ids = texts(&summary, "client_id")?;
+    let ids = texts(&summary, CLIENT_ID)?;
     let (xs, txs, ts) = (
         floats(&summary, "x")?,
         floats(&summary, "t_x")?,
@@ -332,7 +333,7 @@ fn clv_table(
         rows.len(),
         vec![
             Column::new(
-                "client_id".into(),
+                CLIENT_ID.into(),
                 rows.iter().map(|r| ids[r.0].clone()).collect::<Vec<_>>(),
             ),
             Column::new(
@@ -425,7 +426,7 @@ mod tests {
         // amount, so no mean (its spend is the population's, never 0). K3: day 1 (no amount),
         // day 4 (20), day 6 (40): the first day is day 1 all the same, so (20 + 40) / 2 = 30.
         let bought = df!(
-            "client_id" => ["K1", "K1", "K1", "K1", "K2", "K2", "K3", "K3", "K3"],
+            CLIENT_ID => ["K1", "K1", "K1", "K1", "K2", "K2", "K3", "K3", "K3"],
             "day" => [1i32, 5, 5, 9, 1, 3, 1, 4, 6],
             "bought" => [true; 9],
             "amount_minor" => [Some(100i64), Some(30), Some(10), Some(60), Some(80), None, None, Some(20), Some(40)],
@@ -433,7 +434,7 @@ mod tests {
         .unwrap();
         let m = repeat_means(&bought)
             .unwrap()
-            .sort(["client_id"], SortMultipleOptions::default())
+            .sort([CLIENT_ID], SortMultipleOptions::default())
             .unwrap();
         assert_eq!(
             floats(&m, "mean_minor").unwrap(),

@@ -3,6 +3,7 @@
 //! visit from stage_history (a visit ends at the next entry or at the close; a visit still
 //! open at as-of is censored).
 
+use crate::schema::names::DEAL_ID;
 use polars::prelude::*;
 
 use super::JoinOn;
@@ -158,12 +159,12 @@ pub fn visits(snap: &Snapshot) -> Result<DataFrame> {
         Some(e) => e
             .clone()
             .lazy()
-            .sort(["deal_id", "entered_at"], SortMultipleOptions::default())
-            .with_column(super::shifted_within(col("entered_at"), "deal_id", -1).alias("next_at"))
+            .sort([DEAL_ID, "entered_at"], SortMultipleOptions::default())
+            .with_column(super::shifted_within(col("entered_at"), DEAL_ID, -1).alias("next_at"))
             .filter(col("stage_index").is_not_null())
             .join_on(
-                deals.select([col("deal_id"), col("closed_at")]),
-                &["deal_id"],
+                deals.select([col(DEAL_ID), col("closed_at")]),
+                &[DEAL_ID],
                 JoinType::Inner,
             )
             // A visit ends at the close at the latest; an entry dated after the close
@@ -185,7 +186,7 @@ pub fn visits(snap: &Snapshot) -> Result<DataFrame> {
                 .last_open_index
                 .map_or(lit(NULL).cast(DataType::Int32), lit);
             deals.filter(col("stage_index").is_not_null()).select([
-                col("deal_id"),
+                col(DEAL_ID),
                 when(status::won())
                     .then(last_open)
                     .otherwise(col("stage_index"))
@@ -196,7 +197,7 @@ pub fn visits(snap: &Snapshot) -> Result<DataFrame> {
         }
     };
     raw.select([
-        col("deal_id"),
+        col(DEAL_ID),
         col("stage_index"),
         col("entered_at"),
         col("exited_at"),
@@ -249,8 +250,8 @@ fn stage_durations(snap: &Snapshot, visits: LazyFrame) -> Result<DataFrame> {
 /// latest visit is still open.
 fn per_deal(snap: &Snapshot, visits: LazyFrame) -> Result<DataFrame> {
     visits
-        .sort(["deal_id", "entered_at"], SortMultipleOptions::default())
-        .group_by([col("deal_id"), col("stage_index")])
+        .sort([DEAL_ID, "entered_at"], SortMultipleOptions::default())
+        .group_by([col(DEAL_ID), col("stage_index")])
         .agg([
             len().cast(DataType::Int64).alias("visits"),
             days(col("days").last()).alias("latest_days"),
@@ -262,9 +263,9 @@ fn per_deal(snap: &Snapshot, visits: LazyFrame) -> Result<DataFrame> {
             &["stage_index"],
             JoinType::Inner,
         )
-        .sort(["deal_id", "stage_index"], SortMultipleOptions::default())
+        .sort([DEAL_ID, "stage_index"], SortMultipleOptions::default())
         .select([
-            col("deal_id"),
+            col(DEAL_ID),
             col("stage"),
             col("visits"),
             col("latest_days"),

@@ -24,6 +24,7 @@
 //! an actual.
 
 use crate::i18n::Note;
+use crate::schema::names::DEAL_ID;
 use polars::prelude::*;
 
 use super::snapshot::{Snapshot, moment};
@@ -64,7 +65,7 @@ pub fn stage_win_rates(snap: &Snapshot, at_ms: i64) -> Result<Vec<Option<f64>>> 
     let closed = col("closed_at")
         .gt_eq(moment(from))
         .and(col("closed_at").lt(moment(at_ms)))
-        .and(col("status").neq(lit("open")));
+        .and(crate::tables::status::closed());
     let n = snap.stages.len();
     let mut exprs = Vec::new();
     for s in 0..n {
@@ -110,22 +111,22 @@ fn with_stage_at(snap: &Snapshot, open: LazyFrame, at_ms: i64) -> LazyFrame {
                         .lt(moment(at_ms))
                         .and(col("stage_index").is_not_null()),
                 )
-                .select([col("deal_id"), col("entered_at"), col("stage_index")])
+                .select([col(DEAL_ID), col("entered_at"), col("stage_index")])
                 .join(
-                    open.clone().select([col("deal_id")]),
-                    [col("deal_id")],
-                    [col("deal_id")],
+                    open.clone().select([col(DEAL_ID)]),
+                    [col(DEAL_ID)],
+                    [col(DEAL_ID)],
                     JoinArgs::new(JoinType::Inner),
                 )
-                .group_by([col("deal_id")])
+                .group_by([col(DEAL_ID)])
                 .agg([col("stage_index")
                     .sort_by([col("entered_at")], SortMultipleOptions::default())
                     .last()
                     .alias("entry_index")]);
             open.join(
                 last,
-                [col("deal_id")],
-                [col("deal_id")],
+                [col(DEAL_ID)],
+                [col(DEAL_ID)],
                 JoinArgs::new(JoinType::Left),
             )
             .with_column(
@@ -280,8 +281,7 @@ pub struct Forecast {
 
 /// The amount of the deals won in `[from, to)` (an empty amount as 0), exactly.
 fn won_between(snap: &Snapshot, from: i64, to: i64) -> Result<i128> {
-    let won = col("status")
-        .eq(lit("won"))
+    let won = crate::tables::status::won()
         .and(col("closed_at").gt_eq(moment(from)))
         .and(col("closed_at").lt(moment(to)));
     let f = snap

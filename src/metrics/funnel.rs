@@ -2,6 +2,7 @@
 //! stage, and the win rate, in cohort mode (deals created in the period) or flow mode
 //! (progress made in the period), optionally by manager, segment, campaign or month.
 
+use crate::schema::names::{CAMPAIGN_ID, DEAL_ID, MANAGER_ID};
 use polars::prelude::*;
 
 use super::JoinOn;
@@ -35,7 +36,7 @@ pub fn funnel(snap: &Snapshot, mode: Mode, by: Option<GroupBy>) -> Result<Funnel
             col("closed_at")
                 .is_not_null()
                 .and(super::snapshot::in_period(col("closed_at"), &snap.period))
-                .and(col("status").neq(lit("open"))),
+                .and(crate::tables::status::closed()),
         )
         .with_column(group_expr(snap, by, col("closed_at"))?.alias(GROUP));
     let mut scopes = vec![(SCOPE_CLOSED, win_rate(closed_in, grouped)?)];
@@ -88,23 +89,23 @@ pub(crate) fn cohort_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts
             .lazy()
             .filter(col("stage_index").is_not_null())
             .join_on(
-                deals.clone().select([col("deal_id"), col(GROUP)]),
-                &["deal_id"],
+                deals.clone().select([col(DEAL_ID), col(GROUP)]),
+                &[DEAL_ID],
                 JoinType::Inner,
             )
             .group_by([col(GROUP), col("stage_index")])
-            .agg([col("deal_id").n_unique().alias("visited")])
+            .agg([col(DEAL_ID).n_unique().alias("visited")])
     });
     let lost = deals.clone().filter(status::lost()).select([
         col(GROUP),
         col("stage_index"),
         col("amount"),
         col("loss_reason"),
-        col("deal_id"),
+        col(DEAL_ID),
     ]);
     let closed = deals
         .clone()
-        .filter(col("status").neq(lit("open")))
+        .filter(crate::tables::status::closed())
         .select([col(GROUP), col("status"), col("amount")]);
     let groups = groups_of(by, deals.select([col(GROUP)]));
     Ok(Parts {
@@ -136,10 +137,10 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
         };
         Ok(frame.with_column(key.alias(GROUP)))
     };
-    let with_deal = progress.join_on(deal_groups(&deals), &["deal_id"], JoinType::Inner);
+    let with_deal = progress.join_on(deal_groups(&deals), &[DEAL_ID], JoinType::Inner);
     let with_group = match by {
         Some(GroupBy::Month) => with_deal.with_column(col("bucket").alias(GROUP)),
-        _ => group_of_deal(with_deal, "deal_id")?,
+        _ => group_of_deal(with_deal, DEAL_ID)?,
     };
     // A deal that moved from prev to cur passed stages prev+1..=cur; as reach "ends", it
     // adds +1 at cur and -1 at prev (the cumulative sum from the top then counts it once
@@ -162,11 +163,11 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
             .clone()
             .lazy()
             .filter(col("stage_index").is_not_null().and(in_p("entered_at")));
-        let e = e.join_on(deal_groups(&deals), &["deal_id"], JoinType::Inner);
+        let e = e.join_on(deal_groups(&deals), &[DEAL_ID], JoinType::Inner);
         let e = group_of_deal(e, "entered_at")?;
         Some(
             e.group_by([col(GROUP), col("stage_index")])
-                .agg([col("deal_id").n_unique().alias("visited")]),
+                .agg([col(DEAL_ID).n_unique().alias("visited")]),
         )
     };
     let closed_in = group_of_deal(
@@ -178,7 +179,7 @@ pub(crate) fn flow_parts(snap: &Snapshot, by: Option<GroupBy>) -> Result<Parts> 
         col("stage_index"),
         col("amount"),
         col("loss_reason"),
-        col("deal_id"),
+        col(DEAL_ID),
     ]);
     let closed = closed_in.select([col(GROUP), col("status"), col("amount")]);
     let groups = concat(
@@ -212,7 +213,7 @@ fn flow_progress(snap: &Snapshot, entries: &DataFrame, by: Option<GroupBy>) -> R
         .lazy()
         .filter(col("closed_at").is_not_null())
         .select([
-            col("deal_id"),
+            col(DEAL_ID),
             col("closed_at").alias("entered_at"),
             when(status::won())
                 .then(lit(n - 1))
@@ -225,7 +226,7 @@ fn flow_progress(snap: &Snapshot, entries: &DataFrame, by: Option<GroupBy>) -> R
                 .clone()
                 .lazy()
                 .filter(col("stage_index").is_not_null())
-                .select([col("deal_id"), col("entered_at"), col("stage_index")]),
+                .select([col(DEAL_ID), col("entered_at"), col("stage_index")]),
             closes,
         ],
         UnionArgs::default(),
@@ -241,12 +242,12 @@ fn flow_progress(snap: &Snapshot, entries: &DataFrame, by: Option<GroupBy>) -> R
         .otherwise(bucket_label);
     Ok(events
         .with_column(bucket.alias("bucket"))
-        .group_by([col("deal_id"), col("bucket")])
+        .group_by([col(DEAL_ID), col("bucket")])
         .agg([col("stage_index").max().alias("bucket_max")])
-        .sort(["deal_id", "bucket"], SortMultipleOptions::default())
-        .with_column(over(col("bucket_max").cum_max(false), "deal_id")?.alias("cur"))
+        .sort([DEAL_ID, "bucket"], SortMultipleOptions::default())
+        .with_column(over(col("bucket_max").cum_max(false), DEAL_ID)?.alias("cur"))
         .with_column(
-            super::shifted_within(col("cur"), "deal_id", 1)
+            super::shifted_within(col("cur"), DEAL_ID, 1)
                 .fill_null(lit(-1))
                 .alias("prev"),
         )
@@ -265,10 +266,10 @@ fn groups_of(by: Option<GroupBy>, present: LazyFrame) -> LazyFrame {
 /// The columns a deal can be grouped by, keyed by deal_id.
 fn deal_groups(deals: &LazyFrame) -> LazyFrame {
     deals.clone().select([
-        col("deal_id"),
-        col("manager_id"),
+        col(DEAL_ID),
+        col(MANAGER_ID),
         col("segment"),
-        col("campaign_id"),
+        col(CAMPAIGN_ID),
     ])
 }
 
@@ -277,8 +278,8 @@ fn group_expr(snap: &Snapshot, by: Option<GroupBy>, when: Expr) -> Result<Expr> 
     let none = |e: Expr| e.fill_null(lit("(none)"));
     Ok(match by {
         None => lit("all"),
-        Some(GroupBy::Manager) => none(col("manager_id")),
-        Some(GroupBy::Campaign) => none(col("campaign_id")),
+        Some(GroupBy::Manager) => none(col(MANAGER_ID)),
+        Some(GroupBy::Campaign) => none(col(CAMPAIGN_ID)),
         Some(GroupBy::Month) => when.dt().strftime("%Y-%m"),
         Some(GroupBy::Segment) => {
             if snap

@@ -7,6 +7,7 @@
 //! of their own (a deal's open/closed state at an earlier end is rebuilt from created_at and
 //! closed_at).
 
+use crate::schema::names::DEAL_ID;
 use polars::prelude::*;
 
 use super::snapshot::{Snapshot, days_between, in_period, moment};
@@ -76,8 +77,7 @@ pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> 
                 .sum()
                 .cast(DataType::Int64)
                 .alias("cohort_won"),
-            col("status")
-                .eq(lit("lost"))
+            status::lost()
                 .sum()
                 .cast(DataType::Int64)
                 .alias("lost_ever"),
@@ -264,11 +264,11 @@ pub fn leaks(
     let mut chosen: Vec<Leak> = all.iter().take(top).cloned().collect();
     if let (Some(invoice), Some(breaches)) = (invoice_stage, breaches) {
         if let Some(leak) = all.iter().find(|l| l.stage == invoice) {
-            let ids = breaches.column("deal_id").ctx("breaches")?;
+            let ids = breaches.column(DEAL_ID).ctx("breaches")?;
             let n = lost_deals
                 .clone()
                 .lazy()
-                .filter(col("stage").eq(lit(invoice)).and(col("deal_id").is_in(
+                .filter(col("stage").eq(lit(invoice)).and(col(DEAL_ID).is_in(
                     lit(ids.as_materialized_series().clone()).implode(false),
                     false,
                 )))

@@ -3,6 +3,7 @@
 //! deals that reached the invoice stage without a follow-up contact in time.
 
 use crate::i18n::Note;
+use crate::schema::names::{CLIENT_ID, DEAL_ID, MANAGER_ID};
 use polars::prelude::*;
 
 use super::JoinOn;
@@ -88,7 +89,7 @@ pub fn losses(
                 &["stage_index"],
                 JoinType::Inner,
             )
-            .select([col("deal_id"), col("stage")])
+            .select([col(DEAL_ID), col("stage")])
             .collect()
             .ctx("lost deals")?,
         followup,
@@ -189,10 +190,10 @@ fn stalled(snap: &Snapshot) -> Result<DataFrame> {
         .clone()
         .lazy()
         .filter(status::open())
-        .select([col("deal_id"), col("manager_id")]);
+        .select([col(DEAL_ID), col(MANAGER_ID)]);
     visits
         .filter(col("open"))
-        .join_on(open_deals, &["deal_id"], JoinType::Inner)
+        .join_on(open_deals, &[DEAL_ID], JoinType::Inner)
         .join_on(p90, &["stage_index"], JoinType::Inner)
         .filter(col("days").gt(col("stage_p90_days")))
         .join_on(
@@ -201,12 +202,12 @@ fn stalled(snap: &Snapshot) -> Result<DataFrame> {
             JoinType::Inner,
         )
         .sort_by_exprs(
-            [col("days"), col("deal_id")],
+            [col("days"), col(DEAL_ID)],
             SortMultipleOptions::default().with_order_descending_multi([true, false]),
         )
         .select([
-            col("deal_id"),
-            col("manager_id"),
+            col(DEAL_ID),
+            col(MANAGER_ID),
             col("stage"),
             col("entered_at"),
             days(col("days")).alias("days_in_stage"),
@@ -259,14 +260,14 @@ fn judged_entries(
             snap.deals
                 .clone()
                 .lazy()
-                .select([col("deal_id"), col("client_id"), col("manager_id")]),
-            &["deal_id"],
+                .select([col(DEAL_ID), col(CLIENT_ID), col(MANAGER_ID)]),
+            &[DEAL_ID],
             JoinType::Inner,
         )
         .select([
-            col("deal_id"),
-            col("client_id"),
-            col("manager_id"),
+            col(DEAL_ID),
+            col(CLIENT_ID),
+            col(MANAGER_ID),
             col("entered_at").alias("invoice_at"),
         ])
         .with_row_index("entry", None);
@@ -276,13 +277,13 @@ fn judged_entries(
         .lazy()
         .filter(col("due_at").is_null().or(col("done_at").is_not_null()))
         .select([
-            col("client_id"),
+            col(CLIENT_ID),
             coalesce(&[col("done_at"), col("at")]).alias("contact_at"),
         ])
         .filter(col("contact_at").lt(moment(end)));
     let next = entries
         .clone()
-        .join_on(touches, &["client_id"], JoinType::Inner)
+        .join_on(touches, &[CLIENT_ID], JoinType::Inner)
         .filter(col("contact_at").gt_eq(col("invoice_at")))
         .group_by([col("entry")])
         .agg([col("contact_at").min().alias("next_contact_at")]);
@@ -316,11 +317,11 @@ pub fn followup(
         .clone()
         .lazy()
         .filter(col("judged").and(col("in_time").not()))
-        .sort(["invoice_at", "deal_id"], SortMultipleOptions::default())
+        .sort(["invoice_at", DEAL_ID], SortMultipleOptions::default())
         .select([
-            col("deal_id"),
-            col("client_id"),
-            col("manager_id"),
+            col(DEAL_ID),
+            col(CLIENT_ID),
+            col(MANAGER_ID),
             col("invoice_at"),
             col("next_contact_at"),
             col("hours_to_contact"),
@@ -330,12 +331,7 @@ pub fn followup(
     let per_entry = judged
         .clone()
         .lazy()
-        .select([
-            col("deal_id"),
-            col("manager_id"),
-            col("judged"),
-            col("in_time"),
-        ])
+        .select([col(DEAL_ID), col(MANAGER_ID), col("judged"), col("in_time")])
         .collect()
         .ctx("follow-up entries")?;
     let summary = judged

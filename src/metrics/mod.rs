@@ -27,6 +27,7 @@ pub mod stats;
 pub mod survival;
 pub mod velocity;
 
+use crate::schema::names::{CAMPAIGN_ID, MANAGER_ID};
 use polars::prelude::*;
 
 /// Name of the grouping column while a `--by` figure is computed; renamed on output.
@@ -54,9 +55,9 @@ impl GroupBy {
     /// The name of the grouping column in output tables.
     pub fn column(self) -> &'static str {
         match self {
-            GroupBy::Manager => "manager_id",
+            GroupBy::Manager => MANAGER_ID,
             GroupBy::Segment => "segment",
-            GroupBy::Campaign => "campaign_id",
+            GroupBy::Campaign => CAMPAIGN_ID,
             GroupBy::Month => "month",
         }
     }

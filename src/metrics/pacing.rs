@@ -15,6 +15,7 @@
 //!   rate of the deals closed in the 12 months before as-of (won ÷ (won + lost)).
 
 use crate::i18n::Note;
+use crate::schema::names::MANAGER_ID;
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
@@ -98,7 +99,7 @@ fn outcomes(snap: &Snapshot) -> Result<BTreeMap<String, (i128, i64, i64)>> {
         .deals
         .clone()
         .lazy()
-        .group_by([col("manager_id").cast(DataType::String).alias("manager_id")])
+        .group_by([col(MANAGER_ID).cast(DataType::String).alias(MANAGER_ID)])
         .agg([
             money::sum_minor(
                 money::minor_expr("amount")
@@ -108,7 +109,7 @@ fn outcomes(snap: &Snapshot) -> Result<BTreeMap<String, (i128, i64, i64)>> {
             .alias("won"),
             trailing
                 .clone()
-                .and(col("status").neq(lit("open")))
+                .and(crate::tables::status::closed())
                 .sum()
                 .cast(DataType::Int64)
                 .alias("closed"),
@@ -120,7 +121,7 @@ fn outcomes(snap: &Snapshot) -> Result<BTreeMap<String, (i128, i64, i64)>> {
         ])
         .collect()
         .ctx("pacing outcomes")?;
-    let ids = super::texts(&f, "manager_id")?;
+    let ids = super::texts(&f, MANAGER_ID)?;
     let won = money::minors(f.column("won").ctx("won")?)?;
     let closed = super::ints(&f, "closed")?;
     let wins = super::ints(&f, "wins")?;
@@ -188,7 +189,7 @@ fn manager_rows(
     source: ProbabilitySource,
 ) -> Result<(BTreeMap<String, Row>, TeamOf)> {
     let roster = super::managers::roster(tables, period)?;
-    let ids = super::texts(&roster, "manager_id")?;
+    let ids = super::texts(&roster, MANAGER_ID)?;
     let teams = super::texts(&roster, "team")?;
     // Each manager's plan: the roster's period plan (the plans row of each month, else
     // monthly_plan).
@@ -254,7 +255,7 @@ fn manager_rows(
     // shown beside it so a rep's stale dates are not read as an empty pipeline. One
     // measurement of the stage win rates serves both.
     let rates = forecast::stage_win_rates(snap, as_of)?;
-    let by = Some("manager_id");
+    let by = Some(MANAGER_ID);
     let ahead = forecast::pipeline_with(
         snap,
         &rates,
@@ -354,7 +355,7 @@ fn pacing_frame(
         n,
         vec![
             Column::new(
-                "manager_id".into(),
+                MANAGER_ID.into(),
                 all.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
             ),
             Column::new(

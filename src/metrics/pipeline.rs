@@ -14,6 +14,7 @@
 //! start + created + pulled_in = won + lost + pushed_out + end (deals), and
 //! start + created + pulled_in + increased − decreased = won + lost + pushed_out + end (money).
 
+use crate::schema::names::{DEAL_ID, MANAGER_ID};
 use std::collections::HashMap;
 
 use polars::prelude::*;
@@ -102,7 +103,7 @@ pub fn histories(tables: &Tables, snap: &Snapshot) -> Result<HashMap<String, Dea
                 .or(col("closed_at").gt_eq(super::snapshot::moment(d0))),
         )
         .select([
-            col("deal_id").cast(DataType::String),
+            col(DEAL_ID).cast(DataType::String),
             col("created_at").cast(DataType::Int64).alias("created"),
             col("closed_at").cast(DataType::Int64).alias("closed"),
             col("status").cast(DataType::String),
@@ -113,7 +114,7 @@ pub fn histories(tables: &Tables, snap: &Snapshot) -> Result<HashMap<String, Dea
         ])
         .collect()
         .ctx("pipeline deals")?;
-    let ids = texts(&deals, "deal_id")?;
+    let ids = texts(&deals, DEAL_ID)?;
     let created = ints(&deals, "created")?;
     let closed = ints(&deals, "closed")?;
     let status = texts(&deals, "status")?;
@@ -224,7 +225,7 @@ pub fn waterfall(
         rows.len(),
         vec![
             Column::new(
-                "deal_id".into(),
+                DEAL_ID.into(),
                 rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
             ),
             Column::new(
@@ -303,11 +304,11 @@ pub fn slippage(
         rows.len(),
         vec![
             Column::new(
-                "deal_id".into(),
+                DEAL_ID.into(),
                 rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
             ),
             Column::new(
-                "manager_id".into(),
+                MANAGER_ID.into(),
                 rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
             ),
             Column::new("slips".into(), rows.iter().map(|r| r.2).collect::<Vec<_>>()),
@@ -329,14 +330,14 @@ pub fn slippage(
     let managers = deals
         .clone()
         .lazy()
-        .group_by([col("manager_id")])
+        .group_by([col(MANAGER_ID)])
         .agg([
             len().cast(DataType::Int64).alias("deals_slipped"),
             col("slips").sum().alias("slips"),
             col("days_pushed").sum().alias("days_pushed"),
         ])
         .sort(
-            ["manager_id"],
+            [MANAGER_ID],
             SortMultipleOptions::default().with_nulls_last(true),
         )
         .collect()

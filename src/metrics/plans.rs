@@ -1,6 +1,7 @@
 //! Sales plans: the `plans` rows (a month × a manager or a team), which override
 //! `managers.monthly_plan` in the roster's period plan (managers, payroll) and in pacing.
 
+use crate::schema::names::MANAGER_ID;
 use std::collections::BTreeMap;
 
 use crate::error::{PolarsContext, Result};
@@ -22,7 +23,7 @@ pub fn plan_rows(tables: &Tables) -> Result<PlanRows> {
     let epoch = chrono::NaiveDate::default();
     let months = plans.column("month").ctx("month")?.to_physical_repr();
     let months: Vec<Option<i32>> = months.i32().ctx("month")?.iter().collect();
-    let managers = super::texts(plans, "manager_id")?;
+    let managers = super::texts(plans, MANAGER_ID)?;
     let teams = super::texts(plans, "team")?;
     let amounts = money::minor_units(plans.column("amount").ctx("amount")?)?;
     for i in 0..plans.height() {

@@ -2,6 +2,7 @@
 //! client's purchase summary as of a day. Shared by reactivation, lifetime value and
 //! retention.
 
+use crate::schema::names::{CLIENT_ID, DEAL_ID};
 use polars::prelude::*;
 
 use super::JoinOn;
@@ -31,15 +32,15 @@ pub fn purchases(tables: &Tables, snap: &Snapshot, source: PurchaseSource) -> Re
         .deals
         .clone()
         .lazy()
-        .select([col("deal_id"), col("client_id")]);
+        .select([col(DEAL_ID), col(CLIENT_ID)]);
     let payments = tables.payments.as_ref().map(|p| {
         p.clone()
             .lazy()
             .filter(col("paid_at").lt(end.clone()))
-            .join_on(deals.clone(), &["deal_id"], JoinType::Inner)
+            .join_on(deals.clone(), &[DEAL_ID], JoinType::Inner)
             .select([
-                col("deal_id"),
-                col("client_id"),
+                col(DEAL_ID),
+                col(CLIENT_ID),
                 day("paid_at").alias("day"),
                 money::minor_expr("amount").alias("minor"),
             ])
@@ -59,15 +60,15 @@ pub fn purchases(tables: &Tables, snap: &Snapshot, source: PurchaseSource) -> Re
         ]),
         (_, payments) => {
             let won = snap.deals.clone().lazy().filter(status::won()).select([
-                col("deal_id"),
-                col("client_id"),
+                col(DEAL_ID),
+                col(CLIENT_ID),
                 day("closed_at").alias("day"),
                 money::minor_expr("amount").alias("amount_minor"),
             ]);
             match payments {
                 None => won.with_columns([zero().alias("refund_minor"), lit(true).alias("bought")]),
                 Some(p) => {
-                    let per_deal = p.group_by([col("deal_id")]).agg([
+                    let per_deal = p.group_by([col(DEAL_ID)]).agg([
                         money::sum_minor(col("minor")).alias("net"),
                         money::sum_minor(
                             when(col("minor").lt(zero()))
@@ -76,7 +77,7 @@ pub fn purchases(tables: &Tables, snap: &Snapshot, source: PurchaseSource) -> Re
                         )
                         .alias("refund_minor"),
                     ]);
-                    won.join_on(per_deal, &["deal_id"], JoinType::Left)
+                    won.join_on(per_deal, &[DEAL_ID], JoinType::Left)
                         // Refunded in full: returned, not bought.
                         .filter(
                             col("refund_minor")
@@ -103,7 +104,7 @@ pub fn purchases(tables: &Tables, snap: &Snapshot, source: PurchaseSource) -> Re
 pub fn purchase_summary(purchases: LazyFrame, as_of_day: i32) -> LazyFrame {
     let bought = col("bought");
     purchases
-        .group_by([col("client_id")])
+        .group_by([col(CLIENT_ID)])
         .agg([
             col("day")
                 .filter(bought.clone())
@@ -145,5 +146,5 @@ pub fn purchase_summary(purchases: LazyFrame, as_of_day: i32) -> LazyFrame {
             ((lit(as_of_day) - col("first_day")).cast(DataType::Float64) / lit(7.0)).alias("T"),
         ])
         .drop(cols(["typical"]))
-        .sort(["client_id"], SortMultipleOptions::default())
+        .sort([CLIENT_ID], SortMultipleOptions::default())
 }

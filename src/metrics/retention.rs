@@ -10,6 +10,7 @@
 //! they stand on the as-of date.
 
 use crate::i18n::Note;
+use crate::schema::names::CLIENT_ID;
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
@@ -89,7 +90,7 @@ pub struct Retention {
 /// The cohorts from purchases with a period number `p` per row (client_id, p, amount_minor),
 /// up to the as-of period `last`.
 pub fn cohorts(rows: LazyFrame, last: i64) -> Result<Vec<Cohort>> {
-    let per_client = rows.clone().group_by([col("client_id")]).agg([
+    let per_client = rows.clone().group_by([col(CLIENT_ID)]).agg([
         col("p").min().alias("first"),
         col("p").max().alias("latest"),
     ]);
@@ -102,8 +103,8 @@ pub fn cohorts(rows: LazyFrame, last: i64) -> Result<Vec<Cohort>> {
     let revenue = rows
         .join(
             per_client,
-            [col("client_id")],
-            [col("client_id")],
+            [col(CLIENT_ID)],
+            [col(CLIENT_ID)],
             JoinArgs::new(JoinType::Inner),
         )
         .group_by([col("first"), (col("p") - col("first")).alias("k")])
@@ -167,7 +168,7 @@ pub fn retention(
     let rows = purchases(tables, snap, source)?
         .filter(col("bought"))
         .select([
-            col("client_id"),
+            col(CLIENT_ID),
             grain
                 .ordinal(
                     date.clone().dt().year(),
@@ -338,7 +339,7 @@ mod tests {
         // February: 1 client, active 1, 1; revenue Feb 70, Mar 30.
         let jan = 2024 * 12;
         let rows = df!(
-            "client_id" => ["K1", "K1", "K2", "K3", "K3", "K4", "K4"],
+            CLIENT_ID => ["K1", "K1", "K2", "K3", "K3", "K4", "K4"],
             "p" => [jan, jan + 2, jan, jan, jan + 1, jan + 1, jan + 2],
             "amount_minor" => [100i64, 10, 200, 300, 50, 70, 30],
         )

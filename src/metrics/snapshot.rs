@@ -9,6 +9,7 @@
 //!   stage_history, else `[funnel] lost_at` (default: the stage before the won stage).
 
 use crate::i18n::Note;
+use crate::schema::names::{CAMPAIGN_ID, CLIENT_ID, DEAL_ID, MANAGER_ID};
 use polars::prelude::*;
 
 use super::JoinOn;
@@ -61,12 +62,12 @@ fn entries_after_close(entries: &DataFrame, deals: &DataFrame) -> Result<Option<
             deals
                 .clone()
                 .lazy()
-                .select([col("deal_id"), col("closed_at")]),
-            &["deal_id"],
+                .select([col(DEAL_ID), col("closed_at")]),
+            &[DEAL_ID],
             JoinType::Inner,
         )
         .filter(col("entered_at").gt(col("closed_at")))
-        .sort(["deal_id", "entered_at"], SortMultipleOptions::default())
+        .sort([DEAL_ID, "entered_at"], SortMultipleOptions::default())
         .collect()
         .ctx("stage entries after the close")?;
     if late.height() == 0 {
@@ -80,7 +81,7 @@ fn entries_after_close(entries: &DataFrame, deals: &DataFrame) -> Result<Option<
             .map(|v| v.to_string().trim_matches('"').to_string())
             .unwrap_or_default())
     };
-    let (n, deal, stage) = (late.height(), first("deal_id")?, first("stage")?);
+    let (n, deal, stage) = (late.height(), first(DEAL_ID)?, first("stage")?);
     let (entered, closed) = (first("entered_at")?, first("closed_at")?);
     Ok(Some(Note::new(
         format!(
@@ -147,10 +148,10 @@ impl Snapshot {
                 h.clone()
                     .lazy()
                     .filter(col("entered_at").lt(end.clone()))
-                    .select([col("deal_id"), col("stage"), col("entered_at")])
+                    .select([col(DEAL_ID), col("stage"), col("entered_at")])
                     .join_on(stage_frame.clone().lazy(), &["stage"], JoinType::Left)
                     .sort(
-                        ["deal_id", "entered_at", "stage_index"],
+                        [DEAL_ID, "entered_at", "stage_index"],
                         SortMultipleOptions::default()
                             .with_nulls_last(true)
                             .with_maintain_order(true),
@@ -169,7 +170,7 @@ impl Snapshot {
             JoinType::Left,
         );
         deals = match &entries {
-            Some(e) => deals.join_on(history_summary(e), &["deal_id"], JoinType::Left),
+            Some(e) => deals.join_on(history_summary(e), &[DEAL_ID], JoinType::Left),
             None => deals.with_columns([
                 lit(NULL).cast(DataType::Int32).alias("hist_max"),
                 lit(NULL).cast(DataType::Int32).alias("hist_last"),
@@ -318,10 +319,10 @@ fn with_stage_indexes(deals: LazyFrame, stages: &Stages) -> LazyFrame {
                 .alias("furthest_index"),
         ])
         .select([
-            col("deal_id"),
-            col("client_id"),
-            col("manager_id"),
-            col("campaign_id"),
+            col(DEAL_ID),
+            col(CLIENT_ID),
+            col(MANAGER_ID),
+            col(CAMPAIGN_ID),
             col("segment"),
             col("created_at"),
             col("closed_at"),
@@ -450,15 +451,15 @@ fn base_deals(tables: &Tables) -> Result<LazyFrame> {
         Some(c) => deals
             .join_on(
                 c.clone().lazy().select([
-                    col("client_id"),
+                    col(CLIENT_ID),
                     col("segment"),
-                    col("campaign_id").alias("client_campaign_id"),
+                    col(CAMPAIGN_ID).alias("client_campaign_id"),
                 ]),
-                &["client_id"],
+                &[CLIENT_ID],
                 JoinType::Left,
             )
             .with_column(
-                coalesce(&[col("campaign_id"), col("client_campaign_id")]).alias("campaign_id"),
+                coalesce(&[col(CAMPAIGN_ID), col("client_campaign_id")]).alias(CAMPAIGN_ID),
             ),
         None => deals.with_column(lit(NULL).cast(DataType::String).alias("segment")),
     })
@@ -488,7 +489,7 @@ fn history_summary(entries: &DataFrame) -> LazyFrame {
         .clone()
         .lazy()
         .filter(col("stage_index").is_not_null())
-        .group_by_stable([col("deal_id")])
+        .group_by_stable([col(DEAL_ID)])
         .agg([
             col("stage_index").max().alias("hist_max"),
             // The entries come sorted by deal, moment and stage (see `build`): a deal's

@@ -17,6 +17,7 @@
 //! and the company. The win rate by response bucket follows each lead's next deal (the client's
 //! first deal created at or after the lead): won ÷ (won + lost) as of as-of.
 
+use crate::schema::names::{CAMPAIGN_ID, CLIENT_ID, DEAL_ID, MANAGER_ID};
 use polars::prelude::*;
 
 use super::snapshot::{Snapshot, moment};
@@ -58,7 +59,7 @@ fn text(name: &str) -> Expr {
 /// a fill over each client, without grouping the events by client once per column.
 fn in_client(e: Expr, shift: i64, forward: bool) -> Expr {
     let owner = when(e.clone().is_not_null())
-        .then(col("client_id"))
+        .then(col(CLIENT_ID))
         .otherwise(lit(NULL).cast(DataType::String));
     let fill = |x: Expr| {
         let x = if shift == 0 { x } else { x.shift(lit(shift)) };
@@ -68,7 +69,7 @@ fn in_client(e: Expr, shift: i64, forward: bool) -> Expr {
             FillNullStrategy::Backward(None)
         })
     };
-    when(fill(owner).eq(col("client_id")))
+    when(fill(owner).eq(col(CLIENT_ID)))
         .then(fill(e))
         .otherwise(lit(NULL))
 }
@@ -87,12 +88,12 @@ pub fn leads(tables: &Tables, snap: &Snapshot) -> Result<Option<DataFrame>> {
     );
     let owners = match &tables.clients {
         Some(c) => c.clone().lazy().select([
-            text("client_id").alias("client_id"),
-            text("manager_id").alias("owner"),
-            text("campaign_id").alias("client_campaign"),
+            text(CLIENT_ID).alias(CLIENT_ID),
+            text(MANAGER_ID).alias("owner"),
+            text(CAMPAIGN_ID).alias("client_campaign"),
         ]),
         None => df!(
-            "client_id" => Vec::<String>::new(),
+            CLIENT_ID => Vec::<String>::new(),
             "owner" => Vec::<String>::new(),
             "client_campaign" => Vec::<String>::new(),
         )
@@ -110,12 +111,12 @@ pub fn leads(tables: &Tables, snap: &Snapshot) -> Result<Option<DataFrame>> {
     let frame = flagged
         .join(
             owners,
-            [col("client_id")],
-            [col("client_id")],
+            [col(CLIENT_ID)],
+            [col(CLIENT_ID)],
             JoinArgs::new(JoinType::Left),
         )
         .select([
-            col("client_id"),
+            col(CLIENT_ID),
             col("at").alias("lead_at"),
             when(col("inbound"))
                 .then(lit("inbound contact"))
@@ -127,7 +128,7 @@ pub fn leads(tables: &Tables, snap: &Snapshot) -> Result<Option<DataFrame>> {
                 lead_deal(col("deal_manager")),
             ])
             .fill_null(lit("(no manager)"))
-            .alias("manager_id"),
+            .alias(MANAGER_ID),
             when(col("inbound"))
                 .then(col("channel").fill_null(lit("(no channel)")))
                 .otherwise(lit("(new deal)"))
@@ -138,13 +139,13 @@ pub fn leads(tables: &Tables, snap: &Snapshot) -> Result<Option<DataFrame>> {
                 col("client_campaign"),
             ])
             .fill_null(lit("(no campaign)"))
-            .alias("campaign_id"),
+            .alias(CAMPAIGN_ID),
             col("responded_at"),
             hours.alias("hours_to_respond"),
             col("next_deal_id"),
             col("next_deal_status"),
         ])
-        .sort(["lead_at", "client_id"], SortMultipleOptions::default())
+        .sort(["lead_at", CLIENT_ID], SortMultipleOptions::default())
         .collect()
         .ctx("speed to lead")?;
     Ok(Some(frame))
@@ -166,9 +167,9 @@ fn events(contacts: &DataFrame, snap: &Snapshot) -> Result<LazyFrame> {
             col("at")
                 .lt(moment(as_of))
                 .and(col("at").gt_eq(moment(contact_window_start_ms(start))))
-                .and(col("client_id").is_not_null()),
+                .and(col(CLIENT_ID).is_not_null()),
         )
-        .group_by([text("client_id").alias("client_id"), col("at")])
+        .group_by([text(CLIENT_ID).alias(CLIENT_ID), col("at")])
         .agg([
             inbound.clone().any(true).alias("inbound"),
             outbound.clone().any(true).alias("outbound"),
@@ -176,18 +177,18 @@ fn events(contacts: &DataFrame, snap: &Snapshot) -> Result<LazyFrame> {
                 .filter(inbound.clone())
                 .min()
                 .alias("channel"),
-            text("campaign_id")
+            text(CAMPAIGN_ID)
                 .filter(inbound.clone())
                 .min()
                 .alias("contact_campaign"),
-            text("manager_id")
+            text(MANAGER_ID)
                 .filter(outbound.clone())
                 .min()
                 .alias("out_manager"),
         ])
         .with_columns([
             lit(false).alias("is_deal"),
-            lit(NULL).cast(DataType::String).alias("deal_id"),
+            lit(NULL).cast(DataType::String).alias(DEAL_ID),
             lit(NULL).cast(DataType::String).alias("deal_status"),
             lit(NULL).cast(DataType::String).alias("deal_campaign"),
             lit(NULL).cast(DataType::String).alias("deal_manager"),
@@ -198,12 +199,12 @@ fn events(contacts: &DataFrame, snap: &Snapshot) -> Result<LazyFrame> {
         .lazy()
         // Deals created before the period are neither leads nor a lead's next deal.
         .filter(
-            col("client_id")
+            col(CLIENT_ID)
                 .is_not_null()
                 .and(col("created_at").gt_eq(moment(start))),
         )
         .select([
-            text("client_id").alias("client_id"),
+            text(CLIENT_ID).alias(CLIENT_ID),
             col("created_at").alias("at"),
             lit(false).alias("inbound"),
             lit(false).alias("outbound"),
@@ -211,10 +212,10 @@ fn events(contacts: &DataFrame, snap: &Snapshot) -> Result<LazyFrame> {
             lit(NULL).cast(DataType::String).alias("contact_campaign"),
             lit(NULL).cast(DataType::String).alias("out_manager"),
             lit(true).alias("is_deal"),
-            text("deal_id").alias("deal_id"),
+            text(DEAL_ID).alias(DEAL_ID),
             text("status").alias("deal_status"),
-            text("campaign_id").alias("deal_campaign"),
-            text("manager_id").alias("deal_manager"),
+            text(CAMPAIGN_ID).alias("deal_campaign"),
+            text(MANAGER_ID).alias("deal_manager"),
         ]);
     Ok(concat(
         [moments, deals],
@@ -226,7 +227,7 @@ fn events(contacts: &DataFrame, snap: &Snapshot) -> Result<LazyFrame> {
     .ctx("speed to lead events")?
     // A client's events in time; at one moment the contacts before the deals.
     .sort(
-        ["client_id", "at", "is_deal", "deal_id"],
+        [CLIENT_ID, "at", "is_deal", DEAL_ID],
         SortMultipleOptions::default().with_nulls_last(true),
     ))
 }
@@ -266,7 +267,7 @@ fn flag_leads(events: LazyFrame, start: i64, as_of: i64) -> LazyFrame {
             next(out_at).alias("responded_at"),
             next(col("out_manager")).alias("responder"),
             here_or_next(deal_at).alias("next_deal_at"),
-            here_or_next(col("deal_id")).alias("next_deal_id"),
+            here_or_next(col(DEAL_ID)).alias("next_deal_id"),
             here_or_next(col("deal_status")).alias("next_deal_status"),
             here_or_next(col("deal_campaign")).alias("next_deal_campaign"),
             here_or_next(col("deal_manager")).alias("next_deal_manager"),
@@ -330,9 +331,9 @@ pub fn speed_to_lead(tables: &Tables, snap: &Snapshot) -> Result<Option<SpeedToL
             .select([lit(level.to_string()).alias("level"), all().as_expr()])
     };
     let parts = [
-        figures(col("manager_id"), "manager"),
+        figures(col(MANAGER_ID), "manager"),
         figures(col("channel"), "channel"),
-        figures(col("campaign_id"), "campaign"),
+        figures(col(CAMPAIGN_ID), "campaign"),
         figures(lit("company"), "company"),
     ];
     let table = concat(parts, UnionArgs::default())
@@ -357,10 +358,7 @@ pub fn speed_to_lead(tables: &Tables, snap: &Snapshot) -> Result<Option<SpeedToL
         )
         .group_by([col("bucket_index"), col("bucket")])
         .agg([
-            col("client_id")
-                .count()
-                .cast(DataType::Int64)
-                .alias("leads"),
+            col(CLIENT_ID).count().cast(DataType::Int64).alias("leads"),
             status
                 .clone()
                 .is_not_null()

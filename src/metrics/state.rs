@@ -3,6 +3,7 @@
 //! `deal_changes` value at or before t, else the first change's old value (what the deal had
 //! before it changed, even when that change came after as-of), else today's value.
 
+use crate::schema::names::{DEAL_ID, MANAGER_ID};
 use std::collections::HashMap;
 
 use polars::prelude::*;
@@ -52,19 +53,19 @@ pub fn change_log(tables: &Tables) -> Result<ChangeLog> {
             col("field")
                 .eq(lit("amount"))
                 .or(col("field").eq(lit("expected_close_at")))
-                .or(col("field").eq(lit("manager_id"))),
+                .or(col("field").eq(lit(MANAGER_ID))),
         )
         .select([
-            col("deal_id").cast(DataType::String),
+            col(DEAL_ID).cast(DataType::String),
             col("changed_at").cast(DataType::Int64).alias("at"),
             col("field"),
             col("old_value"),
             col("new_value"),
         ])
-        .sort(["deal_id", "at"], SortMultipleOptions::default())
+        .sort([DEAL_ID, "at"], SortMultipleOptions::default())
         .collect()
         .ctx("deal changes")?;
-    let ids = texts(&c, "deal_id")?;
+    let ids = texts(&c, DEAL_ID)?;
     let at = ints(&c, "at")?;
     let field = texts(&c, "field")?;
     let old = texts(&c, "old_value")?;
@@ -86,7 +87,7 @@ pub fn change_log(tables: &Tables) -> Result<ChangeLog> {
         let entry = out.entry(id.clone()).or_default();
         match field[i].as_deref() {
             Some("amount") => entry.amount.push((t, m(&old[i]), m(&new[i]))),
-            Some("manager_id") => entry.owner.push((t, old[i].clone(), new[i].clone())),
+            Some(MANAGER_ID) => entry.owner.push((t, old[i].clone(), new[i].clone())),
             _ => entry.expected.push((t, d(&old[i]), d(&new[i]))),
         }
     }
@@ -118,7 +119,7 @@ pub fn state_at(log: &ChangeLog, t: i64) -> Result<DataFrame> {
     DataFrame::new(
         ids.len(),
         vec![
-            Column::new("deal_id".into(), ids),
+            Column::new(DEAL_ID.into(), ids),
             as_money,
             Column::new("amount_at".into(), amount),
             Column::new("has_amount_changes".into(), has_amount),
@@ -142,8 +143,8 @@ pub fn with_state(deals: LazyFrame, state: DataFrame, amount: bool) -> LazyFrame
             .alias("expected_close_at"),
         when(col("has_manager_changes").fill_null(lit(false)))
             .then(col("manager_at"))
-            .otherwise(col("manager_id"))
-            .alias("manager_id"),
+            .otherwise(col(MANAGER_ID))
+            .alias(MANAGER_ID),
     ];
     if amount {
         set.push(
@@ -156,8 +157,8 @@ pub fn with_state(deals: LazyFrame, state: DataFrame, amount: bool) -> LazyFrame
     deals
         .join(
             state.lazy(),
-            [col("deal_id")],
-            [col("deal_id")],
+            [col(DEAL_ID)],
+            [col(DEAL_ID)],
             JoinArgs::new(JoinType::Left),
         )
         .with_columns(set)
@@ -179,7 +180,7 @@ pub fn owner_changes(state: &DataFrame) -> Result<Option<DataFrame>> {
         .clone()
         .lazy()
         .filter(col("has_manager_changes"))
-        .select([col("deal_id"), col("manager_at").alias("manager_id")])
+        .select([col(DEAL_ID), col("manager_at").alias(MANAGER_ID)])
         .collect()
         .ctx("owner changes")?;
     Ok((changed.height() > 0).then_some(changed))
@@ -193,27 +194,27 @@ pub fn owners_at(tables: &Tables, changes: Option<&DataFrame>) -> LazyFrame {
         .deals
         .clone()
         .lazy()
-        .select([col("deal_id"), col("manager_id")]);
+        .select([col(DEAL_ID), col(MANAGER_ID)]);
     let Some(changed) = changes else {
         return owners;
     };
     owners
         .join(
             changed.clone().lazy().select([
-                col("deal_id"),
-                col("manager_id").alias("manager_then"),
+                col(DEAL_ID),
+                col(MANAGER_ID).alias("manager_then"),
                 lit(true).alias("owner_changed"),
             ]),
-            [col("deal_id")],
-            [col("deal_id")],
+            [col(DEAL_ID)],
+            [col(DEAL_ID)],
             JoinArgs::new(JoinType::Left),
         )
         .select([
-            col("deal_id"),
+            col(DEAL_ID),
             // A change to no owner stays empty: the deal had none then.
             when(col("owner_changed").fill_null(lit(false)))
                 .then(col("manager_then"))
-                .otherwise(col("manager_id"))
-                .alias("manager_id"),
+                .otherwise(col(MANAGER_ID))
+                .alias(MANAGER_ID),
         ])
 }

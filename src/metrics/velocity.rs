@@ -8,6 +8,7 @@
 //! deal closed in the window has no velocity (empty, not 0); one that closed deals and won
 //! none has 0; one whose wins have no amount has none (the average is unknown).
 
+use crate::schema::names::MANAGER_ID;
 use polars::prelude::*;
 
 use super::snapshot::{Snapshot, days_between, moment};
@@ -39,8 +40,7 @@ pub fn velocity(snap: &Snapshot) -> Result<DataFrame> {
             .lazy()
             .group_by([key.alias("group")])
             .agg([
-                col("status")
-                    .eq(lit("open"))
+                crate::tables::status::open()
                     .sum()
                     .cast(DataType::Int64)
                     .alias("open_deals"),
@@ -62,7 +62,7 @@ pub fn velocity(snap: &Snapshot) -> Result<DataFrame> {
             ])
     };
     let levels = [
-        ("manager", figures(col("manager_id").cast(DataType::String))),
+        ("manager", figures(col(MANAGER_ID).cast(DataType::String))),
         (
             "segment",
             figures(

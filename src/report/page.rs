@@ -1,6 +1,7 @@
 //! The page: every section's blocks in order, with its charts and tables.
 
 use crate::i18n::Note;
+use crate::schema::names::{CLIENT_ID, MANAGER_ID};
 use polars::prelude::*;
 
 use super::*;
@@ -13,7 +14,7 @@ use html::{Block, Item, Page};
 /// The win-back list with each missing client or owner name replaced by its id.
 fn with_ids_for_names(r: &DataFrame) -> Result<DataFrame> {
     let mut exprs = Vec::new();
-    for (name, id) in [("name", "client_id"), ("manager_name", "manager_id")] {
+    for (name, id) in [("name", CLIENT_ID), ("manager_name", MANAGER_ID)] {
         if r.column(name).is_ok() && r.column(id).is_ok() {
             exprs.push(
                 coalesce(&[
@@ -497,7 +498,7 @@ fn quality_block(inp: &Inputs) -> Result<Block> {
 /// The managers table with a `label` column: the name (or id), marked when they left; the
 /// company-average row translated.
 fn manager_labels(m: &DataFrame, lang: Lang) -> Result<DataFrame> {
-    let ids = crate::metrics::texts(m, "manager_id")?;
+    let ids = crate::metrics::texts(m, MANAGER_ID)?;
     let names = crate::metrics::texts(m, "name")?;
     let active = crate::metrics::texts(m, "active")?;
     let labels: Vec<String> = (0..m.height())

@@ -3,6 +3,7 @@
 //! and dates in order. They run on each part of a table as it streams by.
 
 use crate::i18n::Note;
+use crate::schema::names::MANAGER_ID;
 use polars::prelude::*;
 
 use super::convert::Rules;
@@ -124,10 +125,10 @@ fn change_checks(part: &DataFrame, p: &mut PartProblems, rules: &Rules) -> Resul
 
 /// A plan belongs to a manager or a team: a row naming neither is nobody's plan.
 fn plan_checks(part: &DataFrame, p: &mut PartProblems) -> Result<()> {
-    let (manager, team) = (text(part, "manager_id")?, text(part, "team")?);
+    let (manager, team) = (text(part, MANAGER_ID)?, text(part, "team")?);
     for (pos, (m, t)) in manager.iter().zip(team.iter()).enumerate() {
         if m.is_none() && t.is_none() {
-            p.reject(pos, "manager_id", "", "a plan needs a manager_id or a team");
+            p.reject(pos, MANAGER_ID, "", "a plan needs a manager_id or a team");
         }
     }
     Ok(())

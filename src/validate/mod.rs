@@ -13,6 +13,7 @@ mod pass;
 mod problems;
 mod report;
 
+use crate::schema::names::{DEAL_ID, MANAGER_ID};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -182,7 +183,7 @@ fn history_entries(source: &TableSource, config: &Config) -> Result<Vec<(String,
         );
     }
     let mut typed = Vec::new();
-    for name in ["deal_id", "stage", "entered_at"] {
+    for name in [DEAL_ID, "stage", "entered_at"] {
         let def = source
             .spec
             .column(name)
@@ -202,10 +203,10 @@ fn history_entries(source: &TableSource, config: &Config) -> Result<Vec<(String,
             fix: "check the delimiter and quoting, or set [input] delimiter in crmstat.toml".into(),
         })?;
     let deals = frame
-        .column("deal_id")
-        .ctx("deal_id")?
+        .column(DEAL_ID)
+        .ctx(DEAL_ID)?
         .str()
-        .ctx("deal_id")?
+        .ctx(DEAL_ID)?
         .clone();
     let stages = frame
         .column("stage")
@@ -418,7 +419,7 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
         }
         if let Some(ids) = checked.manager_ids.take() {
             let ids: Vec<&str> = ids.ids().collect();
-            contact_managers = Some(Series::new("manager_id".into(), ids));
+            contact_managers = Some(Series::new(MANAGER_ID.into(), ids));
         }
         frames.insert(spec.name, checked.frame);
     }

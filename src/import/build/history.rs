@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::import::crm::LongHistory;
+use crate::schema::names::DEAL_ID;
 
 /// A stage entry on its way into stage_history.
 #[derive(Clone, Debug)]
@@ -391,7 +392,7 @@ fn changes_table(h: &Source, out: &[ChangeRow]) -> Result<RawTable> {
     let lines: Vec<u32> = out.iter().map(|o| h.rows[o.5]).collect();
     let columns = vec![
         Column::new(
-            "deal_id".into(),
+            DEAL_ID.into(),
             out.iter().map(|o| Some(o.0.clone())).collect::<Vec<_>>(),
         ),
         Column::new(
@@ -428,7 +429,7 @@ pub(super) fn history_table(entries: Vec<Entry>, src: &Source, file: String) -> 
     let rows: Vec<u32> = entries.iter().map(|e| src.rows[e.row as usize]).collect();
     let columns = vec![
         Column::new(
-            "deal_id".into(),
+            DEAL_ID.into(),
             entries
                 .iter()
                 .map(|e| Some(e.deal.clone()).filter(|s| !s.is_empty()))

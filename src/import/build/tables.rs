@@ -2,6 +2,7 @@
 //! managers as raw tables for the loader.
 
 use super::*;
+use crate::schema::names::{CAMPAIGN_ID, CLIENT_ID, DEAL_ID, MANAGER_ID};
 
 impl Context<'_> {
     pub(super) fn deals_table(&self, src: &Source) -> Result<RawTable> {
@@ -10,10 +11,10 @@ impl Context<'_> {
             Column::new(name.into(), d.iter().map(f).collect::<Vec<_>>())
         };
         let mut columns = vec![
-            col("deal_id", &|x| Some(x.id.clone()).filter(|s| !s.is_empty())),
-            col("client_id", &|x| Some(x.client.clone())),
-            col("manager_id", &|x| Some(x.manager.clone())),
-            col("campaign_id", &|x| x.campaign.clone()),
+            col(DEAL_ID, &|x| Some(x.id.clone()).filter(|s| !s.is_empty())),
+            col(CLIENT_ID, &|x| Some(x.client.clone())),
+            col(MANAGER_ID, &|x| Some(x.manager.clone())),
+            col(CAMPAIGN_ID, &|x| x.campaign.clone()),
             col("created_at", &|x| x.created.text()),
             col("closed_at", &|x| x.closed.text()),
             col("expected_close_at", &|x| x.expected.text()),
@@ -78,7 +79,7 @@ impl Context<'_> {
         };
         let pick = |k: usize, id: &str| info.get(id).and_then(|i| i[k].clone());
         let columns = vec![
-            Column::new("client_id".into(), order.clone()),
+            Column::new(CLIENT_ID.into(), order.clone()),
             Column::new(
                 "name".into(),
                 order
@@ -171,7 +172,7 @@ impl Context<'_> {
         }
         let ids: Vec<String> = order.iter().map(|(m, _)| m.clone()).collect();
         let columns = vec![
-            Column::new("manager_id".into(), ids.clone()),
+            Column::new(MANAGER_ID.into(), ids.clone()),
             Column::new("name".into(), ids),
         ];
         let rows = order.iter().map(|(_, r)| src.rows[*r as usize]).collect();

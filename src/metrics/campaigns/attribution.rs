@@ -2,12 +2,13 @@
 //! last touch, or linear over the touches), per the config.
 
 use super::*;
+use crate::schema::names::{CAMPAIGN_ID, CLIENT_ID, DEAL_ID};
 
 /// One touch per deal with its own campaign: k = n = 1, the deal's latest touch.
 fn one(lf: LazyFrame) -> LazyFrame {
     lf.select([
-        col("deal_id"),
-        col("campaign_id"),
+        col(DEAL_ID),
+        col(CAMPAIGN_ID),
         lit(1i64).cast(DataType::Int64).alias("k"),
         lit(1i64).cast(DataType::Int64).alias("n"),
         lit(true).alias("is_last"),
@@ -33,26 +34,26 @@ pub(super) fn weights(
     }
     let grouped = concat(touches, UnionArgs::default())
         .ctx("campaign touches")?
-        .group_by([col("deal_id"), col("campaign_id")])
+        .group_by([col(DEAL_ID), col(CAMPAIGN_ID)])
         .agg([
             len().cast(DataType::Int64).alias("k"),
             col("at").max().alias("last_at"),
         ])
         .sort_by_exprs(
-            [col("deal_id"), col("last_at"), col("campaign_id")],
+            [col(DEAL_ID), col("last_at"), col(CAMPAIGN_ID)],
             SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
         );
     let w = grouped.with_columns([
-        crate::metrics::over(col("k").sum(), "deal_id")?.alias("n"),
-        col("campaign_id")
-            .eq(crate::metrics::over(col("campaign_id").first(), "deal_id")?)
+        crate::metrics::over(col("k").sum(), DEAL_ID)?.alias("n"),
+        col(CAMPAIGN_ID)
+            .eq(crate::metrics::over(col(CAMPAIGN_ID).first(), DEAL_ID)?)
             .alias("is_last"),
     ]);
     let w = match how {
         Attribution::Last => one(w.filter(col("is_last"))),
         _ => w.select([
-            col("deal_id"),
-            col("campaign_id"),
+            col(DEAL_ID),
+            col(CAMPAIGN_ID),
             col("k"),
             col("n"),
             col("is_last"),
@@ -61,12 +62,8 @@ pub(super) fn weights(
     // Deals no campaign touched stay whole in the "no campaign" row.
     let untouched = one(cohort
         .clone()
-        .join_on(
-            w.clone().select([col("deal_id")]),
-            &["deal_id"],
-            JoinType::Anti,
-        )
-        .with_column(lit(NULL).cast(DataType::String).alias("campaign_id")));
+        .join_on(w.clone().select([col(DEAL_ID)]), &[DEAL_ID], JoinType::Anti)
+        .with_column(lit(NULL).cast(DataType::String).alias(CAMPAIGN_ID)));
     concat([w, untouched], UnionArgs::default()).ctx("attribution weights")
 }
 
@@ -77,28 +74,28 @@ fn first_touches(tables: &Tables, cohort: &LazyFrame) -> LazyFrame {
         .deals
         .clone()
         .lazy()
-        .select([col("deal_id"), col("campaign_id").alias("own_campaign")]);
+        .select([col(DEAL_ID), col(CAMPAIGN_ID).alias("own_campaign")]);
     let client_created = match &tables.clients {
-        Some(c) => c.clone().lazy().select([
-            col("client_id"),
-            col("created_at").alias("client_created_at"),
-        ]),
+        Some(c) => c
+            .clone()
+            .lazy()
+            .select([col(CLIENT_ID), col("created_at").alias("client_created_at")]),
         None => cohort.clone().select([
-            col("client_id"),
+            col(CLIENT_ID),
             lit(NULL)
                 .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
                 .alias("client_created_at"),
         ]),
     }
-    .unique(Some(cols(["client_id"])), UniqueKeepStrategy::First);
+    .unique(Some(cols([CLIENT_ID])), UniqueKeepStrategy::First);
     cohort
         .clone()
-        .filter(col("campaign_id").is_not_null())
-        .join_on(own, &["deal_id"], JoinType::Left)
-        .join_on(client_created, &["client_id"], JoinType::Left)
+        .filter(col(CAMPAIGN_ID).is_not_null())
+        .join_on(own, &[DEAL_ID], JoinType::Left)
+        .join_on(client_created, &[CLIENT_ID], JoinType::Left)
         .select([
-            col("deal_id"),
-            col("campaign_id"),
+            col(DEAL_ID),
+            col(CAMPAIGN_ID),
             when(col("own_campaign").is_not_null())
                 .then(col("created_at"))
                 .otherwise(coalesce(&[col("client_created_at"), col("created_at")]))
@@ -116,19 +113,19 @@ fn contact_touches(
     lookback_days: f64,
 ) -> [LazyFrame; 2] {
     let ends = cohort.clone().select([
-        col("deal_id"),
-        col("client_id"),
+        col(DEAL_ID),
+        col(CLIENT_ID),
         col("created_at"),
         coalesce(&[col("closed_at"), as_of.clone()]).alias("end"),
     ]);
     let c = contacts
         .clone()
         .lazy()
-        .filter(col("campaign_id").is_not_null().and(col("at").lt(as_of)))
+        .filter(col(CAMPAIGN_ID).is_not_null().and(col("at").lt(as_of)))
         .select([
-            col("deal_id").alias("touch_deal"),
-            col("client_id"),
-            col("campaign_id"),
+            col(DEAL_ID).alias("touch_deal"),
+            col(CLIENT_ID),
+            col(CAMPAIGN_ID),
             col("at"),
         ]);
     let tied = c
@@ -137,25 +134,25 @@ fn contact_touches(
         .join(
             ends.clone(),
             [col("touch_deal")],
-            [col("deal_id")],
+            [col(DEAL_ID)],
             JoinArgs::new(JoinType::Inner),
         )
         .filter(col("at").lt_eq(col("end")))
         .select([
-            col("touch_deal").alias("deal_id"),
-            col("campaign_id"),
+            col("touch_deal").alias(DEAL_ID),
+            col(CAMPAIGN_ID),
             col("at"),
         ]);
     let lookback =
         lit((lookback_days * DAY_MS) as i64).cast(DataType::Duration(TimeUnit::Milliseconds));
     let untied = c
         .filter(col("touch_deal").is_null())
-        .join_on(ends, &["client_id"], JoinType::Inner)
+        .join_on(ends, &[CLIENT_ID], JoinType::Inner)
         .filter(
             col("at")
                 .lt_eq(col("end"))
                 .and(col("at").gt_eq(col("created_at") - lookback)),
         )
-        .select([col("deal_id"), col("campaign_id"), col("at")]);
+        .select([col(DEAL_ID), col(CAMPAIGN_ID), col("at")]);
     [tied, untied]
 }

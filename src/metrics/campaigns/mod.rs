@@ -30,6 +30,7 @@
 //!   campaign's won deals.
 
 use crate::i18n::Note;
+use crate::schema::names::{CAMPAIGN_ID, CLIENT_ID, DEAL_ID};
 use polars::prelude::*;
 
 use super::snapshot::{DAY_MS, Snapshot, in_period, moment};
@@ -102,9 +103,9 @@ pub fn campaigns(
 ) -> Result<Campaigns> {
     let mut notes = Vec::new();
     let cohort = snap.cohort().select([
-        col("deal_id"),
-        col("client_id"),
-        col("campaign_id"),
+        col(DEAL_ID),
+        col(CLIENT_ID),
+        col(CAMPAIGN_ID),
         col("created_at"),
         col("closed_at"),
         col("status"),
@@ -120,20 +121,19 @@ pub fn campaigns(
                 .clone()
                 .lazy()
                 .filter(
-                    in_period(col("created_at"), &snap.period)
-                        .and(col("campaign_id").is_not_null()),
+                    in_period(col("created_at"), &snap.period).and(col(CAMPAIGN_ID).is_not_null()),
                 )
                 .join_on(
-                    cohort.clone().select([col("client_id")]),
-                    &["client_id"],
+                    cohort.clone().select([col(CLIENT_ID)]),
+                    &[CLIENT_ID],
                     JoinType::Anti,
                 )
-                .group_by([col("campaign_id")])
+                .group_by([col(CAMPAIGN_ID)])
                 .agg([len().cast(DataType::Float64).alias("clients_without_deal")]);
             by_campaign.join(
                 acquired,
-                [col("campaign_id")],
-                [col("campaign_id")],
+                [col(CAMPAIGN_ID)],
+                [col(CAMPAIGN_ID)],
                 JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
             )
         }
@@ -182,12 +182,12 @@ fn cohort_deals(
                 .clone()
                 .lazy()
                 .filter(col("paid_at").lt(as_of))
-                .group_by([col("deal_id")])
+                .group_by([col(DEAL_ID)])
                 .agg([money::sum_minor(money::minor_expr("amount")).alias("paid_minor")]);
             let paid = paid_per_deal(paid)?;
             let paying = all_deals
                 .clone()
-                .join_on(paid.clone(), &["deal_id"], JoinType::Inner)
+                .join_on(paid.clone(), &[DEAL_ID], JoinType::Inner)
                 .filter(col("paid_minor").gt(lit(0i64)));
             (Some(paid), paying)
         }
@@ -202,14 +202,14 @@ fn cohort_deals(
         }
     };
     let first_paying = paying
-        .sort(["created_at", "deal_id"], SortMultipleOptions::default())
-        .group_by([col("client_id")])
-        .agg([col("deal_id").first().alias("first_paying_deal")]);
+        .sort(["created_at", DEAL_ID], SortMultipleOptions::default())
+        .group_by([col(CLIENT_ID)])
+        .agg([col(DEAL_ID).first().alias("first_paying_deal")]);
     let deals = cohort
         .clone()
-        .join_on(first_paying, &["client_id"], JoinType::Left)
+        .join_on(first_paying, &[CLIENT_ID], JoinType::Left)
         .with_columns([
-            col("deal_id")
+            col(DEAL_ID)
                 .eq(col("first_paying_deal"))
                 .fill_null(lit(false))
                 .alias("new_customer"),
@@ -223,7 +223,7 @@ fn cohort_deals(
         ]);
     Ok(match paid {
         Some(p) => deals
-            .join_on(p, &["deal_id"], JoinType::Left)
+            .join_on(p, &[DEAL_ID], JoinType::Left)
             .with_column(col("paid_minor").fill_null(lit(0i64))),
         None => deals.with_column(lit(NULL).cast(DataType::Int64).alias("paid_minor")),
     })
@@ -244,7 +244,7 @@ fn by_campaign(
         let q = col(m).floor_div(col("n"));
         let r = col(m) - q.clone() * col("n");
         let floor = q * col("k") + (r * col("k")).floor_div(col("n"));
-        let left = col(m) - super::over(floor.clone().sum(), "deal_id")?;
+        let left = col(m) - super::over(floor.clone().sum(), DEAL_ID)?;
         Ok(floor + when(col("is_last")).then(left).otherwise(lit(0i64)))
     };
     let won = status::won();
@@ -258,26 +258,26 @@ fn by_campaign(
                     .unzip()
             })
             .unwrap_or_default();
-        df!("client_id" => ids, "clv_minor" => values)
+        df!(CLIENT_ID => ids, "clv_minor" => values)
             .ctx("clv per client")?
             .lazy()
     };
     let acquired_clv = col("new_customer").and(col("clv_minor").is_not_null());
     Ok(deals
-        .drop(cols(["campaign_id"]))
+        .drop(cols([CAMPAIGN_ID]))
         .join(
             clv_frame,
-            [col("client_id")],
-            [col("client_id")],
+            [col(CLIENT_ID)],
+            [col(CLIENT_ID)],
             JoinArgs::new(JoinType::Left),
         )
-        .join_on(w, &["deal_id"], JoinType::Inner)
+        .join_on(w, &[DEAL_ID], JoinType::Inner)
         .with_columns([
             weight.alias("w"),
             share("amount_minor")?.alias("amount_share"),
             share("paid_minor")?.alias("paid_share"),
         ])
-        .group_by([col("campaign_id")])
+        .group_by([col(CAMPAIGN_ID)])
         .agg([
             col("w").sum().alias("deals"),
             col("w").filter(won.clone()).sum().alias("won"),
@@ -315,7 +315,7 @@ fn listed(
     let mut listed: Vec<Listed> = Vec::new();
     let mut undated = Vec::new();
     if let Some(c) = &tables.campaigns {
-        let ids = texts(c, "campaign_id")?;
+        let ids = texts(c, CAMPAIGN_ID)?;
         let names = texts(c, "name")?;
         let channels = texts(c, "channel")?;
         let day_of = |name: &str| -> Result<Vec<Option<i32>>> {

@@ -2,6 +2,7 @@
 //! conversion with its interval and test) assembled from the attributed activity.
 
 use super::*;
+use crate::schema::names::{CAMPAIGN_ID, DEAL_ID};
 
 /// A campaign as the campaigns table lists it.
 pub(super) struct Listed {
@@ -36,7 +37,7 @@ pub(super) fn assemble(
     listed: &[Listed],
     has_payments: bool,
 ) -> Result<Vec<Row>> {
-    let ids = texts(activity, "campaign_id")?;
+    let ids = texts(activity, CAMPAIGN_ID)?;
     let num = |name: &str| -> Result<Vec<f64>> {
         Ok(floats(activity, name)?
             .into_iter()
@@ -127,7 +128,7 @@ pub(super) fn assemble(
 pub(super) fn paid_per_deal(paid: LazyFrame) -> Result<LazyFrame> {
     let frame = paid.collect().ctx("payments per deal")?;
     let sums = money::minors(frame.column("paid_minor").ctx("paid_minor")?)?;
-    let ids = crate::metrics::texts(&frame, "deal_id")?;
+    let ids = crate::metrics::texts(&frame, DEAL_ID)?;
     let too_large: Vec<String> = sums
         .iter()
         .zip(&ids)
@@ -208,7 +209,7 @@ pub(super) fn table(rows: Vec<Row>) -> Result<DataFrame> {
         .collect();
     let columns = vec![
         Column::new(
-            "campaign_id".into(),
+            CAMPAIGN_ID.into(),
             rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
         ),
         Column::new(

@@ -3,6 +3,7 @@
 //! the roster by [`super::manager_kpis`]; and the figures made of several blocks.
 
 use super::*;
+use crate::schema::names::{CLIENT_ID, DEAL_ID, MANAGER_ID};
 
 /// One block of KPI columns keyed by [`KEY`]: joined onto the roster, or, when the table it
 /// needs is missing, its columns left empty.
@@ -42,9 +43,9 @@ pub(super) struct Keys {
 impl Keys {
     pub(super) fn new(roster: &DataFrame, group: ManagerGroup) -> Keys {
         let keys = roster.clone().lazy().select([
-            col("manager_id"),
+            col(MANAGER_ID),
             match group {
-                ManagerGroup::Manager => col("manager_id"),
+                ManagerGroup::Manager => col(MANAGER_ID),
                 ManagerGroup::Team => col("team").fill_null(lit("(no team)")),
             }
             .alias(KEY),
@@ -54,7 +55,7 @@ impl Keys {
 
     /// A frame with `manager_id`, keyed (managers not in the roster left out).
     pub(super) fn on(&self, lf: LazyFrame) -> LazyFrame {
-        lf.join_on(self.keys.clone(), &["manager_id"], JoinType::Inner)
+        lf.join_on(self.keys.clone(), &[MANAGER_ID], JoinType::Inner)
     }
 }
 
@@ -89,7 +90,7 @@ pub(super) fn roster_block(
     let kpis = roster
         .clone()
         .lazy()
-        .join_on(keys.keys.clone(), &["manager_id"], JoinType::Inner);
+        .join_on(keys.keys.clone(), &[MANAGER_ID], JoinType::Inner);
     match group {
         ManagerGroup::Manager => kpis.select([
             col(KEY),
@@ -144,10 +145,10 @@ pub(super) fn clients_block(deals: &LazyFrame, contacts: Option<&LazyFrame>) -> 
     let open_clients = deals
         .clone()
         .filter(status::open())
-        .select([col(KEY), col("client_id")]);
+        .select([col(KEY), col(CLIENT_ID)]);
     let clients = match contacts {
         Some(c) => concat(
-            [open_clients, c.clone().select([col(KEY), col("client_id")])],
+            [open_clients, c.clone().select([col(KEY), col(CLIENT_ID)])],
             UnionArgs::default(),
         )
         .ctx("clients in work")?,
@@ -155,7 +156,7 @@ pub(super) fn clients_block(deals: &LazyFrame, contacts: Option<&LazyFrame>) -> 
     };
     Ok(clients
         .group_by([col(KEY)])
-        .agg([col("client_id").n_unique().alias("clients_in_work")]))
+        .agg([col(CLIENT_ID).n_unique().alias("clients_in_work")]))
 }
 
 /// Payments dated in the period on the manager's deals. The owner is the one who held the
@@ -171,7 +172,7 @@ pub(super) fn paid_block(tables: &Tables, keys: &Keys, snap: &Snapshot) -> Block
             .clone()
             .lazy()
             .filter(in_period(col("paid_at"), period))
-            .join_on(owners, &["deal_id"], JoinType::Inner))
+            .join_on(owners, &[DEAL_ID], JoinType::Inner))
         .group_by([col(KEY)])
         .agg([amount_sum(col("amount")).alias("paid_amount")]);
     Block::Join {
@@ -272,7 +273,7 @@ pub(super) fn handoffs_blocks(handoffs: Option<&DataFrame>, keys: &Keys) -> Vec<
         ])];
     };
     let side = |id: &str| {
-        keys.on(h.clone().lazy().rename([id], ["manager_id"], true))
+        keys.on(h.clone().lazy().rename([id], [MANAGER_ID], true))
             .group_by([col(KEY)])
     };
     let out = side("from_manager_id").agg([len().alias("handoffs_out")]);

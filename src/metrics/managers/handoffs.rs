@@ -2,6 +2,7 @@
 //! manager_id), and the hours to the new owner's first contact.
 
 use super::*;
+use crate::schema::names::{CLIENT_ID, DEAL_ID, MANAGER_ID};
 
 /// Handoffs in the period: consecutive stage entries of a deal under different managers.
 pub(super) fn handoffs(
@@ -17,35 +18,31 @@ pub(super) fn handoffs(
         .filter(
             col("entered_at")
                 .lt(end.clone())
-                .and(col("manager_id").is_not_null()),
+                .and(col(MANAGER_ID).is_not_null()),
         )
         .sort(
-            ["deal_id", "entered_at"],
+            [DEAL_ID, "entered_at"],
             SortMultipleOptions::default().with_maintain_order(true),
         )
         .with_column(
-            crate::metrics::shifted_within(col("manager_id"), "deal_id", 1)
-                .alias("from_manager_id"),
+            crate::metrics::shifted_within(col(MANAGER_ID), DEAL_ID, 1).alias("from_manager_id"),
         )
         .filter(
             col("from_manager_id")
                 .is_not_null()
-                .and(col("from_manager_id").neq(col("manager_id")))
+                .and(col("from_manager_id").neq(col(MANAGER_ID)))
                 .and(in_period(col("entered_at"), period)),
         )
         .join_on(
-            deals
-                .clone()
-                .lazy()
-                .select([col("deal_id"), col("client_id")]),
-            &["deal_id"],
+            deals.clone().lazy().select([col(DEAL_ID), col(CLIENT_ID)]),
+            &[DEAL_ID],
             JoinType::Inner,
         )
         .select([
-            col("deal_id"),
-            col("client_id"),
+            col(DEAL_ID),
+            col(CLIENT_ID),
             col("from_manager_id"),
-            col("manager_id").alias("to_manager_id"),
+            col(MANAGER_ID).alias("to_manager_id"),
             col("stage"),
             col("entered_at").alias("handed_at"),
         ])
@@ -57,14 +54,14 @@ pub(super) fn handoffs(
                 .lazy()
                 .filter(col("due_at").is_null().or(col("done_at").is_not_null()))
                 .select([
-                    col("client_id"),
-                    col("manager_id").alias("to_manager_id"),
+                    col(CLIENT_ID),
+                    col(MANAGER_ID).alias("to_manager_id"),
                     coalesce(&[col("done_at"), col("at")]).alias("contact_at"),
                 ])
                 .filter(col("contact_at").lt(end));
             let first = entries
                 .clone()
-                .join_on(touches, &["client_id", "to_manager_id"], JoinType::Inner)
+                .join_on(touches, &[CLIENT_ID, "to_manager_id"], JoinType::Inner)
                 .filter(col("contact_at").gt_eq(col("handed_at")))
                 .group_by([col("handoff")])
                 .agg([col("contact_at").min().alias("first_contact_at")]);
@@ -82,7 +79,7 @@ pub(super) fn handoffs(
                 .round(1, RoundMode::HalfToEven)
                 .alias("hours_to_first_contact"),
         )
-        .sort(["handed_at", "deal_id"], SortMultipleOptions::default())
+        .sort(["handed_at", DEAL_ID], SortMultipleOptions::default())
         .drop(cols(["handoff"]))
         .collect()
         .ctx("handoffs")

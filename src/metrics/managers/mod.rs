@@ -8,6 +8,7 @@
 //! the period (hired before its end, not left before its start) or had any activity in it.
 
 use crate::i18n::Note;
+use crate::schema::names::{DEAL_ID, MANAGER_ID};
 use polars::prelude::*;
 
 use super::JoinOn;
@@ -95,7 +96,7 @@ pub fn roster(tables: &Tables, period: &Period) -> Result<DataFrame> {
     let as_of_day = (period.end_ms() / super::snapshot::DAY_MS as i64) as i32;
     let base = match &tables.managers {
         Some(m) => m.clone().lazy().select([
-            col("manager_id"),
+            col(MANAGER_ID),
             col("name"),
             col("team"),
             col("hired_on"),
@@ -103,18 +104,18 @@ pub fn roster(tables: &Tables, period: &Period) -> Result<DataFrame> {
             col("monthly_plan"),
         ]),
         None => {
-            let mut ids = vec![tables.deals.clone().lazy().select([col("manager_id")])];
+            let mut ids = vec![tables.deals.clone().lazy().select([col(MANAGER_ID)])];
             // When only some contacts were kept, the loader gave every contact's manager.
             let contacts = match &tables.contact_managers {
                 Some(m) => Some(m.clone().into_frame()),
                 None => tables.contacts.clone(),
             };
             for t in [&contacts, &tables.stage_history].into_iter().flatten() {
-                ids.push(t.clone().lazy().select([col("manager_id")]));
+                ids.push(t.clone().lazy().select([col(MANAGER_ID)]));
             }
             concat(ids, UnionArgs::default())
                 .ctx("manager ids")?
-                .filter(col("manager_id").is_not_null())
+                .filter(col(MANAGER_ID).is_not_null())
                 .unique(None, UniqueKeepStrategy::First)
                 .with_columns([
                     lit(NULL).cast(DataType::String).alias("name"),
@@ -132,12 +133,12 @@ pub fn roster(tables: &Tables, period: &Period) -> Result<DataFrame> {
                 .or(col("left_on").cast(DataType::Int32).gt_eq(lit(as_of_day)))
                 .alias("active"),
         )
-        .sort(["manager_id"], SortMultipleOptions::default())
+        .sort([MANAGER_ID], SortMultipleOptions::default())
         .collect()
         .ctx("managers roster")?;
     // A manager's plans row for a month overrides monthly_plan for that month (SPEC §1).
     let (by_manager, _) = super::plans::plan_rows(tables)?;
-    let ids = super::texts(&frame, "manager_id")?;
+    let ids = super::texts(&frame, MANAGER_ID)?;
     let days = |name: &str| -> Result<Vec<Option<i32>>> {
         let c = frame
             .column(name)
@@ -248,8 +249,8 @@ pub fn manager_kpis(
             .deals
             .clone()
             .lazy()
-            .select([col("deal_id"), col("discount_pct")]),
-        &["deal_id"],
+            .select([col(DEAL_ID), col("discount_pct")]),
+        &[DEAL_ID],
         JoinType::Left,
     ));
     let contacts = tables
@@ -309,7 +310,7 @@ pub fn manager_kpis(
         ));
     }
     let key_name = match group {
-        ManagerGroup::Manager => "manager_id",
+        ManagerGroup::Manager => MANAGER_ID,
         ManagerGroup::Team => "team",
     };
     let deviations = deviations(&frame, key_name)?;
@@ -367,7 +368,7 @@ fn with_average(frame: DataFrame, group: ManagerGroup) -> Result<DataFrame> {
 
 fn output_columns(group: ManagerGroup) -> Vec<Expr> {
     let mut cols = match group {
-        ManagerGroup::Manager => vec![col(KEY).alias("manager_id"), col("name")],
+        ManagerGroup::Manager => vec![col(KEY).alias(MANAGER_ID), col("name")],
         ManagerGroup::Team => vec![col(KEY).alias("team")],
     };
     // SPEC §6 order: the KPIs, with the plan just before its attainment.

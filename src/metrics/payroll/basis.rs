@@ -2,6 +2,7 @@
 //! deals they held at its end (or their deals won in it), with the period's refunds.
 
 use super::*;
+use crate::schema::names::{DEAL_ID, MANAGER_ID};
 
 /// The basis entries of each manager in date order.
 pub(super) fn basis_entries(
@@ -31,10 +32,10 @@ fn basis_frame(
             p.clone()
                 .lazy()
                 .filter(in_period(col("paid_at"), &snap.period))
-                .join_on(owners, &["deal_id"], JoinType::Inner)
+                .join_on(owners, &[DEAL_ID], JoinType::Inner)
                 .select([
-                    col("manager_id"),
-                    col("deal_id"),
+                    col(MANAGER_ID),
+                    col(DEAL_ID),
                     col("payment_id"),
                     col("paid_at").alias("at"),
                     col("amount"),
@@ -64,8 +65,8 @@ fn basis_frame(
                 .lazy()
                 .filter(crate::tables::status::won().and(in_period(col("closed_at"), &snap.period)))
                 .select([
-                    col("manager_id"),
-                    col("deal_id"),
+                    col(MANAGER_ID),
+                    col(DEAL_ID),
                     lit(NULL).cast(DataType::String).alias("payment_id"),
                     col("closed_at").alias("at"),
                     col("amount"),
@@ -82,7 +83,7 @@ fn basis_frame(
     };
     frame
         .sort(
-            ["manager_id", "at", "payment_id", "deal_id"],
+            [MANAGER_ID, "at", "payment_id", DEAL_ID],
             SortMultipleOptions::default().with_nulls_last(true),
         )
         .collect()
@@ -96,8 +97,8 @@ fn entries_of(
     basis: Basis,
     notes: &mut Vec<Note>,
 ) -> Result<std::collections::BTreeMap<String, Vec<Entry>>> {
-    let managers = texts(frame, "manager_id")?;
-    let deals = texts(frame, "deal_id")?;
+    let managers = texts(frame, MANAGER_ID)?;
+    let deals = texts(frame, DEAL_ID)?;
     let payments = texts(frame, "payment_id")?;
     let at = frame
         .column("at")

@@ -1,6 +1,7 @@
 //! The payroll and payroll_lines tables, built column by column from the managers' pay.
 
 use super::*;
+use crate::schema::names::{DEAL_ID, MANAGER_ID};
 
 #[derive(Default)]
 pub(super) struct SummaryColumns {
@@ -49,7 +50,7 @@ impl SummaryColumns {
         let df = DataFrame::new(
             n,
             vec![
-                Column::new("manager_id".into(), self.manager_id),
+                Column::new(MANAGER_ID.into(), self.manager_id),
                 Column::new("name".into(), self.name),
                 money::column("basis_amount", self.basis),
                 money::column("monthly_plan", self.monthly_plan),
@@ -70,7 +71,7 @@ impl SummaryColumns {
                     .alias("plan_attainment"),
             )
             .select([
-                col("manager_id"),
+                col(MANAGER_ID),
                 col("name"),
                 col("basis_amount"),
                 col("monthly_plan"),
@@ -125,8 +126,8 @@ impl LineColumns {
         DataFrame::new(
             n,
             vec![
-                Column::new("manager_id".into(), self.manager_id),
-                Column::new("deal_id".into(), self.deal_id),
+                Column::new(MANAGER_ID.into(), self.manager_id),
+                Column::new(DEAL_ID.into(), self.deal_id),
                 Column::new("payment_id".into(), self.payment_id),
                 at,
                 money::column("amount", self.amount),

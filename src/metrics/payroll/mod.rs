@@ -17,6 +17,7 @@
 //!   the refunded commission is clawed back.
 
 use crate::i18n::Note;
+use crate::schema::names::MANAGER_ID;
 use polars::prelude::*;
 
 use super::snapshot::{DAY_MS, Snapshot, in_period};
@@ -150,7 +151,7 @@ struct Member {
 
 /// The roster's rows.
 fn members(roster: &DataFrame) -> Result<Vec<Member>> {
-    let ids = texts(roster, "manager_id")?;
+    let ids = texts(roster, MANAGER_ID)?;
     let names = texts(roster, "name")?;
     let left = roster
         .column("left_on")

@@ -26,6 +26,7 @@
 mod rfm;
 
 use crate::i18n::Note;
+use crate::schema::names::{CLIENT_ID, MANAGER_ID};
 pub use rfm::{SEGMENTS, segment};
 use rfm::{quintile, rfm_of, segments_of};
 
@@ -60,10 +61,10 @@ pub struct Reactivation {
 fn company_median_gap(purchases: LazyFrame) -> Result<Option<f64>> {
     let gaps = purchases
         .filter(col("bought"))
-        .select([col("client_id"), col("day")])
+        .select([col(CLIENT_ID), col("day")])
         .unique(None, UniqueKeepStrategy::First)
-        .sort(["client_id", "day"], SortMultipleOptions::default())
-        .with_column((col("day") - super::shifted_within(col("day"), "client_id", 1)).alias("gap"))
+        .sort([CLIENT_ID, "day"], SortMultipleOptions::default())
+        .with_column((col("day") - super::shifted_within(col("day"), CLIENT_ID, 1)).alias("gap"))
         .select([col("gap").cast(DataType::Float64).median()])
         .collect()
         .ctx("company median gap")?;
@@ -312,7 +313,7 @@ fn scored(
         .with_column(Column::new("expected_minor".into(), value))
         .ctx("expected value")?;
     // The client's lifetime value (crmstat clv), when it could be computed.
-    let clv_minor: Vec<Option<i64>> = texts(&scored, "client_id")?
+    let clv_minor: Vec<Option<i64>> = texts(&scored, CLIENT_ID)?
         .iter()
         .map(|id| {
             let v = clv?.by_client.get(id.as_deref()?)?.as_ref()?;
@@ -346,27 +347,27 @@ fn judged(
     let open = deals
         .clone()
         .filter(status::open())
-        .select([col("client_id")])
+        .select([col(CLIENT_ID)])
         .unique(None, UniqueKeepStrategy::First)
         .with_column(lit(true).alias("has_open_deal"));
     let last_deal_manager = deals
         .sort(["created_at"], SortMultipleOptions::default())
-        .group_by([col("client_id")])
-        .agg([col("manager_id").last().alias("deal_manager")]);
+        .group_by([col(CLIENT_ID)])
+        .agg([col(MANAGER_ID).last().alias("deal_manager")]);
     let clients = match &tables.clients {
-        Some(c) => c.clone().lazy().select([
-            col("client_id"),
-            col("name"),
-            col("manager_id").alias("owner"),
-        ]),
+        Some(c) => {
+            c.clone()
+                .lazy()
+                .select([col(CLIENT_ID), col("name"), col(MANAGER_ID).alias("owner")])
+        }
         None => scored.clone().lazy().select([
-            col("client_id"),
+            col(CLIENT_ID),
             lit(NULL).cast(DataType::String).alias("name"),
             lit(NULL).cast(DataType::String).alias("owner"),
         ]),
     };
     let managers = roster.clone().lazy().select([
-        col("manager_id"),
+        col(MANAGER_ID),
         col("name").alias("manager_name"),
         col("active").alias("manager_active"),
     ]);
@@ -379,16 +380,16 @@ fn judged(
         .otherwise(lit(NULL).cast(DataType::Float64));
     let all = scored
         .lazy()
-        .join_on(clients, &["client_id"], JoinType::Left)
-        .join_on(last_deal_manager, &["client_id"], JoinType::Left)
-        .join_on(open, &["client_id"], JoinType::Left)
+        .join_on(clients, &[CLIENT_ID], JoinType::Left)
+        .join_on(last_deal_manager, &[CLIENT_ID], JoinType::Left)
+        .join_on(open, &[CLIENT_ID], JoinType::Left)
         .with_columns([
-            coalesce(&[col("owner"), col("deal_manager")]).alias("manager_id"),
+            coalesce(&[col("owner"), col("deal_manager")]).alias(MANAGER_ID),
             col("has_open_deal").fill_null(lit(false)),
             gap.alias("mean_gap_days"),
             (lit(today) - col("last_day")).alias("days_since_last"),
         ])
-        .join_on(managers, &["manager_id"], JoinType::Left)
+        .join_on(managers, &[MANAGER_ID], JoinType::Left)
         .with_columns([super::greater(
             coalesce(&[col("mean_gap_days"), lit(one_purchase_gap)]) * lit(factor),
             lit(cfg.floor_days),
@@ -422,16 +423,16 @@ fn candidates_of(all: &DataFrame, cfg: &ReactivationConfig) -> Result<DataFrame>
                 col("clv_minor"),
                 col("expected_minor"),
                 col("over"),
-                col("client_id"),
+                col(CLIENT_ID),
             ],
             SortMultipleOptions::default()
                 .with_order_descending_multi([true, true, true, false])
                 .with_nulls_last(true),
         )
         .select([
-            col("client_id"),
+            col(CLIENT_ID),
             col("name"),
-            col("manager_id"),
+            col(MANAGER_ID),
             col("manager_active"),
             day_to_date("last_day").alias("last_purchase_at"),
             col("purchases").cast(DataType::UInt32),
@@ -451,7 +452,7 @@ fn candidates_of(all: &DataFrame, cfg: &ReactivationConfig) -> Result<DataFrame>
             col("expected_purchases"),
             col("expected_minor"),
             col("manager_name"),
-            when(col("manager_id").is_null())
+            when(col(MANAGER_ID).is_null())
                 .then(lit("assign an owner"))
                 .when(col("manager_active").eq(lit(false)))
                 .then(lit("reassign: the owner has left"))
@@ -509,7 +510,7 @@ mod tests {
         // refund of 50.00 on day 45; as of day 100: 2 purchases, revenue 250.00, typical =
         // the known amount, x = 1, t_x = 30/7, T = 90/7.
         let frame = df!(
-            "client_id" => ["X", "X", "X"],
+            CLIENT_ID => ["X", "X", "X"],
             "day" => [10i32, 40, 45],
             "bought" => [true, true, false],
             "amount_minor" => [None, Some(30_000i64), None],

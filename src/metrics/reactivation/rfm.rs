@@ -1,6 +1,7 @@
 //! RFM: quintile scores 1–5 for recency, frequency and money over every client who has
 //! bought, and the segment of each R × F cell.
 
+use crate::schema::names::{CLIENT_ID, MANAGER_ID};
 use polars::prelude::*;
 
 use super::with_money;
@@ -106,9 +107,9 @@ pub(super) fn rfm_of(all: DataFrame) -> Result<DataFrame> {
     let rfm = all
         .lazy()
         .select([
-            col("client_id"),
+            col(CLIENT_ID),
             col("name"),
-            col("manager_id"),
+            col(MANAGER_ID),
             day_to_date("last_day").alias("last_purchase_at"),
             col("days_since_last"),
             col("purchases").cast(DataType::UInt32),

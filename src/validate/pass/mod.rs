@@ -4,6 +4,7 @@
 //! good rows that the command needs are kept. Problems remember their record number;
 //! line numbers are found once the pass is over, for those rows only.
 
+use crate::schema::names::MANAGER_ID;
 use std::sync::Arc;
 
 use polars::prelude::*;
@@ -139,15 +140,15 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
     let mut lf = lf.with_columns(exprs);
     // An open deal may have no owner: it gets the default one (SPEC: counts for the
     // company, under `(unassigned)` per manager). A closed deal still needs its owner.
-    if spec.name == "deals" && schema.get("manager_id").is_some() {
+    if spec.name == "deals" && schema.get(MANAGER_ID).is_some() {
         let open = col("closed_at")
             .is_null()
             .and(col("status").is_null().or(status::open()));
         lf = lf.with_column(
-            when(col("manager_id").is_null().and(open))
+            when(col(MANAGER_ID).is_null().and(open))
                 .then(lit(setup.rules.default_manager.clone()))
-                .otherwise(col("manager_id"))
-                .alias("manager_id"),
+                .otherwise(col(MANAGER_ID))
+                .alias(MANAGER_ID),
         );
     }
     // References, looked up on polars' threads: 0 known or empty, 1 unknown, 2 a rejected row.
@@ -156,7 +157,7 @@ pub fn run(source: &TableSource, setup: Setup) -> Result<Checked> {
         .iter()
         .map(|(r, target)| {
             // The default owner of open deals is no row of the managers table.
-            let exempt = (r.column == "manager_id" && r.target == "managers")
+            let exempt = (r.column == MANAGER_ID && r.target == "managers")
                 .then(|| setup.rules.default_manager.clone());
             reference_codes(r.column, target.clone(), exempt).alias(ref_name(r.column))
         })

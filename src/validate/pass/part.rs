@@ -2,6 +2,7 @@
 //! the pass is over.
 
 use super::*;
+use crate::schema::names::MANAGER_ID;
 
 impl State {
     /// Check one part of the scan: values, trailing value, short rows, row checks,
@@ -68,8 +69,8 @@ impl State {
         // A deal in another currency than the company's: never added to the others.
         if self.spec.name == "deals" {
             if let (Ok(text), Ok(owner)) = (
-                text_values(&part, &text_name("manager_id")),
-                text_values(&part, "manager_id"),
+                text_values(&part, &text_name(MANAGER_ID)),
+                text_values(&part, MANAGER_ID),
             ) {
                 self.owners_filled += text
                     .iter()
@@ -222,7 +223,7 @@ impl State {
             }
         }
         if let Some(ids) = self.manager_ids.as_mut() {
-            let managers = text_values(&part, "manager_id")?;
+            let managers = text_values(&part, MANAGER_ID)?;
             for (pos, v) in managers.iter().enumerate() {
                 if let (Some(v), false) = (v, rejected[pos]) {
                     ids.insert(v, rows[pos]);
