@@ -60,22 +60,7 @@ pub fn explain(dir: &std::path::Path, config: &Config) -> Result<String> {
             }
             if column.name == "status" {
                 if let Some(sf) = &tc.status_from {
-                    let mut rule = Vec::new();
-                    if !sf.values.is_empty() {
-                        let words: Vec<String> = sf
-                            .values
-                            .iter()
-                            .map(|(k, v)| format!("{k:?} → {v}"))
-                            .collect();
-                        rule.push(words.join(", "));
-                    }
-                    if let Some(c) = &sf.lost_when {
-                        rule.push(format!("lost when {c} is given"));
-                    }
-                    if let Some(c) = &sf.won_when {
-                        rule.push(format!("won when {c} is given"));
-                    }
-                    from.push(format!("derived: {}", rule.join("; ")));
+                    from.push(format!("derived: {}", status_rule(sf)));
                 }
             }
             if from.is_empty() {
@@ -112,4 +97,24 @@ pub fn explain(dir: &std::path::Path, config: &Config) -> Result<String> {
         out.push('\n');
     }
     Ok(out)
+}
+
+/// `[tables.deals.status_from]` in words: the mapped words, then the lost and won rules.
+fn status_rule(sf: &crate::config::StatusFrom) -> String {
+    let mut rule = Vec::new();
+    if !sf.values.is_empty() {
+        let words: Vec<String> = sf
+            .values
+            .iter()
+            .map(|(k, v)| format!("{k:?} → {v}"))
+            .collect();
+        rule.push(words.join(", "));
+    }
+    if let Some(c) = &sf.lost_when {
+        rule.push(format!("lost when {c} is given"));
+    }
+    if let Some(c) = &sf.won_when {
+        rule.push(format!("won when {c} is given"));
+    }
+    rule.join("; ")
 }

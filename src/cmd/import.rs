@@ -22,7 +22,6 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     output::prepare_dir(&args.out)?;
     let removed = remove_old_tables(&args.out)?;
     let written = write_tables(args, &loaded)?;
-    let rejects_path = args.out.join("rejects.csv");
 
     // The data folder's config: the funnel the import settled on, no import settings.
     let mut out_config = checked.clone();
@@ -55,6 +54,26 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     })?;
 
     show_problems(report);
+    tell(
+        args,
+        profile,
+        &mapping.counts,
+        &written,
+        report,
+        [&toml_path, &mapping_path],
+    )
+}
+
+/// What was imported and written, on stdout.
+fn tell(
+    args: &ImportArgs,
+    profile: crate::config::Profile,
+    counts: &[import::Count],
+    written: &[std::path::PathBuf],
+    report: &validate::Report,
+    [toml_path, mapping_path]: [&std::path::Path; 2],
+) -> Result<()> {
+    let rejects_path = args.out.join("rejects.csv");
     let mut out = std::io::stdout().lock();
     let io = |e| Error::io("<stdout>", "cannot write", e);
     writeln!(
@@ -63,7 +82,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         args.from.display()
     )
     .map_err(io)?;
-    for c in &mapping.counts {
+    for c in counts {
         writeln!(
             out,
             "  {} ← {}: {} rows in, {} out; {}",
@@ -71,7 +90,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         )
         .map_err(io)?;
     }
-    for path in &written {
+    for path in written {
         writeln!(out, "wrote {}", path.display()).map_err(io)?;
     }
     if report.rejected() > 0 {

@@ -23,26 +23,7 @@ pub fn results(
 ) -> Result<super::Results> {
     let lang = config.lang;
     let r = retention::retention(&loaded.tables, snap, grain, config.reactivation.purchases)?;
-    let mut notes = vec![Note::new(
-        format!(
-            "cohorts by the {} of the first purchase (purchases as in reactivation); active in period k = a purchase \
-             in period k or later; revenue share = the period's revenue ÷ the cohort's revenue in period 0; \
-             the sBG fit on each cohort's active curve projects it to {} periods",
-            grain.word(),
-            retention::HORIZON
-        ),
-        format!(
-            "когорты по {} первой покупки (покупки — как в reactivation); активен в периоде k = покупка в периоде k \
-             или позже; доля выручки = выручка периода ÷ выручка когорты в периоде 0; модель sBG по кривой \
-             активных каждой когорты продлевает её до {} периодов",
-            if grain == Grain::Month {
-                "месяцу"
-            } else {
-                "кварталу"
-            },
-            retention::HORIZON
-        ),
-    )];
+    let mut notes = vec![method_note(grain)];
     notes.extend(r.notes);
     let drawn: Vec<&retention::Cohort> = r.cohorts.iter().rev().take(DRAWN).rev().collect();
     if r.cohorts.len() > DRAWN {
@@ -54,26 +35,7 @@ pub fn results(
             format!("на тепловой карте последние {DRAWN} из {all} когорт; в таблице — все"),
         ));
     }
-    let heatmap = Chart {
-        kind: Kind::Retention(Heatmap {
-            title: format!("{}, {}", tr(lang, "Cohort retention"), snap.period.label),
-            cohorts: drawn
-                .iter()
-                .map(|c| format!("{} ({})", grain.label(c.period), c.clients))
-                .collect(),
-            shares: drawn
-                .iter()
-                .map(|c| {
-                    c.active
-                        .iter()
-                        .map(|&a| a as f64 / c.clients as f64)
-                        .collect()
-                })
-                .collect(),
-            unit: grain.word().into(),
-        }),
-        lang,
-    };
+    let heatmap = heatmap(&drawn, grain, &snap.period.label, lang);
     let charts = if heatmap.is_empty() {
         Vec::new()
     } else {
@@ -102,4 +64,57 @@ pub fn results(
         charts,
         notes: [snap.notes.clone(), notes].concat(),
     })
+}
+
+/// How the cohorts are counted and projected.
+fn method_note(grain: Grain) -> Note {
+    Note::new(
+        format!(
+            "cohorts by the {} of the first purchase (purchases as in reactivation); active in period k = a purchase \
+             in period k or later; revenue share = the period's revenue ÷ the cohort's revenue in period 0; \
+             the sBG fit on each cohort's active curve projects it to {} periods",
+            grain.word(),
+            retention::HORIZON
+        ),
+        format!(
+            "когорты по {} первой покупки (покупки — как в reactivation); активен в периоде k = покупка в периоде k \
+             или позже; доля выручки = выручка периода ÷ выручка когорты в периоде 0; модель sBG по кривой \
+             активных каждой когорты продлевает её до {} периодов",
+            if grain == Grain::Month {
+                "месяцу"
+            } else {
+                "кварталу"
+            },
+            retention::HORIZON
+        ),
+    )
+}
+
+/// The heatmap of the drawn cohorts: each one's share still active per period.
+fn heatmap(
+    drawn: &[&retention::Cohort],
+    grain: Grain,
+    label: &str,
+    lang: crate::i18n::Lang,
+) -> Chart {
+    Chart {
+        kind: Kind::Retention(Heatmap {
+            title: format!("{}, {}", tr(lang, "Cohort retention"), label),
+            cohorts: drawn
+                .iter()
+                .map(|c| format!("{} ({})", grain.label(c.period), c.clients))
+                .collect(),
+            shares: drawn
+                .iter()
+                .map(|c| {
+                    c.active
+                        .iter()
+                        .map(|&a| a as f64 / c.clients as f64)
+                        .collect()
+                })
+                .collect(),
+            unit: grain.word().into(),
+        }),
+        lang,
+    }
 }

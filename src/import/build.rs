@@ -261,6 +261,48 @@ const OVERRIDES: &[(&str, Role)] = &[
     ("loss_reason", Role::LossReason),
 ];
 
+/// The profile's column roles in the deals export, with the columns crmstat.toml names
+/// (`[tables.deals.columns]`) in place of the profile's, each noted.
+fn roles_with_overrides(
+    def: &'static Def,
+    config: &Config,
+    src: &Source,
+    mapping: &mut Mapping,
+) -> Result<Vec<(Role, usize)>> {
+    let header = &src.header;
+    let mut roles = crm::match_roles(def, header);
+    for (canonical, header_name) in &config.table("deals").columns {
+        let Some((_, role)) = OVERRIDES.iter().find(|(c, _)| c == canonical) else {
+            return Err(Error::Usage(format!(
+                "[tables.deals.columns] {canonical}: with a profile, the deals columns you can name are {}",
+                OVERRIDES
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        let pos = header
+            .iter()
+            .position(|h| h == header_name)
+            .or_else(|| header.iter().position(|h| profiles::normalize(h) == profiles::normalize(header_name)))
+            .ok_or_else(|| Error::BadFile {
+                file: src.file.clone(),
+                problem: format!(
+                    "no column `{header_name}`, which crmstat.toml maps to {canonical}; the columns are: {}",
+                    src.shown_header().iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
+                ),
+                fix: format!("correct [tables.deals.columns] {canonical} = \"…\""),
+            })?;
+        roles.retain(|(r, i)| r != role && *i != pos);
+        roles.push((*role, pos));
+        mapping.notes.push(format!(
+            "{canonical} taken from `{header_name}` as crmstat.toml says (instead of the profile's column)"
+        ));
+    }
+    Ok(roles)
+}
+
 impl<'a> Context<'a> {
     fn new(
         def: &'static Def,
@@ -270,36 +312,7 @@ impl<'a> Context<'a> {
     ) -> Result<Self> {
         let crm = crm::of(def.profile);
         let header = src.header.clone();
-        let mut roles = crm::match_roles(def, &header);
-        for (canonical, header_name) in &config.table("deals").columns {
-            let Some((_, role)) = OVERRIDES.iter().find(|(c, _)| c == canonical) else {
-                return Err(Error::Usage(format!(
-                    "[tables.deals.columns] {canonical}: with a profile, the deals columns you can name are {}",
-                    OVERRIDES
-                        .iter()
-                        .map(|(c, _)| *c)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            };
-            let pos = header
-                .iter()
-                .position(|h| h == header_name)
-                .or_else(|| header.iter().position(|h| profiles::normalize(h) == profiles::normalize(header_name)))
-                .ok_or_else(|| Error::BadFile {
-                    file: src.file.clone(),
-                    problem: format!(
-                        "no column `{header_name}`, which crmstat.toml maps to {canonical}; the columns are: {}",
-                        src.shown_header().iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
-                    ),
-                    fix: format!("correct [tables.deals.columns] {canonical} = \"…\""),
-                })?;
-            roles.retain(|(r, i)| r != role && *i != pos);
-            roles.push((*role, pos));
-            mapping.notes.push(format!(
-                "{canonical} taken from `{header_name}` as crmstat.toml says (instead of the profile's column)"
-            ));
-        }
+        let roles = roles_with_overrides(def, config, src, mapping)?;
         let mut values = BTreeMap::new();
         for (role, i) in &roles {
             let mut v = src.values(*i)?;

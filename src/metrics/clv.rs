@@ -139,36 +139,9 @@ pub fn clv(
         .collect()
         .ctx("purchase summary")?;
     let ids = texts(&summary, CLIENT_ID)?;
-    let (xs, txs, ts) = (
-        floats(&summary, "x")?,
-        floats(&summary, "t_x")?,
-        floats(&summary, "T")?,
-    );
     let means = floats(&summary, "mean_minor")?;
     let purchases_n = floats(&summary, "purchases")?;
-    let data: Vec<Summary> = (0..summary.height())
-        .map(|i| Summary {
-            x: xs[i].unwrap_or(0.0),
-            t_x: txs[i].unwrap_or(0.0),
-            t: ts[i].unwrap_or(0.0),
-        })
-        .collect();
-    // The spend model sees the repeat days with a known amount (x of them, mean m̄ in currency
-    // units, so its v reads as money); a client without one gets the population mean.
-    let known = floats(&summary, "repeat_days_with_amount")?;
-    let buyers: Vec<Buyer> = (0..summary.height())
-        .map(|i| match (known[i], means[i]) {
-            (Some(k), Some(m)) if k > 0.0 => Buyer {
-                x: k,
-                mean_value: m / 100.0,
-            },
-            _ => Buyer {
-                x: 0.0,
-                mean_value: 0.0,
-            },
-        })
-        .collect();
-
+    let (data, buyers) = model_inputs(&summary, &means)?;
     let (bg, gg) = fits(&data, &buyers, &mut notes);
     let mut rows = per_client(&data, &buyers, bg, gg, cfg);
     // Highest CLV first, then by id.
@@ -193,6 +166,39 @@ pub fn clv(
         bgnbd: bg,
         notes,
     })
+}
+
+/// The buyers as the two models see them: BG/NBD's (x, t_x, T) summaries and the spend
+/// model's repeat purchases with a known amount; `means` are the repeat means in minor units.
+fn model_inputs(summary: &DataFrame, means: &[Option<f64>]) -> Result<(Vec<Summary>, Vec<Buyer>)> {
+    let (xs, txs, ts) = (
+        floats(summary, "x")?,
+        floats(summary, "t_x")?,
+        floats(summary, "T")?,
+    );
+    let data: Vec<Summary> = (0..summary.height())
+        .map(|i| Summary {
+            x: xs[i].unwrap_or(0.0),
+            t_x: txs[i].unwrap_or(0.0),
+            t: ts[i].unwrap_or(0.0),
+        })
+        .collect();
+    // The spend model sees the repeat days with a known amount (x of them, mean m̄ in currency
+    // units, so its v reads as money); a client without one gets the population mean.
+    let known = floats(summary, "repeat_days_with_amount")?;
+    let buyers: Vec<Buyer> = (0..summary.height())
+        .map(|i| match (known[i], means[i]) {
+            (Some(k), Some(m)) if k > 0.0 => Buyer {
+                x: k,
+                mean_value: m / 100.0,
+            },
+            _ => Buyer {
+                x: 0.0,
+                mean_value: 0.0,
+            },
+        })
+        .collect();
+    Ok((data, buyers))
 }
 
 /// What a BG/NBD fit at the edge of its parameters means for the CLV, by the side that ran

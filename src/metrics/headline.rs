@@ -48,6 +48,44 @@ pub struct Figures {
 
 /// The key figures of `span`, which must end no later than the snapshot's period.
 pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> Result<Figures> {
+    let row = deal_sums(snap, span)?;
+    let int = |name: &str| -> Result<i64> {
+        Ok(super::ints(&row, name)?
+            .first()
+            .copied()
+            .flatten()
+            .unwrap_or(0))
+    };
+    let (won_n, lost_n) = (int("won")?, int("lost")?);
+    let paid_minor = payments.map(|p| paid_in(p, span)).transpose()?;
+    let no_losses = int("lost_ever")? == 0 && snap.deals.height() > 0;
+    let created = int("created")?;
+    Ok(Figures {
+        no_losses_recorded: no_losses,
+        cohort_conversion: (created > 0)
+            .then(|| int("cohort_won").unwrap_or(0) as f64 / created as f64),
+        period: span.clone(),
+        deals_created: int("created")?,
+        deals_won: won_n,
+        deals_lost: lost_n,
+        won_minor: sum_of(&row, "won_minor")?,
+        won_with_amount: int("won_with_amount")?,
+        win_rate: (won_n + lost_n > 0 && !no_losses)
+            .then(|| won_n as f64 / (won_n + lost_n) as f64),
+        paid_minor,
+        open_at_end: int("open")?,
+        median_cycle_days: super::floats(&row, "median_cycle")?
+            .first()
+            .copied()
+            .flatten()
+            .map(|d| super::round_to(d, 1)),
+    })
+}
+
+/// One row of the span's deal counts and sums: created, won (with an amount), the
+/// cohort's wins, lost (in the span and ever), the won amount exactly, open at the end and
+/// the median cycle of the wins.
+fn deal_sums(snap: &Snapshot, span: &Period) -> Result<DataFrame> {
     let end = moment(span.end_ms());
     let closed_in = col("closed_at")
         .is_not_null()
@@ -57,8 +95,7 @@ pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> 
     let open_at_end = col("created_at")
         .lt(end.clone())
         .and(col("closed_at").is_null().or(col("closed_at").gt_eq(end)));
-    let row = snap
-        .deals
+    snap.deals
         .clone()
         .lazy()
         .select([
@@ -95,50 +132,19 @@ pub fn figures(snap: &Snapshot, payments: Option<&DataFrame>, span: &Period) -> 
                 .alias("median_cycle"),
         ])
         .collect()
-        .ctx("headline figures")?;
-    let int = |name: &str| -> Result<i64> {
-        Ok(super::ints(&row, name)?
-            .first()
-            .copied()
-            .flatten()
-            .unwrap_or(0))
-    };
-    let (won_n, lost_n) = (int("won")?, int("lost")?);
-    let paid_minor = match payments {
-        None => None,
-        Some(p) => {
-            let paid = p
-                .clone()
-                .lazy()
-                .filter(in_period(col("paid_at"), span))
-                .select([col("amount").cast(money::dtype()).sum().alias("paid")])
-                .collect()
-                .ctx("paid in the span")?;
-            Some(sum_of(&paid, "paid")?)
-        }
-    };
-    let no_losses = int("lost_ever")? == 0 && snap.deals.height() > 0;
-    let created = int("created")?;
-    Ok(Figures {
-        no_losses_recorded: no_losses,
-        cohort_conversion: (created > 0)
-            .then(|| int("cohort_won").unwrap_or(0) as f64 / created as f64),
-        period: span.clone(),
-        deals_created: int("created")?,
-        deals_won: won_n,
-        deals_lost: lost_n,
-        won_minor: sum_of(&row, "won_minor")?,
-        won_with_amount: int("won_with_amount")?,
-        win_rate: (won_n + lost_n > 0 && !no_losses)
-            .then(|| won_n as f64 / (won_n + lost_n) as f64),
-        paid_minor,
-        open_at_end: int("open")?,
-        median_cycle_days: super::floats(&row, "median_cycle")?
-            .first()
-            .copied()
-            .flatten()
-            .map(|d| super::round_to(d, 1)),
-    })
+        .ctx("headline figures")
+}
+
+/// The payments dated in the span, exactly.
+fn paid_in(payments: &DataFrame, span: &Period) -> Result<i128> {
+    let paid = payments
+        .clone()
+        .lazy()
+        .filter(in_period(col("paid_at"), span))
+        .select([col("amount").cast(money::dtype()).sum().alias("paid")])
+        .collect()
+        .ctx("paid in the span")?;
+    sum_of(&paid, "paid")
 }
 
 /// The exact money sum in the first row of `frame` (0 when empty).

@@ -188,6 +188,21 @@ fn manager_rows(
     period: &Period,
     source: ProbabilitySource,
 ) -> Result<(BTreeMap<String, Row>, TeamOf)> {
+    let (mut rows, mut team_of) = planned_rows(tables, period)?;
+    for (id, (won, closed, wins)) in outcomes(snap)? {
+        let r = rows.entry(id.clone()).or_default();
+        team_of.entry(id).or_insert(None);
+        r.won = won;
+        r.closed = closed;
+        r.wins = wins;
+    }
+    pipelines(snap, period, source, &mut rows, &mut team_of)?;
+    Ok((rows, team_of))
+}
+
+/// A row per manager with a plan: the roster's period plan (none for one who left before the
+/// period), and the plan rows of managers not in the roster; each manager's team.
+fn planned_rows(tables: &Tables, period: &Period) -> Result<(BTreeMap<String, Row>, TeamOf)> {
     let roster = super::managers::roster(tables, period)?;
     let ids = super::texts(&roster, MANAGER_ID)?;
     let teams = super::texts(&roster, "team")?;
@@ -242,14 +257,19 @@ fn manager_rows(
             );
         }
     }
+    Ok((rows, team_of))
+}
+
+/// Each manager's open pipeline from as-of to the period's end, and the open deals whose
+/// expected close passed before as-of.
+fn pipelines(
+    snap: &Snapshot,
+    period: &Period,
+    source: ProbabilitySource,
+    rows: &mut BTreeMap<String, Row>,
+    team_of: &mut TeamOf,
+) -> Result<()> {
     let as_of = snap.period.end_ms();
-    for (id, (won, closed, wins)) in outcomes(snap)? {
-        let r = rows.entry(id.clone()).or_default();
-        team_of.entry(id).or_insert(None);
-        r.won = won;
-        r.closed = closed;
-        r.wins = wins;
-    }
     // Open deals expected to close from as-of to the period's end (the pipeline), and those
     // whose expected close passed before as-of: not pipeline of the period (they slipped),
     // shown beside it so a rep's stale dates are not read as an empty pipeline. One
@@ -281,7 +301,7 @@ fn manager_rows(
             r.weighted = p.weighted;
         }
     }
-    Ok((rows, team_of))
+    Ok(())
 }
 
 /// The teams (their own plan rows, else the sum of their managers') and the company (the sum

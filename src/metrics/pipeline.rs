@@ -157,6 +157,42 @@ pub struct Waterfall {
     pub deals: DataFrame,
 }
 
+/// How a deal passes through the window's pipeline in the period `(d0, d1)`: how it
+/// entered (start, created, pulled in) and left (won, lost, end, pushed out), with its
+/// amount then (empty as 0); `None` for a deal never in it and not won in it.
+fn passage(
+    h: &DealHistory,
+    (d0, d1): (i64, i64),
+    w: (i64, i64),
+) -> Option<(&'static str, &'static str, i128, i128)> {
+    let closed_in = h.closed.filter(|c| *c >= d0 && *c < d1);
+    // Every win of the period is followed (SPEC), when it falls in the window: following
+    // next month's pipeline through this month leaves this month's wins out.
+    let won_in = closed_in.is_some_and(|c| c >= w.0 && c < w.1) && h.status == "won";
+    let was_in = h.ever_in(w, d0, d1);
+    if !(was_in || won_in) {
+        return None;
+    }
+    let (enter, amount_in) = if h.open_at(d0) && h.created < d0 && h.in_window(d0, w) {
+        ("start", h.at(d0).0)
+    } else if h.created >= d0 {
+        ("created", h.at(h.created).0)
+    } else {
+        ("pulled_in", h.at(d0).0)
+    };
+    let (leave, amount_out) = match closed_in {
+        Some(c) => (if h.status == "won" { "won" } else { "lost" }, h.at(c).0),
+        None if h.in_window(d1, w) => ("end", h.at(d1).0),
+        None => ("pushed_out", h.at(d1).0),
+    };
+    Some((
+        enter,
+        leave,
+        amount_in.unwrap_or(0),
+        amount_out.unwrap_or(0),
+    ))
+}
+
 /// The waterfall of `window` over the snapshot's period.
 pub fn waterfall(
     histories: &HashMap<String, DealHistory>,
@@ -172,28 +208,9 @@ pub fn waterfall(
     let mut ids: Vec<&String> = histories.keys().collect();
     ids.sort();
     for id in ids {
-        let h = &histories[id];
-        let closed_in = h.closed.filter(|c| *c >= d0 && *c < d1);
-        // Every win of the period is followed (SPEC), when it falls in the window: following
-        // next month's pipeline through this month leaves this month's wins out.
-        let won_in = closed_in.is_some_and(|c| c >= w.0 && c < w.1) && h.status == "won";
-        let was_in = h.ever_in(w, d0, d1);
-        if !(was_in || won_in) {
+        let Some((enter, leave, a_in, a_out)) = passage(&histories[id], (d0, d1), w) else {
             continue;
-        }
-        let (enter, amount_in) = if h.open_at(d0) && h.created < d0 && h.in_window(d0, w) {
-            ("start", h.at(d0).0)
-        } else if h.created >= d0 {
-            ("created", h.at(h.created).0)
-        } else {
-            ("pulled_in", h.at(d0).0)
         };
-        let (leave, amount_out) = match closed_in {
-            Some(c) => (if h.status == "won" { "won" } else { "lost" }, h.at(c).0),
-            None if h.in_window(d1, w) => ("end", h.at(d1).0),
-            None => ("pushed_out", h.at(d1).0),
-        };
-        let (a_in, a_out) = (amount_in.unwrap_or(0), amount_out.unwrap_or(0));
         counts[idx(enter)] += 1;
         money_[idx(enter)] += a_in;
         counts[idx(leave)] += 1;
@@ -253,13 +270,13 @@ pub struct Slippage {
 /// deal_id, manager_id, slips, days pushed, first and last expected close.
 type SlipRow = (String, Option<String>, i64, f64, Option<i64>, Option<i64>);
 
-/// Slips in the period: changes of the expected close to a later date, at most one a day per
-/// deal; days pushed add every such change (new − old), same-day ones too.
-pub fn slippage(
+/// Per deal that slipped in the period: its owner, the days with a slip, the days pushed
+/// in all, and its expected close at the period's start (or creation) and end.
+fn slip_rows(
     histories: &HashMap<String, DealHistory>,
     owners: &HashMap<String, String>,
     period: &Period,
-) -> Result<Slippage> {
+) -> Vec<SlipRow> {
     let (d0, d1) = (period.start_ms(), period.end_ms());
     let mut rows: Vec<SlipRow> = Vec::new();
     for (id, h) in histories {
@@ -293,8 +310,18 @@ pub fn slippage(
             last,
         ));
     }
+    rows
+}
+
+/// Slips in the period: changes of the expected close to a later date, at most one a day per
+/// deal; days pushed add every such change (new − old), same-day ones too.
+pub fn slippage(
+    histories: &HashMap<String, DealHistory>,
+    owners: &HashMap<String, String>,
+    period: &Period,
+) -> Result<Slippage> {
+    let mut rows = slip_rows(histories, owners, period);
     rows.sort_by(|a, b| b.3.total_cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
-    let moment = |v: Option<i64>| v;
     let dt = |name: &str, v: Vec<Option<i64>>| -> Result<Column> {
         Column::new(name.into(), v)
             .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
@@ -318,12 +345,9 @@ pub fn slippage(
             ),
             dt(
                 "first_expected_close_at",
-                rows.iter().map(|r| moment(r.4)).collect(),
+                rows.iter().map(|r| r.4).collect(),
             )?,
-            dt(
-                "expected_close_at",
-                rows.iter().map(|r| moment(r.5)).collect(),
-            )?,
+            dt("expected_close_at", rows.iter().map(|r| r.5).collect())?,
         ],
     )
     .ctx("slippage")?;

@@ -238,51 +238,18 @@ fn table(cohorts: &[Cohort], grain: Grain) -> Result<DataFrame> {
     .ctx("retention table")
 }
 
+/// The sBG fit of each cohort's active curve (a note on how many have none) and the
+/// observed and projected share still active per period.
 fn fits(cohorts: &[Cohort], grain: Grain, notes: &mut Vec<Note>) -> Result<(DataFrame, DataFrame)> {
-    let mut label = Vec::new();
-    let (mut clients, mut periods, mut alpha, mut beta, mut ll, mut at_h, mut why) = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-    );
-    let (mut p_cohort, mut p_index, mut p_observed, mut p_projected) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut unfitted = 0;
-    for c in cohorts {
-        let curve: Vec<f64> = c.active.iter().map(|&a| a as f64).collect();
-        let fitted = sbg::fit(&curve);
-        label.push(grain.label(c.period));
-        clients.push(c.clients);
-        periods.push(c.active.len() as u32);
-        let survival = match &fitted {
-            Ok(f) => {
-                alpha.push(Some(f.params.alpha));
-                beta.push(Some(f.params.beta));
-                ll.push(Some(f.log_likelihood));
-                why.push(None);
-                Some(f.params.survival(HORIZON))
-            }
-            Err(e) => {
-                unfitted += 1;
-                alpha.push(None);
-                beta.push(None);
-                ll.push(None);
-                why.push(Some(e.to_string()));
-                None
-            }
-        };
-        at_h.push(survival.as_ref().map(|s| s[HORIZON]));
-        for k in 0..=HORIZON.max(c.active.len() - 1) {
-            p_cohort.push(grain.label(c.period));
-            p_index.push(k as u32);
-            p_observed.push(c.active.get(k).map(|&a| a as f64 / c.clients as f64));
-            p_projected.push(survival.as_ref().and_then(|s| s.get(k).copied()));
-        }
-    }
+    let fitted: Vec<std::result::Result<sbg::Fit, sbg::FitError>> = cohorts
+        .iter()
+        .map(|c| sbg::fit(&c.active.iter().map(|&a| a as f64).collect::<Vec<_>>()))
+        .collect();
+    let survival: Vec<Option<Vec<f64>>> = fitted
+        .iter()
+        .map(|f| f.as_ref().ok().map(|f| f.params.survival(HORIZON)))
+        .collect();
+    let unfitted = fitted.iter().filter(|f| f.is_err()).count();
     if unfitted > 0 {
         let all = cohorts.len();
         notes.push(Note::new(
@@ -296,23 +263,98 @@ fn fits(cohorts: &[Cohort], grain: Grain, notes: &mut Vec<Note>) -> Result<(Data
             ),
         ));
     }
-    let n = label.len();
-    let fit = DataFrame::new(
-        n,
-        vec![
-            Column::new("cohort".into(), label),
-            Column::new("clients".into(), clients),
-            Column::new("periods".into(), periods),
-            Column::new("alpha".into(), alpha),
-            Column::new("beta".into(), beta),
-            Column::new("log_likelihood".into(), ll),
-            Column::new(format!("projected_share_{HORIZON}").into(), at_h),
-            Column::new("why".into(), why),
-        ],
-    )
-    .ctx("retention fit")?;
+    Ok((
+        fit_frame(cohorts, &fitted, &survival, grain)?,
+        projection_frame(cohorts, &survival, grain)?,
+    ))
+}
+
+/// One row per cohort: its fit's parameters and likelihood, the share projected at the
+/// horizon, or why it has no fit.
+fn fit_frame(
+    cohorts: &[Cohort],
+    fitted: &[std::result::Result<sbg::Fit, sbg::FitError>],
+    survival: &[Option<Vec<f64>>],
+    grain: Grain,
+) -> Result<DataFrame> {
+    let ok = |f: &std::result::Result<sbg::Fit, sbg::FitError>| f.as_ref().ok().copied();
+    let columns = vec![
+        Column::new(
+            "cohort".into(),
+            cohorts
+                .iter()
+                .map(|c| grain.label(c.period))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "clients".into(),
+            cohorts.iter().map(|c| c.clients).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "periods".into(),
+            cohorts
+                .iter()
+                .map(|c| c.active.len() as u32)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "alpha".into(),
+            fitted
+                .iter()
+                .map(|f| ok(f).map(|f| f.params.alpha))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "beta".into(),
+            fitted
+                .iter()
+                .map(|f| ok(f).map(|f| f.params.beta))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "log_likelihood".into(),
+            fitted
+                .iter()
+                .map(|f| ok(f).map(|f| f.log_likelihood))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            format!("projected_share_{HORIZON}").into(),
+            survival
+                .iter()
+                .map(|s| s.as_ref().map(|s| s[HORIZON]))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "why".into(),
+            fitted
+                .iter()
+                .map(|f| f.as_ref().err().map(|e| e.to_string()))
+                .collect::<Vec<_>>(),
+        ),
+    ];
+    DataFrame::new(cohorts.len(), columns).ctx("retention fit")
+}
+
+/// Per cohort and period since the first purchase (at least to the horizon): the share
+/// observed still active and the share the fit projects.
+fn projection_frame(
+    cohorts: &[Cohort],
+    survival: &[Option<Vec<f64>>],
+    grain: Grain,
+) -> Result<DataFrame> {
+    let (mut p_cohort, mut p_index, mut p_observed, mut p_projected) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (c, survival) in cohorts.iter().zip(survival) {
+        for k in 0..=HORIZON.max(c.active.len() - 1) {
+            p_cohort.push(grain.label(c.period));
+            p_index.push(k as u32);
+            p_observed.push(c.active.get(k).map(|&a| a as f64 / c.clients as f64));
+            p_projected.push(survival.as_ref().and_then(|s| s.get(k).copied()));
+        }
+    }
     let m = p_cohort.len();
-    let projection = DataFrame::new(
+    DataFrame::new(
         m,
         vec![
             Column::new("cohort".into(), p_cohort),
@@ -321,8 +363,7 @@ fn fits(cohorts: &[Cohort], grain: Grain, notes: &mut Vec<Note>) -> Result<(Data
             Column::new("projected_share".into(), p_projected),
         ],
     )
-    .ctx("retention projection")?;
-    Ok((fit, projection))
+    .ctx("retention projection")
 }
 
 #[cfg(test)]

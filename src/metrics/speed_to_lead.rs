@@ -297,6 +297,58 @@ const BUCKETS: [&str; 5] = [
     "never",
 ];
 
+/// The win rate of the leads' next deals per response bucket (every bucket listed, in
+/// order; a bucket without leads shows zeros).
+fn win_rate_by_bucket(leads: &DataFrame) -> Result<DataFrame> {
+    let order = df!(
+        "bucket" => BUCKETS.to_vec(),
+        "bucket_index" => (0..BUCKETS.len() as u32).collect::<Vec<_>>(),
+    )
+    .ctx("buckets")?;
+    let status = col("next_deal_status");
+    let won = status
+        .clone()
+        .eq(lit(crate::tables::status::WON))
+        .sum()
+        .cast(DataType::Int64);
+    let lost = status
+        .clone()
+        .eq(lit(crate::tables::status::LOST))
+        .sum()
+        .cast(DataType::Int64);
+    order
+        .lazy()
+        .join(
+            leads.clone().lazy().with_column(bucket().alias("bucket")),
+            [col("bucket")],
+            [col("bucket")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .group_by([col("bucket_index"), col("bucket")])
+        .agg([
+            col(CLIENT_ID).count().cast(DataType::Int64).alias("leads"),
+            status
+                .clone()
+                .is_not_null()
+                .sum()
+                .cast(DataType::Int64)
+                .alias("with_deal"),
+            won.clone().alias("won"),
+            lost.clone().alias("lost"),
+            super::rate(won.clone(), won + lost).alias("win_rate"),
+            status
+                .clone()
+                .eq(lit("open"))
+                .sum()
+                .cast(DataType::Int64)
+                .alias("open"),
+        ])
+        .sort(["bucket_index"], SortMultipleOptions::default())
+        .drop(cols(["bucket_index"]))
+        .collect()
+        .ctx("speed to lead win rate")
+}
+
 /// The speed-to-lead figure; `None` without contacts.
 pub fn speed_to_lead(tables: &Tables, snap: &Snapshot) -> Result<Option<SpeedToLead>> {
     let Some(leads) = leads(tables, snap)? else {
@@ -340,45 +392,7 @@ pub fn speed_to_lead(tables: &Tables, snap: &Snapshot) -> Result<Option<SpeedToL
         .ctx("speed to lead table")?
         .collect()
         .ctx("speed to lead table")?;
-    let order = df!(
-        "bucket" => BUCKETS.to_vec(),
-        "bucket_index" => (0..BUCKETS.len() as u32).collect::<Vec<_>>(),
-    )
-    .ctx("buckets")?;
-    let status = col("next_deal_status");
-    let won = status.clone().eq(lit("won")).sum().cast(DataType::Int64);
-    let lost = status.clone().eq(lit("lost")).sum().cast(DataType::Int64);
-    let win_rate = order
-        .lazy()
-        .join(
-            leads.clone().lazy().with_column(bucket().alias("bucket")),
-            [col("bucket")],
-            [col("bucket")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .group_by([col("bucket_index"), col("bucket")])
-        .agg([
-            col(CLIENT_ID).count().cast(DataType::Int64).alias("leads"),
-            status
-                .clone()
-                .is_not_null()
-                .sum()
-                .cast(DataType::Int64)
-                .alias("with_deal"),
-            won.clone().alias("won"),
-            lost.clone().alias("lost"),
-            super::rate(won.clone(), won + lost).alias("win_rate"),
-            status
-                .clone()
-                .eq(lit("open"))
-                .sum()
-                .cast(DataType::Int64)
-                .alias("open"),
-        ])
-        .sort(["bucket_index"], SortMultipleOptions::default())
-        .drop(cols(["bucket_index"]))
-        .collect()
-        .ctx("speed to lead win rate")?;
+    let win_rate = win_rate_by_bucket(&leads)?;
     Ok(Some(SpeedToLead {
         table,
         win_rate,

@@ -315,6 +315,9 @@ fn write_page(
 }
 
 /// Write the whole report into `out`; the closing message, unless quiet.
+///
+/// Kept whole (it runs over 80 lines): these are the report's steps in order, each
+/// advancing the progress bar, and each step is a function of its own.
 fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
     let bar = progress(args.quiet);
     bar.set_message("reading and checking the data");

@@ -88,6 +88,75 @@ pub(super) fn sections(
         .collect()
 }
 
+/// The figures of a span the period is compared with, or none (with a note why) when the
+/// data begin too late in it or it has too few deals; a note when the data cover only part.
+fn comparison(
+    snap: &Snapshot,
+    payments: Option<&polars::prelude::DataFrame>,
+    first: Option<chrono::NaiveDateTime>,
+    span: Option<Period>,
+    rules: &crate::config::ReportConfig,
+    notes: &mut Vec<Note>,
+) -> Result<Option<headline::Figures>> {
+    let Some(span) = span else {
+        return Ok(None);
+    };
+    match first {
+        Some(f) if f < span.end => {
+            let whole = (span.end - span.start).num_seconds().max(1) as f64;
+            let covered = (span.end - f.max(span.start)).num_seconds() as f64 / whole;
+            // A comparison against a sliver of data is no comparison (+149,825 %).
+            if covered < rules.compare_min_share {
+                notes.push(Note::new(format!(
+                        "no comparison with {}: the data start on {} and cover {:.0} % of it ([report] compare_min_share = {})",
+                        span.label,
+                        f.date(),
+                        covered * 100.0,
+                        rules.compare_min_share
+                    ),
+                    format!(
+                        "без сравнения с {}: данные начинаются {} и покрывают {:.0} % периода ([report] compare_min_share = {})",
+                        span.label,
+                        f.date(),
+                        covered * 100.0,
+                        rules.compare_min_share
+                    ),
+                ));
+                return Ok(None);
+            }
+            let figures = headline::figures(snap, payments, &span)?;
+            if figures.deals_created < rules.compare_min_deals {
+                notes.push(Note::new(format!(
+                        "no comparison with {}: {} deals were created in it, fewer than {} ([report] compare_min_deals)",
+                        span.label, figures.deals_created, rules.compare_min_deals
+                    ),
+                    format!(
+                        "без сравнения с {}: в нём создано сделок: {}, меньше {} ([report] compare_min_deals)",
+                        span.label, figures.deals_created, rules.compare_min_deals
+                    ),
+                ));
+                return Ok(None);
+            }
+            if f > span.start {
+                notes.push(Note::new(
+                    format!(
+                        "the data start on {}: the figures for {} cover only part of it",
+                        f.date(),
+                        span.label
+                    ),
+                    format!(
+                        "данные начинаются {}: цифры за {} охватывают только часть периода",
+                        f.date(),
+                        span.label
+                    ),
+                ));
+            }
+            Ok(Some(figures))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// The period's figures, the previous period's and a year earlier's where the data reach
 /// back to them, and the last twelve months.
 pub(super) fn headline_and_trends(
@@ -99,63 +168,8 @@ pub(super) fn headline_and_trends(
     let payments = loaded.tables.payments.as_ref();
     let (first, _) = crate::cmd::data_span(&loaded.tables)?;
     let mut notes = Vec::new();
-    let rules = &config.report;
     let mut compare = |span: Option<Period>| -> Result<Option<headline::Figures>> {
-        let Some(span) = span else { return Ok(None) };
-        match first {
-            Some(f) if f < span.end => {
-                let whole = (span.end - span.start).num_seconds().max(1) as f64;
-                let covered = (span.end - f.max(span.start)).num_seconds() as f64 / whole;
-                // A comparison against a sliver of data is no comparison (+149,825 %).
-                if covered < rules.compare_min_share {
-                    notes.push(Note::new(format!(
-                            "no comparison with {}: the data start on {} and cover {:.0} % of it ([report] compare_min_share = {})",
-                            span.label,
-                            f.date(),
-                            covered * 100.0,
-                            rules.compare_min_share
-                        ),
-                        format!(
-                            "без сравнения с {}: данные начинаются {} и покрывают {:.0} % периода ([report] compare_min_share = {})",
-                            span.label,
-                            f.date(),
-                            covered * 100.0,
-                            rules.compare_min_share
-                        ),
-                    ));
-                    return Ok(None);
-                }
-                let figures = headline::figures(snap, payments, &span)?;
-                if figures.deals_created < rules.compare_min_deals {
-                    notes.push(Note::new(format!(
-                            "no comparison with {}: {} deals were created in it, fewer than {} ([report] compare_min_deals)",
-                            span.label, figures.deals_created, rules.compare_min_deals
-                        ),
-                        format!(
-                            "без сравнения с {}: в нём создано сделок: {}, меньше {} ([report] compare_min_deals)",
-                            span.label, figures.deals_created, rules.compare_min_deals
-                        ),
-                    ));
-                    return Ok(None);
-                }
-                if f > span.start {
-                    notes.push(Note::new(
-                        format!(
-                            "the data start on {}: the figures for {} cover only part of it",
-                            f.date(),
-                            span.label
-                        ),
-                        format!(
-                            "данные начинаются {}: цифры за {} охватывают только часть периода",
-                            f.date(),
-                            span.label
-                        ),
-                    ));
-                }
-                Ok(Some(figures))
-            }
-            _ => Ok(None),
-        }
+        comparison(snap, payments, first, span, &config.report, &mut notes)
     };
     let started = std::time::Instant::now();
     let previous = compare(period.previous())?;

@@ -98,19 +98,7 @@ impl Context<'_> {
                 self.deals.push(deal);
             }
         }
-        tally.product_rows = self.values.contains_key(&Role::Product);
-        for (first, amounts) in &merged {
-            tally.merged_rows += amounts.len() - 1;
-            if tally.product_rows {
-                let parsed: Option<Vec<i64>> = amounts
-                    .iter()
-                    .map(|a| a.as_deref().map_or(Some(0), |a| parse_money(a).ok()))
-                    .collect();
-                if let Some(minor) = parsed {
-                    self.deals[*first].amount = Some(format_money(minor.iter().sum()));
-                }
-            }
-        }
+        self.merge_product_rows(&merged, &mut tally);
         tally.merged_deals = merged.len();
         self.column_report(mapping);
         let notes = tally.notes(&self.config.import);
@@ -133,6 +121,28 @@ impl Context<'_> {
             },
         });
         Ok(())
+    }
+
+    /// Bitrix24's product rows folded into their deal: the rows' amounts summed when the
+    /// export lists products (every amount read), counted in the tally.
+    fn merge_product_rows(
+        &mut self,
+        merged: &BTreeMap<usize, Vec<Option<String>>>,
+        tally: &mut Tally,
+    ) {
+        tally.product_rows = self.values.contains_key(&Role::Product);
+        for (first, amounts) in merged {
+            tally.merged_rows += amounts.len() - 1;
+            if tally.product_rows {
+                let parsed: Option<Vec<i64>> = amounts
+                    .iter()
+                    .map(|a| a.as_deref().map_or(Some(0), |a| parse_money(a).ok()))
+                    .collect();
+                if let Some(minor) = parsed {
+                    self.deals[*first].amount = Some(format_money(minor.iter().sum()));
+                }
+            }
+        }
     }
 
     /// One row's deal: its status (`None`, counted as deleted, when the export's words say

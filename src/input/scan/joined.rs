@@ -64,40 +64,7 @@ impl Joined {
             .collect();
         let rows: Vec<u32> = (0..frame.height() as u32).collect();
         let line_of = lines.lines_of(&rows);
-        let mut first: std::collections::HashMap<String, u64> = Default::default();
-        let mut keep = Vec::with_capacity(ids.len());
-        let mut problems = Vec::new();
-        let mut keys = Vec::new();
-        for (i, id) in ids.iter().enumerate() {
-            let line = line_of.get(i).copied().unwrap_or(0);
-            match id {
-                None => {
-                    problems.push((
-                        line,
-                        j.on.clone(),
-                        String::new(),
-                        format!("the key {} is missing: the row joins nothing", j.on),
-                    ));
-                    keep.push(false);
-                }
-                Some(id) => match first.get(id) {
-                    Some(l) => {
-                        problems.push((
-                            line,
-                            j.on.clone(),
-                            id.clone(),
-                            format!("{} repeated in the joined file; first on line {l} (that row is the one joined)", j.on),
-                        ));
-                        keep.push(false);
-                    }
-                    None => {
-                        first.insert(id.clone(), line);
-                        keys.push((id.clone(), line));
-                        keep.push(true);
-                    }
-                },
-            }
-        }
+        let (keep, problems, keys) = checked_keys(&ids, &line_of, &j.on);
         let mask = BooleanChunked::from_slice("keep".into(), &keep);
         let mut frame = frame.filter(&mask).ctx(file.clone())?;
         let trimmed = Column::new(
@@ -119,4 +86,51 @@ impl Joined {
             keys,
         })
     }
+}
+
+/// Rows kept, the problems of the rows left out, and the kept keys with their lines.
+type Checked = (
+    Vec<bool>,
+    Vec<(u64, String, String, String)>,
+    Vec<(String, u64)>,
+);
+
+/// Which rows of the joined file are kept (the first of each key), the problems of those
+/// left out (no key, a repeated key) and the kept keys with their lines.
+fn checked_keys(ids: &[Option<String>], line_of: &[u64], on: &str) -> Checked {
+    let mut first: std::collections::HashMap<String, u64> = Default::default();
+    let mut keep = Vec::with_capacity(ids.len());
+    let mut problems = Vec::new();
+    let mut keys = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let line = line_of.get(i).copied().unwrap_or(0);
+        match id {
+            None => {
+                problems.push((
+                    line,
+                    on.to_string(),
+                    String::new(),
+                    format!("the key {} is missing: the row joins nothing", on),
+                ));
+                keep.push(false);
+            }
+            Some(id) => match first.get(id) {
+                Some(l) => {
+                    problems.push((
+                        line,
+                        on.to_string(),
+                        id.clone(),
+                        format!("{} repeated in the joined file; first on line {l} (that row is the one joined)", on),
+                    ));
+                    keep.push(false);
+                }
+                None => {
+                    first.insert(id.clone(), line);
+                    keys.push((id.clone(), line));
+                    keep.push(true);
+                }
+            },
+        }
+    }
+    (keep, problems, keys)
 }

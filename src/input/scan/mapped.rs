@@ -159,6 +159,49 @@ impl TableSource {
         })
     }
 
+    /// The CSV as text columns under its own header names (the header line skipped),
+    /// blank lines left out.
+    fn scan_csv(
+        &self,
+        path: &std::path::Path,
+        delimiter: u8,
+        names: &[String],
+    ) -> Result<LazyFrame> {
+        let file = &self.file;
+        let schema: Schema = names
+            .iter()
+            .map(|n| Field::new(n.as_str().into(), DataType::String))
+            .collect();
+        let lf = LazyCsvReader::new(pl_path(path)?)
+            .with_has_header(false)
+            .with_skip_rows(1)
+            .with_schema(Some(Arc::new(schema)))
+            .with_separator(delimiter)
+            .with_quote_char(Some(b'"'))
+            .with_missing_is_null(true)
+            .with_raise_if_empty(false)
+            .finish()
+            .ctx(format!("{file}: reading"))?;
+        // A blank line (or one of delimiters only, or `""`) is not a row: the same
+        // rule as the line lookup's (every field empty).
+        // Only a first field can hold the `""` of such a line (the others are
+        // missing), so only it is compared with "".
+        let any = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let c = col(n.as_str());
+                if i == 0 {
+                    c.clone().is_not_null().and(c.neq(lit("")))
+                } else {
+                    c.is_not_null()
+                }
+            })
+            .reduce(|a, b| a.or(b))
+            .unwrap_or(lit(false));
+        Ok(lf.filter(any))
+    }
+
     /// The file's columns under their canonical names (the export's extras after them).
     pub(super) fn scan_mapped(&self) -> Result<LazyFrame> {
         let file = &self.file;
@@ -182,40 +225,7 @@ impl TableSource {
                 path,
                 delimiter,
                 names,
-            } => {
-                let schema: Schema = names
-                    .iter()
-                    .map(|n| Field::new(n.as_str().into(), DataType::String))
-                    .collect();
-                let lf = LazyCsvReader::new(pl_path(path)?)
-                    .with_has_header(false)
-                    .with_skip_rows(1)
-                    .with_schema(Some(Arc::new(schema)))
-                    .with_separator(*delimiter)
-                    .with_quote_char(Some(b'"'))
-                    .with_missing_is_null(true)
-                    .with_raise_if_empty(false)
-                    .finish()
-                    .ctx(format!("{file}: reading"))?;
-                // A blank line (or one of delimiters only, or `""`) is not a row: the same
-                // rule as the line lookup's (every field empty).
-                // Only a first field can hold the `""` of such a line (the others are
-                // missing), so only it is compared with "".
-                let any = names
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| {
-                        let c = col(n.as_str());
-                        if i == 0 {
-                            c.clone().is_not_null().and(c.neq(lit("")))
-                        } else {
-                            c.is_not_null()
-                        }
-                    })
-                    .reduce(|a, b| a.or(b))
-                    .unwrap_or(lit(false));
-                lf.filter(any)
-            }
+            } => self.scan_csv(path, *delimiter, names)?,
             Origin::Parquet(path) => {
                 LazyFrame::scan_parquet(pl_path(path)?, ScanArgsParquet::default())
                     .ctx(format!("{file}: reading"))?

@@ -260,13 +260,7 @@ pub fn manager_kpis(
     missing_tables(tables, &mut notes);
     let handoffs = match &tables.stage_history {
         Some(h) => Some(handoffs(h, &snap.deals, tables.contacts.as_ref(), period)?),
-        None => {
-            notes.push(Note::new(
-                "handoffs need stage_history with manager_id; not computed",
-                "для передач сделок нужна история этапов с manager_id; не посчитано",
-            ));
-            None
-        }
+        None => None,
     };
     let mut blocks = vec![
         Block::join(deal_block(&deals, period)),
@@ -278,15 +272,18 @@ pub fn manager_kpis(
     ];
     blocks.extend(handoffs_blocks(handoffs.as_ref(), &keys));
     blocks.push(Block::join(losses_block(&deals, snap, period)?));
-    let mut kpis = roster_block(roster, &keys, group, period);
-    for block in blocks {
-        kpis = match block {
-            Block::Join { frame, then } => kpis
-                .join_on(*frame, &[KEY], JoinType::Left)
-                .with_columns(then),
-            Block::Empty(columns) => kpis.with_columns(columns),
-        };
-    }
+    let kpis =
+        blocks
+            .into_iter()
+            .fold(
+                roster_block(roster, &keys, group, period),
+                |kpis, block| match block {
+                    Block::Join { frame, then } => kpis
+                        .join_on(*frame, &[KEY], JoinType::Left)
+                        .with_columns(then),
+                    Block::Empty(columns) => kpis.with_columns(columns),
+                },
+            );
     let present = Present {
         contacts: tables.contacts.is_some(),
         followup: followup.is_some(),
@@ -294,21 +291,7 @@ pub fn manager_kpis(
     };
     let frame = finish(kpis, basis, present)?;
     let frame = with_avg_won(frame)?;
-    let total =
-        |name: &str| -> Result<i64> { Ok(super::ints(&frame, name)?.into_iter().flatten().sum()) };
-    let (won, known) = (total("deals_won")?, total("won_with_amount")?);
-    if known < won {
-        notes.push(Note::new(
-            format!(
-                "won_amount covers the won deals with an amount: {known} of {won} (won_with_amount); \
-                 a manager whose won deals have none shows it empty, not 0"
-            ),
-            format!(
-                "сумма выигранных сделок учитывает только сделки с суммой: {known} из {won} (won_with_amount); \
-                 у менеджера, чьи выигранные сделки без сумм, она пуста, а не 0"
-            ),
-        ));
-    }
+    notes.extend(won_amount_note(&frame)?);
     let key_name = match group {
         ManagerGroup::Manager => MANAGER_ID,
         ManagerGroup::Team => "team",
@@ -328,7 +311,26 @@ pub fn manager_kpis(
     })
 }
 
-/// Notes on the tables the KPIs need and the folder lacks (payments, contacts).
+/// A note when some won deals have no amount: won_amount covers only those with one.
+fn won_amount_note(frame: &DataFrame) -> Result<Option<Note>> {
+    let total =
+        |name: &str| -> Result<i64> { Ok(super::ints(frame, name)?.into_iter().flatten().sum()) };
+    let (won, known) = (total("deals_won")?, total("won_with_amount")?);
+    Ok((known < won).then(|| {
+        Note::new(
+            format!(
+                "won_amount covers the won deals with an amount: {known} of {won} (won_with_amount); \
+                 a manager whose won deals have none shows it empty, not 0"
+            ),
+            format!(
+                "сумма выигранных сделок учитывает только сделки с суммой: {known} из {won} (won_with_amount); \
+                 у менеджера, чьи выигранные сделки без сумм, она пуста, а не 0"
+            ),
+        )
+    }))
+}
+
+/// Notes on the tables the KPIs need and the folder lacks (payments, contacts, stage history).
 fn missing_tables(tables: &Tables, notes: &mut Vec<Note>) {
     if tables.payments.is_none() {
         notes.push(Note::new(
@@ -340,6 +342,12 @@ fn missing_tables(tables: &Tables, notes: &mut Vec<Note>) {
         notes.push(Note::new(
             "contacts, tasks and clients contacted need the contacts table",
             "для контактов, задач и охвата клиентов нужна таблица contacts",
+        ));
+    }
+    if tables.stage_history.is_none() {
+        notes.push(Note::new(
+            "handoffs need stage_history with manager_id; not computed",
+            "для передач сделок нужна история этапов с manager_id; не посчитано",
         ));
     }
 }

@@ -149,6 +149,24 @@ struct Member {
     active: Option<bool>,
 }
 
+impl SummaryColumns {
+    /// A manager's summary row: the basis, plans, commission, scheme and effective rate.
+    fn push_paid(&mut self, m: &Member, pay: &Pay, scheme: (&str, &str), rate: Option<f64>) {
+        self.manager_id.push(m.id.clone());
+        self.name.push(m.name.clone());
+        self.basis.push(Some(pay.basis));
+        self.monthly_plan.push(m.monthly);
+        self.period_plan.push(m.plan);
+        self.commission.push(Some(pay.commission));
+        self.scheme.push(scheme.0.to_string());
+        self.scheme_type.push(scheme.1.to_string());
+        self.rate.push(rate);
+        self.lines.push(pay.lines.len() as i64);
+        self.withheld.push(Some(pay.withheld));
+        self.active.push(m.active);
+    }
+}
+
 /// The roster's rows.
 fn members(roster: &DataFrame) -> Result<Vec<Member>> {
     let ids = texts(roster, MANAGER_ID)?;
@@ -237,18 +255,7 @@ fn pay_member(
         }
         None => None,
     };
-    s.manager_id.push(id.clone());
-    s.name.push(m.name.clone());
-    s.basis.push(Some(pay.basis));
-    s.monthly_plan.push(m.monthly);
-    s.period_plan.push(m.plan);
-    s.commission.push(Some(pay.commission));
-    s.scheme.push(scheme_name.to_string());
-    s.scheme_type.push(kind_name(scheme.kind).to_string());
-    s.rate.push(effective);
-    s.lines.push(pay.lines.len() as i64);
-    s.withheld.push(Some(pay.withheld));
-    s.active.push(m.active);
+    s.push_paid(m, &pay, (scheme_name, kind_name(scheme.kind)), effective);
     if pay.withheld != 0 {
         let withheld = money::format_decimal(pay.withheld, money::SCALE);
         notes.push(Note::new(
