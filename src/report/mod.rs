@@ -9,6 +9,7 @@ pub mod columns;
 mod format;
 mod headline;
 mod page;
+mod quality;
 mod sentences;
 mod summary;
 
@@ -21,7 +22,8 @@ use crate::output::NamedTable;
 pub use format::{Col, Fmt, Locale, table};
 use headline::{Change, MEASURES};
 pub use headline::{cards, headline_frame};
-pub use page::{Inputs, page, rejected_by_reason};
+pub use page::{Inputs, page};
+pub use quality::rejected_by_reason;
 pub use sentences::{leak_sentence, outcome_sentence};
 pub use summary::summary;
 

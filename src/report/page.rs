@@ -10,6 +10,7 @@ use crate::i18n::{self, Lang, pick, tr};
 use crate::metrics::headline::Leak;
 use crate::validate::Report;
 use html::{Block, Item, Page};
+use quality::quality_block;
 
 /// The win-back list with each missing client or owner name replaced by its id.
 fn with_ids_for_names(r: &DataFrame) -> Result<DataFrame> {
@@ -34,26 +35,6 @@ fn with_ids_for_names(r: &DataFrame) -> Result<DataFrame> {
         .collect()
         .ctx("win-back names")
 }
-/// Rejected rows grouped by table, column and reason: table, column, reason, rows.
-pub fn rejected_by_reason(report: &Report) -> Result<DataFrame> {
-    let mut groups: Vec<((String, String, String), i64)> = Vec::new();
-    for p in report.rejections() {
-        let key = (p.table.to_string(), p.column.clone(), p.reason.clone());
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, n)) => *n += 1,
-            None => groups.push((key, 1)),
-        }
-    }
-    groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    df!(
-        "table" => groups.iter().map(|g| g.0.0.clone()).collect::<Vec<_>>(),
-        "column" => groups.iter().map(|g| g.0.1.clone()).collect::<Vec<_>>(),
-        "reason" => groups.iter().map(|g| g.0.2.clone()).collect::<Vec<_>>(),
-        "rows" => groups.iter().map(|g| g.1).collect::<Vec<_>>(),
-    )
-    .ctx("rejections by reason")
-}
-
 /// Everything the page and summary.json are made of.
 pub struct Inputs<'a> {
     pub loc: Locale,
@@ -457,40 +438,6 @@ fn section_block(section: Section, p: &Part, loc: &Locale) -> Result<Block> {
     Ok(Block {
         id: section.key(),
         title: tr(loc.lang, section.title()),
-        items,
-    })
-}
-
-/// Rows per table and the rejected rows by reason.
-fn quality_block(inp: &Inputs) -> Result<Block> {
-    let t = |s: &str| tr(inp.loc.lang, s);
-    let counts = inp.report.counts_frame()?;
-    let reasons = rejected_by_reason(inp.report)?;
-    let mut items = vec![Item::Text(inp.report.summary_line())];
-    items.push(Item::Table(table(
-        &counts,
-        &t("Rows per table"),
-        columns::COUNTS,
-        &inp.loc,
-        None,
-    )?));
-    if reasons.height() == 0 {
-        items.push(Item::Text(t("No row was rejected.")));
-    } else {
-        items.push(Item::Table(table(
-            &reasons,
-            &t("Rejected rows by reason"),
-            columns::REASONS,
-            &inp.loc,
-            None,
-        )?));
-        items.push(Item::Text(t(
-            "Every rejected row, with its file and line, is in tables/rejects.",
-        )));
-    }
-    Ok(Block {
-        id: "quality",
-        title: t("Data quality"),
         items,
     })
 }
