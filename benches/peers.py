@@ -55,7 +55,14 @@ def month_start(year, month):
 def load(con, data, fmt):
     for t in TABLES:
         if fmt == "csv":
-            cols = ", ".join(f"'{k}': '{v}'" for k, v in TYPES[t].items())
+            # The file's own columns, typed where the contract types them (a newer export has
+            # more, e.g. deals.expected_close_at and probability): text otherwise.
+            with open(f"{data}/{t}.csv", encoding="utf-8") as f:
+                header = [h.strip().strip('"') for h in f.readline().rstrip("\r\n").split(",")]
+            extra = {"expected_close_at": "TIMESTAMP", "probability": "DOUBLE"}
+            cols = ", ".join(
+                f"'{h}': '{TYPES[t].get(h) or extra.get(h, 'VARCHAR')}'" for h in header
+            )
             src = f"read_csv('{data}/{t}.csv', header=true, columns={{{cols}}})"
         else:
             src = f"read_parquet('{data}/{t}.parquet')"

@@ -4,7 +4,6 @@
 //! before it changed, even when that change came after as-of), else today's value.
 
 use crate::schema::names::{DEAL_ID, MANAGER_ID};
-use std::collections::HashMap;
 
 use polars::prelude::*;
 
@@ -37,14 +36,45 @@ pub struct DealChanges {
     pub owner: Changes<String>,
 }
 
-/// Each deal's changes from `deal_changes`.
-pub type ChangeLog = HashMap<String, DealChanges>;
+/// Each deal's changes from `deal_changes`, in deal_id order, with the deal_id column built
+/// once: [`state_at`] runs at many moments (the forecast's backtest: 14) over millions of
+/// deals.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeLog {
+    deals: Vec<(String, DealChanges)>,
+    ids: Option<Column>,
+}
+
+impl ChangeLog {
+    pub fn is_empty(&self) -> bool {
+        self.deals.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.deals.len()
+    }
+
+    /// The deal_id column, one row per deal with changes.
+    fn ids(&self) -> Column {
+        self.ids
+            .clone()
+            .unwrap_or_else(|| Column::new(DEAL_ID.into(), Vec::<String>::new()))
+    }
+}
+
+impl IntoIterator for ChangeLog {
+    type Item = (String, DealChanges);
+    type IntoIter = std::vec::IntoIter<(String, DealChanges)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.deals.into_iter()
+    }
+}
 
 /// The amount, expected-close and owner changes of every deal that has any.
 pub fn change_log(tables: &Tables) -> Result<ChangeLog> {
-    let mut out: ChangeLog = HashMap::new();
+    let mut deals: Vec<(String, DealChanges)> = Vec::new();
     let Some(changes) = &tables.deal_changes else {
-        return Ok(out);
+        return Ok(ChangeLog::default());
     };
     let c = changes
         .clone()
@@ -84,14 +114,27 @@ pub fn change_log(tables: &Tables) -> Result<ChangeLog> {
         let (Some(id), Some(t)) = (&ids[i], at[i]) else {
             continue;
         };
-        let entry = out.entry(id.clone()).or_default();
+        // Sorted by deal_id: a deal's changes are consecutive.
+        if deals.last().is_none_or(|(last, _)| last != id) {
+            deals.push((id.clone(), DealChanges::default()));
+        }
+        let Some((_, entry)) = deals.last_mut() else {
+            continue;
+        };
         match field[i].as_deref() {
             Some("amount") => entry.amount.push((t, m(&old[i]), m(&new[i]))),
             Some(MANAGER_ID) => entry.owner.push((t, old[i].clone(), new[i].clone())),
             _ => entry.expected.push((t, d(&old[i]), d(&new[i]))),
         }
     }
-    Ok(out)
+    let ids = Column::new(
+        DEAL_ID.into(),
+        deals.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+    );
+    Ok(ChangeLog {
+        deals,
+        ids: Some(ids),
+    })
 }
 
 /// For the deals with changes: their amount, expected close and owner at `t` by the one
@@ -99,12 +142,10 @@ pub fn change_log(tables: &Tables) -> Result<ChangeLog> {
 /// amount_at_money (money), amount_at (minor units), has_amount_changes, expected_at,
 /// has_expected_changes, manager_at, has_manager_changes.
 pub fn state_at(log: &ChangeLog, t: i64) -> Result<DataFrame> {
-    let mut ids = Vec::with_capacity(log.len());
     let (mut amount, mut has_amount, mut expected, mut has_expected) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut owner, mut has_owner) = (Vec::new(), Vec::new());
-    for (id, c) in log {
-        ids.push(id.clone());
+    for (_, c) in &log.deals {
         amount.push(value_at(&c.amount, None, t).and_then(|v| i64::try_from(v).ok()));
         has_amount.push(!c.amount.is_empty());
         expected.push(value_at(&c.expected, None, t));
@@ -117,9 +158,9 @@ pub fn state_at(log: &ChangeLog, t: i64) -> Result<DataFrame> {
         .ctx("expected_at")?;
     let as_money = money::column("amount_at_money", amount.iter().map(|a| a.map(i128::from)));
     DataFrame::new(
-        ids.len(),
+        log.len(),
         vec![
-            Column::new(DEAL_ID.into(), ids),
+            log.ids(),
             as_money,
             Column::new("amount_at".into(), amount),
             Column::new("has_amount_changes".into(), has_amount),
