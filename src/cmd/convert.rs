@@ -72,17 +72,12 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     written.push(toml_path);
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", report.summary_line());
-    for p in report.problems.iter().take(5) {
-        let _ = writeln!(err, "{p}");
-    }
-    if report.problems.len() > 5 {
-        let _ = writeln!(
-            err,
-            "… {} more problems in {}",
-            report.problems.len() - 5,
-            rejects.display()
-        );
-    }
+    super::show_problems(
+        &mut err,
+        &report.problems,
+        false,
+        &format!("every one is in {}", rejects.display()),
+    );
     if !args.quiet {
         for path in &written {
             let _ = writeln!(err, "wrote {}", path.display());

@@ -185,20 +185,16 @@ fn validation(args: &ImportArgs, report: &validate::Report) -> Result<String> {
     Ok(validation)
 }
 
-/// The row counts and the first five problems on stderr.
+/// The row counts and the first problems on stderr.
 fn show_problems(report: &validate::Report) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", report.summary_line());
-    for p in report.problems.iter().take(5) {
-        let _ = writeln!(err, "{p}");
-    }
-    if report.problems.len() > 5 {
-        let _ = writeln!(
-            err,
-            "… {} more problems in rejects.csv",
-            report.problems.len() - 5
-        );
-    }
+    super::show_problems(
+        &mut err,
+        &report.problems,
+        false,
+        "every one is in rejects.csv",
+    );
 }
 
 /// Remove canonical table files an earlier import left (another format would make two
