@@ -24,10 +24,11 @@
 //! an actual.
 
 use crate::i18n::Note;
-use crate::schema::names::DEAL_ID;
+use crate::schema::names::MANAGER_ID;
 use polars::prelude::*;
 
 use super::snapshot::{Snapshot, moment};
+use super::state::Past;
 pub use crate::config::ProbabilitySource;
 use crate::error::{PolarsContext, Result};
 use crate::money;
@@ -98,58 +99,18 @@ pub fn stage_win_rates(snap: &Snapshot, at_ms: i64) -> Result<Vec<Option<f64>>> 
         .collect()
 }
 
-/// The deals of `open` (deal_id, stage_index, …) with their stage index at `at_ms`: the last
-/// entry before then, else the current stage. Only those deals' entries are grouped.
-fn with_stage_at(snap: &Snapshot, open: LazyFrame, at_ms: i64) -> LazyFrame {
-    match &snap.entries {
-        Some(e) => {
-            let last = e
-                .clone()
-                .lazy()
-                .filter(
-                    col("entered_at")
-                        .lt(moment(at_ms))
-                        .and(col("stage_index").is_not_null()),
-                )
-                .select([col(DEAL_ID), col("entered_at"), col("stage_index")])
-                .join(
-                    open.clone().select([col(DEAL_ID)]),
-                    [col(DEAL_ID)],
-                    [col(DEAL_ID)],
-                    JoinArgs::new(JoinType::Inner),
-                )
-                .group_by([col(DEAL_ID)])
-                .agg([col("stage_index")
-                    .sort_by([col("entered_at")], SortMultipleOptions::default())
-                    .last()
-                    .alias("entry_index")]);
-            open.join(
-                last,
-                [col(DEAL_ID)],
-                [col(DEAL_ID)],
-                JoinArgs::new(JoinType::Left),
-            )
-            .with_column(
-                coalesce(&[col("entry_index"), col("stage_index")])
-                    .cast(DataType::Int32)
-                    .alias("stage_at"),
-            )
-        }
-        None => open.with_column(col("stage_index").cast(DataType::Int32).alias("stage_at")),
-    }
-}
-
 /// The projection for `window` made at `at_ms`.
 pub fn project(
     snap: &Snapshot,
+    past: &Past,
     window: &Period,
     at_ms: i64,
     source: ProbabilitySource,
-    log: Option<&super::state::ChangeLog>,
 ) -> Result<Projection> {
     let (ws, we) = (window.start_ms(), window.end_ms());
     let won_so_far = won_between(snap, ws, we.min(at_ms))?;
-    let open = pipeline(snap, (ws, we), at_ms, source, None, log)?;
+    let rates = stage_win_rates(snap, at_ms)?;
+    let open = pipeline(past, &rates, (ws, we), at_ms, source, None)?;
     Ok(Projection {
         won_so_far,
         open_deals: open.iter().map(|p| p.deals).sum(),
@@ -170,29 +131,16 @@ pub struct Pipe {
 }
 
 /// The deals open at `at_ms` whose expected close falls in `[ws, we)`, per value of the deal
-/// column `by` (one group without), with their amount weighted by p.
+/// column `by` (one group without), with their amount weighted by p; the deals, their stage,
+/// amount, expected close and owner as `past` has them then, the stage win rates as of
+/// `at_ms` ([`stage_win_rates`]).
 pub fn pipeline(
-    snap: &Snapshot,
-    window: (i64, i64),
-    at_ms: i64,
-    source: ProbabilitySource,
-    by: Option<&str>,
-    log: Option<&super::state::ChangeLog>,
-) -> Result<Vec<Pipe>> {
-    let rates = stage_win_rates(snap, at_ms)?;
-    pipeline_with(snap, &rates, window, at_ms, source, by, log)
-}
-
-/// [`pipeline`] with the stage win rates as of `at_ms` already measured
-/// ([`stage_win_rates`]), for a caller that asks about several windows at one moment.
-pub fn pipeline_with(
-    snap: &Snapshot,
+    past: &Past,
     rates: &[Option<f64>],
     (ws, we): (i64, i64),
     at_ms: i64,
     source: ProbabilitySource,
     by: Option<&str>,
-    log: Option<&super::state::ChangeLog>,
 ) -> Result<Vec<Pipe>> {
     let rate_frame = df!(
         "stage_at" => (0..rates.len() as i32).collect::<Vec<_>>(),
@@ -220,14 +168,9 @@ pub fn pipeline_with(
         ]),
     };
     // With deal_changes, a deal's amount, expected close and owner are those it had then.
-    let deals = snap.deals.clone().lazy();
-    let deals = match log.filter(|l| !l.is_empty()) {
-        Some(l) => super::state::with_state(deals, super::state::state_at(l, at_ms)?, true),
-        None => deals,
-    }
-    .with_column(money::minor_expr("amount").alias("amount_minor"));
-    let open = deals.filter(open_at.and(expected_in));
-    let by_p = with_stage_at(snap, open, at_ms)
+    let deals = past.deals_at(at_ms, by == Some(MANAGER_ID))?.lazy();
+    let by_p = deals
+        .filter(open_at.and(expected_in))
         .join(
             rate_frame.lazy(),
             [col("stage_at")],
@@ -306,8 +249,8 @@ fn won_between(snap: &Snapshot, from: i64, to: i64) -> Result<i128> {
 /// and the mean signed error (bias) over the months with a win.
 fn backtest(
     snap: &Snapshot,
+    past: &Past,
     source: ProbabilitySource,
-    log: Option<&super::state::ChangeLog>,
 ) -> Result<(DataFrame, Option<f64>, Option<f64>)> {
     let first = snap
         .deals
@@ -331,7 +274,7 @@ fn backtest(
     let mut month = Vec::new();
     let (mut fc, mut act, mut err, mut ape) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for m in &months {
-        let f = project(snap, m, m.start_ms(), source, log)?.projection();
+        let f = project(snap, past, m, m.start_ms(), source)?.projection();
         let a = won_between(snap, m.start_ms(), m.end_ms())?;
         month.push(m.label.clone());
         fc.push(Some(f));
@@ -395,10 +338,11 @@ pub fn forecast(
     if let Some(n) = snap.period.next() {
         windows.push(n);
     }
-    let (backtest, mape, bias) = backtest(snap, source, log)?;
+    let past = Past::new(&snap.deals, snap.entries.as_ref(), log)?;
+    let (backtest, mape, bias) = backtest(snap, &past, source)?;
     let mut rows: Vec<(String, Projection)> = Vec::new();
     for w in &windows {
-        rows.push((w.label.clone(), project(snap, w, as_of, source, log)?));
+        rows.push((w.label.clone(), project(snap, &past, w, as_of, source)?));
     }
     let n = rows.len();
     let forecast = DataFrame::new(

@@ -275,17 +275,12 @@ fn pipelines(
     // shown beside it so a rep's stale dates are not read as an empty pipeline. One
     // measurement of the stage win rates serves both.
     let rates = forecast::stage_win_rates(snap, as_of)?;
+    // The snapshot's deals are already as of its end: no change log.
+    let past = super::state::Past::new(&snap.deals, snap.entries.as_ref(), None)?;
     let by = Some(MANAGER_ID);
-    let ahead = forecast::pipeline_with(
-        snap,
-        &rates,
-        (as_of, period.end_ms()),
-        as_of,
-        source,
-        by,
-        None,
-    )?;
-    let overdue = forecast::pipeline_with(snap, &rates, (0, as_of), as_of, source, by, None)?;
+    let window = (as_of, period.end_ms());
+    let ahead = forecast::pipeline(&past, &rates, window, as_of, source, by)?;
+    let overdue = forecast::pipeline(&past, &rates, (0, as_of), as_of, source, by)?;
     for (p, is_overdue) in ahead
         .into_iter()
         .map(|p| (p, false))

@@ -259,3 +259,277 @@ pub fn owners_at(tables: &Tables, changes: Option<&DataFrame>) -> LazyFrame {
                 .alias(MANAGER_ID),
         ])
 }
+
+/// The deals of a snapshot at any moment, in the snapshot's row order, for a figure that asks
+/// at many moments (the forecast's backtest: 14): each moment's stage, amount, expected close
+/// and owner are columns set beside the deals, not joins of millions of string ids.
+///
+/// A deal's stage at `t` is its last stage entry before t (of two at one moment, the further
+/// stage, as the snapshot orders its entries), else its current stage; its amount, expected close and owner by the one rule ([`value_at`]) where
+/// `deal_changes` has changes of them, else today's.
+pub struct Past<'a> {
+    deals: DataFrame,
+    log: Option<&'a ChangeLog>,
+    /// Per deal row: today's amount in minor units, expected close (ms) and stage index.
+    amount: Vec<Option<i64>>,
+    expected: Vec<Option<i64>>,
+    stage: Vec<Option<i32>>,
+    /// Per deal row: the index of its changes in the log, when it has any.
+    changes: Vec<Option<u32>>,
+    /// Per deal row r, its entries (entered_at ms, stage index) in time order are
+    /// `entries[starts[r]..starts[r + 1]]`.
+    starts: Vec<usize>,
+    entries: Vec<(i64, i32)>,
+}
+
+impl<'a> Past<'a> {
+    /// From a snapshot's deals (deal_id, amount, expected_close_at, stage_index, manager_id,
+    /// …) and entries (deal_id, entered_at, stage_index), with the change log when there is
+    /// one.
+    pub fn new(
+        deals: &DataFrame,
+        entries: Option<&DataFrame>,
+        log: Option<&'a ChangeLog>,
+    ) -> Result<Past<'a>> {
+        let height = deals.height();
+        // Rows are found by joins in polars (parallel), not by hashing millions of strings here.
+        let rows = deals
+            .clone()
+            .lazy()
+            .select([col(DEAL_ID).cast(DataType::String)])
+            .with_row_index("row", None);
+        let mut changes: Vec<Option<u32>> = vec![None; height];
+        if let Some(l) = log.filter(|l| !l.is_empty()) {
+            let found = DataFrame::new(l.len(), vec![l.ids()])
+                .ctx("deal changes")?
+                .lazy()
+                .with_row_index("change", None)
+                .join(
+                    rows.clone(),
+                    [col(DEAL_ID)],
+                    [col(DEAL_ID)],
+                    JoinArgs::new(JoinType::Inner),
+                )
+                .collect()
+                .ctx("deal changes")?;
+            let (change, row) = (ints(&found, "change")?, ints(&found, "row")?);
+            for (c, r) in change.into_iter().zip(row) {
+                if let (Some(c), Some(r)) = (c, r) {
+                    changes[r as usize] = Some(c as u32);
+                }
+            }
+        }
+        let (starts, flat) = match entries {
+            Some(e) => entries_by_row(e, rows, height)?,
+            None => (vec![0; height + 1], Vec::new()),
+        };
+        let today = deals
+            .clone()
+            .lazy()
+            .select([
+                money::minor_expr("amount").alias("amount"),
+                col("expected_close_at")
+                    .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+                    .cast(DataType::Int64)
+                    .alias("expected"),
+                col("stage_index").cast(DataType::Int64).alias("stage"),
+            ])
+            .collect()
+            .ctx("deals today")?;
+        Ok(Past {
+            deals: deals.clone(),
+            log,
+            amount: ints(&today, "amount")?,
+            expected: ints(&today, "expected")?,
+            stage: ints(&today, "stage")?
+                .into_iter()
+                .map(|s| s.and_then(|s| i32::try_from(s).ok()))
+                .collect(),
+            changes,
+            starts,
+            entries: flat,
+        })
+    }
+
+    /// Row r's changes, when it has any.
+    fn changes_of(&self, r: usize) -> Option<&DealChanges> {
+        let i = self.changes[r]? as usize;
+        self.log.and_then(|l| l.deals.get(i)).map(|(_, c)| c)
+    }
+
+    /// The deals as they were at `t`: amount_minor (minor units), expected_close_at and
+    /// stage_at set as of then, and with `owner` manager_id; every other column as it is.
+    pub fn deals_at(&self, t: i64, owner: bool) -> Result<DataFrame> {
+        let n = self.deals.height();
+        let (mut amount, mut expected, mut stage) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for r in 0..n {
+            let c = self.changes_of(r);
+            amount.push(match c.filter(|c| !c.amount.is_empty()) {
+                Some(c) => value_at(&c.amount, None, t).and_then(|v| i64::try_from(v).ok()),
+                None => self.amount[r],
+            });
+            expected.push(match c.filter(|c| !c.expected.is_empty()) {
+                Some(c) => value_at(&c.expected, None, t),
+                None => self.expected[r],
+            });
+            let mine = &self.entries[self.starts[r]..self.starts[r + 1]];
+            stage.push(match mine.partition_point(|e| e.0 < t) {
+                0 => self.stage[r],
+                k => Some(mine[k - 1].1),
+            });
+        }
+        let expected = Column::new("expected_close_at".into(), expected)
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+            .ctx("expected_close_at")?;
+        let mut set = vec![
+            Column::new("amount_minor".into(), amount),
+            expected,
+            Column::new("stage_at".into(), stage),
+        ];
+        let owners_changed =
+            (0..n).any(|r| self.changes_of(r).is_some_and(|c| !c.owner.is_empty()));
+        if owner && owners_changed {
+            let today = texts(&self.deals, MANAGER_ID)?;
+            let then: Vec<Option<String>> = (0..n)
+                .map(
+                    |r| match self.changes_of(r).filter(|c| !c.owner.is_empty()) {
+                        Some(c) => value_at(&c.owner, None, t),
+                        None => today[r].clone(),
+                    },
+                )
+                .collect();
+            set.push(Column::new(MANAGER_ID.into(), then));
+        }
+        let mut deals = self.deals.clone();
+        for c in set {
+            deals.with_column(c).ctx("deals then")?;
+        }
+        Ok(deals)
+    }
+}
+
+/// Row starts into one flat list of (entered_at ms, stage index).
+type ByRow = (Vec<usize>, Vec<(i64, i32)>);
+
+/// Stage entries (deal_id, entered_at, stage_index) grouped by the deal's row in `rows`
+/// (deal_id, row), each deal's in time order and of two at one moment the further stage last
+/// (the snapshot's order of its entries), as row starts into one flat list; entries without a
+/// stage index or of a deal not in `rows` are left out.
+fn entries_by_row(entries: &DataFrame, rows: LazyFrame, height: usize) -> Result<ByRow> {
+    let e = entries
+        .clone()
+        .lazy()
+        .filter(col("stage_index").is_not_null())
+        .select([
+            col(DEAL_ID).cast(DataType::String),
+            col("entered_at")
+                .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+                .cast(DataType::Int64),
+            col("stage_index").cast(DataType::Int32),
+        ])
+        .join(
+            rows,
+            [col(DEAL_ID)],
+            [col(DEAL_ID)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .collect()
+        .ctx("stage entries")?;
+    let row = e.column("row").ctx("row")?.idx().ctx("row")?;
+    let at = e
+        .column("entered_at")
+        .ctx("entered_at")?
+        .i64()
+        .ctx("entered_at")?;
+    let stage = e
+        .column("stage_index")
+        .ctx("stage_index")?
+        .i32()
+        .ctx("stage_index")?;
+    let kept: Vec<(usize, i64, i32)> = row
+        .iter()
+        .zip(at.iter())
+        .zip(stage.iter())
+        .filter_map(|((r, at), s)| Some((r? as usize, at?, s?)))
+        .collect();
+    // A counting sort by row, then each deal's entries by moment and stage.
+    let mut starts = vec![0usize; height + 1];
+    for &(r, _, _) in &kept {
+        starts[r + 1] += 1;
+    }
+    for r in 0..height {
+        starts[r + 1] += starts[r];
+    }
+    let mut next = starts.clone();
+    let mut flat = vec![(0i64, 0i32); kept.len()];
+    for (r, at, s) in kept {
+        flat[next[r]] = (at, s);
+        next[r] += 1;
+    }
+    for r in 0..height {
+        flat[starts[r]..starts[r + 1]].sort_unstable();
+    }
+    Ok((starts, flat))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(day: i64) -> i64 {
+        day * 86_400_000
+    }
+
+    /// Stage at a moment, by hand: d1 entered stage 0 on day 1, stages 1 and 2 both on day 5
+    /// (listed 2 first), a won-named stage (no index) on day 7; d2 has no entries (its current
+    /// stage 3 stands); an entry of a deal not in the frame is left out.
+    #[test]
+    fn stage_at_a_moment_is_the_last_entry_before_it() {
+        let datetime = DataType::Datetime(TimeUnit::Milliseconds, None);
+        let deals = df!(
+            DEAL_ID => ["d1", "d2"],
+            "amount" => [Some(100i64), None],
+            "expected_close_at" => [Some(ms(30)), None],
+            "stage_index" => [Some(4i32), Some(3)],
+        )
+        .unwrap()
+        .lazy()
+        .with_column(col("expected_close_at").cast(datetime.clone()))
+        .collect()
+        .unwrap();
+        let entries = df!(
+            DEAL_ID => ["d1", "d1", "d1", "d1", "d9"],
+            "entered_at" => [ms(1), ms(5), ms(5), ms(7), ms(2)],
+            "stage_index" => [Some(0i32), Some(2), Some(1), None, Some(0)],
+        )
+        .unwrap()
+        .lazy()
+        .with_column(col("entered_at").cast(datetime))
+        .collect()
+        .unwrap();
+        let past = Past::new(&deals, Some(&entries), None).unwrap();
+        let stage_at = |day: i64| {
+            let d = past.deals_at(ms(day), false).unwrap();
+            ints(&d, "stage_at").unwrap()
+        };
+        // Before the first entry: the current stage; entries count from after their moment.
+        assert_eq!(stage_at(1), vec![Some(4), Some(3)]);
+        assert_eq!(stage_at(2), vec![Some(0), Some(3)]);
+        assert_eq!(stage_at(5), vec![Some(0), Some(3)]);
+        // Two entries at one moment: the further stage.
+        assert_eq!(stage_at(6), vec![Some(2), Some(3)]);
+        // The entry without an index is not a stage.
+        assert_eq!(stage_at(9), vec![Some(2), Some(3)]);
+        let d = past.deals_at(ms(9), false).unwrap();
+        // Without changes: today's amount (minor units) and expected close.
+        assert_eq!(ints(&d, "amount_minor").unwrap(), vec![Some(10_000), None]);
+        assert_eq!(
+            ints(&d, "expected_close_at").unwrap(),
+            vec![Some(ms(30)), None]
+        );
+    }
+}
