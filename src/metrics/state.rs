@@ -276,6 +276,8 @@ pub struct Past<'a> {
     stage: Vec<Option<i32>>,
     /// Per deal row: the index of its changes in the log, when it has any.
     changes: Vec<Option<u32>>,
+    /// Whether any deal's owner changed.
+    owners_changed: bool,
     /// Per deal row r, its entries (entered_at ms, stage index) in time order are
     /// `entries[starts[r]..starts[r + 1]]`.
     starts: Vec<usize>,
@@ -319,6 +321,7 @@ impl<'a> Past<'a> {
                 }
             }
         }
+        let owners_changed = log.is_some_and(|l| l.deals.iter().any(|(_, c)| !c.owner.is_empty()));
         let (starts, flat) = match entries {
             Some(e) => entries_by_row(e, rows, height)?,
             None => (vec![0; height + 1], Vec::new()),
@@ -346,6 +349,7 @@ impl<'a> Past<'a> {
                 .map(|s| s.and_then(|s| i32::try_from(s).ok()))
                 .collect(),
             changes,
+            owners_changed,
             starts,
             entries: flat,
         })
@@ -390,9 +394,7 @@ impl<'a> Past<'a> {
             expected,
             Column::new("stage_at".into(), stage),
         ];
-        let owners_changed =
-            (0..n).any(|r| self.changes_of(r).is_some_and(|c| !c.owner.is_empty()));
-        if owner && owners_changed {
+        if owner && self.owners_changed {
             let today = texts(&self.deals, MANAGER_ID)?;
             let then: Vec<Option<String>> = (0..n)
                 .map(
