@@ -3,10 +3,14 @@
 //! where the export did not have it. Extra export columns follow as text.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
+
+pub mod changes;
+pub use changes::ChangeLog;
 
 /// The tables of one data folder. Only `deals` is required.
 #[derive(Clone)]
@@ -26,6 +30,8 @@ pub struct Tables {
     /// command's windows and there is no managers table (the roster is then every manager
     /// the data names).
     pub contact_managers: Option<Series>,
+    /// `deal_changes` as the figures read it, built at the first ask ([`Tables::change_log`]).
+    change_log: OnceLock<Arc<ChangeLog>>,
 }
 
 impl Tables {
@@ -45,7 +51,23 @@ impl Tables {
             deal_changes: frames.remove("deal_changes"),
             plans: frames.remove("plans"),
             contact_managers: None,
+            change_log: OnceLock::new(),
         })
+    }
+
+    /// Each deal's amount, expected-close and owner changes from `deal_changes` (empty
+    /// without it), built once: the snapshot, the forecast and the pipeline all ask. The
+    /// tables are not changed after loading (`--where` keeps deals, not changes), so the log
+    /// stays the table's.
+    pub fn change_log(&self) -> Result<Arc<ChangeLog>> {
+        if let Some(log) = self.change_log.get() {
+            return Ok(log.clone());
+        }
+        let log = match &self.deal_changes {
+            Some(changes) => Arc::new(ChangeLog::of(changes)?),
+            None => Arc::new(ChangeLog::default()),
+        };
+        Ok(self.change_log.get_or_init(|| log).clone())
     }
 
     /// Every present table with its name, in a stable order.

@@ -43,7 +43,7 @@ pub fn results(
 ) -> Result<super::Results> {
     let source = config.forecast.probability;
     let log = crate::metrics::state::change_log(&loaded.tables)?;
-    let f = forecast::forecast(snap, source, Some(&log))?;
+    let f = forecast::forecast(snap, source, Some(log.as_ref()))?;
     let lang = config.lang;
     let (how, how_ru) = match source {
         ProbabilitySource::Stages => (

@@ -140,10 +140,10 @@ pub fn histories(tables: &Tables, snap: &Snapshot) -> Result<HashMap<String, Dea
             },
         );
     }
-    for (id, c) in change_log(tables)? {
-        if let Some(h) = out.get_mut(&id) {
-            h.amount_changes = c.amount;
-            h.expected_changes = c.expected;
+    for (id, c) in change_log(tables)?.deals() {
+        if let Some(h) = out.get_mut(id) {
+            h.amount_changes = c.amount.clone();
+            h.expected_changes = c.expected.clone();
         }
     }
     Ok(out)

@@ -12,8 +12,7 @@ use crate::error::{PolarsContext, Result};
 use crate::money;
 use crate::tables::Tables;
 
-/// One field's changes of one deal, in time order: (changed_at, old, new).
-pub type Changes<T> = Vec<(i64, Option<T>, Option<T>)>;
+pub use crate::tables::changes::{ChangeLog, Changes, DealChanges};
 
 /// A field's value at `t` by the one rule: the last change at or before t, else the first
 /// change's old value, else today's.
@@ -27,114 +26,10 @@ pub fn value_at<T: Clone>(changes: &Changes<T>, today: Option<T>, t: i64) -> Opt
     }
 }
 
-/// One deal's changes from `deal_changes`, each field in time order.
-#[derive(Debug, Clone, Default)]
-pub struct DealChanges {
-    pub amount: Changes<i128>,
-    pub expected: Changes<i64>,
-    /// Owner changes (`manager_id`).
-    pub owner: Changes<String>,
-}
-
-/// Each deal's changes from `deal_changes`, in deal_id order, with the deal_id column built
-/// once: [`state_at`] runs at many moments (the forecast's backtest: 14) over millions of
-/// deals.
-#[derive(Debug, Clone, Default)]
-pub struct ChangeLog {
-    deals: Vec<(String, DealChanges)>,
-    ids: Option<Column>,
-}
-
-impl ChangeLog {
-    pub fn is_empty(&self) -> bool {
-        self.deals.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.deals.len()
-    }
-
-    /// The deal_id column, one row per deal with changes.
-    fn ids(&self) -> Column {
-        self.ids
-            .clone()
-            .unwrap_or_else(|| Column::new(DEAL_ID.into(), Vec::<String>::new()))
-    }
-}
-
-impl IntoIterator for ChangeLog {
-    type Item = (String, DealChanges);
-    type IntoIter = std::vec::IntoIter<(String, DealChanges)>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.deals.into_iter()
-    }
-}
-
-/// The amount, expected-close and owner changes of every deal that has any.
-pub fn change_log(tables: &Tables) -> Result<ChangeLog> {
-    let mut deals: Vec<(String, DealChanges)> = Vec::new();
-    let Some(changes) = &tables.deal_changes else {
-        return Ok(ChangeLog::default());
-    };
-    let c = changes
-        .clone()
-        .lazy()
-        .filter(
-            col("field")
-                .eq(lit("amount"))
-                .or(col("field").eq(lit("expected_close_at")))
-                .or(col("field").eq(lit(MANAGER_ID))),
-        )
-        .select([
-            col(DEAL_ID).cast(DataType::String),
-            col("changed_at").cast(DataType::Int64).alias("at"),
-            col("field"),
-            col("old_value"),
-            col("new_value"),
-        ])
-        .sort([DEAL_ID, "at"], SortMultipleOptions::default())
-        .collect()
-        .ctx("deal changes")?;
-    let ids = texts(&c, DEAL_ID)?;
-    let at = ints(&c, "at")?;
-    let field = texts(&c, "field")?;
-    let old = texts(&c, "old_value")?;
-    let new = texts(&c, "new_value")?;
-    let m = |v: &Option<String>| {
-        v.as_deref()
-            .and_then(|v| money::parse_money(v).ok())
-            .map(i128::from)
-    };
-    let d = |v: &Option<String>| {
-        v.as_deref()
-            .and_then(|v| crate::dates::parse_datetime(v, &[]))
-            .map(|d| d.and_utc().timestamp_millis())
-    };
-    for i in 0..c.height() {
-        let (Some(id), Some(t)) = (&ids[i], at[i]) else {
-            continue;
-        };
-        // Sorted by deal_id: a deal's changes are consecutive.
-        if deals.last().is_none_or(|(last, _)| last != id) {
-            deals.push((id.clone(), DealChanges::default()));
-        }
-        let Some((_, entry)) = deals.last_mut() else {
-            continue;
-        };
-        match field[i].as_deref() {
-            Some("amount") => entry.amount.push((t, m(&old[i]), m(&new[i]))),
-            Some(MANAGER_ID) => entry.owner.push((t, old[i].clone(), new[i].clone())),
-            _ => entry.expected.push((t, d(&old[i]), d(&new[i]))),
-        }
-    }
-    let ids = Column::new(
-        DEAL_ID.into(),
-        deals.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
-    );
-    Ok(ChangeLog {
-        deals,
-        ids: Some(ids),
-    })
+/// The amount, expected-close and owner changes of every deal that has any (built once per
+/// run: [`Tables::change_log`]).
+pub fn change_log(tables: &Tables) -> Result<std::sync::Arc<ChangeLog>> {
+    tables.change_log()
 }
 
 /// For the deals with changes: their amount, expected close and owner at `t` by the one
@@ -145,7 +40,7 @@ pub fn state_at(log: &ChangeLog, t: i64) -> Result<DataFrame> {
     let (mut amount, mut has_amount, mut expected, mut has_expected) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut owner, mut has_owner) = (Vec::new(), Vec::new());
-    for (_, c) in &log.deals {
+    for (_, c) in log.deals() {
         amount.push(value_at(&c.amount, None, t).and_then(|v| i64::try_from(v).ok()));
         has_amount.push(!c.amount.is_empty());
         expected.push(value_at(&c.expected, None, t));
@@ -321,7 +216,8 @@ impl<'a> Past<'a> {
                 }
             }
         }
-        let owners_changed = log.is_some_and(|l| l.deals.iter().any(|(_, c)| !c.owner.is_empty()));
+        let owners_changed =
+            log.is_some_and(|l| l.deals().iter().any(|(_, c)| !c.owner.is_empty()));
         let (starts, flat) = match entries {
             Some(e) => entries_by_row(e, rows, height)?,
             None => (vec![0; height + 1], Vec::new()),
@@ -358,7 +254,7 @@ impl<'a> Past<'a> {
     /// Row r's changes, when it has any.
     fn changes_of(&self, r: usize) -> Option<&DealChanges> {
         let i = self.changes[r]? as usize;
-        self.log.and_then(|l| l.deals.get(i)).map(|(_, c)| c)
+        self.log.and_then(|l| l.deals().get(i)).map(|(_, c)| c)
     }
 
     /// The deals as they were at `t`: amount_minor (minor units), expected_close_at and
