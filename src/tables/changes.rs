@@ -96,7 +96,17 @@ impl ChangeLog {
             v.and_then(|v| crate::dates::parse_datetime(v, &[]))
                 .map(|d| d.and_utc().timestamp_millis())
         };
-        let mut deals: Vec<(String, DealChanges)> = Vec::new();
+        // Room for every deal at once: grown push by push, the list of 5M deals at 10M was
+        // copied again and again into fresh pages (most of the snapshot's time there).
+        let mut distinct = 0usize;
+        let mut previous: Option<&str> = None;
+        for id in ids.iter().flatten() {
+            if previous != Some(id) {
+                distinct += 1;
+                previous = Some(id);
+            }
+        }
+        let mut deals: Vec<(String, DealChanges)> = Vec::with_capacity(distinct);
         let rows = ids
             .iter()
             .zip(at.iter())
