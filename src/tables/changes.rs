@@ -143,3 +143,69 @@ impl ChangeLog {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_deals_changes_in_time_order_and_only_the_three_fields() {
+        // Rows out of order; D2's amount changed twice (later row first), D1's owner and
+        // expected close once each; a probability change is not one of the three fields.
+        let changes = DataFrame::new(
+            5,
+            vec![
+                Column::new(DEAL_ID.into(), ["D2", "D1", "D2", "D1", "D1"]),
+                Column::new("changed_at".into(), [3_000i64, 2_000, 1_000, 500, 700]),
+                Column::new(
+                    "field".into(),
+                    [
+                        "amount",
+                        MANAGER_ID,
+                        "amount",
+                        "expected_close_at",
+                        "probability",
+                    ],
+                ),
+                Column::new(
+                    "old_value".into(),
+                    [Some("200.00"), Some("M1"), Some("100"), None, Some("10")],
+                ),
+                Column::new(
+                    "new_value".into(),
+                    [
+                        Some("300.50"),
+                        Some("M2"),
+                        Some("200.00"),
+                        Some("2024-03-01"),
+                        Some("50"),
+                    ],
+                ),
+            ],
+        )
+        .unwrap();
+        let log = ChangeLog::of(&changes).unwrap();
+        assert_eq!(log.len(), 2);
+        let ids: Vec<&str> = log.deals().iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["D1", "D2"]);
+        let d1 = &log.deals()[0].1;
+        assert_eq!(
+            d1.owner,
+            vec![(2_000, Some("M1".to_string()), Some("M2".to_string()))]
+        );
+        // 2024-03-01 00:00 UTC in milliseconds.
+        assert_eq!(d1.expected, vec![(500, None, Some(1_709_251_200_000))]);
+        assert!(d1.amount.is_empty());
+        let d2 = &log.deals()[1].1;
+        // Minor units: 100 → 10 000, 200.00 → 20 000, 300.50 → 30 050; in time order.
+        assert_eq!(
+            d2.amount,
+            vec![
+                (1_000, Some(10_000), Some(20_000)),
+                (3_000, Some(20_000), Some(30_050))
+            ]
+        );
+        assert!(d2.owner.is_empty() && d2.expected.is_empty());
+        assert_eq!(log.ids().len(), 2);
+    }
+}
