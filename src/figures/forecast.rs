@@ -42,7 +42,7 @@ pub fn results(
     config: &Config,
 ) -> Result<super::Results> {
     let source = config.forecast.probability;
-    let log = crate::metrics::state::change_log(&loaded.tables)?;
+    let log = loaded.tables.change_log()?;
     let f = forecast::forecast(snap, source, Some(log.as_ref()))?;
     let lang = config.lang;
     let (how, how_ru) = match source {

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::snapshot::Snapshot;
-use super::state::{Changes, change_log, value_at};
+use super::state::{Changes, value_at};
 use super::{ints, texts};
 use crate::error::{PolarsContext, Result};
 use crate::money;
@@ -140,7 +140,7 @@ pub fn histories(tables: &Tables, snap: &Snapshot) -> Result<HashMap<String, Dea
             },
         );
     }
-    for (id, c) in change_log(tables)?.deals() {
+    for (id, c) in tables.change_log()?.deals() {
         if let Some(h) = out.get_mut(id) {
             h.amount_changes = c.amount.clone();
             h.expected_changes = c.expected.clone();

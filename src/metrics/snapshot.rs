@@ -474,7 +474,7 @@ fn as_of_values(
     tables: &Tables,
     at_ms: i64,
 ) -> Result<(LazyFrame, Option<DataFrame>)> {
-    let log = super::state::change_log(tables)?;
+    let log = tables.change_log()?;
     if log.is_empty() {
         return Ok((deals, None));
     }

@@ -26,12 +26,6 @@ pub fn value_at<T: Clone>(changes: &Changes<T>, today: Option<T>, t: i64) -> Opt
     }
 }
 
-/// The amount, expected-close and owner changes of every deal that has any (built once per
-/// run: [`Tables::change_log`]).
-pub fn change_log(tables: &Tables) -> Result<std::sync::Arc<ChangeLog>> {
-    tables.change_log()
-}
-
 /// For the deals with changes: their amount, expected close and owner at `t` by the one
 /// rule, and whether each field has changes at all (else today's value stands): deal_id,
 /// amount_at_money (money), amount_at (minor units), has_amount_changes, expected_at,
