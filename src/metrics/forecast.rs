@@ -167,8 +167,11 @@ pub fn pipeline(
             col("stage_p"),
         ]),
     };
-    // With deal_changes, a deal's amount, expected close and owner are those it had then.
-    let deals = past.deals_at(at_ms, by == Some(MANAGER_ID))?.lazy();
+    // With deal_changes, a deal's amount, expected close and owner are those it had then;
+    // `open_at` leaves out the rows the filter below would, before building their columns.
+    let deals = past
+        .open_at(at_ms, (ws, we), by == Some(MANAGER_ID))?
+        .lazy();
     let by_p = deals
         .filter(open_at.and(expected_in))
         .join(

@@ -163,6 +163,9 @@ pub struct Past<'a> {
     amount: Vec<Option<i64>>,
     expected: Vec<Option<i64>>,
     stage: Vec<Option<i32>>,
+    /// Per deal row: created_at and closed_at (ms), when the deals have these columns.
+    created: Vec<Option<i64>>,
+    closed: Vec<Option<i64>>,
     /// Per deal row: the index of its changes in the log, when it has any.
     changes: Vec<Option<u32>>,
     /// Whether any deal's owner changed.
@@ -216,19 +219,34 @@ impl<'a> Past<'a> {
             Some(e) => entries_by_row(e, rows, height)?,
             None => (vec![0; height + 1], Vec::new()),
         };
+        let ms = |c: &str| {
+            col(c)
+                .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+                .cast(DataType::Int64)
+        };
+        let mut today = vec![
+            money::minor_expr("amount").alias("amount"),
+            ms("expected_close_at").alias("expected"),
+            col("stage_index").cast(DataType::Int64).alias("stage"),
+        ];
+        let moments = ["created_at", "closed_at"].map(|c| deals.column(c).is_ok());
+        for (c, has) in ["created_at", "closed_at"].iter().zip(moments) {
+            if has {
+                today.push(ms(c).alias(*c));
+            }
+        }
         let today = deals
             .clone()
             .lazy()
-            .select([
-                money::minor_expr("amount").alias("amount"),
-                col("expected_close_at")
-                    .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
-                    .cast(DataType::Int64)
-                    .alias("expected"),
-                col("stage_index").cast(DataType::Int64).alias("stage"),
-            ])
+            .select(today)
             .collect()
             .ctx("deals today")?;
+        let moment = |c: &str| -> Result<Vec<Option<i64>>> {
+            match today.column(c) {
+                Ok(_) => ints(&today, c),
+                Err(_) => Ok(vec![None; height]),
+            }
+        };
         Ok(Past {
             deals: deals.clone(),
             log,
@@ -238,6 +256,8 @@ impl<'a> Past<'a> {
                 .into_iter()
                 .map(|s| s.and_then(|s| i32::try_from(s).ok()))
                 .collect(),
+            created: moment("created_at")?,
+            closed: moment("closed_at")?,
             changes,
             owners_changed,
             starts,
@@ -254,22 +274,54 @@ impl<'a> Past<'a> {
     /// The deals as they were at `t`: amount_minor (minor units), expected_close_at and
     /// stage_at set as of then, and with `owner` manager_id; every other column as it is.
     pub fn deals_at(&self, t: i64, owner: bool) -> Result<DataFrame> {
-        let n = self.deals.height();
+        let rows: Vec<usize> = (0..self.deals.height()).collect();
+        self.rows_at(&rows, t, owner, self.deals.clone())
+    }
+
+    /// The deals open at `t` (created before it, not closed by it) whose expected close
+    /// then falls in `[ws, we)`, as [`Past::deals_at`] has them, in row order: the other
+    /// rows are left out before any column is built (of millions of deals, a moment's open
+    /// pipeline is a few per cent). Deals without created_at or closed_at columns: none.
+    pub fn open_at(&self, t: i64, (ws, we): (i64, i64), owner: bool) -> Result<DataFrame> {
+        let rows: Vec<usize> = (0..self.deals.height())
+            .filter(|&r| {
+                self.created[r].is_some_and(|c| c < t)
+                    && self.closed[r].is_none_or(|c| c >= t)
+                    && self.expected_at(r, t).is_some_and(|e| e >= ws && e < we)
+            })
+            .collect();
+        let idx: Vec<IdxSize> = rows.iter().map(|&r| r as IdxSize).collect();
+        let kept = self
+            .deals
+            .take(&IdxCa::from_vec("row".into(), idx))
+            .ctx("open deals")?;
+        self.rows_at(&rows, t, owner, kept)
+    }
+
+    /// Row r's expected close at `t`.
+    fn expected_at(&self, r: usize, t: i64) -> Option<i64> {
+        match self.changes_of(r).filter(|c| !c.expected.is_empty()) {
+            Some(c) => value_at(&c.expected, None, t),
+            None => self.expected[r],
+        }
+    }
+
+    /// `frame` (the deals of `rows`, in that order) with amount_minor, expected_close_at,
+    /// stage_at and with `owner` manager_id set as of `t`.
+    fn rows_at(&self, rows: &[usize], t: i64, owner: bool, frame: DataFrame) -> Result<DataFrame> {
+        let n = rows.len();
         let (mut amount, mut expected, mut stage) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
-        for r in 0..n {
+        for &r in rows {
             let c = self.changes_of(r);
             amount.push(match c.filter(|c| !c.amount.is_empty()) {
                 Some(c) => value_at(&c.amount, None, t).and_then(|v| i64::try_from(v).ok()),
                 None => self.amount[r],
             });
-            expected.push(match c.filter(|c| !c.expected.is_empty()) {
-                Some(c) => value_at(&c.expected, None, t),
-                None => self.expected[r],
-            });
+            expected.push(self.expected_at(r, t));
             let mine = &self.entries[self.starts[r]..self.starts[r + 1]];
             stage.push(match mine.partition_point(|e| e.0 < t) {
                 0 => self.stage[r],
@@ -285,18 +337,20 @@ impl<'a> Past<'a> {
             Column::new("stage_at".into(), stage),
         ];
         if owner && self.owners_changed {
-            let today = texts(&self.deals, MANAGER_ID)?;
-            let then: Vec<Option<String>> = (0..n)
+            let today = texts(&frame, MANAGER_ID)?;
+            let then: Vec<Option<String>> = rows
+                .iter()
+                .zip(today)
                 .map(
-                    |r| match self.changes_of(r).filter(|c| !c.owner.is_empty()) {
+                    |(&r, today)| match self.changes_of(r).filter(|c| !c.owner.is_empty()) {
                         Some(c) => value_at(&c.owner, None, t),
-                        None => today[r].clone(),
+                        None => today,
                     },
                 )
                 .collect();
             set.push(Column::new(MANAGER_ID.into(), then));
         }
-        let mut deals = self.deals.clone();
+        let mut deals = frame;
         for c in set {
             deals.with_column(c).ctx("deals then")?;
         }
@@ -423,5 +477,56 @@ mod tests {
             ints(&d, "expected_close_at").unwrap(),
             vec![Some(ms(30)), None]
         );
+    }
+
+    /// The open pipeline at a moment, by hand: d1 open from day 2 with an expected close
+    /// on day 30, moved to day 40 on day 10; d2 created on day 1 and closed on day 5; d3
+    /// created on day 8; d4 has no created_at.
+    #[test]
+    fn open_at_keeps_the_deals_open_then_and_expected_in_the_window() {
+        let datetime = DataType::Datetime(TimeUnit::Milliseconds, None);
+        let deals = df!(
+            DEAL_ID => ["d1", "d2", "d3", "d4"],
+            "amount" => [Some(100i64), Some(5), None, Some(7)],
+            "created_at" => [Some(ms(2)), Some(ms(1)), Some(ms(8)), None],
+            "closed_at" => [None, Some(ms(5)), None, None],
+            "expected_close_at" => [Some(ms(40)), Some(ms(30)), Some(ms(31)), Some(ms(30))],
+            "stage_index" => [Some(1i32), Some(2), Some(0), Some(0)],
+        )
+        .unwrap()
+        .lazy()
+        .with_columns(
+            ["created_at", "closed_at", "expected_close_at"].map(|c| col(c).cast(datetime.clone())),
+        )
+        .collect()
+        .unwrap();
+        let changes = df!(
+            DEAL_ID => ["d1"],
+            "field" => ["expected_close_at"],
+            "changed_at" => [ms(10)],
+            "old_value" => ["1970-01-31"],
+            "new_value" => ["1970-02-10"],
+        )
+        .unwrap();
+        let log = ChangeLog::of(&changes).unwrap();
+        let past = Past::new(&deals, None, Some(&log)).unwrap();
+        let ids = |t: i64, window: (i64, i64)| {
+            texts(&past.open_at(ms(t), window, false).unwrap(), DEAL_ID).unwrap()
+        };
+        let days = |a: i64, b: i64| (ms(a), ms(b));
+        // Day 3: d1 (expected day 30 then) and d2 (open until day 5); d3 not yet, d4 never.
+        assert_eq!(
+            ids(3, days(30, 31)),
+            vec![Some("d1".into()), Some("d2".into())]
+        );
+        // Day 6: d2 has closed; day 9: d3 is open but expected on day 31.
+        assert_eq!(ids(6, days(30, 31)), vec![Some("d1".into())]);
+        assert_eq!(ids(9, days(31, 32)), vec![Some("d3".into())]);
+        // Day 11: d1's expected close moved to day 40.
+        assert_eq!(ids(11, days(30, 31)), Vec::<Option<String>>::new());
+        assert_eq!(ids(11, days(40, 41)), vec![Some("d1".into())]);
+        let d = past.open_at(ms(11), days(40, 41), false).unwrap();
+        assert_eq!(ints(&d, "amount_minor").unwrap(), vec![Some(10_000)]);
+        assert_eq!(ints(&d, "stage_at").unwrap(), vec![Some(1)]);
     }
 }
