@@ -331,3 +331,47 @@ fn deals_without_stages() {
     assert_eq!(ints(&t.funnel, "reached"), [3, 2, 2, 2]);
     assert_eq!(ints(&t.funnel, "lost_here"), [0, 0, 0, 1]);
 }
+
+/// A figure command does not keep the contacts' ids (no figure reads them) yet still
+/// rejects a repeated one at its line: the company's contacts plus a second `T1` (line 6 of
+/// contacts.csv). Loaded for the figures and loaded whole, the same rows are used and
+/// rejected, every other column is the same, and only the whole load keeps the ids.
+#[test]
+fn figure_loads_leave_out_contact_ids_but_still_reject_their_duplicates() {
+    use crmstat::config::Config;
+    use crmstat::validate::{Demand, load_with};
+    let contacts = format!("{}T1,K2,M1,2024-03-07 10:00,call,,\n", common::CONTACTS);
+    let dir = common::folder(&[
+        ("crmstat.toml", common::CONFIG),
+        ("deals.csv", common::DEALS),
+        ("stage_history.csv", common::HISTORY),
+        ("clients.csv", common::CLIENTS),
+        ("managers.csv", common::MANAGERS),
+        ("contacts.csv", &contacts),
+    ]);
+    let (config, _) = Config::load(None, dir.path()).unwrap();
+    let whole = load_with(dir.path(), &config, &Demand::everything()).unwrap();
+    let figures = load_with(dir.path(), &config, &Demand::figures()).unwrap();
+    for loaded in [&whole, &figures] {
+        let count = loaded.report.counts.iter().find(|c| c.table == "contacts");
+        let count = count.unwrap();
+        assert_eq!((count.read, count.used, count.rejected), (5, 4, 1));
+        let dup: Vec<_> = loaded
+            .report
+            .problems
+            .iter()
+            .filter(|p| p.table == "contacts")
+            .map(|p| (p.line, p.column.as_str(), p.value.as_str(), p.rejects_row))
+            .collect();
+        assert_eq!(dup, [(6, "contact_id", "T1", true)]);
+    }
+    let (w, f) = (
+        whole.tables.contacts.as_ref().unwrap(),
+        figures.tables.contacts.as_ref().unwrap(),
+    );
+    assert_eq!(texts(w, "contact_id"), ["T1", "T2", "T3", "T4"]);
+    assert_eq!(texts(f, "contact_id"), ["", "", "", ""]);
+    for c in ["client_id", "manager_id", "at", "kind", "due_at", "done_at"] {
+        assert_eq!(texts(w, c), texts(f, c), "{c}");
+    }
+}

@@ -409,6 +409,7 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
                 .map(|d| d.join(format!("{}.parquet.tmp", spec.name))),
             window,
             manager_ids: windowed && !frames.contains_key("managers"),
+            leave_checked_only: demand.leave_unread,
         };
         let started = std::time::Instant::now();
         let mut checked = pass::run(&source, setup)?;
