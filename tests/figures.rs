@@ -375,3 +375,34 @@ fn figure_loads_leave_out_contact_ids_but_still_reject_their_duplicates() {
         assert_eq!(texts(w, c), texts(f, c), "{c}");
     }
 }
+
+/// The load tells its progress as each table starts: the file and its number among the
+/// tables present (the company has five of the eight, read in schema order).
+#[test]
+fn the_load_tells_which_file_it_reads() {
+    use crmstat::config::Config;
+    use crmstat::validate::{Demand, load_with};
+    use std::sync::{Arc, Mutex};
+    let dir = company();
+    let (config, _) = Config::load(None, dir.path()).unwrap();
+    let told = Arc::new(Mutex::new(Vec::new()));
+    let sink = told.clone();
+    let demand = Demand {
+        progress: Some(Arc::new(move |s: &str| {
+            sink.lock().unwrap().push(s.to_string())
+        })),
+        ..Demand::figures()
+    };
+    load_with(dir.path(), &config, &demand).unwrap();
+    let told = told.lock().unwrap().clone();
+    assert_eq!(
+        told,
+        [
+            "reading and checking managers.csv (table 1 of 5)",
+            "reading and checking clients.csv (table 2 of 5)",
+            "reading and checking deals.csv (table 3 of 5)",
+            "reading and checking stage_history.csv (table 4 of 5)",
+            "reading and checking contacts.csv (table 5 of 5)",
+        ]
+    );
+}

@@ -94,6 +94,17 @@ pub(crate) fn load_with(
     contacts: Contacts,
     quiet: bool,
 ) -> Result<(Config, Loaded)> {
+    load_shown(args, period, contacts, quiet, None)
+}
+
+/// [`load_with`], telling `progress` which file it reads as each table starts.
+pub(crate) fn load_shown(
+    args: &DataArgs,
+    period: Option<&PeriodArgs>,
+    contacts: Contacts,
+    quiet: bool,
+    progress: Option<crate::validate::Progress>,
+) -> Result<(Config, Loaded)> {
     let (config, _) = args.config()?;
     let mut demand = match (contacts, period) {
         (Contacts::All, _) => crate::validate::Demand::everything(),
@@ -136,6 +147,7 @@ pub(crate) fn load_with(
     if args.strict || args.filter.is_some() {
         demand.leave_unread = false;
     }
+    demand.progress = progress;
     let mut loaded = crate::validate::load_with(&args.data, &config, &demand)?;
     if let Some(text) = &args.filter {
         let note = apply_where(&mut loaded.tables, text)?;

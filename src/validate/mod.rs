@@ -62,7 +62,12 @@ pub struct Demand {
     /// Leave out of Parquet and Arrow files the columns no figure reads
     /// ([`schema::UNREAD`]: the subject and outcome of 10M contacts).
     pub leave_unread: bool,
+    /// Told which file is being read and checked, as each table starts (a progress bar).
+    pub progress: Option<Progress>,
 }
+
+/// Told `reading and checking contacts.csv (table 6 of 8)` as each table starts.
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl Demand {
     /// Every row and column.
@@ -74,6 +79,7 @@ impl Demand {
             parquet_into: None,
             skip: &[],
             leave_unread: false,
+            progress: None,
         }
     }
 
@@ -95,6 +101,7 @@ impl Demand {
             parquet_into: None,
             skip: &[],
             leave_unread: false,
+            progress: None,
         }
     }
 }
@@ -378,10 +385,18 @@ fn check(sources: Vec<TableSource>, config: &Config, demand: &Demand) -> Result<
     let mut keys: BTreeMap<&'static str, Arc<keys::KeySet>> = BTreeMap::new();
     let mut frames: BTreeMap<&'static str, DataFrame> = BTreeMap::new();
     let mut contact_managers = None;
+    let tables = sources.len();
     for spec in schema::ALL {
         let Some(source) = sources.remove(spec.name) else {
             continue;
         };
+        if let Some(tell) = &demand.progress {
+            let number = tables - sources.len();
+            tell(&format!(
+                "reading and checking {} (table {number} of {tables})",
+                source.file
+            ));
+        }
         let targets = schema::REFERENCES
             .iter()
             .filter(|r| r.table == spec.name)

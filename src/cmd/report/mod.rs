@@ -321,11 +321,15 @@ fn write_page(
 fn build(args: &ReportArgs, out: &std::path::Path) -> Result<Option<String>> {
     let bar = progress(args.quiet);
     bar.set_message("reading and checking the data");
-    let (config, loaded) = super::load_with(
+    let shown = bar.clone();
+    let (config, loaded) = super::load_shown(
         &args.data,
         Some(&args.period),
         super::Contacts::Period,
         args.quiet,
+        Some(std::sync::Arc::new(move |step: &str| {
+            shown.set_message(step.to_string())
+        })),
     )?;
     let (config, loc) = configured(args, config);
     let period = super::period(&args.period, &loaded.tables)?;
