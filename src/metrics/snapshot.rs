@@ -170,7 +170,7 @@ impl Snapshot {
             JoinType::Left,
         );
         deals = match &entries {
-            Some(e) => deals.join_on(history_summary(e), &[DEAL_ID], JoinType::Left),
+            Some(e) => deals.join_on(history_summary(e)?, &[DEAL_ID], JoinType::Left),
             None => deals.with_columns([
                 lit(NULL).cast(DataType::Int32).alias("hist_max"),
                 lit(NULL).cast(DataType::Int32).alias("hist_last"),
@@ -483,17 +483,58 @@ fn as_of_values(
     Ok((super::state::with_state(deals, state, true), owners))
 }
 
-/// Per deal: the furthest stage entered and the stage of the latest entry.
-fn history_summary(entries: &DataFrame) -> LazyFrame {
-    entries
-        .clone()
-        .lazy()
-        .filter(col("stage_index").is_not_null())
-        .group_by_stable([col(DEAL_ID)])
-        .agg([
-            col("stage_index").max().alias("hist_max"),
-            // The entries come sorted by deal, moment and stage (see `build`): a deal's
-            // last is its latest (of two at one moment, the further).
-            col("stage_index").last().alias("hist_last"),
-        ])
+/// Per deal: the furthest stage entered and the stage of the latest entry. The entries come
+/// sorted by deal, moment and stage (see `build`), so a deal's entries are one run and its
+/// last is its latest (of two at one moment, the further): read in one pass instead of a
+/// group-by on the text ids (2.8 s for the 13M entries of 5M deals).
+fn history_summary(entries: &DataFrame) -> Result<LazyFrame> {
+    let ids = entries.column(DEAL_ID).ctx(DEAL_ID)?.str().ctx(DEAL_ID)?;
+    let stage = entries
+        .column("stage_index")
+        .ctx("stage_index")?
+        .i32()
+        .ctx("stage_index")?;
+    let (mut id, mut max, mut last): (Vec<Option<&str>>, Vec<i32>, Vec<i32>) =
+        (Vec::new(), Vec::new(), Vec::new());
+    for (d, s) in ids.iter().zip(stage.iter()) {
+        let Some(s) = s else { continue };
+        match (id.last(), max.last_mut(), last.last_mut()) {
+            (Some(prev), Some(m), Some(l)) if *prev == d => {
+                *m = (*m).max(s);
+                *l = s;
+            }
+            _ => {
+                id.push(d);
+                max.push(s);
+                last.push(s);
+            }
+        }
+    }
+    Ok(df!(DEAL_ID => id, "hist_max" => max, "hist_last" => last)
+        .ctx("stage history summary")?
+        .lazy())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Entries as `build` sorts them, by hand: d1 enters stages 0, 2, then back to 1 (furthest
+    /// 2, latest 1); d2 a won/lost-named stage (no index), then 1; d3 only unindexed stages
+    /// (no summary); d4 two entries at one moment, 0 then 1 (latest: the further).
+    #[test]
+    fn history_summary_takes_each_deals_furthest_and_latest_stage() {
+        let entries = df!(
+            DEAL_ID => ["d1", "d1", "d1", "d2", "d2", "d3", "d4", "d4"],
+            "stage_index" => [Some(0i32), Some(2), Some(1), None, Some(1), None, Some(0), Some(1)],
+        )
+        .unwrap();
+        let s = history_summary(&entries).unwrap().collect().unwrap();
+        let ids: Vec<Option<&str>> = s.column(DEAL_ID).unwrap().str().unwrap().iter().collect();
+        let ints =
+            |c: &str| -> Vec<Option<i32>> { s.column(c).unwrap().i32().unwrap().iter().collect() };
+        assert_eq!(ids, [Some("d1"), Some("d2"), Some("d4")]);
+        assert_eq!(ints("hist_max"), [Some(2), Some(1), Some(1)]);
+        assert_eq!(ints("hist_last"), [Some(1), Some(1), Some(1)]);
+    }
 }
