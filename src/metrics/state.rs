@@ -229,10 +229,9 @@ impl<'a> Past<'a> {
             ms("expected_close_at").alias("expected"),
             col("stage_index").cast(DataType::Int64).alias("stage"),
         ];
-        let moments = ["created_at", "closed_at"].map(|c| deals.column(c).is_ok());
-        for (c, has) in ["created_at", "closed_at"].iter().zip(moments) {
-            if has {
-                today.push(ms(c).alias(*c));
+        for c in ["created_at", "closed_at"] {
+            if deals.column(c).is_ok() {
+                today.push(ms(c).alias(c));
             }
         }
         let today = deals
